@@ -1,0 +1,115 @@
+"""GAN losses as small pure functions of discriminator outputs.
+
+Every loss takes the discriminator's raw outputs on a real and a fake batch and returns
+``(d_loss, g_loss)``: the discriminator minimises the first, the generator the second.
+Penalties (gradient penalty, DRAGAN, clipping) live in ``penalties.py``.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+import torch.nn.functional as F
+
+Tensor = torch.Tensor
+
+
+def minimax(d_real: Tensor, d_fake: Tensor) -> tuple[Tensor, Tensor]:
+    """Goodfellow et al. 2014: D maximises log D(x) + log(1 - D(G(z))); G minimises log(1 - D(G(z)))."""
+    d_loss = F.softplus(-d_real).mean() + F.softplus(d_fake).mean()
+    g_loss = -F.softplus(d_fake).mean()  # log(1 - sigmoid(v)) = -softplus(v)
+    return d_loss, g_loss
+
+
+def non_saturating(d_real: Tensor, d_fake: Tensor) -> tuple[Tensor, Tensor]:
+    """The -log D trick: G maximises log D(G(z)) instead, which does not saturate early in training."""
+    d_loss = F.softplus(-d_real).mean() + F.softplus(d_fake).mean()
+    g_loss = F.softplus(-d_fake).mean()
+    return d_loss, g_loss
+
+
+def wasserstein(d_real: Tensor, d_fake: Tensor) -> tuple[Tensor, Tensor]:
+    """Arjovsky et al. 2017: the critic maximises E[D(x)] - E[D(G(z))]."""
+    return d_fake.mean() - d_real.mean(), -d_fake.mean()
+
+
+def least_squares(d_real: Tensor, d_fake: Tensor) -> tuple[Tensor, Tensor]:
+    """Mao et al. 2017 with targets a=0 (fake), b=1 (real), c=1 (what G wants)."""
+    d_loss = 0.5 * ((d_real - 1) ** 2).mean() + 0.5 * (d_fake**2).mean()
+    g_loss = 0.5 * ((d_fake - 1) ** 2).mean()
+    return d_loss, g_loss
+
+
+def began(recon_real: Tensor, recon_fake: Tensor, k: float) -> tuple[Tensor, Tensor]:
+    """Berthelot et al. 2017: D is an autoencoder, its outputs are per-sample reconstruction errors."""
+    return recon_real.mean() - k * recon_fake.mean(), recon_fake.mean()
+
+
+def began_k_update(k: float, recon_real: float, recon_fake: float, gamma: float, lambda_k: float) -> float:
+    """Proportional control of the equilibrium E[L(G(z))] = gamma * E[L(x)], k kept in [0, 1]."""
+    return min(max(k + lambda_k * (gamma * recon_real - recon_fake), 0.0), 1.0)
+
+
+# ---------------------------------------------------------------------------------------------
+# f-GAN (Nowozin et al. 2016). V is the discriminator's raw output, T = g_f(V) lies in dom f*.
+# F(G, T) = E_P[g_f(V(x))] - E_Q[f*(g_f(V(x)))] is a lower bound of D_f(P || Q); T maximises it,
+# G minimises it (only the second term depends on G).
+
+
+@dataclass(frozen=True)
+class FDivergence:
+    name: str
+    f: Callable[[Tensor], Tensor]  # the convex generator, f(1) = 0, on u > 0
+    activation: Callable[[Tensor], Tensor]  # g_f: R -> dom f*
+    conjugate: Callable[[Tensor], Tensor]  # f*(t)
+    conjugate_domain: tuple[float, float]  # open interval (lo, hi) of dom f*
+
+
+_LOG2 = math.log(2.0)
+_INF = math.inf
+
+F_DIVERGENCES: dict[str, FDivergence] = {
+    d.name: d
+    for d in [
+        FDivergence("kl", lambda u: u * torch.log(u), lambda v: v, lambda t: torch.exp(t - 1), (-_INF, _INF)),
+        FDivergence("reverse_kl", lambda u: -torch.log(u), lambda v: -torch.exp(-v), lambda t: -1 - torch.log(-t), (-_INF, 0.0)),
+        FDivergence("pearson", lambda u: (u - 1) ** 2, lambda v: v, lambda t: 0.25 * t**2 + t, (-_INF, _INF)),
+        FDivergence("neyman", lambda u: (1 - u) ** 2 / u, lambda v: 1 - torch.exp(-v), lambda t: 2 - 2 * torch.sqrt(1 - t), (-_INF, 1.0)),
+        FDivergence("hellinger", lambda u: (torch.sqrt(u) - 1) ** 2, lambda v: 1 - torch.exp(-v), lambda t: t / (1 - t), (-_INF, 1.0)),
+        FDivergence(
+            "js",
+            lambda u: -(u + 1) * torch.log((1 + u) / 2) + u * torch.log(u),
+            lambda v: _LOG2 - F.softplus(-v),
+            lambda t: -torch.log(2 - torch.exp(t)),
+            (-_INF, _LOG2),
+        ),
+        FDivergence(
+            "gan",
+            lambda u: u * torch.log(u) - (u + 1) * torch.log(u + 1),
+            lambda v: -F.softplus(-v),
+            lambda t: -torch.log(1 - torch.exp(t)),
+            (-_INF, 0.0),
+        ),
+    ]
+}
+
+
+def f_gan(divergence: str) -> Callable[[Tensor, Tensor], tuple[Tensor, Tensor]]:
+    """The f-GAN saddle-point objective for one divergence, as a (d_loss, g_loss) loss."""
+    div = F_DIVERGENCES[divergence]
+
+    def loss(d_real: Tensor, d_fake: Tensor) -> tuple[Tensor, Tensor]:
+        bound = div.activation(d_real).mean() - div.conjugate(div.activation(d_fake)).mean()
+        g_loss = -div.conjugate(div.activation(d_fake)).mean()
+        return -bound, g_loss
+
+    loss.__name__ = f"f_gan_{divergence}"
+    return loss
+
+
+def f_divergence_bound(divergence: str, v_p: Tensor, v_q: Tensor) -> Tensor:
+    """The variational lower bound E_P[g_f(V)] - E_Q[f*(g_f(V))] of D_f(P || Q)."""
+    div = F_DIVERGENCES[divergence]
+    return div.activation(v_p).mean() - div.conjugate(div.activation(v_q)).mean()

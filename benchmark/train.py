@@ -1,0 +1,188 @@
+"""Train one variant on one data set from a config, into a run directory.
+
+``resolve_config(**settings)`` fills every default and validates; ``train(config, out)`` runs it and writes
+``config.json``, ``metrics.json``, ``samples.png`` and ``last.ckpt``. A run directory is complete or absent:
+work happens in ``<out>.partial`` (which also holds the checkpoint a crashed run resumes from) and is renamed
+at the end.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+import shutil
+import time
+from pathlib import Path
+
+import torch
+
+from .data import DataError, get_dataset, load_split
+from .nets import ARCHITECTURES, ArchitectureError, check_fits
+from .variants import VARIANTS
+
+
+class ConfigError(ValueError):
+    """Bad input; the message starts with the field's name."""
+
+
+DEFAULTS = dict(
+    arch=None, steps=1000, batch_size=64, z_dim=64, lr=None, beta1=None, beta2=None, n_disc=None,
+    penalty_weight=None, clip=None, d_batch_norm=False, began_gamma=None, began_lambda=None,
+    seed=0, device="auto", data_root=None, checkpoint_every=0,
+    # evaluation during training (see benchmark.metrics.evaluate); 0 = only at the end, None = never
+    eval_every=None, extractor=None, n_fake=10_000, n_real=10_000,
+)
+# what a variant without the setting falls back to
+FALLBACKS = dict(lr=2e-4, beta1=0.5, beta2=0.999, n_disc=1, penalty_weight=10.0, clip=0.01, began_gamma=0.5, began_lambda=1e-3)
+
+
+def default_arch(shape) -> str:
+    return "mlp" if len(shape) == 1 else "infogan"
+
+
+def resolve_config(**settings) -> dict:
+    unknown = set(settings) - set(DEFAULTS) - {"variant", "dataset"}
+    if unknown:
+        raise ConfigError(f"{sorted(unknown)[0]}: unknown setting, known are {', '.join(['variant', 'dataset', *DEFAULTS])}")
+    for field in ("variant", "dataset"):
+        if settings.get(field) is None:
+            raise ConfigError(f"{field}: required")
+    if settings["variant"] not in VARIANTS:
+        raise ConfigError(f"variant: unknown '{settings['variant']}', choose one of {', '.join(VARIANTS)}")
+    try:
+        info = get_dataset(settings["dataset"])
+    except DataError as e:
+        raise ConfigError(str(e)) from None
+    cfg = {**DEFAULTS, **{k: v for k, v in settings.items() if v is not None}}
+    variant = VARIANTS[cfg["variant"]]
+    for key, fallback in FALLBACKS.items():
+        if cfg.get(key) is None:
+            cfg[key] = variant.defaults.get(key, fallback)
+    cfg["arch"] = cfg["arch"] or default_arch(info.shape)
+    if cfg["arch"] not in ARCHITECTURES:
+        raise ConfigError(f"arch: unknown '{cfg['arch']}', choose one of {', '.join(ARCHITECTURES)}")
+    try:
+        check_fits(cfg["arch"], info.shape)
+    except ArchitectureError as e:
+        raise ConfigError(f"{e} (dataset '{cfg['dataset']}')") from None
+    _check_numbers(cfg)
+    if cfg["device"] not in ("auto", "cpu", "cuda") and not str(cfg["device"]).startswith("cuda:"):
+        raise ConfigError(f"device: '{cfg['device']}' is not one of auto, cpu, cuda")
+    if cfg["data_root"] is not None:
+        cfg["data_root"] = str(Path(cfg["data_root"]).expanduser().resolve())
+    return cfg
+
+
+def _check_numbers(cfg: dict) -> None:
+    def need(field, ok, allowed):
+        value = cfg[field]
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or not ok(value) or (isinstance(value, float) and not math.isfinite(value)):
+            raise ConfigError(f"{field}: {value!r} is not allowed, must be {allowed}")
+
+    for f in ("steps", "batch_size", "z_dim", "n_disc"):
+        need(f, lambda v: int(v) == v and v >= 1, "an integer >= 1")
+    need("lr", lambda v: v > 0, "> 0")
+    need("beta1", lambda v: 0 <= v < 1, "in [0, 1)")
+    need("beta2", lambda v: 0 <= v < 1, "in [0, 1)")
+    need("penalty_weight", lambda v: v >= 0, ">= 0")
+    need("clip", lambda v: v > 0, "> 0")
+    need("began_gamma", lambda v: 0 <= v <= 1, "in [0, 1]")
+    need("began_lambda", lambda v: v >= 0, ">= 0")
+    need("seed", lambda v: int(v) == v and v >= 0, "an integer >= 0")
+    need("checkpoint_every", lambda v: int(v) == v and v >= 0, "an integer >= 0")
+    for f in ("n_fake", "n_real"):
+        need(f, lambda v: int(v) == v and v >= 2, "an integer >= 2")
+    if cfg["eval_every"] is not None:
+        need("eval_every", lambda v: int(v) == v and v >= 0, "an integer >= 0 (0: at the end only)")
+
+
+def pick_device(device: str) -> str:
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ConfigError("device: 'cuda' asked for but torch sees no CUDA device; use cpu or auto")
+    return device
+
+
+def check_out_dir(out: Path) -> None:
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise ConfigError(f"out: {out} already holds something (another run?); choose a new or empty directory")
+
+
+def _atomic_json(path: Path, obj) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(obj, indent=2, default=float) + "\n")
+    os.replace(tmp, path)
+
+
+def train(config: dict, out: Path | str, progress: bool = True, callbacks: list | None = None) -> dict:
+    """Train and write the run directory ``out``; returns its metrics. Raises ConfigError or DataError on
+    bad input before any work. A ``<out>.partial`` left by a killed run is resumed from its checkpoint."""
+    import pytorch_lightning as pl
+    from pytorch_lightning.callbacks import ModelCheckpoint, TQDMProgressBar
+
+    from .module import Diverged, RealBatches, build_module
+    from .samples import save_samples
+    from .metrics.modes import mixture_modes
+
+    out = Path(out)
+    check_out_dir(out)
+    device = pick_device(config["device"])
+    info = get_dataset(config["dataset"])
+    real = RealBatches(load_split(config["dataset"], "train", config["data_root"]), config["batch_size"], config["seed"])
+
+    partial = out.with_name(out.name + ".partial")
+    resume_from = partial / "last.ckpt"
+    if partial.exists() and not (resume_from.exists() and json.loads((partial / "config.json").read_text()) == config):
+        shutil.rmtree(partial)  # an unusable leftover: a different config, or killed before its first checkpoint
+    partial.mkdir(parents=True, exist_ok=True)
+    _atomic_json(partial / "config.json", config)
+
+    pl.seed_everything(config["seed"], workers=True, verbose=False)
+    module = build_module(config, info.shape)
+    module.real = real
+    cbs = list(callbacks or [])
+    if progress:
+        cbs.append(TQDMProgressBar(refresh_rate=max(1, config["steps"] // 200)))
+    if config["checkpoint_every"]:
+        cbs.append(ModelCheckpoint(dirpath=partial, filename="last", every_n_train_steps=config["checkpoint_every"],
+                                   save_top_k=1, enable_version_counter=False))
+    trainer = pl.Trainer(
+        max_epochs=1, max_steps=-1, accelerator="gpu" if device.startswith("cuda") else "cpu", devices=1,
+        logger=False, enable_checkpointing=bool(config["checkpoint_every"]), enable_model_summary=False,
+        enable_progress_bar=progress, callbacks=cbs, num_sanity_val_steps=0, deterministic=device == "cpu",
+    )
+    # Lightning's global_step counts optimizer steps (n_disc + 1 per iteration here), so the run's length is the
+    # length of this loader of step numbers; the real data comes from module.real. A resumed run gets the rest.
+    done = torch.load(resume_from, map_location="cpu", weights_only=False)["generator_steps"] if resume_from.exists() else 0
+    steps = torch.utils.data.DataLoader(range(done, config["steps"]), batch_size=None)
+    started = time.time()
+    status, error = "finished", None
+    try:
+        trainer.fit(module, steps, ckpt_path=str(resume_from) if resume_from.exists() else None)
+    except Diverged as e:
+        status, error = "diverged", str(e)
+    wall = time.time() - started
+
+    metrics = {"status": status, "steps": int(module.generator_steps), "wall_time_s": wall, "device": _device_name(device),
+               **{k: float(v) for k, v in trainer.callback_metrics.items()}}
+    if error:
+        metrics["error"] = error
+    module.to(device)
+    if status == "finished" and not info.is_image and info.mode_centres is not None:
+        metrics.update(mixture_modes(module.sample(2500), info.mode_centres, info.mode_std))
+    for cb in cbs:  # callbacks that score the run (FID during training) add their results
+        if hasattr(cb, "results"):
+            metrics.update(cb.results())
+    save_samples(module, info, partial / "samples.png")
+    trainer.save_checkpoint(partial / "last.ckpt")
+    _atomic_json(partial / "metrics.json", metrics)
+    os.replace(partial, out)  # replaces an empty directory too
+    return metrics
+
+
+def _device_name(device: str) -> str:
+    if device.startswith("cuda"):
+        return torch.cuda.get_device_name(torch.device(device))
+    return f"cpu ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads)"

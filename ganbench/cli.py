@@ -1,0 +1,106 @@
+"""The `ganbench` command line: one sub-command per job, each a thin layer over benchmark, sweeps or analysis."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+
+class UsageError(ValueError):
+    pass
+
+
+def _cmd_variants(args) -> None:
+    from benchmark.variants import VARIANTS
+
+    for name, v in VARIANTS.items():
+        print(f"{name}\t{v.description}" if args.verbose else name)
+
+
+def _cmd_datasets(args) -> None:
+    from benchmark.data import DATASETS
+
+    for name, d in DATASETS.items():
+        print(f"{name}\t{'x'.join(map(str, d.shape))}\t{d.description}" if args.verbose else name)
+
+
+def _cmd_train(args) -> None:
+    from benchmark.train import resolve_config, train, check_out_dir
+    from pathlib import Path
+
+    settings = {k: v for k, v in vars(args).items() if k not in ("func", "out", "quiet", "command")}
+    config = resolve_config(**settings)
+    check_out_dir(Path(args.out))
+    metrics = train(config, args.out, progress=not args.quiet)
+    print(json.dumps({k: v for k, v in metrics.items() if not isinstance(v, (list, dict))}, indent=2, default=float))
+    print(f"run written to {args.out}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="ganbench", description="Benchmark GAN variants: train, score, sweep, report.")
+    from ganbench import __version__
+
+    p.add_argument("--version", action="version", version=f"ganbench {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    s = sub.add_parser("variants", help="list the GAN variants, one name a line")
+    s.add_argument("-v", "--verbose", action="store_true", help="also print a description")
+    s.set_defaults(func=_cmd_variants)
+    s = sub.add_parser("datasets", help="list the data sets, one name a line")
+    s.add_argument("-v", "--verbose", action="store_true", help="also print shape and description")
+    s.set_defaults(func=_cmd_datasets)
+
+    s = sub.add_parser("train", help="train one variant on one data set into a run directory",
+                       description="Train one variant on one data set. Writes config.json, metrics.json, samples.png and "
+                                   "last.ckpt into --out. Unset hyperparameters take the variant's defaults.")
+    s.add_argument("--variant", required=True, help="a name from `ganbench variants`")
+    s.add_argument("--dataset", required=True, help="a name from `ganbench datasets`")
+    s.add_argument("--steps", type=int, required=True, help="generator updates")
+    s.add_argument("--out", required=True, help="run directory (new or empty)")
+    s.add_argument("--arch", help="infogan (default for images), dcgan (32x32, 64x64) or mlp (default for 2-D data)")
+    s.add_argument("--lr", type=float, help="Adam learning rate of both players")
+    s.add_argument("--beta1", type=float, help="Adam beta1")
+    s.add_argument("--beta2", type=float, help="Adam beta2")
+    s.add_argument("--n-disc", dest="n_disc", type=int, help="discriminator updates per generator update")
+    s.add_argument("--batch-size", dest="batch_size", type=int, help="batch size (default 64)")
+    s.add_argument("--z-dim", dest="z_dim", type=int, help="latent dimension (default 64)")
+    s.add_argument("--penalty-weight", dest="penalty_weight", type=float, help="lambda of WGAN-GP and DRAGAN (default 10)")
+    s.add_argument("--clip", type=float, help="WGAN weight clipping bound (default 0.01)")
+    s.add_argument("--d-batch-norm", dest="d_batch_norm", action="store_true", default=None, help="batch norm in the discriminator")
+    s.add_argument("--began-gamma", dest="began_gamma", type=float, help="BEGAN diversity ratio gamma")
+    s.add_argument("--began-lambda", dest="began_lambda", type=float, help="BEGAN learning rate of k_t")
+    s.add_argument("--seed", type=int, help="random seed (default 0); the same seed gives the same numbers on CPU")
+    s.add_argument("--device", help="cpu, cuda or auto (default)")
+    s.add_argument("--data-root", dest="data_root", help="where torchvision data sets live (default ~/.cache/ganbench/data or $GANBENCH_DATA)")
+    s.add_argument("--checkpoint-every", dest="checkpoint_every", type=int, help="save a resumable checkpoint every N steps")
+    s.add_argument("--quiet", action="store_true", help="no progress bar")
+    s.set_defaults(func=_cmd_train)
+    _add_later_commands(sub)
+    return p
+
+
+def _add_later_commands(sub) -> None:
+    """Commands of metrics, sweeps and reports register here."""
+    for register in _REGISTRARS:
+        register(sub)
+
+
+_REGISTRARS: list = []
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from benchmark.data import DataError
+    from benchmark.train import ConfigError
+
+    try:
+        args.func(args)
+    except (ConfigError, DataError, UsageError) as e:
+        print(f"ganbench {args.command}: error: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,125 @@
+"""Every loss against its written formula, the f-GAN table against the definition of the conjugate,
+the variational bound against closed-form divergences, and the optimal discriminator."""
+import math
+
+import numpy as np
+import pytest
+import torch
+from scipy.optimize import minimize_scalar
+
+from benchmark import losses
+from benchmark.losses import F_DIVERGENCES, f_divergence_bound
+
+R = torch.tensor([2.0, -1.0, 0.5, 3.0])
+FK = torch.tensor([-0.5, 1.5, -2.0, 0.0])
+sig = torch.sigmoid
+
+
+def close(a, b):
+    assert float(a) == pytest.approx(float(b), rel=1e-6, abs=1e-6)
+
+
+def test_minimax():
+    d, g = losses.minimax(R, FK)
+    close(d, -(torch.log(sig(R)).mean() + torch.log(1 - sig(FK)).mean()))
+    close(g, torch.log(1 - sig(FK)).mean())
+
+
+def test_non_saturating():
+    d, g = losses.non_saturating(R, FK)
+    close(d, -(torch.log(sig(R)).mean() + torch.log(1 - sig(FK)).mean()))
+    close(g, -torch.log(sig(FK)).mean())
+
+
+def test_wasserstein():
+    d, g = losses.wasserstein(R, FK)
+    close(d, FK.mean() - R.mean())  # = 0.75 - (-0.25)... computed from the values below too
+    close(d, -0.25 - 1.125)
+    close(g, 0.25)
+
+
+def test_least_squares():
+    d, g = losses.least_squares(R, FK)
+    close(d, 0.5 * ((R - 1) ** 2).mean() + 0.5 * (FK**2).mean())
+    close(g, 0.5 * ((FK - 1) ** 2).mean())
+
+
+def test_began():
+    d, g = losses.began(torch.tensor([0.2, 0.4]), torch.tensor([0.1, 0.3]), k=0.5)
+    close(d, 0.3 - 0.5 * 0.2)
+    close(g, 0.2)
+    assert losses.began_k_update(0.5, 0.3, 0.2, gamma=0.5, lambda_k=0.1) == pytest.approx(0.5 + 0.1 * (0.15 - 0.2))
+    assert losses.began_k_update(0.0, 0.0, 1.0, gamma=0.5, lambda_k=1.0) == 0.0  # clipped to [0, 1]
+
+
+@pytest.mark.parametrize("name", list(F_DIVERGENCES))
+def test_fgan_loss_is_the_saddle_objective(name):
+    div = F_DIVERGENCES[name]
+    d, g = losses.f_gan(name)(R, FK)
+    close(-d, div.activation(R).mean() - div.conjugate(div.activation(FK)).mean())
+    close(g, -div.conjugate(div.activation(FK)).mean())
+
+
+@pytest.mark.parametrize("name", list(F_DIVERGENCES))
+def test_conjugate_is_the_legendre_transform_of_f(name):
+    """f*(t) = sup_u (t u - f(u)), by numerical maximisation over u > 0, at points inside dom f*."""
+    div = F_DIVERGENCES[name]
+    f = lambda u: float(div.f(torch.tensor(u, dtype=torch.float64)))  # noqa: E731
+    v = torch.linspace(-2.0, 2.0, 9, dtype=torch.float64)
+    for t in div.activation(v).tolist():
+        res = minimize_scalar(lambda log_u: -(t * math.exp(log_u) - f(math.exp(log_u))), bounds=(-30, 30), method="bounded",
+                              options={"xatol": 1e-10})
+        assert float(div.conjugate(torch.tensor(t, dtype=torch.float64))) == pytest.approx(-res.fun, rel=1e-4, abs=1e-5), t
+    # f(1) = 0, except the paper's "GAN" entry whose f gives 2 JS - log 4
+    close(div.f(torch.tensor(1.0, dtype=torch.float64)), -math.log(4) if name == "gan" else 0.0)
+
+
+@pytest.mark.parametrize("name", list(F_DIVERGENCES))
+def test_activation_maps_into_the_conjugate_domain(name):
+    div = F_DIVERGENCES[name]
+    lo, hi = div.conjugate_domain
+    t = div.activation(torch.linspace(-30, 30, 1001, dtype=torch.float64))
+    assert bool(((t > lo) & (t < hi)).all())
+    assert torch.isfinite(div.conjugate(t)).all()
+
+
+def _train_critic(name, p, q, steps=1500, seed=0):
+    torch.manual_seed(seed)
+    net = torch.nn.Sequential(torch.nn.Linear(1, 64), torch.nn.Tanh(), torch.nn.Linear(64, 64), torch.nn.Tanh(), torch.nn.Linear(64, 1))
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+    for _ in range(steps):
+        bound = f_divergence_bound(name, net(p.sample((512, 1))), net(q.sample((512, 1))))
+        opt.zero_grad()
+        (-bound).backward()
+        opt.step()
+    with torch.no_grad():
+        return float(f_divergence_bound(name, net(p.sample((200_000, 1))), net(q.sample((200_000, 1)))))
+
+
+def test_variational_bound_estimates_kl():
+    """KL(N(0,1) || N(1,1)) = 0.5."""
+    est = _train_critic("kl", torch.distributions.Normal(0.0, 1.0), torch.distributions.Normal(1.0, 1.0))
+    assert est == pytest.approx(0.5, rel=0.1)
+
+
+def test_variational_bound_estimates_squared_hellinger():
+    """H^2 = sum (sqrt p - sqrt q)^2 = 2 (1 - exp(-(mu1 - mu2)^2 / 8)) for unit-variance Gaussians."""
+    est = _train_critic("hellinger", torch.distributions.Normal(0.0, 1.0), torch.distributions.Normal(1.0, 1.0))
+    assert est == pytest.approx(2 * (1 - math.exp(-1 / 8)), rel=0.1)
+
+
+def test_standard_gan_recovers_optimal_discriminator():
+    """D*(x) = p_data(x) / (p_data(x) + p_g(x)) for p_data = N(0, 1), p_g = N(2, 1) (Goodfellow et al. 2014, Prop. 1)."""
+    torch.manual_seed(0)
+    p, q = torch.distributions.Normal(0.0, 1.0), torch.distributions.Normal(2.0, 1.0)
+    net = torch.nn.Sequential(torch.nn.Linear(1, 64), torch.nn.Tanh(), torch.nn.Linear(64, 1))
+    opt = torch.optim.Adam(net.parameters(), lr=3e-3)
+    for _ in range(2000):
+        d_loss, _ = losses.minimax(net(p.sample((512, 1))), net(q.sample((512, 1))))
+        opt.zero_grad()
+        d_loss.backward()
+        opt.step()
+    x = torch.linspace(-1.0, 3.0, 9).unsqueeze(1)
+    optimal = p.log_prob(x).exp() / (p.log_prob(x).exp() + q.log_prob(x).exp())
+    with torch.no_grad():
+        np.testing.assert_allclose(torch.sigmoid(net(x)).numpy(), optimal.numpy(), atol=0.03)
