@@ -137,6 +137,13 @@ def _cifar10(split: str, root: Path) -> Split:
         def _check_integrity(self) -> bool:  # presence, not md5: re-packed copies and test fixtures differ
             return all((Path(self.root) / self.base_folder / f).is_file() for f, _ in self.train_list + self.test_list)
 
+        def _load_meta(self) -> None:
+            import pickle
+
+            with open(Path(self.root) / self.base_folder / self.meta["filename"], "rb") as f:
+                self.classes = pickle.load(f, encoding="latin1")[self.meta["key"]]
+            self.class_to_idx = {c: i for i, c in enumerate(self.classes)}
+
     try:
         ds = CIFAR10(str(root), train=split == "train", download=True)
     except Exception as err:  # noqa: BLE001

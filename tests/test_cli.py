@@ -1,0 +1,84 @@
+"""The command line: listings and one clear line with exit status 2 for bad input, never a traceback."""
+import os
+import subprocess
+from pathlib import Path
+import sys
+
+import pytest
+
+from benchmark.data import DATASETS
+from benchmark.variants import VARIANTS
+
+
+class Result:
+    def __init__(self, returncode, stdout, stderr):
+        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
+
+
+@pytest.fixture
+def ganbench(capsys):
+    """Runs the CLI in this process (importing torch once keeps the suite fast); the console script is run
+    as a subprocess in test_train_end_to_end."""
+    from ganbench.cli import main
+
+    def _run(*args):
+        try:
+            code = main(list(args))
+        except SystemExit as e:
+            code = e.code
+        out = capsys.readouterr()
+        return Result(code, out.out, out.err)
+
+    return _run
+
+
+def test_variants_and_datasets_listed_one_a_line(ganbench):
+    assert ganbench("variants").stdout.split() == list(VARIANTS)
+    assert ganbench("datasets").stdout.split() == list(DATASETS)
+    assert len(VARIANTS) == 15 and {"fgan_kl", "fgan_neyman", "wgan_gp", "dragan", "began", "vae"} <= set(VARIANTS)
+
+
+@pytest.mark.parametrize("args,field,allowed", [
+    (["--variant", "nogan"], "variant", "ns_gan"),
+    (["--dataset", "imagenet"], "dataset", "mnist5k"),
+    (["--arch", "resnet"], "arch", "infogan"),
+    (["--lr", "0"], "lr", "> 0"),
+    (["--lr", "-1e-3"], "lr", "> 0"),
+    (["--arch", "mlp"], "arch", "vector data"),
+    (["--dataset", "ring8", "--arch", "infogan"], "arch", "images"),
+    (["--dataset", "mnist5k", "--arch", "dcgan"], "arch", "32x32"),
+    (["--beta1", "1.5"], "beta1", "[0, 1)"),
+    (["--n-disc", "0"], "n_disc", ">= 1"),
+])
+def test_bad_input_names_the_field(ganbench, tmp_path, args, field, allowed):
+    base = {"--variant": "ns_gan", "--dataset": "mnist5k", "--steps": "2", "--out": str(tmp_path / "out")}
+    merged = dict(base)
+    for k, v in zip(args[::2], args[1::2]):
+        merged[k] = v
+    r = ganbench("train", *[f"{k}={v}" for k, v in merged.items()])
+    assert r.returncode == 2, r.stderr
+    last = r.stderr.strip().splitlines()
+    assert len(last) == 1 and "Traceback" not in r.stderr
+    assert last[0].startswith(f"ganbench train: error: {field}") and allowed in last[0]
+    assert not (tmp_path / "out").exists()
+
+
+def test_data_root_without_files(ganbench, tmp_path):
+    r = ganbench("train", "--variant", "ns_gan", "--dataset", "mnist", "--steps", "2", "--data-root", str(tmp_path),
+                 "--out", str(tmp_path / "out"))
+    assert r.returncode == 2 and "data-root:" in r.stderr and "MNIST/raw" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_out_dir_holding_another_run(ganbench, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "config.json").write_text("{}")
+    r = ganbench("train", "--variant", "ns_gan", "--dataset", "ring8", "--steps", "2", "--out", str(out))
+    assert r.returncode == 2 and r.stderr.startswith("ganbench train: error: out:") and "Traceback" not in r.stderr
+
+
+def test_train_end_to_end(tmp_path):
+    r = subprocess.run(["ganbench", "train", "--variant", "lsgan", "--dataset", "ring8", "--steps", "20", "--out", str(tmp_path / "r"), "--quiet"],
+                       capture_output=True, text=True, env={**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"})
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "r" / "metrics.json").exists() and "modes_covered" in r.stdout
