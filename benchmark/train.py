@@ -67,6 +67,12 @@ def resolve_config(**settings) -> dict:
     except ArchitectureError as e:
         raise ConfigError(f"{e} (dataset '{cfg['dataset']}')") from None
     _check_numbers(cfg)
+    if info.is_image:
+        from .metrics.fidelity import EXTRACTORS, default_extractor
+
+        cfg["extractor"] = cfg["extractor"] or default_extractor(cfg["dataset"])
+        if cfg["extractor"] not in EXTRACTORS:
+            raise ConfigError(f"extractor: unknown '{cfg['extractor']}', choose one of {', '.join(EXTRACTORS)}")
     if cfg["device"] not in ("auto", "cpu", "cuda") and not str(cfg["device"]).startswith("cuda:"):
         raise ConfigError(f"device: '{cfg['device']}' is not one of auto, cpu, cuda")
     if cfg["data_root"] is not None:
@@ -116,6 +122,27 @@ def _atomic_json(path: Path, obj) -> None:
     os.replace(tmp, path)
 
 
+def load_module(run_dir: Path | str, device: str = "cpu"):
+    """The trained module of a finished run directory."""
+    from .module import build_module
+
+    run_dir = Path(run_dir)
+    if not (run_dir / "config.json").is_file() or not (run_dir / "last.ckpt").is_file():
+        raise ConfigError(f"run-dir: {run_dir} is not a finished run (config.json and last.ckpt are missing)")
+    config = json.loads((run_dir / "config.json").read_text())
+    module = build_module(config, get_dataset(config["dataset"]).shape)
+    state = torch.load(run_dir / "last.ckpt", map_location="cpu", weights_only=False)["state_dict"]
+    module.load_state_dict(state)
+    return config, module.to(device)
+
+
+def update_metrics(run_dir: Path | str, new: dict) -> dict:
+    path = Path(run_dir) / "metrics.json"
+    metrics = {**json.loads(path.read_text()), **new}
+    _atomic_json(path, metrics)
+    return metrics
+
+
 def train(config: dict, out: Path | str, progress: bool = True, callbacks: list | None = None) -> dict:
     """Train and write the run directory ``out``; returns its metrics. Raises ConfigError or DataError on
     bad input before any work. A ``<out>.partial`` left by a killed run is resumed from its checkpoint."""
@@ -143,6 +170,10 @@ def train(config: dict, out: Path | str, progress: bool = True, callbacks: list 
     module = build_module(config, info.shape)
     module.real = real
     cbs = list(callbacks or [])
+    if config["eval_every"] is not None and info.is_image:
+        from .metrics.during_training import FIDSchedule
+
+        cbs.append(FIDSchedule(config))
     if progress:
         cbs.append(TQDMProgressBar(refresh_rate=max(1, config["steps"] // 200)))
     if config["checkpoint_every"]:

@@ -29,11 +29,30 @@ def _cmd_train(args) -> None:
     from pathlib import Path
 
     settings = {k: v for k, v in vars(args).items() if k not in ("func", "out", "quiet", "command")}
+    if settings.get("extractor"):
+        settings.setdefault("eval_every", 0)
     config = resolve_config(**settings)
     check_out_dir(Path(args.out))
     metrics = train(config, args.out, progress=not args.quiet)
     print(json.dumps({k: v for k, v in metrics.items() if not isinstance(v, (list, dict))}, indent=2, default=float))
     print(f"run written to {args.out}")
+
+
+def _cmd_eval(args) -> None:
+    from benchmark.metrics.fidelity import MetricError, evaluate_generator
+    from benchmark.train import load_module, pick_device, update_metrics
+
+    device = pick_device(args.device)
+    config, module = load_module(args.run_dir, device)
+    if args.n < 2:
+        raise UsageError(f"n: {args.n} is not allowed, must be an integer >= 2")
+    try:
+        scores = evaluate_generator(module.generator, config["z_dim"], config["dataset"], args.extractor or config.get("extractor"),
+                                    args.n, args.n, args.weights, config["data_root"], device, verbose=True)
+    except MetricError as e:
+        raise UsageError(str(e)) from None
+    update_metrics(args.run_dir, scores)
+    print(json.dumps(scores, indent=2))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -73,8 +92,23 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--device", help="cpu, cuda or auto (default)")
     s.add_argument("--data-root", dest="data_root", help="where torchvision data sets live (default ~/.cache/ganbench/data or $GANBENCH_DATA)")
     s.add_argument("--checkpoint-every", dest="checkpoint_every", type=int, help="save a resumable checkpoint every N steps")
+    s.add_argument("--eval-every", dest="eval_every", type=int,
+                   help="score FID every N steps and at the end (0: at the end only); the run keeps the minimum")
+    s.add_argument("--extractor", help="inception-v3-compat or lenet-mnist (default: lenet-mnist for mnist5k, else Inception)")
+    s.add_argument("--n-fake", dest="n_fake", type=int, help="generated samples per FID (default 10000)")
+    s.add_argument("--n-real", dest="n_real", type=int, help="real test samples per FID (default 10000, or the whole test split)")
     s.add_argument("--quiet", action="store_true", help="no progress bar")
     s.set_defaults(func=_cmd_train)
+
+    s = sub.add_parser("eval", help="score a finished run: FID, KID, precision/recall, IS (into its metrics.json)",
+                       description="Score a run's generator against its data set's test split through torch-fidelity. "
+                                   "Real statistics are cached under ~/.cache/ganbench/stats (or $GANBENCH_CACHE).")
+    s.add_argument("run_dir", help="a run directory written by `ganbench train`")
+    s.add_argument("--extractor", help="inception-v3-compat or lenet-mnist (default: the run's)")
+    s.add_argument("--n", type=int, default=10_000, help="generated and real samples (default 10000, the study's)")
+    s.add_argument("--inception-weights", dest="weights", help="a local file of Inception weights (offline use)")
+    s.add_argument("--device", default="auto", help="cpu, cuda or auto")
+    s.set_defaults(func=_cmd_eval)
     _add_later_commands(sub)
     return p
 

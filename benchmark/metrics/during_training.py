@@ -1,0 +1,44 @@
+"""FID at checkpoints during training: the study's result is the minimum over checkpoints."""
+from __future__ import annotations
+
+import math
+
+import pytorch_lightning as pl
+
+
+class FIDSchedule(pl.Callback):
+    """Scores the generator every ``every`` steps (and at the end) on fixed latents."""
+
+    def __init__(self, config: dict):
+        self.config, self.every, self.history = config, config["eval_every"], []
+        self.scored = {}
+
+    def _score(self, module) -> None:
+        from .fidelity import evaluate_generator
+
+        c = self.config
+        r = evaluate_generator(module.generator, c["z_dim"], c["dataset"], c["extractor"], c["n_fake"], c["n_real"],
+                               data_root=c["data_root"], device=str(module.device), kid=False, prc=False)
+        self.history.append({"step": int(module.generator_steps), "fid": r["fid"]})
+        self.scored = r
+
+    def on_train_batch_end(self, trainer, module, *args) -> None:
+        if self.every and module.generator_steps % self.every == 0 and module.generator_steps < self.config["steps"]:
+            self._score(module)
+
+    def on_train_end(self, trainer, module) -> None:
+        self._score(module)
+
+    def state_dict(self) -> dict:
+        return {"history": self.history}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.history = state["history"]
+
+    def results(self) -> dict:
+        if not self.history:
+            return {}
+        best = min(self.history, key=lambda h: h["fid"] if math.isfinite(h["fid"]) else math.inf)
+        return {"fid_min": best["fid"], "fid_min_step": best["step"], "fid_final": self.history[-1]["fid"],
+                "fid_history": self.history, "extractor": self.scored.get("extractor"),
+                "extractor_weights": self.scored.get("extractor_weights"), "n_fake": self.config["n_fake"], "n_real": self.scored.get("n_real")}

@@ -1,0 +1,167 @@
+"""FID, KID, precision/recall and Inception Score through torch-fidelity, with a keyed cache of real features.
+
+torch-fidelity computes every number (``*_featuresdict_to_metric``); ganbench supplies the inputs: a data
+set's test split as uint8 images, and a generator wrapped as torch-fidelity's generative model with the study's
+U(-1, 1) prior and a fixed latent seed, so every checkpoint of every trial is scored on the same latents.
+
+Real features are cached under a key of everything that determines them (data set, split, sample count,
+extractor, a hash of its weights, feature layer, input size): torch-fidelity's own cache key holds only name,
+extractor and layer, so two weight files would collide there.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+import torch_fidelity
+from torch_fidelity.generative_model_modulewrapper import GenerativeModelModuleWrapper
+from torch_fidelity.metric_fid import fid_featuresdict_to_statistics, fid_statistics_to_metric
+from torch_fidelity.metric_isc import isc_featuresdict_to_metric
+from torch_fidelity.metric_kid import kid_featuresdict_to_metric
+from torch_fidelity.metric_prc import prc_featuresdict_to_metric
+from torch_fidelity.utils import create_feature_extractor, get_featuresdict_from_dataset, get_featuresdict_from_generative_model
+
+from .lenet import WEIGHTS as LENET_WEIGHTS
+from .lenet import LeNetMNISTExtractor, weights_hash
+
+EXTRACTORS = {"inception-v3-compat": "2048", "lenet-mnist": "fc1"}  # name -> feature layer for FID/KID/PRC
+LATENT_SEED = 2018
+torch_fidelity.register_feature_extractor("lenet-mnist", LeNetMNISTExtractor)
+stats = {"real_feature_extractions": 0}  # counted so that tests can prove the cache is used
+
+
+class MetricError(ValueError):
+    pass
+
+
+def default_extractor(dataset: str) -> str:
+    """The offline digit extractor for the embedded digits; the study's Inception everywhere else."""
+    return "lenet-mnist" if dataset in ("mnist5k",) else "inception-v3-compat"
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("GANBENCH_CACHE") or Path.home() / ".cache" / "ganbench" / "stats")
+
+
+class ImagesUint8(torch.utils.data.Dataset):
+    """A split as torch-fidelity wants it: uint8 (3, H, W), grey tiled to 3 channels."""
+
+    def __init__(self, split, n: int):
+        self.split, self.n = split, min(n, len(split))
+
+    def __len__(self):
+        return self.n
+
+    def __getitem__(self, i):
+        x = self.split.tensor[i] if self.split.tensor is not None else (self.split.dataset[i] * 255).round().to(torch.uint8)
+        return x.expand(3, -1, -1) if x.shape[0] == 1 else x
+
+
+class GeneratorUint8(torch.nn.Module):
+    """A [0, 1] generator as torch-fidelity wants it: quantised to uint8 like real images, 3 channels.
+    torch-fidelity's wrapper offers U(0, 1) noise; the study's prior U(-1, 1) is 2u - 1."""
+
+    def __init__(self, generator: torch.nn.Module):
+        super().__init__()
+        self.generator = generator
+
+    def forward(self, z):
+        x = (self.generator(2 * z - 1).clamp(0, 1) * 255).round().to(torch.uint8)
+        return x.expand(-1, 3, -1, -1) if x.shape[1] == 1 else x
+
+
+@dataclass(frozen=True)
+class Extractor:
+    name: str
+    weights: str | None  # a local weights file; None = the extractor's own (downloaded for Inception)
+
+    @property
+    def weights_id(self) -> str:
+        if self.weights:
+            return weights_hash(self.weights)
+        return weights_hash(LENET_WEIGHTS) if self.name == "lenet-mnist" else "torch-fidelity-default"
+
+    def build(self, cuda: bool):
+        if self.name not in EXTRACTORS:
+            raise MetricError(f"extractor: unknown '{self.name}', choose one of {', '.join(EXTRACTORS)}")
+        if self.weights and not Path(self.weights).is_file():
+            raise MetricError(f"inception-weights: no file at {self.weights}")
+        kwargs = {"feature_extractor_weights_path": self.weights} if self.weights else {}
+        layer = EXTRACTORS[self.name]
+        wanted = [layer, "logits_unbiased"]
+        return create_feature_extractor(self.name, wanted, cuda=cuda, verbose=False, **kwargs)
+
+
+def _atomic_save(obj, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def real_features(dataset: str, split_name: str, n: int, extractor: Extractor, data_root=None, cuda=False, verbose=False) -> dict:
+    from benchmark.data import get_dataset, load_split
+
+    key_fields = dict(dataset=dataset, split=split_name, n=n, extractor=extractor.name, weights=extractor.weights_id,
+                      layer=EXTRACTORS.get(extractor.name), shape=list(get_dataset(dataset).shape), tiled_to_rgb=True)
+    key = hashlib.sha256(json.dumps(key_fields, sort_keys=True).encode()).hexdigest()[:24]
+    path = cache_dir() / f"{dataset}-{split_name}-{n}-{extractor.name}-{key}.pt"
+    if path.exists():
+        try:
+            cached = torch.load(path, map_location="cpu", weights_only=True)
+            if cached["key"] == key_fields:
+                return cached["features"]
+        except Exception:  # noqa: BLE001 - a truncated or corrupt file is rebuilt below
+            pass
+    split = load_split(dataset, split_name, data_root)
+    if len(split) < n:
+        raise MetricError(f"n-real: {n} real samples asked for, but {dataset}/{split_name} has {len(split)}")
+    fe = extractor.build(cuda)
+    stats["real_feature_extractions"] += 1
+    feats = get_featuresdict_from_dataset(ImagesUint8(split, n), fe, batch_size=256, cuda=cuda, save_cpu_ram=True, verbose=verbose)
+    _atomic_save({"key": key_fields, "features": feats}, path)
+    return feats
+
+
+def generated_features(generator, z_dim: int, n: int, fe, cuda: bool, verbose=False) -> dict:
+    was_training = generator.training
+    model = GenerativeModelModuleWrapper(GeneratorUint8(generator), z_dim, "uniform_0_1", 0, make_eval=True)
+    try:
+        return get_featuresdict_from_generative_model(model, fe, n, batch_size=256, cuda=cuda, rng_seed=LATENT_SEED, verbose=verbose)
+    finally:
+        generator.train(was_training)
+
+
+def metrics_from_features(fake: dict, real: dict, layer: str, kid: bool = True, prc: bool = True) -> dict:
+    out = {"fid": float(fid_statistics_to_metric(fid_featuresdict_to_statistics(fake, layer),
+                                                 fid_featuresdict_to_statistics(real, layer), verbose=False)["frechet_inception_distance"])}
+    n = min(len(fake[layer]), len(real[layer]))
+    if kid:
+        r = kid_featuresdict_to_metric(fake, real, layer, kid_subset_size=min(1000, n), kid_subsets=100, verbose=False)
+        out.update(kid=float(r["kernel_inception_distance_mean"]), kid_std=float(r["kernel_inception_distance_std"]))
+    if prc:
+        r = prc_featuresdict_to_metric(fake, real, layer, verbose=False)
+        out.update(precision=float(r["precision"]), recall=float(r["recall"]), f1=float(r["f_score"]))
+    if "logits_unbiased" in fake:
+        out["inception_score"] = float(isc_featuresdict_to_metric(fake, "logits_unbiased", verbose=False)["inception_score_mean"])
+    return out
+
+
+def evaluate_generator(generator, z_dim: int, dataset: str, extractor: str | None = None, n_fake: int = 10_000,
+                       n_real: int = 10_000, weights: str | None = None, data_root=None, device: str = "cpu",
+                       kid: bool = True, prc: bool = True, verbose: bool = False) -> dict:
+    """Score a generator against the test split; every value carries its extractor and sample sizes."""
+    ext = Extractor(extractor or default_extractor(dataset), weights)
+    cuda = str(device).startswith("cuda")
+    from benchmark.data import load_split
+
+    n_real = min(n_real, len(load_split(dataset, "test", data_root)))
+    real = real_features(dataset, "test", n_real, ext, data_root, cuda, verbose)
+    fe = ext.build(cuda)
+    fake = generated_features(generator, z_dim, n_fake, fe, cuda, verbose)
+    out = metrics_from_features(fake, real, EXTRACTORS[ext.name], kid, prc)
+    return {**out, "extractor": ext.name, "extractor_weights": ext.weights_id, "n_fake": n_fake, "n_real": n_real}
