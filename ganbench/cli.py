@@ -55,6 +55,106 @@ def _cmd_eval(args) -> None:
     print(json.dumps(scores, indent=2))
 
 
+def _cmd_sweep_run(args) -> None:
+    from pathlib import Path
+
+    from sweeps.runner import create_studies, run_local, save_spec, storage_for
+    from sweeps.spec import SpecError, load_spec
+
+    try:
+        spec = load_spec(args.spec)
+    except SpecError as e:
+        raise UsageError(str(e)) from None
+    study_dir = Path(args.dir or Path("results") / spec.name)
+    save_spec(study_dir, spec)
+    _run_executor(args, study_dir)
+
+
+def _run_executor(args, study_dir) -> None:
+    from sweeps.runner import create_studies, load_saved_spec, run_local, storage_for
+
+    if args.executor == "slurm":
+        from sweeps.slurm import submit
+
+        create_studies(load_saved_spec(study_dir), storage_for(study_dir, args.storage))
+        jobs = submit(study_dir, args.workers, args.partition, args.gpus_per_task, args.cpus_per_task, args.mem,
+                      args.time, args.array_parallelism, args.storage)
+        print(f"submitted job array {jobs[0].job_id.split('_')[0]} ({len(jobs)} tasks); follow with: ganbench sweep status {study_dir}")
+        return
+    run_local(study_dir, args.workers, args.storage)
+    _print_status(study_dir, args.storage, as_json=False)
+
+
+def _print_status(study_dir, storage_url, as_json) -> None:
+    from sweeps.runner import load_saved_spec, storage_for, summary
+
+    rows = summary(load_saved_spec(study_dir), storage_for(study_dir, storage_url))
+    if as_json:
+        print(json.dumps({"study_dir": str(study_dir), "studies": rows}, indent=2))
+        return
+    print(f"{'variant':<16}{'dataset':<14}{'done/budget':>12}{'diverged':>10}{'failed':>8}{'running':>9}{'best':>12}")
+    for r in rows:
+        done = r["finished"] + r["diverged"] + r["failed"]
+        best = f"{r['best']:.4g}" if r["best"] is not None else "-"
+        print(f"{r['variant']:<16}{r['dataset']:<14}{str(done) + '/' + str(r['budget']):>12}"
+              f"{r['diverged']:>10}{r['failed']:>8}{r['running']:>9}{best:>12}")
+
+
+def _cmd_sweep_status(args) -> None:
+    from sweeps.runner import load_saved_spec
+
+    try:
+        load_saved_spec(args.dir)
+    except FileNotFoundError as e:
+        raise UsageError(str(e)) from None
+    _print_status(args.dir, args.storage, args.json)
+
+
+def _cmd_sweep_resume(args) -> None:
+    from pathlib import Path
+
+    from sweeps.runner import load_saved_spec
+
+    try:
+        load_saved_spec(args.dir)
+    except FileNotFoundError as e:
+        raise UsageError(str(e)) from None
+    _run_executor(args, Path(args.dir))
+
+
+def _add_executor_args(s) -> None:
+    s.add_argument("--executor", choices=["local", "slurm"], default="local", help="local worker processes or a SLURM job array")
+    s.add_argument("--workers", type=int, default=1, help="local worker processes, or SLURM array tasks (default 1)")
+    s.add_argument("--storage", help="an Optuna storage URL (default: a JournalStorage file in the study directory)")
+    s.add_argument("--partition", help="SLURM partition")
+    s.add_argument("--gpus-per-task", dest="gpus_per_task", type=int, default=0, help="GPUs per SLURM task")
+    s.add_argument("--cpus-per-task", dest="cpus_per_task", type=int, default=1, help="CPUs per SLURM task")
+    s.add_argument("--mem", type=float, help="memory per SLURM task in GB")
+    s.add_argument("--time", type=int, default=60, help="time limit per SLURM task in minutes; tasks are requeued at it")
+    s.add_argument("--array-parallelism", dest="array_parallelism", type=int, default=64, help="SLURM tasks running at once")
+
+
+def _add_sweep_commands(sub) -> None:
+    sweep = sub.add_parser("sweep", help="hyperparameter studies under a fixed budget (run, status, resume)")
+    ss = sweep.add_subparsers(dest="sweep_command", required=True, metavar="SWEEP_COMMAND")
+    s = ss.add_parser("run", help="create the studies of a spec and run them",
+                      description="Run a study spec (YAML, see sweeps/studies/). Each (variant, data set) gets exactly "
+                                  "budget.settings trials.")
+    s.add_argument("spec", help="a study spec, e.g. sweeps/studies/tiny.yaml")
+    s.add_argument("--dir", help="study directory (default results/<spec name>)")
+    _add_executor_args(s)
+    s.set_defaults(func=_cmd_sweep_run)
+    s = ss.add_parser("status", help="trials done against the budget, and the best value, per variant and data set")
+    s.add_argument("dir")
+    s.add_argument("--json", action="store_true", help="one JSON document, for scripts")
+    s.add_argument("--storage", help="an Optuna storage URL, if not the default file")
+    s.set_defaults(func=_cmd_sweep_status)
+    s = ss.add_parser("resume", help="re-run lost trials and finish the budget; does nothing for a finished study")
+    s.add_argument("dir")
+    _add_executor_args(s)
+    s.set_defaults(func=_cmd_sweep_resume)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="ganbench", description="Benchmark GAN variants: train, score, sweep, report.")
     from ganbench import __version__
@@ -119,7 +219,7 @@ def _add_later_commands(sub) -> None:
         register(sub)
 
 
-_REGISTRARS: list = []
+_REGISTRARS: list = [_add_sweep_commands]
 
 
 def main(argv: list[str] | None = None) -> int:

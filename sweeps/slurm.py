@@ -1,0 +1,34 @@
+"""The SLURM executor: a job array through submitit whose tasks are workers pulling settings until the budget
+is met. A task hitting its time limit or preempted is requeued by submitit (checkpoint()); on restart the
+worker finds its own earlier trial, marks it lost and resumes the setting from its checkpoint."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import submitit
+
+from .runner import work
+
+
+class Worker(submitit.helpers.Checkpointable):
+    def __call__(self, study_dir: str, storage_url: str | None = None) -> int:
+        import logging
+
+        logging.getLogger("pytorch_lightning").setLevel(logging.ERROR)
+        return work(study_dir, storage_url)
+    # submitit.helpers.Checkpointable.checkpoint resubmits the same call: the worker picks up where it was.
+
+
+def submit(study_dir: Path, tasks: int, partition: str | None = None, gpus_per_task: int = 0, cpus_per_task: int = 1,
+           mem_gb: float | None = None, time_min: int = 60, array_parallelism: int = 64, storage_url: str | None = None):
+    executor = submitit.AutoExecutor(folder=str(Path(study_dir) / "slurm" / "%j"), cluster="slurm")
+    params = dict(timeout_min=time_min, cpus_per_task=cpus_per_task, slurm_array_parallelism=array_parallelism,
+                  name=f"ganbench-{Path(study_dir).name}")
+    if partition:
+        params["slurm_partition"] = partition
+    if gpus_per_task:
+        params["gpus_per_node"] = gpus_per_task
+    if mem_gb:
+        params["mem_gb"] = mem_gb
+    executor.update_parameters(**params)
+    return executor.map_array(Worker(), [str(study_dir)] * tasks, [storage_url] * tasks)
