@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Start a single-node SLURM cluster on this machine (as root) when none answers; prints the SLURM_CONF to export.
+# Installs Debian's slurmctld, slurmd, slurm-client and munge when missing.
+set -euo pipefail
+if [ -n "${SLURM_CONF:-}" ] && sinfo -h >/dev/null 2>&1; then echo "$SLURM_CONF"; exit 0; fi
+if ! command -v slurmctld >/dev/null || ! command -v munged >/dev/null; then
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slurmctld slurmd slurm-client munge >&2
+fi
+state=${GANBENCH_SLURM_DIR:-/tmp/ganbench-slurm}
+mkdir -p "$state"/{ctld,d,log}
+if [ ! -s /etc/munge/munge.key ]; then
+  mkdir -p /etc/munge && dd if=/dev/urandom bs=1 count=1024 of=/etc/munge/munge.key 2>/dev/null
+fi
+chown -R munge:munge /etc/munge /var/lib/munge /var/log/munge 2>/dev/null || true
+mkdir -p /run/munge && chown munge:munge /run/munge && chmod 0400 /etc/munge/munge.key
+pgrep -x munged >/dev/null || su -s /bin/sh munge -c "/usr/sbin/munged" 
+host=$(hostname -s)
+mem=$(( $(awk '/MemTotal/ {print $2}' /proc/meminfo) / 1024 - 1024 ))
+conf="$state/slurm.conf"
+cat > "$conf" <<CONF
+ClusterName=ganbench
+SlurmctldHost=$host
+SlurmUser=root
+SlurmdUser=root
+AuthType=auth/munge
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+SelectType=select/cons_tres
+SelectTypeParameters=CR_Core_Memory
+JobAcctGatherType=jobacct_gather/none
+AccountingStorageType=accounting_storage/none
+StateSaveLocation=$state/ctld
+SlurmdSpoolDir=$state/d
+SlurmctldPidFile=$state/slurmctld.pid
+SlurmdPidFile=$state/slurmd.pid
+SlurmctldLogFile=$state/log/slurmctld.log
+SlurmdLogFile=$state/log/slurmd.log
+ReturnToService=2
+KillWait=5
+MinJobAge=300
+NodeName=$host CPUs=$(nproc) RealMemory=$mem State=UNKNOWN
+PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
+CONF
+export SLURM_CONF="$conf"
+pkill -x slurmctld 2>/dev/null || true; pkill -x slurmd 2>/dev/null || true; sleep 1
+slurmctld -f "$conf" -c >&2
+slurmd -f "$conf" >&2
+for _ in $(seq 60); do
+  if sinfo -h -o %t 2>/dev/null | grep -qE '^idle'; then echo "$conf"; exit 0; fi
+  sleep 1
+done
+echo "SLURM did not come up; see $state/log" >&2
+exit 1
