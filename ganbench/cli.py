@@ -155,6 +155,25 @@ def _add_sweep_commands(sub) -> None:
     s.set_defaults(func=_cmd_sweep_resume)
 
 
+def _cmd_report(args) -> None:
+    from analysis.report import write_report
+
+    try:
+        index = write_report(args.dirs, args.out)
+    except (ValueError, FileNotFoundError) as e:
+        raise UsageError(str(e)) from None
+    print(f"report written: {index}")
+
+
+def _add_report_command(sub) -> None:
+    s = sub.add_parser("report", help="tables, figures and a self-contained HTML report from study directories",
+                       description="Writes REPORT/index.html (one offline file, figures embedded), REPORT/report.md, "
+                                   "REPORT/figures/ (PNG and SVG), REPORT/trials.csv and trials.parquet. Works on running studies.")
+    s.add_argument("dirs", nargs="+", metavar="DIR", help="study directories")
+    s.add_argument("--out", required=True, help="report directory")
+    s.set_defaults(func=_cmd_report)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="ganbench", description="Benchmark GAN variants: train, score, sweep, report.")
     from ganbench import __version__
@@ -219,7 +238,7 @@ def _add_later_commands(sub) -> None:
         register(sub)
 
 
-_REGISTRARS: list = [_add_sweep_commands]
+_REGISTRARS: list = [_add_sweep_commands, _add_report_command]
 
 
 def main(argv: list[str] | None = None) -> int:

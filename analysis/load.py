@@ -1,0 +1,71 @@
+"""Study directories (or storage URLs) into one tidy table, one row per trial. Reads files and storages only."""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import optuna
+import pandas as pd
+from optuna.storages import JournalStorage
+from optuna.storages.journal import JournalFileBackend, JournalFileOpenLock
+from optuna.trial import TrialState
+
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+HYPERPARAMETERS = ["lr", "beta1", "beta2", "n_disc", "d_batch_norm", "batch_size", "z_dim", "penalty_weight", "clip", "began_gamma", "began_lambda"]
+METRIC_ATTRS = ["fid_min", "fid_min_step", "fid_final", "fid", "kid", "precision", "recall", "f1", "inception_score", "extractor",
+                "n_fake", "n_real", "modes_covered", "modes_total", "high_quality_fraction", "mode_kl", "steps", "wall_time_s", "device",
+                "seed", "host", "slurm_job_id", "error", "fid_history"]
+
+
+def _storage(study_dir: Path):
+    path = str(study_dir / "optuna.journal")
+    return JournalStorage(JournalFileBackend(path, lock_obj=JournalFileOpenLock(path)))
+
+
+def load_trials(study_dirs: list) -> pd.DataFrame:
+    rows = []
+    for study_dir in map(Path, study_dirs):
+        spec_path = study_dir / "spec.json"
+        if not spec_path.is_file():
+            raise FileNotFoundError(f"study: {study_dir} holds no study (spec.json missing)")
+        spec = json.loads(spec_path.read_text())
+        storage = _storage(study_dir)
+        for summary in optuna.get_all_study_summaries(storage):
+            study = optuna.load_study(study_name=summary.study_name, storage=storage)
+            budget = study.user_attrs.get("budget")
+            for t in study.get_trials(deepcopy=False):
+                a = t.user_attrs
+                if a.get("status") == "lost":
+                    continue  # a dead worker's attempt, re-run under the same setting
+                state = {TrialState.WAITING: "waiting", TrialState.RUNNING: "running"}.get(t.state, a.get("status", "failed"))
+                row = dict(study=spec["name"], study_dir=str(study_dir), study_name=summary.study_name, trial=t.number,
+                           variant=a.get("variant"), dataset=a.get("dataset"), space=a.get("space"), phase=a.get("phase"),
+                           setting=a.get("setting"), budget=budget, status=state, value=t.value,
+                           run_dir=str(study_dir / "trials" / str(a.get("variant")) / str(a.get("dataset")) / str(a.get("setting"))),
+                           train_steps=spec.get("steps"))
+                row.update({h: t.params.get(h) for h in HYPERPARAMETERS})
+                row.update({m: a.get(m) for m in METRIC_ATTRS})
+                if isinstance(row["fid_history"], list):
+                    row["fid_history"] = json.dumps(row["fid_history"])
+                row["metric"] = "fid" if a.get("fid_min") is not None or a.get("fid") is not None else ("mode_kl" if a.get("mode_kl") is not None else None)
+                if row["status"] == "diverged" and row["metric"] is None:
+                    row["metric"] = "fid" if spec.get("eval_every") is not None else "mode_kl"
+                row["device_hours"] = (a.get("wall_time_s") or 0) / 3600
+                rows.append(row)
+    df = pd.DataFrame(rows)
+    if df.empty:
+        return df
+    # the score a trial is judged by: FID (min over checkpoints) for images, mode KL for mixtures; inf when diverged
+    df["score"] = [math.inf if s == "diverged" else v for s, v in zip(df["status"], df["value"])]
+    return df
+
+
+def check_comparable(df: pd.DataFrame) -> None:
+    """FIDs of different extractors or sample sizes are different numbers: refuse to put them together."""
+    fid = df[(df["metric"] == "fid") & df["extractor"].notna()]
+    for dataset, g in fid.groupby("dataset"):
+        kinds = g[["extractor", "n_fake", "n_real"]].drop_duplicates()
+        if len(kinds) > 1:
+            listed = "; ".join(f"{r.extractor} n_fake={r.n_fake} n_real={r.n_real}" for r in kinds.itertuples())
+            raise ValueError(f"extractor: FIDs on {dataset} were measured differently ({listed}); compare one kind at a time")

@@ -1,0 +1,251 @@
+"""`ganbench report`: tables, figures and a self-contained HTML report from study directories."""
+from __future__ import annotations
+
+import base64
+import html
+import io
+import math
+import os
+import shutil
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+
+from .budget import bootstrap_min_curve  # noqa: E402
+from .load import HYPERPARAMETERS, check_comparable, load_trials  # noqa: E402
+
+PUBLISHED = Path(__file__).resolve().parent.parent / "results" / "published" / "lucic2018.csv"
+LUCIC_PROTOCOL = dict(extractor="inception-v3-compat", n_fake=10_000, n_real=10_000, datasets={"mnist", "fashion_mnist", "cifar10", "celeba"})
+
+
+def _variant_order(variants) -> list:
+    known = ["mm_gan", "ns_gan", "fgan_kl", "fgan_reverse_kl", "fgan_pearson", "fgan_neyman", "fgan_hellinger", "fgan_js",
+             "fgan_gan", "wgan", "wgan_gp", "lsgan", "dragan", "began", "vae"]
+    return [v for v in known if v in set(variants)] + sorted(set(variants) - set(known))
+
+
+def colours_for(variants) -> dict:
+    order = _variant_order(variants)
+    pal = sns.color_palette("tab20", max(20, len(order)))
+    return {v: pal[i] for i, v in enumerate(order)}
+
+
+def _label(metric: str) -> str:
+    return {"fid": "FID (min over checkpoints)", "mode_kl": "mode KL to uniform (lower is better)"}.get(metric, metric)
+
+
+def _save(fig, figures: Path, name: str) -> str:
+    fig.tight_layout()
+    for ext in ("png", "svg"):
+        fig.savefig(figures / f"{name}.{ext}", dpi=110)
+    plt.close(fig)
+    return name
+
+
+def fig_distributions(df, figures, colours):
+    names = []
+    for (dataset, metric), g in df[df["status"].isin(["finished", "diverged"])].groupby(["dataset", "metric"]):
+        g = g[np.isfinite(g["score"])]
+        if g.empty:
+            continue
+        order = _variant_order(g["variant"])
+        fig, ax = plt.subplots(figsize=(1.2 + 0.9 * len(order), 4))
+        sns.boxplot(data=g, x="variant", y="score", order=order, hue="variant", palette=colours, ax=ax, fliersize=0, legend=False)
+        sns.stripplot(data=g, x="variant", y="score", order=order, color="black", size=3, ax=ax)
+        ax.set(title=f"{dataset}: distribution over settings", ylabel=_label(metric), xlabel="")
+        ax.tick_params(axis="x", rotation=30)
+        names.append(_save(fig, figures, f"distribution_{dataset}"))
+    return names
+
+
+def budget_curves(df) -> pd.DataFrame:
+    rows = []
+    for (dataset, variant), g in df[df["status"].isin(["finished", "diverged"]) & (df["phase"] == "random")].groupby(["dataset", "variant"]):
+        scores = g["score"].to_numpy(dtype=float)
+        for r in bootstrap_min_curve(scores, range(1, len(scores) + 1)):
+            rows.append(dict(dataset=dataset, variant=variant, metric=g["metric"].iloc[0], **r,
+                             device_hours=r["budget"] * g["device_hours"].mean()))
+    return pd.DataFrame(rows)
+
+
+def fig_budget(curves, figures, colours):
+    names = []
+    for dataset, g in curves.groupby("dataset"):
+        fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+        for variant, h in g.groupby("variant"):
+            for ax, x in zip(axes, ("budget", "device_hours")):
+                ax.plot(h[x], h["mean"], marker="o", color=colours[variant], label=variant)
+                ax.fill_between(h[x], h["lo"], h["hi"], color=colours[variant], alpha=0.2)
+        axes[0].set(xlabel="budget (hyperparameter settings tried)", ylabel=f"minimum {_label(g['metric'].iloc[0])}", title=f"{dataset}: best reachable vs budget")
+        axes[1].set(xlabel="compute (device-hours)", title="against compute; band: 95% bootstrap interval")
+        axes[0].legend(fontsize=8)
+        names.append(_save(fig, figures, f"budget_{dataset}"))
+    return names
+
+
+def fig_sensitivity(df, figures, colours):
+    names = []
+    ok = df[df["status"].isin(["finished"]) & np.isfinite(df["score"])]
+    for dataset, g in ok.groupby("dataset"):
+        params = [h for h in ("lr", "beta1", "n_disc", "penalty_weight") if g[h].notna().any() and g[h].nunique() > 1]
+        if not params:
+            continue
+        fig, axes = plt.subplots(1, len(params), figsize=(3.6 * len(params), 3.4), squeeze=False)
+        for ax, p in zip(axes[0], params):
+            sns.scatterplot(data=g, x=p, y="score", hue="variant", palette=colours, ax=ax, legend=ax is axes[0][0])
+            if p in ("lr", "penalty_weight"):
+                ax.set_xscale("log")
+            ax.set(ylabel=_label(g["metric"].iloc[0]) if ax is axes[0][0] else "")
+        fig.suptitle(f"{dataset}: score against each hyperparameter")
+        names.append(_save(fig, figures, f"sensitivity_{dataset}"))
+    return names
+
+
+def fig_precision_recall(df, figures, colours):
+    g = df[df["precision"].notna() & df["recall"].notna()]
+    if g.empty:
+        return []
+    fig, ax = plt.subplots(figsize=(4.5, 4))
+    sns.scatterplot(data=g, x="recall", y="precision", hue="variant", style="dataset", palette=colours, ax=ax)
+    ax.set(xlim=(0, 1), ylim=(0, 1), title="precision against recall")
+    return [_save(fig, figures, "precision_recall")]
+
+
+def fig_best_samples(df, figures):
+    names = []
+    ok = df[(df["status"] == "finished") & np.isfinite(df["score"])]
+    for dataset, g in ok.groupby("dataset"):
+        best = g.loc[g.groupby("variant")["score"].idxmin()]
+        best = best.set_index("variant").loc[_variant_order(best["variant"])]
+        images = [(v, Path(r.run_dir) / "samples.png") for v, r in best.iterrows() if (Path(r.run_dir) / "samples.png").exists()]
+        if not images:
+            continue
+        fig, axes = plt.subplots(1, len(images), figsize=(3 * len(images), 3.3), squeeze=False)
+        for ax, (v, path) in zip(axes[0], images):
+            ax.imshow(plt.imread(path))
+            ax.set_title(f"{v} (best)", fontsize=9)
+            ax.axis("off")
+        names.append(_save(fig, figures, f"samples_{dataset}"))
+    return names
+
+
+def fig_fid_over_training(df, figures, colours):
+    g = df[df["fid_history"].notna() & (df["status"] == "finished")]
+    if g.empty:
+        return []
+    names = []
+    import json
+
+    for dataset, h in g.groupby("dataset"):
+        fig, ax = plt.subplots(figsize=(5, 3.5))
+        for variant, rows in h.groupby("variant"):
+            best = rows.loc[rows["score"].idxmin()]
+            hist = json.loads(best["fid_history"])
+            ax.plot([p["step"] for p in hist], [p["fid"] for p in hist], marker="o", color=colours[variant], label=variant)
+        ax.set(xlabel="training step", ylabel="FID", title=f"{dataset}: FID over training, best trial per variant")
+        ax.legend(fontsize=8)
+        names.append(_save(fig, figures, f"fid_over_training_{dataset}"))
+    return names
+
+
+def best_table(df) -> pd.DataFrame:
+    rows = []
+    for (dataset, variant), g in df.groupby(["dataset", "variant"]):
+        done = g[g["status"].isin(["finished", "diverged"])]
+        finite = done[np.isfinite(done["score"])]
+        seeds = g[(g["phase"] == "seed") & g["status"].isin(["finished"])]
+        rows.append(dict(dataset=dataset, variant=variant, metric=g["metric"].dropna().iloc[0] if g["metric"].notna().any() else None,
+                         budget=g["budget"].max(), done=len(done), diverged=int((g["status"] == "diverged").sum()),
+                         failed=int((g["status"] == "failed").sum()), running=int(g["status"].isin(["running", "waiting"]).sum()),
+                         failure_rate=float(g["status"].isin(["diverged", "failed"]).mean()),
+                         best=finite["score"].min() if len(finite) else math.inf,
+                         seed_mean=seeds["score"].mean() if len(seeds) else None, seed_std=seeds["score"].std() if len(seeds) > 1 else None,
+                         extractor=g["extractor"].dropna().iloc[0] if g["extractor"].notna().any() else None,
+                         n_fake=g["n_fake"].dropna().iloc[0] if g["n_fake"].notna().any() else None,
+                         n_real=g["n_real"].dropna().iloc[0] if g["n_real"].notna().any() else None,
+                         train_steps=g["train_steps"].iloc[0]))
+    return pd.DataFrame(rows)
+
+
+def published_comparison(table: pd.DataFrame) -> pd.DataFrame:
+    pub = pd.read_csv(PUBLISHED, comment="#")
+    merged = table.merge(pub, on=["variant", "dataset"], how="inner")
+    if merged.empty:
+        return merged
+
+    def why_not(r):
+        reasons = []
+        if r.extractor != LUCIC_PROTOCOL["extractor"]:
+            reasons.append(f"extractor {r.extractor} (published: Inception)")
+        if r.n_fake != 10_000 or r.n_real != 10_000:
+            reasons.append(f"sample sizes {r.n_fake}/{r.n_real} (published: 10000/10000)")
+        if r.budget < 100:
+            reasons.append(f"budget {r.budget} settings (published: 100)")
+        return "; ".join(reasons) or "comparable"
+
+    merged["comparable"] = [why_not(r) for r in merged.itertuples()]
+    return merged[["dataset", "variant", "best", "seed_mean", "seed_std", "fid_mean", "fid_std", "note", "comparable"]]
+
+
+def _img(path: Path) -> str:
+    return f'<img alt="{path.stem}" src="data:image/png;base64,{base64.b64encode(path.read_bytes()).decode()}">'
+
+
+def write_report(study_dirs: list, out: Path | str) -> Path:
+    out = Path(out)
+    df = load_trials(study_dirs)
+    if df.empty:
+        raise ValueError("study: no trials in " + ", ".join(map(str, study_dirs)))
+    check_comparable(df)
+    tmp = out.with_name(out.name + ".partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    figures = tmp / "figures"
+    figures.mkdir(parents=True)
+    colours = colours_for(df["variant"].unique())
+    curves = budget_curves(df)
+    names = (fig_distributions(df, figures, colours) + fig_budget(curves, figures, colours) + fig_sensitivity(df, figures, colours)
+             + fig_precision_recall(df, figures, colours) + fig_best_samples(df, figures) + fig_fid_over_training(df, figures, colours))
+    table = best_table(df)
+    comparison = published_comparison(table)
+    partial = bool(df["status"].isin(["running", "waiting"]).any())
+    df.to_csv(tmp / "trials.csv", index=False)
+    df.to_parquet(tmp / "trials.parquet", index=False)
+    curves.to_csv(tmp / "budget_curves.csv", index=False)
+
+    title = "ganbench report" + (" (PARTIAL: trials still running)" if partial else "")
+    md = [f"# {title}", "", f"Studies: {', '.join(map(str, study_dirs))}. Trials: {len(df)}.", "", "## Best per variant and data set", "",
+          table.to_markdown(index=False) if _has_tabulate() else table.to_string(index=False), ""]
+    if len(comparison):
+        md += ["## Beside Lucic et al. 2018", "", "The `comparable` column says why a number is not comparable with the published one.", "",
+               comparison.to_markdown(index=False) if _has_tabulate() else comparison.to_string(index=False), ""]
+    md += ["## Figures", ""] + [f"![{n}](figures/{n}.png)" for n in names]
+    (tmp / "report.md").write_text("\n".join(md) + "\n")
+
+    body = [f"<h1>{html.escape(title)}</h1>", f"<p>Studies: {html.escape(', '.join(map(str, study_dirs)))}. Trials: {len(df)}.</p>",
+            "<h2>Best per variant and data set</h2>", table.to_html(index=False, na_rep="", float_format=lambda x: f"{x:.4g}")]
+    if len(comparison):
+        body += ["<h2>Beside Lucic et al. 2018</h2>", "<p>Where runs differ from the published protocol, the last column says how; "
+                 "such numbers are not comparable.</p>", comparison.to_html(index=False, na_rep="", float_format=lambda x: f"{x:.4g}")]
+    body += ["<h2>Figures</h2>"] + [f"<figure>{_img(figures / f'{n}.png')}<figcaption>{n}</figcaption></figure>" for n in names]
+    page = ("<!doctype html><html><head><meta charset='utf-8'><title>ganbench report</title><style>"
+            "body{font-family:sans-serif;max-width:1100px;margin:2em auto}table{border-collapse:collapse;font-size:13px}"
+            "td,th{border:1px solid #ccc;padding:3px 6px}img{max-width:100%}</style></head><body>" + "\n".join(body) + "</body></html>")
+    (tmp / "index.html").write_text(page)
+    if out.exists():
+        shutil.rmtree(out)
+    os.replace(tmp, out)
+    return out / "index.html"
+
+
+def _has_tabulate() -> bool:
+    try:
+        import tabulate  # noqa: F401
+        return True
+    except ImportError:
+        return False
