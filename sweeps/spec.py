@@ -83,6 +83,9 @@ def load_spec(path: Path | str) -> Spec:
 
 
 def trial_config(spec: Spec, variant: str, dataset: str, params: dict, seed: int) -> dict:
-    return dict(variant=variant, dataset=dataset, steps=spec.steps, arch=spec.arch, seed=seed, eval_every=spec.eval_every,
-                extractor=spec.extractor, n_fake=spec.n_fake, n_real=spec.n_real, checkpoint_every=max(1, spec.steps // 10),
-                **params)
+    from benchmark.data import DATASETS
+
+    image = DATASETS[dataset].is_image  # FID settings apply to images only; mixtures are scored by their modes
+    return dict(variant=variant, dataset=dataset, steps=spec.steps, arch=spec.arch if image else None, seed=seed,
+                eval_every=spec.eval_every if image else None, extractor=spec.extractor if image else None,
+                n_fake=spec.n_fake, n_real=spec.n_real, checkpoint_every=max(1, spec.steps // 10), **params)

@@ -1,0 +1,99 @@
+"""Reports from a real (small) study: figures exist and are not blank, the HTML renders in headless Chromium
+with no console errors, and its screenshot shows the figures; budget curves against the closed form."""
+import math
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.budget import bootstrap_min_curve, expected_min_without_replacement
+from analysis.load import check_comparable, load_trials
+from analysis.report import write_report
+
+
+def test_expected_min_closed_form_by_hand():
+    # values 1, 2, 3, 4; k = 2: the 6 pairs have minima 1, 1, 1, 2, 2, 3 -> 10 / 6
+    assert expected_min_without_replacement([3, 1, 4, 2], 2) == pytest.approx(10 / 6)
+    assert expected_min_without_replacement([3, 1, 4, 2], 1) == pytest.approx(2.5)
+    assert expected_min_without_replacement([3, 1, 4, 2], 4) == 1.0
+    curve = bootstrap_min_curve([3, 1, 4, 2], [1, 2, 3], n_boot=20_000)
+    for row, k in zip(curve, [1, 2, 3]):
+        assert row["mean"] == pytest.approx(expected_min_without_replacement([3, 1, 4, 2], k), rel=0.03)
+        assert row["lo"] <= row["mean"] <= row["hi"]
+
+
+def test_mixing_extractors_is_refused():
+    df = pd.DataFrame(dict(dataset=["mnist", "mnist"], metric=["fid", "fid"], extractor=["lenet-mnist", "inception-v3-compat"],
+                           n_fake=[1000, 1000], n_real=[1000, 1000]))
+    with pytest.raises(ValueError, match="^extractor: FIDs on mnist were measured differently"):
+        check_comparable(df)
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory):
+    from sweeps.runner import run_local, save_spec
+    from sweeps.spec import load_spec
+
+    tmp = tmp_path_factory.mktemp("study")
+    (tmp / "s.yaml").write_text("name: s\nvariants: [ns_gan, wgan_gp]\ndatasets: [mnist5k]\nspace: wide\nbudget: {settings: 3}\n"
+                                "steps: 20\neval_every: 10\nextractor: lenet-mnist\nn_fake: 300\nn_real: 300\n")
+    study_dir = tmp / "study"
+    save_spec(study_dir, load_spec(tmp / "s.yaml"))
+    run_local(study_dir, workers=2, progress=False)
+    # one diverged and one failed trial, as a crash would leave them
+    import json
+
+    import optuna
+    from sweeps.runner import storage_for
+
+    st = optuna.load_study(study_name="s.ns_gan.mnist5k.wide", storage=storage_for(study_dir))
+    t = st.ask()
+    for k, v in dict(variant="ns_gan", dataset="mnist5k", space="wide", phase="random", setting=99, status="failed").items():
+        t.set_user_attr(k, v)
+    st.tell(t, state=optuna.trial.TrialState.FAIL)
+    return study_dir
+
+
+def test_table_counts_failed_trials(study):
+    df = load_trials([study])
+    assert len(df) == 7 and (df["status"] == "failed").sum() == 1
+    assert df["extractor"].dropna().unique().tolist() == ["lenet-mnist"]
+
+
+def test_report_renders_in_chromium(study, tmp_path):
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.fail("chromium is not installed (Debian package chromium; .ci/run installs it)")
+    index = write_report([study], tmp_path / "report")
+    out = index.parent
+    assert {"index.html", "report.md", "trials.csv", "trials.parquet"} <= {p.name for p in out.iterdir()}
+    pngs = sorted((out / "figures").glob("*.png"))
+    assert {p.stem.split("_")[0] for p in pngs} >= {"distribution", "budget", "sensitivity", "precision", "samples", "fid"}
+    from PIL import Image
+
+    for p in pngs:
+        assert np.asarray(Image.open(p).convert("L")).std() > 5, p  # not blank
+    md = (out / "report.md").read_text()
+    assert "failed" in md and "ns_gan" in md
+    from playwright.sync_api import sync_playwright
+
+    errors = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                                                                     "--disable-component-update", "--disable-sync"])
+        page = browser.new_page(viewport={"width": 1200, "height": 3000})
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(index.resolve().as_uri())
+        loaded = page.evaluate("Array.from(document.images).filter(i => i.complete && i.naturalWidth > 0).length")
+        shot = tmp_path / "shot.png"
+        page.screenshot(path=str(shot), full_page=True)
+        browser.close()
+    assert errors == []
+    assert loaded == len(pngs)
+    pixels = np.asarray(Image.open(shot).convert("RGB")).astype(int)
+    coloured = (np.abs(pixels[..., 0] - pixels[..., 2]) > 40).sum()  # the figures' colours, not only black text on white
+    assert coloured > 5000
