@@ -122,6 +122,15 @@ def _git_commit() -> str | None:
         return None
 
 
+def _suggest_fixed(trial: optuna.Trial, name: str, value):
+    """Record an enqueued value under a distribution that stays compatible across the study's trials."""
+    if isinstance(value, bool):
+        return trial.suggest_categorical(name, [False, True])
+    if isinstance(value, int):
+        return trial.suggest_int(name, value, value)
+    return trial.suggest_float(name, value, value)
+
+
 def run_trial(study: optuna.Study, trial: optuna.Trial, spec: Spec, study_dir: Path) -> None:
     from benchmark.train import resolve_config, train
 
@@ -133,7 +142,9 @@ def run_trial(study: optuna.Study, trial: optuna.Trial, spec: Spec, study_dir: P
     out = study_dir / "trials" / v / d / str(setting)
     seed = spec.seed * 1000 + setting
     trial.set_user_attr("seed", seed)
-    params = study._storage.get_trial(trial._trial_id).params
+    # the enqueued setting; suggesting each value records it as the trial's params (for Optuna, the dashboard, analysis)
+    fixed = study._storage.get_trial(trial._trial_id).system_attrs.get("fixed_params", {})
+    params = {k: _suggest_fixed(trial, k, v) for k, v in fixed.items()}
     try:
         config = resolve_config(**trial_config(spec, v, d, params, seed))
         metrics = json.loads((out / "metrics.json").read_text()) if (out / "metrics.json").exists() else train(config, out, progress=False)

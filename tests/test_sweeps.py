@@ -121,3 +121,15 @@ def test_cli_status_json(tmp_path):
     r = subprocess.run([sys.executable, "-m", "ganbench.cli", "sweep", "status", str(study_dir), "--json"], capture_output=True, text=True)
     doc = json.loads(r.stdout)
     assert [(s["variant"], s["finished"] + s["diverged"], s["budget"]) for s in doc["studies"]] == [("ns_gan", 4, 4), ("lsgan", 4, 4)]
+
+
+def test_trials_train_with_their_enqueued_settings(tmp_path):
+    study_dir = make_study(tmp_path, steps=5)
+    run_local(study_dir, workers=1, progress=False)
+    spec = load_saved_spec(study_dir)
+    for t in trials(study_dir):
+        s = t.user_attrs["setting"]
+        expected = settings_for(spec.space, t.user_attrs["variant"], spec.settings, spec.seed)[s]
+        assert t.params == expected
+        config = json.loads((study_dir / "trials" / t.user_attrs["variant"] / "ring8" / str(s) / "config.json").read_text())
+        assert config["lr"] == expected["lr"] and config["beta1"] == expected["beta1"]

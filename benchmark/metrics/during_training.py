@@ -13,12 +13,12 @@ class FIDSchedule(pl.Callback):
         self.config, self.every, self.history = config, config["eval_every"], []
         self.scored = {}
 
-    def _score(self, module) -> None:
+    def _score(self, module, final: bool = False) -> None:
         from .fidelity import evaluate_generator
 
-        c = self.config
+        c = self.config  # KID and precision/recall of the final generator only: FID alone picks the best checkpoint
         r = evaluate_generator(module.generator, c["z_dim"], c["dataset"], c["extractor"], c["n_fake"], c["n_real"],
-                               data_root=c["data_root"], device=str(module.device), kid=False, prc=False)
+                               data_root=c["data_root"], device=str(module.device), kid=final, prc=final)
         self.history.append({"step": int(module.generator_steps), "fid": r["fid"]})
         self.scored = r
 
@@ -27,7 +27,7 @@ class FIDSchedule(pl.Callback):
             self._score(module)
 
     def on_train_end(self, trainer, module) -> None:
-        self._score(module)
+        self._score(module, final=True)
 
     def state_dict(self) -> dict:
         return {"history": self.history}
@@ -39,6 +39,7 @@ class FIDSchedule(pl.Callback):
         if not self.history:
             return {}
         best = min(self.history, key=lambda h: h["fid"] if math.isfinite(h["fid"]) else math.inf)
-        return {"fid_min": best["fid"], "fid_min_step": best["step"], "fid_final": self.history[-1]["fid"],
+        final = {k: self.scored[k] for k in ("kid", "kid_std", "precision", "recall", "f1", "inception_score") if k in self.scored}
+        return {**final, "fid_min": best["fid"], "fid_min_step": best["step"], "fid_final": self.history[-1]["fid"],
                 "fid_history": self.history, "extractor": self.scored.get("extractor"),
                 "extractor_weights": self.scored.get("extractor_weights"), "n_fake": self.config["n_fake"], "n_real": self.scored.get("n_real")}
