@@ -106,8 +106,6 @@ def test_cache_is_read_not_recomputed_and_keyed_by_weights(tmp_path, cache):
     assert len(files) == 2
     # a truncated file is detected and rebuilt
     files[0].write_bytes(files[0].read_bytes()[:100])
-    for f in files:
-        pass
     real_features("mnist5k", "test", 300, ext)
     real_features("mnist5k", "test", 300, Extractor("lenet-mnist", str(other)))
     assert fidelity.stats["real_feature_extractions"] == before + 3
