@@ -10,6 +10,7 @@ extractor and layer, so two weight files would collide there.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -85,6 +86,7 @@ class Extractor:
             return weights_hash(self.weights)
         return weights_hash(LENET_WEIGHTS) if self.name == "lenet-mnist" else "torch-fidelity-default"
 
+    @functools.lru_cache(maxsize=4)  # one extractor per (name, weights, device) in a process: every checkpoint reuses it
     def build(self, cuda: bool):
         if self.name not in EXTRACTORS:
             raise MetricError(f"extractor: unknown '{self.name}', choose one of {', '.join(EXTRACTORS)}")

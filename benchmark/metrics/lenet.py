@@ -8,6 +8,7 @@ as they were, and the image is resized to 28x28.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 from pathlib import Path
 
@@ -68,6 +69,12 @@ class LeNetMNISTExtractor(FeatureExtractorBase):
 
 
 def weights_hash(path: Path | str) -> str:
+    st = Path(path).stat()
+    return _hash_file(str(Path(path).resolve()), st.st_mtime_ns, st.st_size)
+
+
+@functools.lru_cache(maxsize=16)  # keyed by modification time and size too, so an edited file is hashed again
+def _hash_file(path: str, mtime_ns: int, size: int) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
 
 
