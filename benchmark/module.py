@@ -72,7 +72,8 @@ class GANModule(pl.LightningModule):
     def build_discriminator(self):
         return build_discriminator(self.config["arch"], self.shape, 1, self.config["d_batch_norm"])
 
-    # The study's prior: z ~ U(-1, 1)^z_dim.
+    prior = "uniform"  # the study's prior: z ~ U(-1, 1)^z_dim
+
     def sample_z(self, n: int) -> torch.Tensor:
         return torch.rand(n, self.config["z_dim"], device=self.device) * 2 - 1
 
@@ -198,6 +199,8 @@ class VAEModule(GANModule):
 
     def build_discriminator(self):
         return build_discriminator(self.config["arch"], self.shape, 2 * self.config["z_dim"], self.config["d_batch_norm"])
+
+    prior = "normal"
 
     def sample_z(self, n: int) -> torch.Tensor:
         return torch.randn(n, self.config["z_dim"], device=self.device)

@@ -48,7 +48,7 @@ def _cmd_eval(args) -> None:
         raise UsageError(f"n: {args.n} is not allowed, must be an integer >= 2")
     try:
         scores = evaluate_generator(module.generator, config["z_dim"], config["dataset"], args.extractor or config.get("extractor"),
-                                    args.n, args.n, args.weights, config["data_root"], device, verbose=True)
+                                    args.n, args.n, args.weights, config["data_root"], device, verbose=True, prior=module.prior)
     except MetricError as e:
         raise UsageError(str(e)) from None
     update_metrics(args.run_dir, scores)

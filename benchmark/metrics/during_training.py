@@ -18,7 +18,8 @@ class FIDSchedule(pl.Callback):
 
         c = self.config  # KID and precision/recall of the final generator only: FID alone picks the best checkpoint
         r = evaluate_generator(module.generator, c["z_dim"], c["dataset"], c["extractor"], c["n_fake"], c["n_real"],
-                               data_root=c["data_root"], device=str(module.device), kid=final, prc=final)
+                               data_root=c["data_root"], device=str(module.device), kid=final, prc=final,
+                               prior=module.prior, dataset_specific=final)
         self.history.append({"step": int(module.generator_steps), "fid": r["fid"]})
         self.scored = r
 
@@ -39,7 +40,7 @@ class FIDSchedule(pl.Callback):
         if not self.history:
             return {}
         best = min(self.history, key=lambda h: h["fid"] if math.isfinite(h["fid"]) else math.inf)
-        final = {k: self.scored[k] for k in ("kid", "kid_std", "precision", "recall", "f1", "inception_score") if k in self.scored}
+        final = {k: v for k, v in self.scored.items() if k not in ("fid", "extractor", "extractor_weights", "n_fake", "n_real")}
         return {**final, "fid_min": best["fid"], "fid_min_step": best["step"], "fid_final": self.history[-1]["fid"],
                 "fid_history": self.history, "extractor": self.scored.get("extractor"),
                 "extractor_weights": self.scored.get("extractor_weights"), "n_fake": self.config["n_fake"], "n_real": self.scored.get("n_real")}

@@ -41,7 +41,7 @@ class MetricError(ValueError):
 
 def default_extractor(dataset: str) -> str:
     """The offline digit extractor for the embedded digits; the study's Inception everywhere else."""
-    return "lenet-mnist" if dataset in ("mnist5k",) else "inception-v3-compat"
+    return "lenet-mnist" if dataset in ("mnist5k", "triangles") else "inception-v3-compat"
 
 
 def cache_dir() -> Path:
@@ -64,14 +64,16 @@ class ImagesUint8(torch.utils.data.Dataset):
 
 class GeneratorUint8(torch.nn.Module):
     """A [0, 1] generator as torch-fidelity wants it: quantised to uint8 like real images, 3 channels.
-    torch-fidelity's wrapper offers U(0, 1) noise; the study's prior U(-1, 1) is 2u - 1."""
+    torch-fidelity's wrapper offers U(0, 1) noise; the study's prior U(-1, 1) is 2u - 1. The VAE's prior is
+    N(0, 1), which the wrapper offers as it is."""
 
-    def __init__(self, generator: torch.nn.Module):
+    def __init__(self, generator: torch.nn.Module, prior: str = "uniform"):
         super().__init__()
-        self.generator = generator
+        self.generator, self.prior = generator, prior
 
     def forward(self, z):
-        x = (self.generator(2 * z - 1).clamp(0, 1) * 255).round().to(torch.uint8)
+        z = 2 * z - 1 if self.prior == "uniform" else z
+        x = (self.generator(z).clamp(0, 1) * 255).round().to(torch.uint8)
         return x.expand(-1, 3, -1, -1) if x.shape[1] == 1 else x
 
 
@@ -129,9 +131,12 @@ def real_features(dataset: str, split_name: str, n: int, extractor: Extractor, d
     return feats
 
 
-def generated_features(generator, z_dim: int, n: int, fe, cuda: bool, verbose=False) -> dict:
+PRIORS = {"uniform": "uniform_0_1", "normal": "normal"}  # ganbench's prior -> torch-fidelity's z_type
+
+
+def generated_features(generator, z_dim: int, n: int, fe, cuda: bool, verbose=False, prior: str = "uniform") -> dict:
     was_training = generator.training
-    model = GenerativeModelModuleWrapper(GeneratorUint8(generator), z_dim, "uniform_0_1", 0, make_eval=True)
+    model = GenerativeModelModuleWrapper(GeneratorUint8(generator, prior), z_dim, PRIORS[prior], 0, make_eval=True)
     try:
         return get_featuresdict_from_generative_model(model, fe, n, batch_size=256, cuda=cuda, rng_seed=LATENT_SEED, verbose=verbose)
     finally:
@@ -155,8 +160,10 @@ def metrics_from_features(fake: dict, real: dict, layer: str, kid: bool = True, 
 
 def evaluate_generator(generator, z_dim: int, dataset: str, extractor: str | None = None, n_fake: int = 10_000,
                        n_real: int = 10_000, weights: str | None = None, data_root=None, device: str = "cpu",
-                       kid: bool = True, prc: bool = True, verbose: bool = False) -> dict:
-    """Score a generator against the test split; every value carries its extractor and sample sizes."""
+                       kid: bool = True, prc: bool = True, verbose: bool = False, prior: str = "uniform",
+                       dataset_specific: bool = True) -> dict:
+    """Score a generator against the test split; every value carries its extractor and sample sizes.
+    ``dataset_specific`` adds what only some data sets define (stacked-MNIST modes, polygon precision/recall)."""
     ext = Extractor(extractor or default_extractor(dataset), weights)
     cuda = str(device).startswith("cuda")
     from benchmark.data import load_split
@@ -164,6 +171,10 @@ def evaluate_generator(generator, z_dim: int, dataset: str, extractor: str | Non
     n_real = min(n_real, len(load_split(dataset, "test", data_root)))
     real = real_features(dataset, "test", n_real, ext, data_root, cuda, verbose)
     fe = ext.build(cuda)
-    fake = generated_features(generator, z_dim, n_fake, fe, cuda, verbose)
+    fake = generated_features(generator, z_dim, n_fake, fe, cuda, verbose, prior)
     out = metrics_from_features(fake, real, EXTRACTORS[ext.name], kid, prc)
+    if dataset_specific:
+        from .dataset_metrics import dataset_metrics
+
+        out.update(dataset_metrics(generator, z_dim, dataset, prior, device, n_fake))
     return {**out, "extractor": ext.name, "extractor_weights": ext.weights_id, "n_fake": n_fake, "n_real": n_real}
