@@ -17,9 +17,14 @@ def test_every_variant_trains_on_ring8(run, variant):
     assert {p.name for p in out.iterdir()} == {"config.json", "metrics.json", "samples.png", "last.ckpt"}
 
 
-@pytest.mark.parametrize("variant,seed", [("ns_gan", 0), ("lsgan", 2)])
-def test_variants_cover_the_ring(run, variant, seed):
-    metrics, _ = run(variant=variant, dataset="ring8", steps=3000, lr=1e-3, seed=seed)
+# WGAN-GP with the image default lambda = 10 collapses on 2-D data at this length;
+# Gulrajani et al.'s own toy experiments use a small lambda, so the test does too.
+@pytest.mark.parametrize(
+    "variant,seed,extra",
+    [("ns_gan", 0, {}), ("lsgan", 2, {}), ("wgan_gp", 2, {"penalty_weight": 1.0})],
+)
+def test_variants_cover_the_ring(run, variant, seed, extra):
+    metrics, _ = run(variant=variant, dataset="ring8", steps=3000, lr=1e-3, seed=seed, **extra)
     assert metrics["modes_covered"] >= 6, metrics
 
 
