@@ -11,7 +11,7 @@ centres; drop hull vertices, smallest-area first (Visvalingam), until k remain; 
 pixel (pixel centres lie half a pixel inside the true edge); then move its vertices by Adam to fit the image
 (150 steps, lr 0.05: half with a sigmoid ramp, half with the exact one); render it as above. d(x) is the RMSE in
 [0, 1] pixel units between x and the rendering (1 when fewer than k hull vertices exist: an empty or degenerate
-image). A clean polygon is within about 0.02 of its fit; a blob, a square or two triangles are far.
+image). A clean polygon is within 0.001 of its fit; a blob, a square or two triangles are far.
 
 Precision: the fraction of generated samples with d(G(z)) <= THRESHOLD.
 Recall: for each held-out test polygon x, z* = argmin_z ||G(z) - x||^2 by Adam (lr 0.05, ``steps`` steps) from
@@ -24,9 +24,12 @@ import math
 
 import numpy as np
 import torch
+from tqdm import tqdm
 
 CANVAS = 28
-THRESHOLD = 0.025  # RMSE in [0, 1] pixel units: 99% of real triangles fit within 0.001, no quadrilateral within 0.045
+# RMSE in [0, 1] pixel units. Measured on 500 test triangles: median 0.00025, max 0.00044; on 300 quadrilaterals:
+# min 0.044, median 0.15; uniform noise: >= 0.5. The threshold sits between, with room for a generator's blur.
+THRESHOLD = 0.025
 
 
 def random_convex_polygons(n: int, k: int = 3, seed: int = 0, min_gap: float = math.radians(40)) -> np.ndarray:
@@ -167,7 +170,7 @@ def invert(generator, targets: torch.Tensor, z_dim: int, prior: str = "uniform",
     params = [p.requires_grad for p in generator.parameters()]
     generator.requires_grad_(False)
     try:
-        for _ in range(steps):
+        for _ in tqdm(range(steps), desc=f"inverting G on {n} polygons", disable=None, leave=False):
             loss = ((generator(z).flatten(1) - x) ** 2).mean(dim=1)
             opt.zero_grad(set_to_none=True)
             loss.sum().backward()
