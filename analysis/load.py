@@ -42,7 +42,7 @@ def load_trials(study_dirs: list) -> pd.DataFrame:
                 row = dict(study=spec["name"], study_dir=str(study_dir), study_name=summary.study_name, trial=t.number,
                            variant=a.get("variant"), dataset=a.get("dataset"), space=a.get("space"), phase=a.get("phase"),
                            setting=a.get("setting"), budget=budget, status=state, value=t.value,
-                           run_dir=str(study_dir / "trials" / str(a.get("variant")) / str(a.get("dataset")) / str(a.get("setting"))),
+                           run_dir=str(study_dir / a["run_dir"]) if a.get("run_dir") else str(study_dir / "trials" / str(a.get("variant")) / str(a.get("dataset")) / str(a.get("setting"))),
                            train_steps=spec.get("steps"))
                 row.update({h: t.params.get(h) for h in HYPERPARAMETERS})
                 row.update({m: a.get(m) for m in METRIC_ATTRS})

@@ -66,7 +66,7 @@ def fig_distributions(df, figures, colours):
 
 def budget_curves(df) -> pd.DataFrame:
     rows = []
-    for (dataset, variant), g in df[df["status"].isin(["finished", "diverged"]) & (df["phase"] == "random")].groupby(["dataset", "variant"]):
+    for (dataset, variant), g in df[df["status"].isin(["finished", "diverged"]) & (df["phase"] != "seed")].groupby(["dataset", "variant"]):
         scores = g["score"].to_numpy(dtype=float)
         for r in bootstrap_min_curve(scores, range(1, len(scores) + 1)):
             rows.append(dict(dataset=dataset, variant=variant, metric=g["metric"].iloc[0], **r,
@@ -156,13 +156,14 @@ def fig_fid_over_training(df, figures, colours):
 
 def best_table(df) -> pd.DataFrame:
     rows = []
-    for (dataset, variant), g in df.groupby(["dataset", "variant"]):
+    for (dataset, variant), both in df.groupby(["dataset", "variant"]):
+        g = both[both["phase"] != "seed"]  # the search; the seed phase re-trains its best setting
         done = g[g["status"].isin(["finished", "diverged"])]
         finite = done[np.isfinite(done["score"])]
-        seeds = g[(g["phase"] == "seed") & g["status"].isin(["finished"])]
+        seeds = both[(both["phase"] == "seed") & both["status"].isin(["finished"])]
         rows.append(dict(dataset=dataset, variant=variant, metric=g["metric"].dropna().iloc[0] if g["metric"].notna().any() else None,
                          budget=g["budget"].max(), done=len(done), diverged=int((g["status"] == "diverged").sum()),
-                         failed=int((g["status"] == "failed").sum()), running=int(g["status"].isin(["running", "waiting"]).sum()),
+                         failed=int((g["status"] == "failed").sum()), running=int((g["status"] == "running").sum()), pruned=int((g["status"] == "pruned").sum()),
                          failure_rate=float(g["status"].isin(["diverged", "failed"]).mean()),
                          best=finite["score"].min() if len(finite) else math.inf,
                          seed_mean=seeds["score"].mean() if len(seeds) else None, seed_std=seeds["score"].std() if len(seeds) > 1 else None,

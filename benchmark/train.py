@@ -143,9 +143,10 @@ def update_metrics(run_dir: Path | str, new: dict) -> dict:
     return metrics
 
 
-def train(config: dict, out: Path | str, progress: bool = True, callbacks: list | None = None) -> dict:
+def train(config: dict, out: Path | str, progress: bool = True, callbacks: list | None = None, should_stop=None) -> dict:
     """Train and write the run directory ``out``; returns its metrics. Raises ConfigError or DataError on
-    bad input before any work. A ``<out>.partial`` left by a killed run is resumed from its checkpoint."""
+    bad input before any work. A ``<out>.partial`` left by a killed run is resumed from its checkpoint.
+    ``should_stop(step, fid)`` is asked at every FID checkpoint; True ends the run early, with status "pruned"."""
     import pytorch_lightning as pl
     from pytorch_lightning.callbacks import ModelCheckpoint, TQDMProgressBar
 
@@ -173,7 +174,7 @@ def train(config: dict, out: Path | str, progress: bool = True, callbacks: list 
     if config["eval_every"] is not None and info.is_image:
         from .metrics.during_training import FIDSchedule
 
-        cbs.append(FIDSchedule(config))
+        cbs.append(FIDSchedule(config, should_stop))
     if progress:
         cbs.append(TQDMProgressBar(refresh_rate=max(1, config["steps"] // 200)))
     if config["checkpoint_every"]:
@@ -194,6 +195,8 @@ def train(config: dict, out: Path | str, progress: bool = True, callbacks: list 
         trainer.fit(module, steps, ckpt_path=str(resume_from) if resume_from.exists() else None)
     except Diverged as e:
         status, error = "diverged", str(e)
+    if any(getattr(cb, "stopped", False) for cb in cbs):
+        status = "pruned"
     wall = time.time() - started
 
     metrics = {"status": status, "steps": int(module.generator_steps), "wall_time_s": wall, "device": _device_name(device),
@@ -201,7 +204,7 @@ def train(config: dict, out: Path | str, progress: bool = True, callbacks: list 
     if error:
         metrics["error"] = error
     module.to(device)
-    if status == "finished" and not info.is_image and info.mode_centres is not None:
+    if status != "diverged" and not info.is_image and info.mode_centres is not None:
         metrics.update(mixture_modes(module.sample(2500), info.mode_centres, info.mode_std))
     for cb in cbs:  # callbacks that score the run (FID during training) add their results
         if hasattr(cb, "results"):

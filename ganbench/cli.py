@@ -92,12 +92,17 @@ def _print_status(study_dir, storage_url, as_json) -> None:
     if as_json:
         print(json.dumps({"study_dir": str(study_dir), "studies": rows}, indent=2))
         return
-    print(f"{'variant':<16}{'dataset':<14}{'done/budget':>12}{'diverged':>10}{'failed':>8}{'running':>9}{'best':>12}")
+    print(f"{'variant':<16}{'dataset':<14}{'done/budget':>12}{'diverged':>10}{'pruned':>8}{'failed':>8}{'running':>9}"
+          f"{'steps used':>12}{'best':>12}{'seeds (mean ± std)':>26}")
     for r in rows:
         done = r["finished"] + r["diverged"] + r["failed"]
         best = f"{r['best']:.4g}" if r["best"] is not None else "-"
-        print(f"{r['variant']:<16}{r['dataset']:<14}{str(done) + '/' + str(r['budget']):>12}"
-              f"{r['diverged']:>10}{r['failed']:>8}{r['running']:>9}{best:>12}")
+        seeds = "-"
+        if r["seeds_budget"]:
+            spread = f" {r['seeds_mean']:.4g} ± {r['seeds_std']:.2g}" if r["seeds_std"] is not None else ""
+            seeds = f"{r['seeds_done']}/{r['seeds_budget']}{spread}"
+        print(f"{r['variant']:<16}{r['dataset']:<14}{str(done) + '/' + str(r['budget']):>12}{r['diverged']:>10}{r['pruned']:>8}"
+              f"{r['failed']:>8}{r['running']:>9}{r['steps_used'] / max(1, r['budget_steps']):>12.0%}{best:>12}{seeds:>26}")
 
 
 def _cmd_sweep_status(args) -> None:

@@ -1,11 +1,22 @@
 """Studies in an Optuna storage, and the worker loop that runs their trials.
 
-The budget is exact by construction: the B settings of each (variant, data set) are sampled with a seeded RNG
-when the study is created and enqueued as waiting trials. A worker claims a waiting trial by switching it to
-RUNNING through the storage (which lets exactly one worker win), never through ``study.ask()``, which would
-create a fresh trial once none is waiting. A worker that dies leaves a RUNNING trial behind: JournalStorage has
-no heartbeat, so each trial records its owner (host, pid, SLURM job); a trial whose owner is gone is marked
-lost (FAIL) and its setting enqueued again, to resume from its checkpoint in the same setting directory.
+The budget is exact by construction. When a study is created, its trials are enqueued as waiting trials: the
+B settings of a random search (sampled with a seeded RNG), or, for an adaptive sampler (TPE), the variant's
+defaults and B - 1 empty slots whose setting the sampler picks when a worker starts them. A worker claims a
+waiting trial by switching it to RUNNING through the storage (which lets exactly one worker win), never through
+``study.ask()``, which would create a fresh trial once none is waiting.
+
+The budget is counted in training steps, B x steps: a running trial reserves its full length, a finished one
+counts the steps it ran. Without a pruner this is exactly B trials. With Hyperband, pruned trials free steps, so
+more slots are enqueued and a worker starts the lowest waiting one only if the steps reserved by every trial
+before it leave room for a full trial: never over budget, with less than one trial's steps left over at the end.
+
+A worker that dies leaves a RUNNING trial behind: JournalStorage has no heartbeat, so each trial records its
+owner (host, pid, SLURM job); a trial whose owner is gone is marked lost (FAIL) and its setting enqueued again, to
+resume from its checkpoint in the same directory. Retries go before new slots and keep their reservation.
+
+Seed phase (``budget.seeds`` = K): once every search trial of a (variant, data set) is done, the best setting is
+trained again with K seeds, in a second study named ``<study>.seeds`` with K slots.
 """
 from __future__ import annotations
 
@@ -24,7 +35,7 @@ from optuna.storages import JournalStorage
 from optuna.storages.journal import JournalFileBackend, JournalFileOpenLock
 from optuna.trial import TrialState
 
-from .spaces import settings_for
+from .spaces import constant, is_distribution, settings_for, suggest, variant_defaults
 from .spec import Spec, trial_config
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -49,18 +60,57 @@ def load_saved_spec(study_dir: Path) -> Spec:
     return Spec(**json.loads(path.read_text()))
 
 
-def create_studies(spec: Spec, storage) -> list[optuna.Study]:
-    """One study per (variant, data set, space); its settings enqueued once, when it is new."""
+SEED_OFFSET = 100_000  # seed-phase seeds never coincide with a search trial's seed (spec.seed * 1000 + setting)
+
+
+def _sampler(spec: Spec, seed: int | None = None):
+    # a random search never asks its sampler: every setting is enqueued; TPE picks the empty slots' settings
+    seed = spec.seed if seed is None else seed
+    return optuna.samplers.TPESampler(seed=seed) if spec.sampler == "tpe" else optuna.samplers.RandomSampler(seed=seed)
+
+
+def _pruner(spec: Spec):
+    if spec.pruner == "hyperband":  # rungs at multiples of the FID schedule, up to the full training length
+        return optuna.pruners.HyperbandPruner(min_resource=spec.eval_every, max_resource=spec.steps, reduction_factor=3)
+    return optuna.pruners.NopPruner()
+
+
+def slots(spec: Spec) -> int:
+    """Trials enqueued for the search: B, or with a pruner as many as the step budget could hold if every trial
+    stopped at the first rung."""
+    return spec.settings if spec.pruner == "none" else spec.budget_steps // spec.eval_every
+
+
+def open_study(spec: Spec, storage, name: str) -> optuna.Study:
+    return optuna.create_study(study_name=name, storage=storage, direction="minimize", load_if_exists=True,
+                               sampler=_sampler(spec), pruner=_pruner(spec))
+
+
+def create_studies(spec: Spec, storage) -> list[tuple[optuna.Study, optuna.Study | None]]:
+    """One (search study, seed-phase study or None) per (variant, data set); the slots enqueued once, when new.
+    Called once by the command that starts a sweep, before any worker."""
     studies = []
     for v in spec.variants:
         for d in spec.datasets:
-            study = optuna.create_study(study_name=spec.study_name(v, d), storage=storage, direction="minimize", load_if_exists=True)
+            base = {"variant": v, "dataset": d, "space": spec.space_label(v)}
+            study = open_study(spec, storage, spec.study_name(v, d))
             if "budget" not in study.user_attrs:
-                for i, params in enumerate(settings_for(spec.space, v, spec.settings, spec.seed)):
-                    study.enqueue_trial(params, user_attrs={"setting": i, "phase": "random", "variant": v, "dataset": d,
-                                                            "space": spec.space}, skip_if_exists=False)
+                n = slots(spec)
+                settings = settings_for(spec.space_for(v), v, n, spec.seed) if spec.sampler == "random" else [variant_defaults(v)]
+                for i in range(n):
+                    study.enqueue_trial(settings[i] if i < len(settings) else {}, user_attrs={**base, "setting": i, "phase": "search"},
+                                        skip_if_exists=False)
                 study.set_user_attr("budget", spec.settings)
-            studies.append(study)
+                study.set_user_attr("budget_steps", spec.budget_steps)
+            seeds = None
+            if spec.seeds:
+                seeds = open_study(spec, storage, spec.seed_study_name(v, d))
+                if "budget" not in seeds.user_attrs:
+                    for i in range(spec.seeds):
+                        seeds.enqueue_trial({}, user_attrs={**base, "seed_index": i, "phase": "seed"}, skip_if_exists=False)
+                    seeds.set_user_attr("budget", spec.seeds)
+                    seeds.set_user_attr("budget_steps", spec.seeds * spec.steps)
+            studies.append((study, seeds))
     return studies
 
 
@@ -98,20 +148,58 @@ def recover_lost_trials(study: optuna.Study) -> int:
         if _owner_gone(t.user_attrs, me):
             study._storage.set_trial_user_attr(t._trial_id, "status", "lost")
             if study._storage.set_trial_state_values(t._trial_id, TrialState.FAIL):
-                keep = {k: t.user_attrs[k] for k in ("setting", "phase", "variant", "dataset", "space")}
+                keep = {k: t.user_attrs[k] for k in ("setting", "seed_index", "phase", "variant", "dataset", "space") if k in t.user_attrs}
                 study.enqueue_trial(t.params, user_attrs={**keep, "retry_of": t.number}, skip_if_exists=False)
                 n += 1
     return n
 
 
-def claim(study: optuna.Study) -> optuna.Trial | None:
-    for t in study.get_trials(deepcopy=False, states=(TrialState.WAITING,)):
+def steps_reserved(trials, steps: int) -> int:
+    """Training steps spent or promised: running trials and waiting retries their full length, done trials what
+    they ran; lost attempts nothing (their retry holds the reservation)."""
+    total = 0
+    for t in trials:
+        if t.state == TrialState.RUNNING or (t.state == TrialState.WAITING and "retry_of" in t.user_attrs):
+            total += steps
+        elif t.state in (TrialState.COMPLETE, TrialState.PRUNED):
+            total += int(t.user_attrs.get("steps", steps))
+    return total
+
+
+def claim(study: optuna.Study, steps: int) -> optuna.Trial | None:
+    """Switch one waiting trial to RUNNING: a retry first, else the lowest slot if the step budget has room."""
+    budget = study.user_attrs["budget_steps"]
+    while True:
+        trials = study.get_trials(deepcopy=False)
+        waiting = [t for t in trials if t.state == TrialState.WAITING]
+        retries = [t for t in waiting if "retry_of" in t.user_attrs]
+        fresh = sorted((t for t in waiting if "retry_of" not in t.user_attrs), key=lambda t: t.number)
+        if retries:
+            candidate = retries[0]
+        elif fresh and steps_reserved(trials, steps) + steps <= budget:
+            candidate = fresh[0]  # only the lowest: everything below it is counted in the check above
+        else:
+            return None
         try:
-            if study._storage.set_trial_state_values(t._trial_id, TrialState.RUNNING):
-                return optuna.Trial(study, t._trial_id)
-        except RuntimeError:  # another worker switched it first
+            if study._storage.set_trial_state_values(candidate._trial_id, TrialState.RUNNING):
+                return optuna.Trial(study, candidate._trial_id)
+        except RuntimeError:  # another worker switched it first: look again
             continue
-    return None
+
+
+def search_done(study: optuna.Study, steps: int) -> bool:
+    """No search trial is running and none can start: every slot is used or the step budget is spent."""
+    trials = study.get_trials(deepcopy=False)
+    if any(t.state == TrialState.RUNNING or (t.state == TrialState.WAITING and "retry_of" in t.user_attrs) for t in trials):
+        return False
+    waiting = any(t.state == TrialState.WAITING for t in trials)
+    return not waiting or steps_reserved(trials, steps) + steps > study.user_attrs["budget_steps"]
+
+
+def best_search_trial(study: optuna.Study):
+    done = [t for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+            if t.value is not None and math.isfinite(t.value) and t.user_attrs.get("status") == "finished"]
+    return min(done, key=lambda t: (t.value, t.number)) if done else None
 
 
 def _git_commit() -> str | None:
@@ -122,32 +210,54 @@ def _git_commit() -> str | None:
         return None
 
 
-def _suggest_fixed(trial: optuna.Trial, name: str, value):
-    """Record an enqueued value under a distribution that stays compatible across the study's trials."""
-    if isinstance(value, bool):
-        return trial.suggest_categorical(name, [False, True])
-    if isinstance(value, int):
-        return trial.suggest_int(name, value, value)
-    return trial.suggest_float(name, value, value)
+def _params(trial: optuna.Trial, space: dict, fixed: dict) -> dict:
+    """The trial's whole setting, every value recorded as an Optuna param: an enqueued value as it is (under the
+    space's distribution where it has one, so the sampler and the dashboard see one distribution), the rest from
+    the study's sampler."""
+    out = {}
+    for name in {**space, **fixed}:
+        d = space.get(name)
+        out[name] = suggest(trial, name, d) if is_distribution(d) else constant(trial, name, fixed.get(name, d))
+    return out
 
 
-def run_trial(study: optuna.Study, trial: optuna.Trial, spec: Spec, study_dir: Path) -> None:
+def run_trial(study: optuna.Study, trial: optuna.Trial, spec: Spec, study_dir: Path, best: optuna.trial.FrozenTrial | None = None) -> None:
+    """Train one trial into ``DIR/trials/<variant>/<dataset>/<setting or seed-i>/`` and tell the study its result.
+    ``best`` is the search trial whose setting a seed-phase trial re-trains."""
     from benchmark.train import resolve_config, train
 
-    attrs = study._storage.get_trial(trial._trial_id).user_attrs
-    me = worker_identity()
-    for k, v in {**me, "ganbench_version": metadata.version("ganbench"), "git_commit": _git_commit()}.items():
-        trial.set_user_attr(k, v)
-    v, d, setting = attrs["variant"], attrs["dataset"], attrs["setting"]
-    out = study_dir / "trials" / v / d / str(setting)
-    seed = spec.seed * 1000 + setting
-    trial.set_user_attr("seed", seed)
-    # the enqueued setting; suggesting each value records it as the trial's params (for Optuna, the dashboard, analysis)
-    fixed = study._storage.get_trial(trial._trial_id).system_attrs.get("fixed_params", {})
-    params = {k: _suggest_fixed(trial, k, v) for k, v in fixed.items()}
+    frozen = study._storage.get_trial(trial._trial_id)
+    attrs, fixed = frozen.user_attrs, frozen.system_attrs.get("fixed_params", {})
+    v, d = attrs["variant"], attrs["dataset"]
+    if attrs["phase"] == "seed":
+        run_name, seed = f"seed-{attrs['seed_index']}", SEED_OFFSET + spec.seed * 1000 + attrs["seed_index"]
+        space, fixed = {}, fixed or dict(best.params)
+        trial.set_user_attr("setting", attrs.get("setting", best.user_attrs["setting"]))
+    else:
+        run_name, seed = str(attrs["setting"]), spec.seed * 1000 + attrs["setting"]
+        space = spec.space_for(v)
+        fixed = {**{k: x for k, x in space.items() if not is_distribution(x)}, **fixed}
+        # a sampler seeded per slot: workers started together must not draw the same settings from one seed
+        study.sampler = _sampler(spec, seed)
+    # Optuna returns a fixed parameter's value from suggest_*: fix the constants too, so no sampler draws them
+    study._storage.set_trial_system_attr(trial._trial_id, "fixed_params", fixed)
+    trial = optuna.Trial(study, trial._trial_id)
+    params = _params(trial, space, fixed)
+    out = study_dir / "trials" / v / d / run_name
+    for k, val in {**worker_identity(), "ganbench_version": metadata.version("ganbench"), "git_commit": _git_commit(),
+                   "seed": seed, "run_dir": str(out.relative_to(study_dir))}.items():
+        trial.set_user_attr(k, val)
+
+    def prune(step: int, fid: float) -> bool:  # Hyperband's verdict at each FID checkpoint
+        trial.report(fid if math.isfinite(fid) else 1e30, step)
+        return trial.should_prune()
+
     try:
         config = resolve_config(**trial_config(spec, v, d, params, seed))
-        metrics = json.loads((out / "metrics.json").read_text()) if (out / "metrics.json").exists() else train(config, out, progress=False)
+        if (out / "metrics.json").exists():  # trained, but its worker died before telling the study
+            metrics = json.loads((out / "metrics.json").read_text())
+        else:
+            metrics = train(config, out, progress=False, should_stop=prune if spec.pruner != "none" else None)
     except Exception as e:  # noqa: BLE001 - a failed trial is recorded, counted and shown, never lost
         trial.set_user_attr("status", "failed")
         trial.set_user_attr("error", "".join(traceback.format_exception_only(type(e), e)).strip()[-2000:])
@@ -155,6 +265,9 @@ def run_trial(study: optuna.Study, trial: optuna.Trial, spec: Spec, study_dir: P
         return
     for k, val in metrics.items():
         trial.set_user_attr(k, val)
+    if metrics.get("status") == "pruned":
+        study.tell(trial, state=TrialState.PRUNED)  # its value: the last FID it reported
+        return
     value = objective(metrics)
     study.tell(trial, value if math.isfinite(value) else float("inf"))
 
@@ -170,40 +283,72 @@ def objective(metrics: dict) -> float:
 
 
 def work(study_dir: Path | str, storage_url: str | None = None) -> int:
-    """A worker: run waiting trials of every study in the directory until none is left. Returns trials run."""
+    """A worker: run waiting trials of every study in the directory until none can start. Returns trials run."""
     study_dir = Path(study_dir)
     spec = load_saved_spec(study_dir)
     storage = storage_for(study_dir, storage_url)
     done = 0
-    for study in create_studies(spec, storage):
+    for study, seeds in create_studies(spec, storage):
         recover_lost_trials(study)
-        while (trial := claim(study)) is not None:
+        while (trial := claim(study, spec.steps)) is not None:
             run_trial(study, trial, spec, study_dir)
             done += 1
+        # the worker that ends the search (the last to finish a trial) goes on to the seed phase
+        if seeds is not None and search_done(study, spec.steps) and (best := best_search_trial(study)) is not None:
+            recover_lost_trials(seeds)
+            while (trial := claim(seeds, spec.steps)) is not None:
+                run_trial(seeds, trial, spec, study_dir, best)
+                done += 1
     return done
 
 
+def _load(name: str, storage) -> optuna.Study | None:
+    try:
+        return optuna.load_study(study_name=name, storage=storage)
+    except KeyError:
+        return None
+
+
 def summary(spec: Spec, storage) -> list[dict]:
+    """Per (variant, data set): trials by outcome against the budget, steps spent, the best value, and the seed
+    phase's mean and standard deviation."""
     rows = []
     for v in spec.variants:
         for d in spec.datasets:
-            try:
-                study = optuna.load_study(study_name=spec.study_name(v, d), storage=storage)
-            except KeyError:
-                rows.append(dict(variant=v, dataset=d, budget=spec.settings, finished=0, diverged=0, failed=0, running=0, waiting=0, best=None))
-                continue
-            trials = study.get_trials(deepcopy=False)
-            status = [t.user_attrs.get("status") for t in trials]
-            done = [t for t in trials if t.state == TrialState.COMPLETE]
-            values = [t.value for t in done if t.value is not None and math.isfinite(t.value)]
-            rows.append(dict(variant=v, dataset=d, budget=study.user_attrs.get("budget", spec.settings),
-                             finished=sum(1 for t in done if t.user_attrs.get("status") == "finished"),
-                             diverged=sum(1 for t in done if t.user_attrs.get("status") == "diverged"),
-                             failed=status.count("failed"), lost=status.count("lost"),
-                             running=sum(1 for t in trials if t.state == TrialState.RUNNING),
-                             waiting=sum(1 for t in trials if t.state == TrialState.WAITING),
-                             best=min(values) if values else None))
+            row = dict(variant=v, dataset=d, budget=spec.settings, finished=0, diverged=0, pruned=0, failed=0, lost=0,
+                       running=0, waiting=0, steps_used=0, budget_steps=spec.budget_steps, best=None, best_setting=None,
+                       seeds_budget=spec.seeds, seeds_done=0, seeds_finite=0, seeds_mean=None, seeds_std=None)
+            study = _load(spec.study_name(v, d), storage)
+            if study is not None:
+                trials = study.get_trials(deepcopy=False)
+                status = [t.user_attrs.get("status") for t in trials]
+                done = search_done(study, spec.steps)
+                best = best_search_trial(study)
+                row.update(finished=status.count("finished"), diverged=status.count("diverged"), pruned=status.count("pruned"),
+                           failed=status.count("failed"), lost=status.count("lost"),
+                           running=sum(t.state == TrialState.RUNNING for t in trials),
+                           waiting=0 if done else sum(t.state == TrialState.WAITING for t in trials),
+                           steps_used=sum(int(t.user_attrs.get("steps", 0)) for t in trials if t.state in (TrialState.COMPLETE, TrialState.PRUNED)),
+                           best=best.value if best else None, best_setting=best.user_attrs["setting"] if best else None)
+            seeds = _load(spec.seed_study_name(v, d), storage) if spec.seeds else None
+            if seeds is not None:
+                values = [t.value for t in seeds.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))]
+                finite = [x for x in values if x is not None and math.isfinite(x)]
+                row.update(seeds_done=len(values), seeds_finite=len(finite), seeds_mean=sum(finite) / len(finite) if finite else None,
+                           seeds_std=_std(finite))
+            rows.append(row)
     return rows
+
+
+def _std(xs: list) -> float | None:
+    if len(xs) < 2:
+        return None
+    m = sum(xs) / len(xs)
+    return math.sqrt(sum((x - m) ** 2 for x in xs) / (len(xs) - 1))
+
+
+def trials_done(row: dict) -> int:
+    return row["finished"] + row["diverged"] + row["pruned"] + row["failed"] + row["seeds_done"]
 
 
 def run_local(study_dir: Path, workers: int, storage_url: str | None = None, progress: bool = True) -> list[dict]:
@@ -218,11 +363,13 @@ def run_local(study_dir: Path, workers: int, storage_url: str | None = None, pro
     cmd = [sys.executable, "-m", "sweeps.worker", str(study_dir)] + (["--storage", storage_url] if storage_url else [])
     env = {**os.environ, "OMP_NUM_THREADS": str(max(1, (os.cpu_count() or 1) // workers))}
     procs = [subprocess.Popen(cmd, env=env) for _ in range(workers)]
-    total = spec.settings * len(spec.variants) * len(spec.datasets)
-    with tqdm(total=total, desc="trials", disable=not progress) as bar:
+    pairs = len(spec.variants) * len(spec.datasets)
+    by_steps = spec.pruner != "none"  # with pruning the number of trials is not known in advance: count steps
+    total = pairs * (spec.budget_steps if by_steps else spec.settings + spec.seeds)
+    with tqdm(total=total, desc="training steps" if by_steps else "trials", disable=not progress) as bar:
         while any(p.poll() is None for p in procs):
             rows = summary(spec, storage)
-            n = sum(r["finished"] + r["diverged"] + r["failed"] for r in rows)
+            n = sum(r["steps_used"] if by_steps else trials_done(r) for r in rows)
             best = [r["best"] for r in rows if r["best"] is not None]
             bar.n = n
             bar.set_postfix(best=f"{min(best):.4g}" if best else "-")

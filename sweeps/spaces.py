@@ -1,52 +1,117 @@
-"""The study's search spaces (compare_gan v1 params.py), by name. A space maps a variant to sampled settings."""
+"""Search spaces, declared as data: a parameter maps to a constant or to a distribution. `wide` and `narrow` are
+the study's (compare_gan v1 params.py); a spec may also write a space out in the same form (see README).
+
+A distribution is a list: [uniform, lo, hi], [log, lo, hi] (log-uniform), [int, lo, hi] (inclusive) or
+[choice, a, b, ...]. The same declaration is sampled two ways: by a seeded numpy RNG for the random search
+(settings fixed when the study is created), or through an Optuna trial's suggest_* calls for adaptive samplers.
+"""
 from __future__ import annotations
 
 import math
 
 import numpy as np
 
+KINDS = ("uniform", "log", "int", "choice")
 FIXED = dict(batch_size=64, z_dim=64, beta2=0.999)
+BASE = {
+    "wide": dict(beta1=["uniform", 0, 1], lr=["log", 1e-5, 1e-2], n_disc=["int", 1, 5], d_batch_norm=["choice", False, True]),
+    "narrow": dict(beta1=0.5, lr=["log", 1e-4, 1e-3], n_disc=1, d_batch_norm=False),
+}
+PER_VARIANT = {
+    "wide": {"wgan": dict(clip=["log", 1e-3, 1]), "wgan_gp": dict(penalty_weight=["log", 1e-1, 1e2]),
+             "dragan": dict(penalty_weight=["log", 1e-1, 1e2]),
+             "began": dict(began_lambda=["log", 1e-4, 1e-2], began_gamma=["uniform", 0, 1])},
+    "narrow": {"wgan": dict(clip=["log", 1e-2, 1]), "wgan_gp": dict(penalty_weight=["log", 1e-1, 10]),
+               "dragan": dict(penalty_weight=["log", 1e-1, 10]),
+               "began": dict(began_lambda=1e-3, began_gamma=["uniform", 0.6, 0.9])},
+}
+SPACES = tuple(BASE)
 
 
-def _log_uniform(rng, lo, hi):
-    return float(math.exp(rng.uniform(math.log(lo), math.log(hi))))
+class SpaceError(ValueError):
+    pass
 
 
-def wide(variant: str, rng: np.random.Generator) -> dict:
-    s = dict(FIXED, beta1=float(rng.uniform(0, 1)), lr=_log_uniform(rng, 1e-5, 1e-2), n_disc=int(rng.integers(1, 6)),
-             d_batch_norm=bool(rng.integers(0, 2)))
-    if variant == "wgan":
-        s["clip"] = _log_uniform(rng, 1e-3, 1)
-    if variant in ("wgan_gp", "dragan"):
-        s["penalty_weight"] = _log_uniform(rng, 1e-1, 1e2)
-    if variant == "began":
-        s.update(began_lambda=_log_uniform(rng, 1e-4, 1e-2), began_gamma=float(rng.uniform(0, 1)))
-    return s
+def named_space(name: str, variant: str) -> dict:
+    return {**FIXED, **BASE[name], **PER_VARIANT[name].get(variant, {})}
 
 
-def narrow(variant: str, rng: np.random.Generator) -> dict:
-    s = dict(FIXED, beta1=0.5, lr=_log_uniform(rng, 1e-4, 1e-3), n_disc=1, d_batch_norm=False)
-    if variant == "wgan":
-        s["clip"] = _log_uniform(rng, 1e-2, 1)
-    if variant in ("wgan_gp", "dragan"):
-        s["penalty_weight"] = _log_uniform(rng, 1e-1, 10)
-    if variant == "began":
-        s.update(began_lambda=1e-3, began_gamma=float(rng.uniform(0.6, 0.9)))
-    return s
+def is_distribution(value) -> bool:
+    return isinstance(value, (list, tuple)) and bool(value) and value[0] in KINDS
 
 
-SPACES = {"wide": wide, "narrow": narrow}
+def check_space(space: dict, where: str) -> None:
+    """Raise SpaceError naming ``where.param`` for anything that is neither a constant nor a valid distribution."""
+    from benchmark.train import DEFAULTS
+
+    if not isinstance(space, dict) or not space:
+        raise SpaceError(f"{where}: a search space is a name ({', '.join(SPACES)}) or a mapping of parameters")
+    for name, value in space.items():
+        field = f"{where}.{name}"
+        if name not in DEFAULTS or name in ("steps", "seed", "device", "data_root", "eval_every", "extractor", "n_fake", "n_real", "arch", "checkpoint_every"):
+            raise SpaceError(f"{field}: not a hyperparameter; searchable are lr, beta1, beta2, n_disc, d_batch_norm, "
+                             "batch_size, z_dim, penalty_weight, clip, began_gamma, began_lambda")
+        if isinstance(value, (list, tuple)):
+            kind = value[0] if value else None
+            if kind not in KINDS:
+                raise SpaceError(f"{field}: a distribution is [uniform|log|int, lo, hi] or [choice, a, b, ...], got {value!r}")
+            if kind != "choice":
+                ok = len(value) == 3 and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value[1:])
+                ok = ok and value[1] <= value[2] and (kind != "log" or value[1] > 0) and (kind != "int" or all(float(v).is_integer() for v in value[1:]))
+                if not ok:
+                    raise SpaceError(f"{field}: {value!r} is not allowed, must be [{kind}, lo, hi] with lo <= hi"
+                                     + (" and lo > 0" if kind == "log" else "") + (" integers" if kind == "int" else ""))
+            elif len(value) < 2:
+                raise SpaceError(f"{field}: [choice, ...] needs at least one option")
+
+
+def sample(space: dict, rng: np.random.Generator) -> dict:
+    """One setting drawn with a numpy RNG (the random search)."""
+    out = {}
+    for name, d in space.items():
+        if not is_distribution(d):
+            out[name] = d
+        elif d[0] == "uniform":
+            out[name] = float(rng.uniform(d[1], d[2]))
+        elif d[0] == "log":
+            out[name] = float(math.exp(rng.uniform(math.log(d[1]), math.log(d[2]))))
+        elif d[0] == "int":
+            out[name] = int(rng.integers(d[1], d[2] + 1))
+        else:
+            out[name] = d[1:][int(rng.integers(0, len(d) - 1))]
+    return out
+
+
+def suggest(trial, name: str, d):
+    """The value of one parameter through an Optuna trial: from its sampler, or the enqueued value if fixed."""
+    if not is_distribution(d):
+        return constant(trial, name, d)
+    if d[0] in ("uniform", "log"):
+        return trial.suggest_float(name, float(d[1]), float(d[2]), log=d[0] == "log")
+    if d[0] == "int":
+        return trial.suggest_int(name, int(d[1]), int(d[2]))
+    return trial.suggest_categorical(name, list(d[1:]))
+
+
+def constant(trial, name: str, value):
+    """Record a constant as a parameter too, so every trial lists its whole setting (for analysis, the dashboard).
+    The trial must hold it among its fixed parameters (see sweeps.runner.run_trial), or a sampler would draw it."""
+    if isinstance(value, bool):
+        return trial.suggest_categorical(name, [False, True])
+    if isinstance(value, int):
+        return trial.suggest_int(name, value, value)
+    return trial.suggest_float(name, float(value), float(value))
 
 
 def variant_defaults(variant: str) -> dict:
-    """The variant's default setting, the first of every random search (as in the study)."""
+    """The variant's default setting, the first of every search (as in the study)."""
     from benchmark.variants import VARIANTS
 
     d = VARIANTS[variant].defaults
     return dict(FIXED, **{k: v for k, v in d.items() if k != "beta2"}, beta2=d.get("beta2", 0.999), d_batch_norm=False)
 
 
-def settings_for(space: str, variant: str, n: int, seed: int) -> list[dict]:
-    """The n settings of a random search, the same for the same (space, variant, seed)."""
-    rng = np.random.default_rng([seed, sum(map(ord, variant)), sum(map(ord, space))])
-    return [variant_defaults(variant)] + [SPACES[space](variant, rng) for _ in range(n - 1)]
+def settings_for(space: dict, variant: str, n: int, seed: int) -> list[dict]:
+    """The n settings of a random search, the variant's defaults first; the same for the same (space, variant, seed)."""
+    rng = np.random.default_rng([seed, sum(map(ord, variant))])
+    return [variant_defaults(variant)] + [sample(space, rng) for _ in range(n - 1)]

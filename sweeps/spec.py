@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from .spaces import SPACES
+from .spaces import SPACES, SpaceError, check_space, named_space
 
 
 class SpecError(ValueError):
@@ -18,9 +18,10 @@ class Spec:
     name: str
     variants: list
     datasets: list
-    space: str
-    settings: int  # the budget: settings per (variant, data set)
+    space: str | dict  # a name for every variant, or {variant: name or written-out space}
+    settings: int  # the budget: settings per (variant, data set) ...
     steps: int
+    seeds: int = 0  # ... then the best setting re-trained with this many seeds
     seed: int = 0
     arch: str | None = None
     eval_every: int | None = None
@@ -28,9 +29,26 @@ class Spec:
     n_fake: int = 10_000
     n_real: int = 10_000
     sampler: str = "random"
+    pruner: str = "none"
+
+    def space_label(self, variant: str) -> str:
+        s = self.space if isinstance(self.space, str) else self.space[variant]
+        return s if isinstance(s, str) else "custom"
+
+    def space_for(self, variant: str) -> dict:
+        s = self.space if isinstance(self.space, str) else self.space[variant]
+        return named_space(s, variant) if isinstance(s, str) else s
 
     def study_name(self, variant: str, dataset: str) -> str:
-        return f"{self.name}.{variant}.{dataset}.{self.space}"
+        return f"{self.name}.{variant}.{dataset}.{self.space_label(variant)}"
+
+    def seed_study_name(self, variant: str, dataset: str) -> str:
+        return self.study_name(variant, dataset) + ".seeds"
+
+    @property
+    def budget_steps(self) -> int:
+        """The compute budget of each (variant, data set), in training steps: a pruner may spend it on more settings."""
+        return self.settings * self.steps
 
 
 def load_spec(path: Path | str) -> Spec:
@@ -51,7 +69,11 @@ def load_spec(path: Path | str) -> Spec:
     budget = raw.pop("budget", None)
     if not isinstance(budget, dict) or "settings" not in budget:
         raise SpecError("budget: required, a mapping with 'settings' (hyperparameter settings per variant and data set)")
+    for k in budget:
+        if k not in ("settings", "seeds"):
+            raise SpecError(f"budget.{k}: unknown field, known are settings, seeds")
     raw["settings"] = budget["settings"]
+    raw["seeds"] = budget.get("seeds", 0)
 
     def names(field, allowed):
         v = raw.get(field)
@@ -63,23 +85,69 @@ def load_spec(path: Path | str) -> Spec:
 
     names("variants", list(VARIANTS))
     names("datasets", list(DATASETS))
-    if raw.get("space") not in SPACES:
-        raise SpecError(f"space: '{raw.get('space')}' is not one of {', '.join(SPACES)}")
-    if raw.get("sampler", "random") != "random":
-        raise SpecError(f"sampler: '{raw['sampler']}' is not supported yet; use random")
+    _check_spaces(raw)
+    if raw.get("sampler", "random") not in ("random", "tpe"):
+        raise SpecError(f"sampler: '{raw['sampler']}' is not one of random, tpe")
+    if raw.get("pruner", "none") not in ("none", "hyperband"):
+        raise SpecError(f"pruner: '{raw['pruner']}' is not one of none, hyperband")
     for field in ("settings", "steps"):
         if not isinstance(raw.get(field), int) or raw[field] < 1:
             raise SpecError(f"{'budget.settings' if field == 'settings' else field}: {raw.get(field)!r} is not allowed, must be an integer >= 1")
+    if not isinstance(raw["seeds"], int) or raw["seeds"] < 0:
+        raise SpecError(f"budget.seeds: {raw['seeds']!r} is not allowed, must be an integer >= 0")
+    if raw.get("pruner", "none") == "hyperband":
+        image = [d for d in raw["datasets"] if DATASETS[d].is_image]
+        if not raw.get("eval_every") or len(image) != len(raw["datasets"]):
+            raise SpecError("pruner: hyperband prunes on FID during training; it needs eval_every >= 1 and image data sets only")
     spec = Spec(**raw)
     from benchmark.train import ConfigError, resolve_config
+
+    import numpy as np
+
+    from .spaces import sample
 
     for v in spec.variants:  # every combination resolves, so a typo fails now rather than in a worker
         for d in spec.datasets:
             try:
-                resolve_config(**trial_config(spec, v, d, {}, seed=0))
+                resolve_config(**trial_config(spec, v, d, sample(spec.space_for(v), np.random.default_rng(0)), seed=0))
             except ConfigError as e:
                 raise SpecError(f"{e} (variant {v}, dataset {d})") from None
     return spec
+
+
+def _yaml_number(value):
+    """YAML 1.1 reads 1e-4 (no dot) as a string: take it as the number it is meant to be."""
+    if isinstance(value, list):
+        return [_yaml_number(x) for x in value]
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _check_spaces(raw: dict) -> None:
+    space, variants = raw.get("space"), raw["variants"]
+    per_variant = space if isinstance(space, dict) else {v: space for v in variants}
+    if isinstance(space, dict):
+        extra = set(space) - set(variants)
+        missing = [v for v in variants if v not in space]
+        if extra or missing:
+            raise SpecError(f"space: a mapping needs one entry per variant: missing {missing}, not in variants {sorted(extra)}")
+    for v, s in per_variant.items():
+        where = "space" if isinstance(space, str) else f"space.{v}"
+        if isinstance(s, str):
+            if s not in SPACES:
+                raise SpecError(f"{where}: '{s}' is not one of {', '.join(SPACES)} (or write the space out)")
+            continue
+        per_variant[v] = s = {k: _yaml_number(x) for k, x in s.items()} if isinstance(s, dict) else s
+        if isinstance(space, dict):
+            space[v] = s
+        try:
+            check_space(s, where)
+        except SpaceError as e:
+            raise SpecError(str(e)) from None
 
 
 def trial_config(spec: Spec, variant: str, dataset: str, params: dict, seed: int) -> dict:

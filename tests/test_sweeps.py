@@ -1,5 +1,6 @@
 """Sweeps with the local executor: exactly the budget, nothing lost or duplicated when a worker is SIGKILLed."""
 import json
+import math
 import os
 import signal
 import subprocess
@@ -12,7 +13,7 @@ import pytest
 from optuna.trial import TrialState
 
 from sweeps.runner import load_saved_spec, run_local, save_spec, storage_for, summary
-from sweeps.spaces import settings_for
+from sweeps.spaces import named_space, settings_for
 from sweeps.spec import SpecError, load_spec
 
 SPEC = """
@@ -62,12 +63,13 @@ def check_exact_budget(study_dir):
 
 
 def test_settings_are_seeded_and_start_with_the_defaults():
-    a, b = settings_for("wide", "wgan_gp", 5, 0), settings_for("wide", "wgan_gp", 5, 0)
-    assert a == b and a != settings_for("wide", "wgan_gp", 5, 1)
+    wide = named_space("wide", "wgan_gp")
+    a, b = settings_for(wide, "wgan_gp", 5, 0), settings_for(wide, "wgan_gp", 5, 0)
+    assert a == b and a != settings_for(wide, "wgan_gp", 5, 1)
     assert a[0]["lr"] == 1e-4 and a[0]["n_disc"] == 5 and a[0]["penalty_weight"] == 10.0 and a[0]["beta1"] == 0.5
     for s in a[1:]:
         assert 1e-5 <= s["lr"] <= 1e-2 and 1 <= s["n_disc"] <= 5 and 0.1 <= s["penalty_weight"] <= 100
-    for s in settings_for("narrow", "began", 20, 0)[1:]:
+    for s in settings_for(named_space("narrow", "began"), "began", 20, 0)[1:]:
         assert s["beta1"] == 0.5 and s["n_disc"] == 1 and 0.6 <= s["began_gamma"] <= 0.9 and s["began_lambda"] == 1e-3
 
 
@@ -129,7 +131,84 @@ def test_trials_train_with_their_enqueued_settings(tmp_path):
     spec = load_saved_spec(study_dir)
     for t in trials(study_dir):
         s = t.user_attrs["setting"]
-        expected = settings_for(spec.space, t.user_attrs["variant"], spec.settings, spec.seed)[s]
+        v = t.user_attrs["variant"]
+        expected = settings_for(spec.space_for(v), v, spec.settings, spec.seed)[s]
         assert t.params == expected
         config = json.loads((study_dir / "trials" / t.user_attrs["variant"] / "ring8" / str(s) / "config.json").read_text())
         assert config["lr"] == expected["lr"] and config["beta1"] == expected["beta1"]
+
+
+def _study(tmp_path, text):
+    (tmp_path / "s.yaml").write_text(text)
+    study_dir = tmp_path / "study"
+    spec = load_spec(tmp_path / "s.yaml")
+    save_spec(study_dir, spec)
+    return spec, study_dir
+
+
+def _load(spec, study_dir, name):
+    return optuna.load_study(study_name=name, storage=storage_for(study_dir))
+
+
+def test_tpe_fills_exactly_the_budget_within_the_space(tmp_path):
+    spec, study_dir = _study(tmp_path, "name: t\nvariants: [ns_gan]\ndatasets: [ring8]\nspace: wide\nsampler: tpe\n"
+                                       "budget: {settings: 5}\nsteps: 20\n")
+    run_local(study_dir, workers=2, progress=False)
+    ts = _load(spec, study_dir, spec.study_name("ns_gan", "ring8")).get_trials()
+    assert len(ts) == 5 and all(t.state == TrialState.COMPLETE for t in ts)
+    by_setting = {t.user_attrs["setting"]: t for t in ts}
+    assert by_setting[0].params["lr"] == 2e-4 and by_setting[0].params["beta1"] == 0.5  # the defaults first
+    others = [by_setting[i].params for i in range(1, 5)]
+    assert all(1e-5 <= p["lr"] <= 1e-2 and 1 <= p["n_disc"] <= 5 and 0 <= p["beta1"] <= 1 for p in others)
+    assert len({p["lr"] for p in others}) == 4
+    # the sampler's own distributions are recorded, so TPE and optuna-dashboard see one space
+    assert all(t.distributions["lr"] == optuna.distributions.FloatDistribution(1e-5, 1e-2, log=True) for t in ts)
+
+
+def test_written_out_space_and_its_errors(tmp_path):
+    spec, study_dir = _study(tmp_path, "name: t\nvariants: [wgan_gp]\ndatasets: [ring8]\nbudget: {settings: 3}\nsteps: 10\n"
+                                       "space:\n  wgan_gp: {lr: [log, 1e-4, 1e-3], n_disc: [int, 2, 3], penalty_weight: 0.5, "
+                                       "d_batch_norm: [choice, false]}\n")
+    assert spec.study_name("wgan_gp", "ring8") == "t.wgan_gp.ring8.custom"
+    run_local(study_dir, workers=1, progress=False)
+    ts = _load(spec, study_dir, spec.study_name("wgan_gp", "ring8")).get_trials()
+    for t in ts[1:]:
+        assert 1e-4 <= t.params["lr"] <= 1e-3 and t.params["n_disc"] in (2, 3) and t.params["penalty_weight"] == 0.5
+    for bad, field in [("{lr: [log, 0, 1]}", "space.wgan_gp.lr"), ("{colour: 1}", "space.wgan_gp.colour"),
+                       ("{lr: [normal, 0, 1]}", "space.wgan_gp.lr")]:
+        (tmp_path / "b.yaml").write_text(f"variants: [wgan_gp]\ndatasets: [ring8]\nbudget: {{settings: 3}}\nsteps: 10\n"
+                                         f"space:\n  wgan_gp: {bad}\n")
+        with pytest.raises(SpecError, match=f"^{field}"):
+            load_spec(tmp_path / "b.yaml")
+
+
+def test_seed_phase_retrains_the_best_setting(tmp_path):
+    spec, study_dir = _study(tmp_path, "name: t\nvariants: [ns_gan]\ndatasets: [ring8]\nspace: narrow\n"
+                                       "budget: {settings: 3, seeds: 3}\nsteps: 60\n")
+    rows = run_local(study_dir, workers=2, progress=False)
+    search = _load(spec, study_dir, spec.study_name("ns_gan", "ring8")).get_trials()
+    seeds = _load(spec, study_dir, spec.seed_study_name("ns_gan", "ring8")).get_trials()
+    assert len(search) == 3 and len(seeds) == 3 and all(t.state == TrialState.COMPLETE for t in search + seeds)
+    best = min(search, key=lambda t: (t.value, t.number))
+    assert [(t.params, t.user_attrs["setting"]) for t in seeds] == [(best.params, best.user_attrs["setting"])] * 3
+    assert len({t.user_attrs["seed"] for t in seeds} | {t.user_attrs["seed"] for t in search}) == 6
+    assert sorted(t.user_attrs["run_dir"] for t in seeds) == [f"trials/ns_gan/ring8/seed-{i}" for i in range(3)]
+    assert all((study_dir / t.user_attrs["run_dir"] / "metrics.json").exists() for t in seeds)
+    finite = [t.value for t in seeds if math.isfinite(t.value)]  # mode KL is inf when no sample is near a mode
+    assert rows[0]["seeds_done"] == 3 and rows[0]["seeds_finite"] == len(finite)
+    assert rows[0]["seeds_mean"] == (pytest.approx(sum(finite) / len(finite)) if finite else None)
+
+
+def test_hyperband_spends_the_step_budget_and_prunes_at_its_rungs(tmp_path):
+    spec, study_dir = _study(tmp_path, "name: hyperband\nvariants: [ns_gan]\ndatasets: [mnist5k]\nspace: narrow\npruner: hyperband\n"
+                                       "budget: {settings: 4}\nsteps: 30\neval_every: 10\nextractor: lenet-mnist\n"
+                                       "n_fake: 200\nn_real: 200\n")
+    rows = run_local(study_dir, workers=1, progress=False)
+    ts = [t for t in _load(spec, study_dir, spec.study_name("ns_gan", "mnist5k")).get_trials() if t.state != TrialState.WAITING]
+    used = sum(t.user_attrs["steps"] for t in ts)
+    assert rows[0]["steps_used"] == used and spec.budget_steps - spec.steps < used <= spec.budget_steps == 120
+    pruned = [t for t in ts if t.state == TrialState.PRUNED]
+    assert pruned and len(ts) > 4  # pruning freed steps for more settings than plain random search gets
+    for t in pruned:
+        assert t.user_attrs["status"] == "pruned" and t.user_attrs["steps"] in (10, 20)
+        assert t.value == t.intermediate_values[t.user_attrs["steps"]]

@@ -7,11 +7,12 @@ import pytorch_lightning as pl
 
 
 class FIDSchedule(pl.Callback):
-    """Scores the generator every ``every`` steps (and at the end) on fixed latents."""
+    """Scores the generator every ``every`` steps (and at the end) on fixed latents. ``should_stop(step, fid)``,
+    if given, is asked after each intermediate score (a sweep's pruner); True ends training there."""
 
-    def __init__(self, config: dict):
+    def __init__(self, config: dict, should_stop=None):
         self.config, self.every, self.history = config, config["eval_every"], []
-        self.scored = {}
+        self.scored, self.should_stop, self.stopped = {}, should_stop, False
 
     def _score(self, module, final: bool = False) -> None:
         from .fidelity import evaluate_generator
@@ -26,6 +27,8 @@ class FIDSchedule(pl.Callback):
     def on_train_batch_end(self, trainer, module, *args) -> None:
         if self.every and module.generator_steps % self.every == 0 and module.generator_steps < self.config["steps"]:
             self._score(module)
+            if self.should_stop is not None and self.should_stop(self.history[-1]["step"], self.history[-1]["fid"]):
+                self.stopped = trainer.should_stop = True
 
     def on_train_end(self, trainer, module) -> None:
         self._score(module, final=True)
