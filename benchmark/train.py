@@ -201,6 +201,8 @@ def train(config: dict, out: Path | str, progress: bool = True, callbacks: list 
 
     metrics = {"status": status, "steps": int(module.generator_steps), "wall_time_s": wall, "device": _device_name(device),
                **{k: float(v) for k, v in trainer.callback_metrics.items()}}
+    if done:
+        metrics["resumed_from_step"] = done  # a killed or requeued run went on from its checkpoint
     if error:
         metrics["error"] = error
     module.to(device)

@@ -78,7 +78,7 @@ def _run_executor(args, study_dir) -> None:
 
         create_studies(load_saved_spec(study_dir), storage_for(study_dir, args.storage))
         jobs = submit(study_dir, args.workers, args.partition, args.gpus_per_task, args.cpus_per_task, args.mem,
-                      args.time, args.array_parallelism, args.storage)
+                      args.time, args.array_parallelism, args.storage, args.signal_delay)
         print(f"submitted job array {jobs[0].job_id.split('_')[0]} ({len(jobs)} tasks); follow with: ganbench sweep status {study_dir}")
         return
     run_local(study_dir, args.workers, args.storage)
@@ -136,6 +136,8 @@ def _add_executor_args(s) -> None:
     s.add_argument("--cpus-per-task", dest="cpus_per_task", type=int, default=1, help="CPUs per SLURM task")
     s.add_argument("--mem", type=float, help="memory per SLURM task in GB")
     s.add_argument("--time", type=int, default=60, help="time limit per SLURM task in minutes; tasks are requeued at it")
+    s.add_argument("--signal-delay", dest="signal_delay", type=int, default=90,
+                   help="seconds before the time limit at which SLURM warns a task, which then requeues itself (default 90)")
     s.add_argument("--array-parallelism", dest="array_parallelism", type=int, default=64, help="SLURM tasks running at once")
 
 

@@ -20,10 +20,13 @@ class Worker(submitit.helpers.Checkpointable):
 
 
 def submit(study_dir: Path, tasks: int, partition: str | None = None, gpus_per_task: int = 0, cpus_per_task: int = 1,
-           mem_gb: float | None = None, time_min: int = 60, array_parallelism: int = 64, storage_url: str | None = None):
+           mem_gb: float | None = None, time_min: int = 60, array_parallelism: int = 64, storage_url: str | None = None,
+           signal_delay_s: int = 90):
+    """Submit ``tasks`` workers as one job array. SLURM signals a task ``signal_delay_s`` before its time limit;
+    submitit then requeues it, and the requeued worker resumes its trial from the last checkpoint."""
     executor = submitit.AutoExecutor(folder=str(Path(study_dir) / "slurm" / "%j"), cluster="slurm")
     params = dict(timeout_min=time_min, cpus_per_task=cpus_per_task, slurm_array_parallelism=array_parallelism,
-                  name=f"ganbench-{Path(study_dir).name}")
+                  slurm_signal_delay_s=signal_delay_s, name=f"ganbench-{Path(study_dir).name}")
     if partition:
         params["slurm_partition"] = partition
     if gpus_per_task:
