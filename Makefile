@@ -21,6 +21,8 @@ demo: install
 
 perf: install
 	$(BIN)/python tests/perf/train_step.py
+	$(BIN)/python tests/perf/eval_cache.py
+	$(BIN)/python tests/perf/sweep_overhead.py
 
 clean:
 	rm -rf $(VENV) results/demo

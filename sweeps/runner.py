@@ -257,7 +257,9 @@ def run_trial(study: optuna.Study, trial: optuna.Trial, spec: Spec, study_dir: P
         if (out / "metrics.json").exists():  # trained, but its worker died before telling the study
             metrics = json.loads((out / "metrics.json").read_text())
         else:
+            started = time.perf_counter()
             metrics = train(config, out, progress=False, should_stop=prune if spec.pruner != "none" else None)
+            trial.set_user_attr("train_s", time.perf_counter() - started)  # the rest of a trial is harness overhead
     except Exception as e:  # noqa: BLE001 - a failed trial is recorded, counted and shown, never lost
         trial.set_user_attr("status", "failed")
         trial.set_user_attr("error", "".join(traceback.format_exception_only(type(e), e)).strip()[-2000:])
