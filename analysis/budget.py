@@ -28,3 +28,26 @@ def bootstrap_min_curve(values, budgets, n_boot: int = 2000, seed: int = 0) -> l
         out.append({"budget": k, "mean": float(mins.mean()) if np.isfinite(mins).all() else float(np.mean(finite)) if len(finite) else math.inf,
                     "lo": float(lo), "hi": float(hi)})
     return out
+
+
+def min_of_k_draws(values, k: int, n_boot: int, rng: np.random.Generator) -> np.ndarray:
+    """n_boot bootstrap draws of the minimum of k settings drawn without replacement."""
+    x = np.asarray(values, dtype=float)
+    if not 1 <= k <= len(x):
+        raise ValueError(f"budget: {k} is not allowed, must be in [1, {len(x)}] (the trials there are)")
+    return np.array([x[rng.choice(len(x), size=k, replace=False)].min() for _ in range(n_boot)])
+
+
+def compare_at_budget(a, b, k: int, n_boot: int = 4000, seed: int = 0) -> dict:
+    """Is variant a's minimum score at budget k different from b's? Both minima are bootstrapped independently
+    (each variant's settings resampled, k at a time); the difference min_a - min_b gets a 95% interval, and the
+    two-sided p-value is twice the smaller share of draws on either side of zero. Lower scores are better."""
+    rng = np.random.default_rng(seed)
+    ma, mb = min_of_k_draws(a, k, n_boot, rng), min_of_k_draws(b, k, n_boot, rng)
+    both = np.isfinite(ma) & np.isfinite(mb)
+    d = ma[both] - mb[both]
+    lo, hi = np.percentile(d, [2.5, 97.5]) if len(d) else (math.nan, math.nan)
+    p = min(1.0, 2 * min(float(np.mean(ma <= mb)), float(np.mean(ma >= mb))))
+    return {"budget": k, "mean_min_a": float(np.mean(ma[np.isfinite(ma)])) if np.isfinite(ma).any() else math.inf,
+            "mean_min_b": float(np.mean(mb[np.isfinite(mb)])) if np.isfinite(mb).any() else math.inf,
+            "diff_lo": float(lo), "diff_hi": float(hi), "p": p, "significant": bool(p < 0.05)}

@@ -17,7 +17,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
-from .budget import bootstrap_min_curve  # noqa: E402
+from .budget import bootstrap_min_curve, compare_at_budget  # noqa: E402
 from .load import HYPERPARAMETERS, check_comparable, load_trials  # noqa: E402
 
 PUBLISHED = Path(__file__).resolve().parent.parent / "results" / "published" / "lucic2018.csv"
@@ -108,12 +108,16 @@ def fig_sensitivity(df, figures, colours):
 
 
 def fig_precision_recall(df, figures, colours):
-    g = df[df["precision"].notna() & df["recall"].notna()]
-    if g.empty:
+    """torch-fidelity's precision/recall in feature space; and on `triangles`, Lucic et al.'s polygon precision/recall."""
+    panels = [(c, t) for c, t in (("", "precision against recall (feature space)"), ("polygon_", "triangles: polygon precision against recall"))
+              if f"{c}precision" in df and df[f"{c}precision"].notna().any()]
+    if not panels:
         return []
-    fig, ax = plt.subplots(figsize=(4.5, 4))
-    sns.scatterplot(data=g, x="recall", y="precision", hue="variant", style="dataset", palette=colours, ax=ax)
-    ax.set(xlim=(0, 1), ylim=(0, 1), title="precision against recall")
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.8 * len(panels), 4), squeeze=False)
+    for ax, (c, title) in zip(axes[0], panels):
+        g = df[df[f"{c}precision"].notna() & df[f"{c}recall"].notna()]
+        sns.scatterplot(data=g, x=f"{c}recall", y=f"{c}precision", hue="variant", style="dataset", palette=colours, ax=ax)
+        ax.set(xlim=(-0.02, 1.02), ylim=(-0.02, 1.02), title=title, xlabel="recall", ylabel="precision")
     return [_save(fig, figures, "precision_recall")]
 
 
@@ -166,12 +170,64 @@ def best_table(df) -> pd.DataFrame:
                          failed=int((g["status"] == "failed").sum()), running=int((g["status"] == "running").sum()), pruned=int((g["status"] == "pruned").sum()),
                          failure_rate=float(g["status"].isin(["diverged", "failed"]).mean()),
                          best=finite["score"].min() if len(finite) else math.inf,
-                         seed_mean=seeds["score"].mean() if len(seeds) else None, seed_std=seeds["score"].std() if len(seeds) > 1 else None,
+                         seeds=len(seeds), seed_mean=seeds["score"].mean() if len(seeds) else None,
+                         seed_std=seeds["score"].std() if len(seeds) > 1 else None,
                          extractor=g["extractor"].dropna().iloc[0] if g["extractor"].notna().any() else None,
                          n_fake=g["n_fake"].dropna().iloc[0] if g["n_fake"].notna().any() else None,
                          n_real=g["n_real"].dropna().iloc[0] if g["n_real"].notna().any() else None,
                          train_steps=g["train_steps"].iloc[0]))
     return pd.DataFrame(rows)
+
+
+def significance_table(df, budget: int | None = None) -> pd.DataFrame:
+    """Every pair of variants on each data set: is the difference of their minimum scores at a budget of k settings
+    significant (bootstrap, see analysis.budget.compare_at_budget)? k defaults to the smallest number of settings any
+    of them finished. Where both ran a seed phase, a Mann-Whitney U test on the seed scores too."""
+    from itertools import combinations
+
+    from scipy.stats import mannwhitneyu
+
+    rows = []
+    search = df[df["status"].isin(["finished", "diverged"]) & (df["phase"] != "seed")]
+    seeds = df[(df["status"] == "finished") & (df["phase"] == "seed") & np.isfinite(df["score"])]
+    for dataset, g in search.groupby("dataset"):
+        scores = {v: h["score"].to_numpy(dtype=float) for v, h in g.groupby("variant")}
+        order = _variant_order(scores)
+        k = budget or min(len(x) for x in scores.values())
+        for a, b in combinations(order, 2):
+            r = compare_at_budget(scores[a], scores[b], min(k, len(scores[a]), len(scores[b])))
+            sa = seeds[(seeds["dataset"] == dataset) & (seeds["variant"] == a)]["score"]
+            sb = seeds[(seeds["dataset"] == dataset) & (seeds["variant"] == b)]["score"]
+            seed_p = float(mannwhitneyu(sa, sb).pvalue) if len(sa) >= 2 and len(sb) >= 2 else None
+            rows.append(dict(dataset=dataset, a=a, b=b, metric=g["metric"].dropna().iloc[0] if g["metric"].notna().any() else None,
+                             **r, better=(a if r["mean_min_a"] < r["mean_min_b"] else b) if r["significant"] else "neither",
+                             seeds_p=seed_p))
+    return pd.DataFrame(rows)
+
+
+def fig_mode_coverage(df, figures, colours):
+    """Modes covered by each variant's best trial on data sets with known modes (ring8, grid25, stacked_mnist)."""
+    ok = df[(df["status"] == "finished") & df["modes_covered"].notna() & (df["phase"] != "seed")]
+    names = []
+    for dataset, g in ok.groupby("dataset"):
+        best = g.loc[g.groupby("variant")["score"].idxmin()].set_index("variant")
+        order = _variant_order(best.index)
+        best = best.loc[order]
+        has_hq = best["high_quality_fraction"].notna().any()
+        fig, axes = plt.subplots(1, 2 if has_hq else 1, figsize=(4 + 3.5 * has_hq + 0.5 * len(order), 3.6), squeeze=False)
+        ax = axes[0][0]
+        ax.bar(order, best["modes_covered"], color=[colours[v] for v in order])
+        ax.axhline(best["modes_total"].max(), color="black", linestyle="--", linewidth=1, label="all modes")
+        ax.set(ylabel="modes covered (best trial)", title=f"{dataset}: mode coverage")
+        ax.legend(fontsize=8)
+        ax.tick_params(axis="x", rotation=30)
+        if has_hq:
+            ax = axes[0][1]
+            ax.bar(order, best["high_quality_fraction"], color=[colours[v] for v in order])
+            ax.set(ylim=(0, 1), ylabel="high-quality fraction", title="samples within 3 std of a mode")
+            ax.tick_params(axis="x", rotation=30)
+        names.append(_save(fig, figures, f"modes_{dataset}"))
+    return names
 
 
 def published_comparison(table: pd.DataFrame) -> pd.DataFrame:
@@ -198,7 +254,7 @@ def _img(path: Path) -> str:
     return f'<img alt="{path.stem}" src="data:image/png;base64,{base64.b64encode(path.read_bytes()).decode()}">'
 
 
-def write_report(study_dirs: list, out: Path | str) -> Path:
+def write_report(study_dirs: list, out: Path | str, budget: int | None = None) -> Path:
     out = Path(out)
     df = load_trials(study_dirs)
     if df.empty:
@@ -211,13 +267,15 @@ def write_report(study_dirs: list, out: Path | str) -> Path:
     colours = colours_for(df["variant"].unique())
     curves = budget_curves(df)
     names = (fig_distributions(df, figures, colours) + fig_budget(curves, figures, colours) + fig_sensitivity(df, figures, colours)
-             + fig_precision_recall(df, figures, colours) + fig_best_samples(df, figures) + fig_fid_over_training(df, figures, colours))
+             + fig_precision_recall(df, figures, colours) + fig_best_samples(df, figures) + fig_mode_coverage(df, figures, colours) + fig_fid_over_training(df, figures, colours))
     table = best_table(df)
+    significance = significance_table(df, budget)
     comparison = published_comparison(table)
     partial = bool(df["status"].isin(["running", "waiting"]).any())
     df.to_csv(tmp / "trials.csv", index=False)
     df.to_parquet(tmp / "trials.parquet", index=False)
     curves.to_csv(tmp / "budget_curves.csv", index=False)
+    significance.to_csv(tmp / "significance.csv", index=False)
 
     title = "ganbench report" + (" (PARTIAL: trials still running)" if partial else "")
     md = [f"# {title}", "", f"Studies: {', '.join(map(str, study_dirs))}. Trials: {len(df)}.", "", "## Best per variant and data set", "",
@@ -225,6 +283,12 @@ def write_report(study_dirs: list, out: Path | str) -> Path:
     if len(comparison):
         md += ["## Beside Lucic et al. 2018", "", "The `comparable` column says why a number is not comparable with the published one.", "",
                comparison.to_markdown(index=False) if _has_tabulate() else comparison.to_string(index=False), ""]
+    sig_text = ("Pairs of variants: is the difference of their minimum scores at a budget of k settings significant? "
+                "Bootstrap over each variant's settings (95% interval of min_a - min_b, two-sided p); `seeds_p`: "
+                "Mann-Whitney U on the seed phases where both ran one.")
+    if len(significance):
+        md += ["## Significance at a budget", "", sig_text, "",
+               significance.to_markdown(index=False) if _has_tabulate() else significance.to_string(index=False), ""]
     md += ["## Figures", ""] + [f"![{n}](figures/{n}.png)" for n in names]
     (tmp / "report.md").write_text("\n".join(md) + "\n")
 
@@ -233,6 +297,9 @@ def write_report(study_dirs: list, out: Path | str) -> Path:
     if len(comparison):
         body += ["<h2>Beside Lucic et al. 2018</h2>", "<p>Where runs differ from the published protocol, the last column says how; "
                  "such numbers are not comparable.</p>", comparison.to_html(index=False, na_rep="", float_format=lambda x: f"{x:.4g}")]
+    if len(significance):
+        body += ["<h2>Significance at a budget</h2>", f"<p>{html.escape(sig_text)}</p>",
+                 significance.to_html(index=False, na_rep="", float_format=lambda x: f"{x:.3g}")]
     body += ["<h2>Figures</h2>"] + [f"<figure>{_img(figures / f'{n}.png')}<figcaption>{n}</figcaption></figure>" for n in names]
     page = ("<!doctype html><html><head><meta charset='utf-8'><title>ganbench report</title><style>"
             "body{font-family:sans-serif;max-width:1100px;margin:2em auto}table{border-collapse:collapse;font-size:13px}"

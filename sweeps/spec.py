@@ -153,7 +153,9 @@ def _check_spaces(raw: dict) -> None:
 def trial_config(spec: Spec, variant: str, dataset: str, params: dict, seed: int) -> dict:
     from benchmark.data import DATASETS
 
+    # checkpoints (for resuming a killed trial) every tenth of the run, but not more often than every 100 steps:
+    # an infogan checkpoint with Adam's state is ~150 MB, and writing one costs more than a short trial's steps
     image = DATASETS[dataset].is_image  # FID settings apply to images only; mixtures are scored by their modes
     return dict(variant=variant, dataset=dataset, steps=spec.steps, arch=spec.arch if image else None, seed=seed,
                 eval_every=spec.eval_every if image else None, extractor=spec.extractor if image else None,
-                n_fake=spec.n_fake, n_real=spec.n_real, checkpoint_every=max(1, spec.steps // 10), **params)
+                n_fake=spec.n_fake, n_real=spec.n_real, checkpoint_every=max(100, spec.steps // 10), **params)

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.budget import bootstrap_min_curve, expected_min_without_replacement
+from analysis.budget import bootstrap_min_curve, compare_at_budget, expected_min_without_replacement
 from analysis.load import check_comparable, load_trials
 from analysis.report import write_report
 
@@ -25,6 +25,18 @@ def test_expected_min_closed_form_by_hand():
         assert row["lo"] <= row["mean"] <= row["hi"]
 
 
+def test_significance_at_a_budget_by_hand():
+    a, b = [1, 2, 3, 4], [5, 6, 7, 8]
+    r = compare_at_budget(a, b, 4)  # the whole budget: each minimum is exact, min_a - min_b = 1 - 5
+    assert r["diff_lo"] == r["diff_hi"] == -4 and r["p"] == 0 and r["significant"]
+    r = compare_at_budget(a, b, 1)  # one setting each: a's worst (4) still beats b's best (5)
+    assert r["p"] == 0 and r["mean_min_a"] == pytest.approx(2.5, abs=0.1) and r["mean_min_b"] == pytest.approx(6.5, abs=0.1)
+    same = compare_at_budget(a, a, 2)
+    assert not same["significant"] and same["p"] > 0.5
+    # overlapping: b = a + 0.5 at budget 1: P(min_a < min_b) is 10/16 -> not significant
+    assert not compare_at_budget(a, [x + 0.5 for x in a], 1)["significant"]
+
+
 def test_mixing_extractors_is_refused():
     df = pd.DataFrame(dict(dataset=["mnist", "mnist"], metric=["fid", "fid"], extractor=["lenet-mnist", "inception-v3-compat"],
                            n_fake=[1000, 1000], n_real=[1000, 1000]))
@@ -38,20 +50,24 @@ def study(tmp_path_factory):
     from sweeps.spec import load_spec
 
     tmp = tmp_path_factory.mktemp("study")
-    (tmp / "s.yaml").write_text("name: s\nvariants: [ns_gan, wgan_gp]\ndatasets: [mnist5k]\nspace: wide\nbudget: {settings: 3}\n"
-                                "steps: 20\neval_every: 10\nextractor: lenet-mnist\nn_fake: 300\nn_real: 300\n")
+    (tmp / "s.yaml").write_text("name: s\nvariants: [ns_gan, wgan_gp]\ndatasets: [mnist5k]\nspace: narrow\n"
+                                "budget: {settings: 3, seeds: 2}\nsteps: 10\neval_every: 5\nextractor: lenet-mnist\n"
+                                "n_fake: 300\nn_real: 300\n")
+    (tmp / "r.yaml").write_text("name: r\nvariants: [ns_gan, lsgan]\ndatasets: [ring8]\nspace: narrow\nbudget: {settings: 2}\nsteps: 300\n")
     study_dir = tmp / "study"
     save_spec(study_dir, load_spec(tmp / "s.yaml"))
     run_local(study_dir, workers=2, progress=False)
+    save_spec(tmp / "ring", load_spec(tmp / "r.yaml"))
+    run_local(tmp / "ring", workers=2, progress=False)
     # one diverged and one failed trial, as a crash would leave them
     import json
 
     import optuna
     from sweeps.runner import storage_for
 
-    st = optuna.load_study(study_name="s.ns_gan.mnist5k.wide", storage=storage_for(study_dir))
+    st = optuna.load_study(study_name="s.ns_gan.mnist5k.narrow", storage=storage_for(study_dir))
     t = st.ask()
-    for k, v in dict(variant="ns_gan", dataset="mnist5k", space="wide", phase="random", setting=99, status="failed").items():
+    for k, v in dict(variant="ns_gan", dataset="mnist5k", space="narrow", phase="search", setting=99, status="failed").items():
         t.set_user_attr(k, v)
     st.tell(t, state=optuna.trial.TrialState.FAIL)
     return study_dir
@@ -59,7 +75,7 @@ def study(tmp_path_factory):
 
 def test_table_counts_failed_trials(study):
     df = load_trials([study])
-    assert len(df) == 7 and (df["status"] == "failed").sum() == 1
+    assert len(df) == 11 and (df["status"] == "failed").sum() == 1 and (df["phase"] == "seed").sum() == 4
     assert df["extractor"].dropna().unique().tolist() == ["lenet-mnist"]
 
 
@@ -67,17 +83,21 @@ def test_report_renders_in_chromium(study, tmp_path):
     chromium = shutil.which("chromium")
     if chromium is None:
         pytest.fail("chromium is not installed (Debian package chromium; .ci/run installs it)")
-    index = write_report([study], tmp_path / "report")
+    index = write_report([study, study.parent / "ring"], tmp_path / "report")
     out = index.parent
     assert {"index.html", "report.md", "trials.csv", "trials.parquet"} <= {p.name for p in out.iterdir()}
     pngs = sorted((out / "figures").glob("*.png"))
-    assert {p.stem.split("_")[0] for p in pngs} >= {"distribution", "budget", "sensitivity", "precision", "samples", "fid"}
+    assert {p.stem.split("_")[0] for p in pngs} >= {"distribution", "budget", "sensitivity", "precision", "samples", "fid", "modes"}
+    assert (out / "figures" / "modes_ring8.png").exists()
     from PIL import Image
 
     for p in pngs:
         assert np.asarray(Image.open(p).convert("L")).std() > 5, p  # not blank
     md = (out / "report.md").read_text()
-    assert "failed" in md and "ns_gan" in md
+    assert "failed" in md and "ns_gan" in md and "## Significance at a budget" in md
+    sig = pd.read_csv(out / "significance.csv")
+    assert set(sig["dataset"]) == {"mnist5k", "ring8"} and sig["p"].between(0, 1).all()
+    assert sig[sig["dataset"] == "mnist5k"]["seeds_p"].notna().all()  # both variants ran a seed phase there
     from playwright.sync_api import sync_playwright
 
     errors = []
