@@ -148,8 +148,9 @@ def train(config: dict, out: Path | str, progress: bool = True, callbacks: list 
     bad input before any work. A ``<out>.partial`` left by a killed run is resumed from its checkpoint.
     ``should_stop(step, fid)`` is asked at every FID checkpoint; True ends the run early, with status "pruned"."""
     import pytorch_lightning as pl
-    from pytorch_lightning.callbacks import ModelCheckpoint, TQDMProgressBar
+    from pytorch_lightning.callbacks import TQDMProgressBar
 
+    from .checkpoint import StepCheckpoint
     from .module import Diverged, RealBatches, build_module
     from .samples import save_samples
     from .metrics.modes import mixture_modes
@@ -178,17 +179,17 @@ def train(config: dict, out: Path | str, progress: bool = True, callbacks: list 
     if progress:
         cbs.append(TQDMProgressBar(refresh_rate=max(1, config["steps"] // 200)))
     if config["checkpoint_every"]:
-        cbs.append(ModelCheckpoint(dirpath=partial, filename="last", every_n_train_steps=config["checkpoint_every"],
-                                   save_top_k=1, enable_version_counter=False))
+        cbs.append(StepCheckpoint(resume_from, config["checkpoint_every"], config["steps"]))
     trainer = pl.Trainer(
         max_epochs=1, max_steps=-1, accelerator="gpu" if device.startswith("cuda") else "cpu", devices=1,
-        logger=False, enable_checkpointing=bool(config["checkpoint_every"]), enable_model_summary=False,
+        logger=False, enable_checkpointing=False, enable_model_summary=False,
         enable_progress_bar=progress, callbacks=cbs, num_sanity_val_steps=0, deterministic=device == "cpu",
     )
     # Lightning's global_step counts optimizer steps (n_disc + 1 per iteration here), so the run's length is the
-    # length of this loader of step numbers; the real data comes from module.real. A resumed run gets the rest.
+    # length of this loader of step numbers; the real data comes from module.real. A resumed run gets the same
+    # loader: Lightning restores its position in the epoch from the checkpoint and runs the remaining iterations.
     done = torch.load(resume_from, map_location="cpu", weights_only=False)["generator_steps"] if resume_from.exists() else 0
-    steps = torch.utils.data.DataLoader(range(done, config["steps"]), batch_size=None)
+    steps = torch.utils.data.DataLoader(range(config["steps"]), batch_size=None)
     started = time.time()
     status, error = "finished", None
     try:

@@ -20,6 +20,7 @@ trained again with K seeds, in a second study named ``<study>.seeds`` with K slo
 """
 from __future__ import annotations
 
+import datetime
 import json
 import math
 import os
@@ -119,7 +120,12 @@ def worker_identity() -> dict:
             "slurm_array_task_id": os.environ.get("SLURM_ARRAY_TASK_ID"), "slurm_restart": os.environ.get("SLURM_RESTART_COUNT", "0")}
 
 
-def _owner_gone(attrs: dict, me: dict) -> bool:
+CLAIM_GRACE_S = 60  # a live worker records itself within milliseconds of claiming a trial
+
+
+def _owner_gone(attrs: dict, me: dict, started=None) -> bool:
+    if attrs.get("host") is None:  # claimed, then killed before it could record itself
+        return started is not None and (datetime.datetime.now() - started).total_seconds() > CLAIM_GRACE_S
     if attrs.get("slurm_job_id"):
         if attrs["slurm_job_id"] == me["slurm_job_id"]:  # this very job, requeued: its earlier incarnation is gone
             return attrs.get("pid") != me["pid"] or attrs.get("host") != me["host"]
@@ -145,7 +151,7 @@ def recover_lost_trials(study: optuna.Study) -> int:
     """Fail RUNNING trials whose worker is gone and enqueue their settings again. Returns how many."""
     me, n = worker_identity(), 0
     for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
-        if _owner_gone(t.user_attrs, me):
+        if _owner_gone(t.user_attrs, me, t.datetime_start):
             study._storage.set_trial_user_attr(t._trial_id, "status", "lost")
             if study._storage.set_trial_state_values(t._trial_id, TrialState.FAIL):
                 keep = {k: t.user_attrs[k] for k in ("setting", "seed_index", "phase", "variant", "dataset", "space") if k in t.user_attrs}
@@ -182,6 +188,8 @@ def claim(study: optuna.Study, steps: int) -> optuna.Trial | None:
             return None
         try:
             if study._storage.set_trial_state_values(candidate._trial_id, TrialState.RUNNING):
+                for k, v in worker_identity().items():  # the owner, at once: see _owner_gone
+                    study._storage.set_trial_user_attr(candidate._trial_id, k, v)
                 return optuna.Trial(study, candidate._trial_id)
         except RuntimeError:  # another worker switched it first: look again
             continue
@@ -244,7 +252,7 @@ def run_trial(study: optuna.Study, trial: optuna.Trial, spec: Spec, study_dir: P
     trial = optuna.Trial(study, trial._trial_id)
     params = _params(trial, space, fixed)
     out = study_dir / "trials" / v / d / run_name
-    for k, val in {**worker_identity(), "ganbench_version": metadata.version("ganbench"), "git_commit": _git_commit(),
+    for k, val in {"ganbench_version": metadata.version("ganbench"), "git_commit": _git_commit(),
                    "seed": seed, "run_dir": str(out.relative_to(study_dir))}.items():
         trial.set_user_attr(k, val)
 

@@ -115,6 +115,23 @@ def test_sigkilled_worker_loses_nothing_and_counts_nothing_twice(tmp_path):
     assert len(lost) == 1 and lost[0].number == running[0].number
 
 
+def test_worker_killed_between_claim_and_record_is_recovered(tmp_path, monkeypatch):
+    """A worker killed right after it claimed a trial, before recording itself, leaves an owner-less RUNNING trial."""
+    import sweeps.runner as runner
+
+    study_dir = make_study(tmp_path, steps=5)
+    spec = load_saved_spec(study_dir)
+    (study, _), _ = runner.create_studies(spec, storage_for(study_dir))
+    orphan = study.get_trials(deepcopy=False)[0]
+    assert study._storage.set_trial_state_values(orphan._trial_id, optuna.trial.TrialState.RUNNING)
+    runner.work(study_dir)
+    assert trials(study_dir)[0].state == TrialState.RUNNING  # within the grace period: maybe a live worker
+    monkeypatch.setattr(runner, "CLAIM_GRACE_S", 0)
+    runner.work(study_dir)
+    ts = check_exact_budget(study_dir)
+    assert [t.number for t in ts if t.state == TrialState.FAIL] == [orphan.number]
+
+
 def test_cli_status_json(tmp_path):
     from ganbench.cli import main
 

@@ -49,11 +49,13 @@ def test_infogan_on_mnist5k_writes_a_complete_run(run):
     assert Image.open(out / "samples.png").size == (8 * 30 + 2, 8 * 30 + 2)
 
 
-def test_killed_run_resumes_from_its_checkpoint(tmp_path):
-    """A run killed after a checkpoint continues from it and ends where an uninterrupted run ends."""
+@pytest.mark.parametrize("steps,every,kill_at", [(40, 20, 30), (1000, 200, 500)])
+def test_killed_run_resumes_from_its_checkpoint(tmp_path, steps, every, kill_at):
+    """A run killed after a checkpoint continues from it and ends where an uninterrupted run ends (the second case
+    once ended 200 iterations short: Lightning resumes its position in the epoch, so the loader must not shrink)."""
     from benchmark.train import resolve_config, train
 
-    cfg = resolve_config(variant="ns_gan", dataset="ring8", steps=40, checkpoint_every=20, seed=1)
+    cfg = resolve_config(variant="ns_gan", dataset="ring8", steps=steps, checkpoint_every=every, seed=1)
     whole = train(cfg, tmp_path / "whole", progress=False)
 
     class Kill(Exception):
@@ -63,13 +65,13 @@ def test_killed_run_resumes_from_its_checkpoint(tmp_path):
 
     class KillAt30(pl.Callback):
         def on_train_batch_end(self, trainer, module, *args):
-            if module.generator_steps == 30:
+            if module.generator_steps == kill_at:
                 raise Kill
 
     with pytest.raises(Kill):
         train(cfg, tmp_path / "resumed", progress=False, callbacks=[KillAt30()])
     assert not (tmp_path / "resumed").exists() and (tmp_path / "resumed.partial" / "last.ckpt").exists()
     resumed = train(cfg, tmp_path / "resumed", progress=False)
-    assert resumed["steps"] == 40
+    assert resumed["steps"] == steps and resumed["resumed_from_step"] == kill_at // every * every
     assert resumed["g_loss"] == pytest.approx(whole["g_loss"], rel=1e-5)
     assert not (tmp_path / "resumed.partial").exists()

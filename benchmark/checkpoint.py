@@ -1,0 +1,25 @@
+"""Checkpoints for resuming a killed run: every N training iterations, written atomically."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytorch_lightning as pl
+
+
+class StepCheckpoint(pl.Callback):
+    """Saves the whole training state (weights, optimisers, loop progress, RNG and data position, callbacks' state)
+    to ``path`` every ``every`` iterations. It counts iterations, not Lightning's optimizer steps (n_disc + 1 per
+    iteration). It skips the last iteration, whose state the finished run saves anyway, and writes beside the file
+    then renames, so a kill mid-write leaves the previous checkpoint whole. Add it after callbacks whose state
+    it should hold (the FID schedule)."""
+
+    def __init__(self, path: Path, every: int, steps: int):
+        self.path, self.every, self.steps = Path(path), every, steps
+
+    def on_train_batch_end(self, trainer, module, *args) -> None:
+        n = module.generator_steps
+        if n % self.every == 0 and n < self.steps:
+            tmp = self.path.with_name(f".{self.path.name}.tmp")
+            trainer.save_checkpoint(tmp)
+            os.replace(tmp, self.path)
