@@ -160,6 +160,11 @@ def recover_lost_trials(study: optuna.Study) -> int:
     return n
 
 
+def _budget_steps(study: optuna.Study, steps: int) -> int:
+    attrs = study.user_attrs  # studies created before step budgets hold only the number of settings
+    return attrs.get("budget_steps", attrs["budget"] * steps)
+
+
 def steps_reserved(trials, steps: int) -> int:
     """Training steps spent or promised: running trials and waiting retries their full length, done trials what
     they ran; lost attempts nothing (their retry holds the reservation)."""
@@ -174,7 +179,7 @@ def steps_reserved(trials, steps: int) -> int:
 
 def claim(study: optuna.Study, steps: int) -> optuna.Trial | None:
     """Switch one waiting trial to RUNNING: a retry first, else the lowest slot if the step budget has room."""
-    budget = study.user_attrs["budget_steps"]
+    budget = _budget_steps(study, steps)
     while True:
         trials = study.get_trials(deepcopy=False)
         waiting = [t for t in trials if t.state == TrialState.WAITING]
@@ -201,7 +206,7 @@ def search_done(study: optuna.Study, steps: int) -> bool:
     if any(t.state == TrialState.RUNNING or (t.state == TrialState.WAITING and "retry_of" in t.user_attrs) for t in trials):
         return False
     waiting = any(t.state == TrialState.WAITING for t in trials)
-    return not waiting or steps_reserved(trials, steps) + steps > study.user_attrs["budget_steps"]
+    return not waiting or steps_reserved(trials, steps) + steps > _budget_steps(study, steps)
 
 
 def best_search_trial(study: optuna.Study):
