@@ -30,24 +30,29 @@ def bootstrap_min_curve(values, budgets, n_boot: int = 2000, seed: int = 0) -> l
     return out
 
 
-def min_of_k_draws(values, k: int, n_boot: int, rng: np.random.Generator) -> np.ndarray:
-    """n_boot bootstrap draws of the minimum of k settings drawn without replacement."""
-    x = np.asarray(values, dtype=float)
-    if not 1 <= k <= len(x):
-        raise ValueError(f"budget: {k} is not allowed, must be in [1, {len(x)}] (the trials there are)")
-    return np.array([x[rng.choice(len(x), size=k, replace=False)].min() for _ in range(n_boot)])
+MIN_SETTINGS_FOR_TEST = 5  # below this a bootstrap cannot tell chance from a difference
 
 
 def compare_at_budget(a, b, k: int, n_boot: int = 4000, seed: int = 0) -> dict:
-    """Is variant a's minimum score at budget k different from b's? Both minima are bootstrapped independently
-    (each variant's settings resampled, k at a time); the difference min_a - min_b gets a 95% interval, and the
-    two-sided p-value is twice the smaller share of draws on either side of zero. Lower scores are better."""
+    """Is variant a's minimum score at budget k different from b's? Each variant's observed settings stand for its
+    population of settings: resample k of them with replacement, take the minimum, for both independently; the
+    difference min_a - min_b gets a 95% interval, and the two-sided p-value is twice the smaller share of draws on
+    either side of zero. Lower scores are better. With fewer than MIN_SETTINGS_FOR_TEST settings on either side the
+    test is not made (p is NaN): a handful of values always looks separated."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if k < 1:
+        raise ValueError(f"budget: {k} is not allowed, must be >= 1")
+    out = {"budget": k, "n_a": len(a), "n_b": len(b)}
+    if min(len(a), len(b)) < MIN_SETTINGS_FOR_TEST:
+        return {**out, "mean_min_a": math.nan, "mean_min_b": math.nan, "diff_lo": math.nan, "diff_hi": math.nan,
+                "p": math.nan, "significant": False}
     rng = np.random.default_rng(seed)
-    ma, mb = min_of_k_draws(a, k, n_boot, rng), min_of_k_draws(b, k, n_boot, rng)
+    ma = a[rng.integers(0, len(a), size=(n_boot, k))].min(axis=1)
+    mb = b[rng.integers(0, len(b), size=(n_boot, k))].min(axis=1)
     both = np.isfinite(ma) & np.isfinite(mb)
     d = ma[both] - mb[both]
     lo, hi = np.percentile(d, [2.5, 97.5]) if len(d) else (math.nan, math.nan)
     p = min(1.0, 2 * min(float(np.mean(ma <= mb)), float(np.mean(ma >= mb))))
-    return {"budget": k, "mean_min_a": float(np.mean(ma[np.isfinite(ma)])) if np.isfinite(ma).any() else math.inf,
-            "mean_min_b": float(np.mean(mb[np.isfinite(mb)])) if np.isfinite(mb).any() else math.inf,
-            "diff_lo": float(lo), "diff_hi": float(hi), "p": p, "significant": bool(p < 0.05)}
+    finite_mean = lambda m: float(np.mean(m[np.isfinite(m)])) if np.isfinite(m).any() else math.inf  # noqa: E731
+    return {**out, "mean_min_a": finite_mean(ma), "mean_min_b": finite_mean(mb), "diff_lo": float(lo), "diff_hi": float(hi),
+            "p": p, "significant": bool(p < 0.05)}

@@ -195,12 +195,13 @@ def significance_table(df, budget: int | None = None) -> pd.DataFrame:
         order = _variant_order(scores)
         k = budget or min(len(x) for x in scores.values())
         for a, b in combinations(order, 2):
-            r = compare_at_budget(scores[a], scores[b], min(k, len(scores[a]), len(scores[b])))
+            r = compare_at_budget(scores[a], scores[b], k)
             sa = seeds[(seeds["dataset"] == dataset) & (seeds["variant"] == a)]["score"]
             sb = seeds[(seeds["dataset"] == dataset) & (seeds["variant"] == b)]["score"]
             seed_p = float(mannwhitneyu(sa, sb).pvalue) if len(sa) >= 2 and len(sb) >= 2 else None
             rows.append(dict(dataset=dataset, a=a, b=b, metric=g["metric"].dropna().iloc[0] if g["metric"].notna().any() else None,
-                             **r, better=(a if r["mean_min_a"] < r["mean_min_b"] else b) if r["significant"] else "neither",
+                             **r, better=(a if r["mean_min_a"] < r["mean_min_b"] else b) if r["significant"]
+                             else ("too few settings to test" if math.isnan(r["p"]) else "neither"),
                              seeds_p=seed_p))
     return pd.DataFrame(rows)
 
@@ -284,8 +285,9 @@ def write_report(study_dirs: list, out: Path | str, budget: int | None = None) -
         md += ["## Beside Lucic et al. 2018", "", "The `comparable` column says why a number is not comparable with the published one.", "",
                comparison.to_markdown(index=False) if _has_tabulate() else comparison.to_string(index=False), ""]
     sig_text = ("Pairs of variants: is the difference of their minimum scores at a budget of k settings significant? "
-                "Bootstrap over each variant's settings (95% interval of min_a - min_b, two-sided p); `seeds_p`: "
-                "Mann-Whitney U on the seed phases where both ran one.")
+                "Each variant's settings resampled k at a time with replacement (95% interval of min_a - min_b, "
+                "two-sided p; not tested below 5 settings a variant); `seeds_p`: Mann-Whitney U on the seed phases "
+                "where both ran one.")
     if len(significance):
         md += ["## Significance at a budget", "", sig_text, "",
                significance.to_markdown(index=False) if _has_tabulate() else significance.to_string(index=False), ""]
