@@ -21,10 +21,12 @@ class Worker(submitit.helpers.Checkpointable):
 
 def submit(study_dir: Path, tasks: int, partition: str | None = None, gpus_per_task: int = 0, cpus_per_task: int = 1,
            mem_gb: float | None = None, time_min: int = 60, array_parallelism: int = 64, storage_url: str | None = None,
-           signal_delay_s: int = 90):
+           signal_delay_s: int = 90, max_requeues: int = 100):
     """Submit ``tasks`` workers as one job array. SLURM signals a task ``signal_delay_s`` before its time limit;
-    submitit then requeues it, and the requeued worker resumes its trial from the last checkpoint."""
-    executor = submitit.AutoExecutor(folder=str(Path(study_dir) / "slurm" / "%j"), cluster="slurm")
+    submitit then requeues it, and the requeued worker resumes its trial from the last checkpoint. Every requeue
+    makes progress (checkpoints), so the cap is high: submitit's default of 3 would strand long trials."""
+    executor = submitit.AutoExecutor(folder=str(Path(study_dir) / "slurm" / "%j"), cluster="slurm",
+                                     slurm_max_num_timeout=max_requeues)
     params = dict(timeout_min=time_min, cpus_per_task=cpus_per_task, slurm_array_parallelism=array_parallelism,
                   slurm_signal_delay_s=signal_delay_s, name=f"ganbench-{Path(study_dir).name}")
     if partition:
