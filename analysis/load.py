@@ -18,20 +18,26 @@ METRIC_ATTRS = ["fid_min", "fid_min_step", "fid_final", "fid", "kid", "precision
                 "seed", "host", "slurm_job_id", "error", "fid_history"]
 
 
-def _storage(study_dir: Path):
+def _storage(study_dir: Path, url: str | None = None):
+    if url:  # a study run with --storage URL (e.g. postgresql://... for many nodes)
+        return url
     path = str(study_dir / "optuna.journal")
     return JournalStorage(JournalFileBackend(path, lock_obj=JournalFileOpenLock(path)))
 
 
-def load_trials(study_dirs: list) -> pd.DataFrame:
+def load_trials(study_dirs: list, storage_url: str | None = None) -> pd.DataFrame:
+    """One row per trial of the studies in ``study_dirs`` (their spec.json and files), read from the journal in
+    each directory or, for studies run with ``--storage URL``, from that storage."""
     rows = []
     for study_dir in map(Path, study_dirs):
         spec_path = study_dir / "spec.json"
         if not spec_path.is_file():
             raise FileNotFoundError(f"study: {study_dir} holds no study (spec.json missing)")
         spec = json.loads(spec_path.read_text())
-        storage = _storage(study_dir)
+        storage = _storage(study_dir, storage_url)
         for summary in optuna.get_all_study_summaries(storage):
+            if not summary.study_name.startswith(spec["name"] + "."):
+                continue  # a shared storage may hold other specs' studies
             study = optuna.load_study(study_name=summary.study_name, storage=storage)
             budget = study.user_attrs.get("budget")
             for t in study.get_trials(deepcopy=False):

@@ -255,9 +255,9 @@ def _img(path: Path) -> str:
     return f'<img alt="{path.stem}" src="data:image/png;base64,{base64.b64encode(path.read_bytes()).decode()}">'
 
 
-def write_report(study_dirs: list, out: Path | str, budget: int | None = None) -> Path:
+def write_report(study_dirs: list, out: Path | str, budget: int | None = None, storage_url: str | None = None) -> Path:
     out = Path(out)
-    df = load_trials(study_dirs)
+    df = load_trials(study_dirs, storage_url)
     if df.empty:
         raise ValueError("study: no trials in " + ", ".join(map(str, study_dirs)))
     check_comparable(df)

@@ -166,7 +166,7 @@ def _cmd_report(args) -> None:
     from analysis.report import write_report
 
     try:
-        index = write_report(args.dirs, args.out, args.budget)
+        index = write_report(args.dirs, args.out, args.budget, args.storage)
     except (ValueError, FileNotFoundError) as e:
         raise UsageError(str(e)) from None
     print(f"report written: {index}")
@@ -178,6 +178,7 @@ def _add_report_command(sub) -> None:
                                    "REPORT/figures/ (PNG and SVG), REPORT/trials.csv and trials.parquet. Works on running studies.")
     s.add_argument("dirs", nargs="+", metavar="DIR", help="study directories")
     s.add_argument("--out", required=True, help="report directory")
+    s.add_argument("--storage", help="the Optuna storage URL the studies were run with (default: the journal in each DIR)")
     s.add_argument("--budget", type=int, help="settings per variant at which pairs of variants are tested for a significant "
                                               "difference (default: the fewest any variant finished)")
     s.set_defaults(func=_cmd_report)

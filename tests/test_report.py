@@ -122,3 +122,20 @@ def test_report_renders_in_chromium(study, tmp_path):
     pixels = np.asarray(Image.open(shot).convert("RGB")).astype(int)
     coloured = (np.abs(pixels[..., 0] - pixels[..., 2]) > 40).sum()  # the figures' colours, not only black text on white
     assert coloured > 5000
+
+
+def test_report_from_a_storage_url(tmp_path):
+    """A study run with --storage URL (here a real SQLite database through Optuna's RDB storage) is reported from it."""
+    import sys
+
+    (tmp_path / "u.yaml").write_text("name: u\nvariants: [ns_gan]\ndatasets: [ring8]\nspace: narrow\nbudget: {settings: 2}\nsteps: 20\n")
+    url = f"sqlite:///{tmp_path / 'optuna.db'}"
+    run = subprocess.run([sys.executable, "-m", "ganbench.cli", "sweep", "run", str(tmp_path / "u.yaml"), "--dir", str(tmp_path / "u"),
+                          "--storage", url], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert not (tmp_path / "u" / "optuna.journal").exists()
+    df = load_trials([tmp_path / "u"], url)
+    assert len(df) == 2 and set(df["status"]) == {"finished"}
+    r = subprocess.run([sys.executable, "-m", "ganbench.cli", "report", str(tmp_path / "u"), "--storage", url, "--out", str(tmp_path / "rep")],
+                       capture_output=True, text=True)
+    assert r.returncode == 0 and (tmp_path / "rep" / "index.html").exists(), r.stderr[-2000:]
