@@ -257,6 +257,8 @@ def _img(path: Path) -> str:
 
 def write_report(study_dirs: list, out: Path | str, budget: int | None = None, storage_url: str | None = None) -> Path:
     out = Path(out)
+    if budget is not None and budget < 1:
+        raise ValueError(f"budget: {budget} is not allowed, must be an integer >= 1 (settings per variant)")
     df = load_trials(study_dirs, storage_url)
     if df.empty:
         raise ValueError("study: no trials in " + ", ".join(map(str, study_dirs)))
