@@ -9,8 +9,8 @@ import pytorch_lightning as pl
 
 class StepCheckpoint(pl.Callback):
     """Saves the whole training state (weights, optimisers, loop progress, RNG and data position, callbacks' state)
-    to ``path`` every ``every`` iterations. It counts iterations, not Lightning's optimizer steps (n_disc + 1 per
-    iteration). It skips the last iteration, whose state the finished run saves anyway, and writes beside the file
+    to ``path`` every ``every`` iterations. It counts training steps as the protocol does, not Lightning's optimizer steps
+    (n_disc + 1 per iteration under ganbench's protocol). It skips the last iteration, whose state the finished run saves anyway, and writes beside the file
     then renames, so a kill mid-write leaves the previous checkpoint whole. Add it after callbacks whose state
     it should hold (the FID schedule)."""
 
@@ -18,7 +18,7 @@ class StepCheckpoint(pl.Callback):
         self.path, self.every, self.steps = Path(path), every, steps
 
     def on_train_batch_end(self, trainer, module, *args) -> None:
-        n = module.generator_steps
+        n = module.steps_done
         if n % self.every == 0 and n < self.steps:
             tmp = self.path.with_name(f".{self.path.name}.tmp")
             trainer.save_checkpoint(tmp)

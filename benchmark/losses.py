@@ -42,6 +42,15 @@ def least_squares(d_real: Tensor, d_fake: Tensor) -> tuple[Tensor, Tensor]:
     return d_loss, g_loss
 
 
+def least_squares_on_sigmoid(d_real: Tensor, d_fake: Tensor) -> tuple[Tensor, Tensor]:
+    """LSGAN as the Lucic et al. study's code computes it (compare_gan LSGAN.py:68-75): the squares are taken of
+    sigmoid(D), the discriminator's probability, not of its raw output."""
+    p_real, p_fake = torch.sigmoid(d_real), torch.sigmoid(d_fake)
+    d_loss = 0.5 * (((p_real - 1) ** 2).mean() + (p_fake**2).mean())
+    g_loss = 0.5 * ((p_fake - 1) ** 2).mean()
+    return d_loss, g_loss
+
+
 def began(recon_real: Tensor, recon_fake: Tensor, k: float) -> tuple[Tensor, Tensor]:
     """Berthelot et al. 2017: D is an autoencoder, its outputs are per-sample reconstruction errors."""
     return recon_real.mean() - k * recon_fake.mean(), recon_fake.mean()
@@ -96,16 +105,26 @@ F_DIVERGENCES: dict[str, FDivergence] = {
 }
 
 
-def f_gan(divergence: str) -> Callable[[Tensor, Tensor], tuple[Tensor, Tensor]]:
-    """The f-GAN saddle-point objective for one divergence, as a (d_loss, g_loss) loss."""
+GENERATOR_LOSSES = ("paper", "saddle")
+
+
+def f_gan(divergence: str, generator_loss: str = "paper") -> Callable[[Tensor, Tensor], tuple[Tensor, Tensor]]:
+    """The f-GAN objective for one divergence, as a (d_loss, g_loss) loss. T maximises the bound F. The generator:
+    - ``paper``: maximises E_Q[g_f(V)], Nowozin et al. 2016 section 3.2, the form the paper recommends and uses
+      (the analogue of the -log D trick: it does not saturate);
+    - ``saddle``: minimises F itself, i.e. -E_Q[f*(g_f(V))]. It saturates, and for Pearson chi-square its gradient
+      points the wrong way where T < -2 (f*(t) = t^2/4 + t falls there)."""
     div = F_DIVERGENCES[divergence]
+    if generator_loss not in GENERATOR_LOSSES:
+        raise ValueError(f"fgan_generator_loss: '{generator_loss}' is not one of {', '.join(GENERATOR_LOSSES)}")
 
     def loss(d_real: Tensor, d_fake: Tensor) -> tuple[Tensor, Tensor]:
-        bound = div.activation(d_real).mean() - div.conjugate(div.activation(d_fake)).mean()
-        g_loss = -div.conjugate(div.activation(d_fake)).mean()
+        t_fake = div.activation(d_fake)
+        bound = div.activation(d_real).mean() - div.conjugate(t_fake).mean()
+        g_loss = -t_fake.mean() if generator_loss == "paper" else -div.conjugate(t_fake).mean()
         return -bound, g_loss
 
-    loss.__name__ = f"f_gan_{divergence}"
+    loss.__name__ = f"f_gan_{divergence}_{generator_loss}"
     return loss
 
 

@@ -1,5 +1,10 @@
-"""One LightningModule trains every variant: manual optimisation, n_disc critic steps per generator step,
-loss and penalty taken by name from the variant registry. BEGAN and VAE change the step, so they subclass it."""
+"""One LightningModule trains every variant: manual optimisation, loss and penalty taken by name from the variant
+registry. BEGAN and VAE change the step, so they subclass it.
+
+What one training step is depends on the protocol (benchmark.protocols): under ``ganbench`` it is n_disc
+discriminator updates and one generator update on fresh latents; under ``lucic2018`` it is one discriminator
+update, and the generator follows on step 0 and every n_disc-th step after, on the same latents (the study's
+abstract_gan.py:198-220)."""
 from __future__ import annotations
 
 import itertools
@@ -9,9 +14,23 @@ import torch
 
 from . import losses
 from .data import Split, as_float
-from .nets import AutoencoderDiscriminator, build_discriminator, build_generator
-from .penalties import PENALTIES, clip_weights
+from .nets import build_autoencoder, build_discriminator, build_generator
+from .penalties import PENALTIES, STUDY_PENALTIES, clip_weights
+from .protocols.lucic2018 import generator_update_due
 from .variants import VARIANTS
+
+STUDY_LOSSES = {"lsgan": losses.least_squares_on_sigmoid}  # where the study's code computes a loss otherwise
+RESAMPLE_BEFORE_GENERATOR = {"wgan_gp"}  # the study draws new latents for G's update only here (WGAN_GP.py:111)
+
+
+def loss_for(config: dict):
+    """The variant's (d_real, d_fake) -> (d_loss, g_loss) under the run's protocol and options."""
+    variant = VARIANTS[config["variant"]]
+    if variant.divergence:
+        return losses.f_gan(variant.divergence, config.get("fgan_generator_loss") or "paper")
+    if config.get("protocol") == "lucic2018":
+        return STUDY_LOSSES.get(variant.name, variant.loss)
+    return variant.loss
 
 
 class Diverged(RuntimeError):
@@ -63,16 +82,28 @@ class GANModule(pl.LightningModule):
         self.save_hyperparameters()
         self.automatic_optimization = False
         self.config, self.shape = config, tuple(shape)
+        self.protocol = config.get("protocol") or "ganbench"
+        self.study = self.protocol == "lucic2018"
         self.variant = VARIANTS[config["variant"]]
-        self.generator = build_generator(config["arch"], shape, config["z_dim"])
+        self.loss = loss_for(config)
+        self.penalty = (STUDY_PENALTIES if self.study else PENALTIES)[self.variant.penalty]
+        self.generator = self.build_generator()
         self.discriminator = self.build_discriminator()
         self.real: RealBatches | None = None  # set by the trainer's caller
-        self.generator_steps = 0  # training iterations done (Lightning's global_step counts optimizer steps)
+        # training steps done as the protocol counts them (Lightning's global_step counts optimizer steps), and
+        # the updates of each player
+        self.steps_done, self.d_updates, self.g_updates = 0, 0, 0
+        self._last_g_loss = None
+
+    def build_generator(self):
+        return build_generator(self.config["arch"], self.shape, self.config["z_dim"], self.protocol)
 
     def build_discriminator(self):
-        return build_discriminator(self.config["arch"], self.shape, 1, self.config["d_batch_norm"])
+        return build_discriminator(self.config["arch"], self.shape, 1, self.config["d_batch_norm"], self.protocol)
 
-    prior = "uniform"  # the study's prior: z ~ U(-1, 1)^z_dim
+    @property
+    def prior(self) -> str:
+        return "uniform"  # the study's prior: z ~ U(-1, 1)^z_dim
 
     def sample_z(self, n: int) -> torch.Tensor:
         return torch.rand(n, self.config["z_dim"], device=self.device) * 2 - 1
@@ -96,7 +127,8 @@ class GANModule(pl.LightningModule):
     def on_save_checkpoint(self, checkpoint: dict) -> None:
         checkpoint["real_batches"] = self.real.state_dict()
         checkpoint["torch_rng"] = torch.get_rng_state()
-        checkpoint["generator_steps"] = self.generator_steps
+        checkpoint["counts"] = {"steps": self.steps_done, "d_updates": self.d_updates, "g_updates": self.g_updates}
+        checkpoint["last_g_loss"] = self._last_g_loss
 
     def on_load_checkpoint(self, checkpoint: dict) -> None:
         self._resume_state = checkpoint
@@ -106,54 +138,62 @@ class GANModule(pl.LightningModule):
         if state is not None and "real_batches" in state:
             self.real.load_state_dict(state["real_batches"])
             torch.set_rng_state(state["torch_rng"])
-            self.generator_steps = state["generator_steps"]
+            counts = state["counts"]
+            self.steps_done, self.d_updates, self.g_updates = counts["steps"], counts["d_updates"], counts["g_updates"]
+            self._last_g_loss = state.get("last_g_loss")
 
     def training_step(self, batch, batch_idx):
-        logs = self.gan_step()
-        self.generator_steps += 1
-        values = torch.stack(list(logs.values())).detach()
+        logs = self.study_step() if self.study else self.gan_step()
+        self.steps_done += 1
+        values = torch.stack([v for v in logs.values() if v is not None]).detach()
         if not torch.isfinite(values).all():
-            raise Diverged(f"non-finite loss at step {self.global_step}: " + ", ".join(f"{k}={v.item():.4g}" for k, v in logs.items()))
-        self.log_dict({k: v.detach() for k, v in logs.items()}, prog_bar=True, on_step=True, on_epoch=False)
+            raise Diverged(f"non-finite loss at step {self.steps_done}: " + ", ".join(f"{k}={v.item():.4g}" for k, v in logs.items() if v is not None))
+        self.log_dict({k: v.detach() for k, v in logs.items() if v is not None}, prog_bar=True, on_step=True, on_epoch=False)
 
-    # --- one generator update with n_disc discriminator updates before it ---------------------------------
+    # --- the players' updates ---------------------------------------------------------------------------------
 
-    def discriminator_step(self, opt_d) -> tuple[torch.Tensor, torch.Tensor]:
-        real = self.real.next(self.device)
+    def discriminator_update(self, opt_d, real: torch.Tensor, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         with torch.no_grad():
-            fake = self.generator(self.sample_z(real.shape[0]))
+            fake = self.generator(z)
         d_real, d_fake = self.discriminator(real), self.discriminator(fake)
-        d_loss, _ = self.variant.loss(d_real, d_fake)
-        penalty = PENALTIES[self.variant.penalty]
-        if penalty is not None:
-            d_loss = d_loss + self.config["penalty_weight"] * penalty(self.discriminator, real, fake)
+        d_loss, _ = self.loss(d_real, d_fake)
+        if self.penalty is not None:
+            d_loss = d_loss + self.config["penalty_weight"] * self.penalty(self.discriminator, real, fake)
         opt_d.zero_grad(set_to_none=True)
         self.manual_backward(d_loss)
         opt_d.step()
         if self.variant.clip:
             clip_weights(self.discriminator, self.config["clip"])
+        self.d_updates += 1
         return d_loss, d_real.detach()
+
+    def generator_update(self, opt_g, d_real: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+        _, g_loss = self.loss(d_real, self.discriminator(self.generator(z)))
+        opt_g.zero_grad(set_to_none=True)
+        self.manual_backward(g_loss)
+        opt_g.step()
+        self.g_updates += 1
+        return g_loss
+
+    # --- ganbench: n_disc discriminator updates, then one generator update on fresh latents ------------------
 
     def gan_step(self) -> dict:
         opt_g, opt_d = self.optimizers()
         n_d = self.config["n_disc"] - (1 if self.variant.single_step else 0)
         d_loss = None
         for _ in range(n_d):
-            d_loss, d_real = self.discriminator_step(opt_d)
+            real = self.real.next(self.device)
+            d_loss, d_real = self.discriminator_update(opt_d, real, self.sample_z(real.shape[0]))
         if self.variant.single_step:
             return self.single_step(opt_g, opt_d)
-        fake = self.generator(self.sample_z(self.config["batch_size"]))
-        _, g_loss = self.variant.loss(d_real, self.discriminator(fake))
-        opt_g.zero_grad(set_to_none=True)
-        self.manual_backward(g_loss)
-        opt_g.step()
+        g_loss = self.generator_update(opt_g, d_real, self.sample_z(self.config["batch_size"]))
         return {"d_loss": d_loss, "g_loss": g_loss}
 
     def single_step(self, opt_g, opt_d) -> dict:
         """f-GAN's Algorithm 1: both players' gradients at the same point, from one forward pass."""
         real = self.real.next(self.device)
         fake = self.generator(self.sample_z(real.shape[0]))
-        d_loss, g_loss = self.variant.loss(self.discriminator(real), self.discriminator(fake))
+        d_loss, g_loss = self.loss(self.discriminator(real), self.discriminator(fake))
         d_params, g_params = list(self.discriminator.parameters()), list(self.generator.parameters())
         d_grads = torch.autograd.grad(d_loss, d_params, retain_graph=True)
         g_grads = torch.autograd.grad(g_loss, g_params)
@@ -161,7 +201,22 @@ class GANModule(pl.LightningModule):
             p.grad = g
         opt_d.step()
         opt_g.step()
+        self.d_updates += 1
+        self.g_updates += 1
         return {"d_loss": d_loss, "g_loss": g_loss}
+
+    # --- lucic2018: one discriminator update; the generator on step 0 and every n_disc-th step after ----------
+
+    def study_step(self) -> dict:
+        opt_g, opt_d = self.optimizers()
+        real = self.real.next(self.device)
+        z = self.sample_z(real.shape[0])
+        d_loss, d_real = self.discriminator_update(opt_d, real, z)
+        if generator_update_due(self.steps_done, self.config["n_disc"]):
+            if self.variant.name in RESAMPLE_BEFORE_GENERATOR:
+                z = self.sample_z(real.shape[0])
+            self._last_g_loss = self.generator_update(opt_g, d_real, z).detach()
+        return {"d_loss": d_loss, "g_loss": self._last_g_loss}
 
 
 class BEGANModule(GANModule):
@@ -170,7 +225,7 @@ class BEGANModule(GANModule):
         self.register_buffer("k", torch.zeros(()))
 
     def build_discriminator(self):
-        return AutoencoderDiscriminator(self.config["arch"], self.shape, batch_norm=self.config["d_batch_norm"])
+        return build_autoencoder(self.config["arch"], self.shape, self.config["d_batch_norm"], self.protocol)
 
     def gan_step(self) -> dict:
         opt_g, opt_d = self.optimizers()
@@ -183,26 +238,65 @@ class BEGANModule(GANModule):
             opt_d.zero_grad(set_to_none=True)
             self.manual_backward(d_loss)
             opt_d.step()
+            self.d_updates += 1
         g_loss = self.discriminator(fake).mean()
         opt_g.zero_grad(set_to_none=True)
         self.manual_backward(g_loss)
         opt_g.step()
+        self.g_updates += 1
         with torch.no_grad():  # k stays a tensor on the device: no host sync per step
             balance = c["began_gamma"] * recon_real.mean() - recon_fake.mean()
             self.k.copy_((self.k + c["began_lambda"] * balance).clamp(0, 1))
         return {"d_loss": d_loss, "g_loss": g_loss, "k": self.k.clone(), "convergence": recon_real.mean().detach() + balance.abs()}
+
+    def study_step(self) -> dict:
+        """BEGAN.py:98-171: D on this batch; G when due, on the same latents; then k from the errors recomputed
+        on the same batch and latents by the updated nets (after_training_step_hook), not clamped to [0, 1]."""
+        opt_g, opt_d = self.optimizers()
+        c = self.config
+        real = self.real.next(self.device)
+        z = self.sample_z(real.shape[0])
+        with torch.no_grad():
+            fake = self.generator(z)
+        d_loss, _ = losses.began(self.discriminator(real), self.discriminator(fake), self.k)
+        opt_d.zero_grad(set_to_none=True)
+        self.manual_backward(d_loss)
+        opt_d.step()
+        self.d_updates += 1
+        if generator_update_due(self.steps_done, c["n_disc"]):
+            g_loss = self.discriminator(self.generator(z)).mean()
+            opt_g.zero_grad(set_to_none=True)
+            self.manual_backward(g_loss)
+            opt_g.step()
+            self.g_updates += 1
+            self._last_g_loss = g_loss.detach()
+        with torch.no_grad():
+            err_real, err_fake = self.discriminator(real).mean(), self.discriminator(self.generator(z)).mean()
+            self.k.add_(c["began_lambda"] * (c["began_gamma"] * err_real - err_fake))
+            convergence = err_real + (c["began_gamma"] * err_real - err_fake).abs()
+        return {"d_loss": d_loss, "g_loss": self._last_g_loss, "k": self.k.clone(), "convergence": convergence}
 
 
 class VAEModule(GANModule):
     """The study's non-adversarial baseline: encoder = discriminator trunk with 2*z_dim outputs, decoder = generator.
     Images: Bernoulli likelihood on [0, 1] pixels; points: unit-variance Gaussian likelihood."""
 
-    def build_discriminator(self):
-        return build_discriminator(self.config["arch"], self.shape, 2 * self.config["z_dim"], self.config["d_batch_norm"])
+    def build_generator(self):
+        # the study's decoder has ReLU where the GANs' generator has leaky ReLU (VAE.py:66-75)
+        return build_generator(self.config["arch"], self.shape, self.config["z_dim"], self.protocol, relu=self.study)
 
-    prior = "normal"
+    def build_discriminator(self):
+        return build_discriminator(self.config["arch"], self.shape, 2 * self.config["z_dim"], self.config["d_batch_norm"], self.protocol)
+
+    @property
+    def prior(self) -> str:
+        # The study trains on N(0, 1) but evaluates every model, the VAE included, on U(-1, 1) latents
+        # (eval_gan_lib.py:180); under its protocol ganbench does the same.
+        return "uniform" if self.study else "normal"
 
     def sample_z(self, n: int) -> torch.Tensor:
+        if self.study:
+            return torch.rand(n, self.config["z_dim"], device=self.device) * 2 - 1
         return torch.randn(n, self.config["z_dim"], device=self.device)
 
     def configure_optimizers(self):
@@ -220,10 +314,27 @@ class VAEModule(GANModule):
         else:
             recon = 0.5 * ((x_hat - x) ** 2).sum() / len(x)
         kl = -0.5 * (1 + logvar - mu**2 - logvar.exp()).sum() / len(x)
+        return self._vae_update(opt, recon, kl)
+
+    def study_step(self) -> dict:
+        """VAE.py:78-113 and 133-144: sigma = 1e-6 + softplus, outputs clipped to [1e-8, 1 - 1e-8], the log-likelihood summed
+        over height and width and averaged over batch and channels, KL with log(1e-8 + sigma^2)."""
+        opt = self.optimizers()
+        x = self.real.next(self.device)
+        mu, raw = self.discriminator(x).chunk(2, dim=1)
+        sigma = 1e-6 + torch.nn.functional.softplus(raw)
+        out = self.generator(mu + sigma * torch.randn_like(mu)).clamp(1e-8, 1 - 1e-8)
+        recon = -(x * torch.log(out) + (1 - x) * torch.log(1 - out)).sum(dim=(2, 3)).mean()
+        kl = (0.5 * (mu**2 + sigma**2 - torch.log(1e-8 + sigma**2) - 1).sum(1)).mean()
+        return self._vae_update(opt, recon, kl)
+
+    def _vae_update(self, opt, recon, kl) -> dict:
         loss = recon + kl
         opt.zero_grad(set_to_none=True)
         self.manual_backward(loss)
         opt.step()
+        self.d_updates += 1  # encoder and decoder move together: one update of each
+        self.g_updates += 1
         return {"loss": loss, "recon": recon, "kl": kl}
 
 

@@ -18,7 +18,10 @@ from pathlib import Path
 import torch
 
 from .data import DataError, get_dataset, load_split
+from .losses import GENERATOR_LOSSES
 from .nets import ARCHITECTURES, ArchitectureError, check_fits
+from .protocols import PROTOCOLS
+from .protocols import lucic2018
 from .variants import VARIANTS
 
 
@@ -27,14 +30,23 @@ class ConfigError(ValueError):
 
 
 DEFAULTS = dict(
-    arch=None, steps=1000, batch_size=64, z_dim=64, lr=None, beta1=None, beta2=None, n_disc=None,
-    penalty_weight=None, clip=None, d_batch_norm=False, began_gamma=None, began_lambda=None,
+    protocol="ganbench", arch=None, steps=1000, batch_size=64, z_dim=64, lr=None, beta1=None, beta2=None, n_disc=None,
+    penalty_weight=None, clip=None, d_batch_norm=None, began_gamma=None, began_lambda=None, fgan_generator_loss=None,
     seed=0, device="auto", data_root=None, checkpoint_every=0,
     # evaluation during training (see benchmark.metrics.evaluate); 0 = only at the end, None = never
     eval_every=None, extractor=None, n_fake=10_000, n_real=10_000,
 )
 # what a variant without the setting falls back to
-FALLBACKS = dict(lr=2e-4, beta1=0.5, beta2=0.999, n_disc=1, penalty_weight=10.0, clip=0.01, began_gamma=0.5, began_lambda=1e-3)
+FALLBACKS = dict(lr=2e-4, beta1=0.5, beta2=0.999, n_disc=1, penalty_weight=10.0, clip=0.01, began_gamma=0.5, began_lambda=1e-3,
+                 d_batch_norm=False)
+
+
+def variant_defaults(variant: str, protocol: str = "ganbench") -> dict:
+    """A variant's default hyperparameters under a protocol: ganbench's registry, or the study's params.py
+    (its wide-range defaults; TF's Adam has beta2 0.999)."""
+    if protocol == "lucic2018":
+        return {"beta2": 0.999, **lucic2018.defaults(variant, "wide")}
+    return {**FALLBACKS, **VARIANTS[variant].defaults}
 
 
 def default_arch(shape) -> str:
@@ -50,15 +62,36 @@ def resolve_config(**settings) -> dict:
             raise ConfigError(f"{field}: required")
     if settings["variant"] not in VARIANTS:
         raise ConfigError(f"variant: unknown '{settings['variant']}', choose one of {', '.join(VARIANTS)}")
+    protocol = settings.get("protocol") or DEFAULTS["protocol"]
+    if protocol not in PROTOCOLS:
+        raise ConfigError(f"protocol: unknown '{protocol}', choose one of {', '.join(PROTOCOLS)}")
+    if protocol == "lucic2018" and settings["variant"] not in lucic2018.GAN_TYPE:
+        raise ConfigError(f"variant: '{settings['variant']}' is not in the Lucic et al. study; under protocol lucic2018 "
+                          f"choose one of {', '.join(lucic2018.GAN_TYPE)}")
     try:
         info = get_dataset(settings["dataset"])
     except DataError as e:
         raise ConfigError(str(e)) from None
     cfg = {**DEFAULTS, **{k: v for k, v in settings.items() if v is not None}}
     variant = VARIANTS[cfg["variant"]]
-    for key, fallback in FALLBACKS.items():
+    defaults = variant_defaults(cfg["variant"], protocol)
+    for key in FALLBACKS:
         if cfg.get(key) is None:
-            cfg[key] = variant.defaults.get(key, fallback)
+            cfg[key] = defaults.get(key, FALLBACKS[key])
+    if variant.divergence:
+        cfg["fgan_generator_loss"] = cfg["fgan_generator_loss"] or "paper"
+        if cfg["fgan_generator_loss"] not in GENERATOR_LOSSES:
+            raise ConfigError(f"fgan_generator_loss: '{cfg['fgan_generator_loss']}' is not one of {', '.join(GENERATOR_LOSSES)}")
+    elif cfg["fgan_generator_loss"] is not None:
+        raise ConfigError(f"fgan_generator_loss: only f-GAN variants take it, not '{cfg['variant']}'")
+    if not isinstance(cfg["d_batch_norm"], bool):
+        raise ConfigError(f"d_batch_norm: {cfg['d_batch_norm']!r} is not allowed, must be true or false")
+    if protocol == "lucic2018":
+        if not info.is_image or (cfg["arch"] or "infogan") != "infogan":
+            raise ConfigError(f"arch: protocol lucic2018 trains the study's infogan nets on images, not '{cfg['arch'] or 'mlp'}' on '{cfg['dataset']}'")
+        if cfg["n_fake"] != cfg["n_real"]:
+            raise ConfigError(f"n_fake: the study scores as many generated as real images; under protocol lucic2018 "
+                              f"n_fake ({cfg['n_fake']}) must equal n_real ({cfg['n_real']})")
     cfg["arch"] = cfg["arch"] or default_arch(info.shape)
     if cfg["arch"] not in ARCHITECTURES:
         raise ConfigError(f"arch: unknown '{cfg['arch']}', choose one of {', '.join(ARCHITECTURES)}")
@@ -185,10 +218,10 @@ def train(config: dict, out: Path | str, progress: bool = True, callbacks: list 
         logger=False, enable_checkpointing=False, enable_model_summary=False,
         enable_progress_bar=progress, callbacks=cbs, num_sanity_val_steps=0, deterministic=device == "cpu",
     )
-    # Lightning's global_step counts optimizer steps (n_disc + 1 per iteration here), so the run's length is the
-    # length of this loader of step numbers; the real data comes from module.real. A resumed run gets the same
+    # Lightning's global_step counts optimizer steps (n_disc + 1 per step under ganbench's protocol), so the run's
+    # length is the length of this loader of step numbers; the real data comes from module.real. A resumed run gets the same
     # loader: Lightning restores its position in the epoch from the checkpoint and runs the remaining iterations.
-    done = torch.load(resume_from, map_location="cpu", weights_only=False)["generator_steps"] if resume_from.exists() else 0
+    done = torch.load(resume_from, map_location="cpu", weights_only=False)["counts"]["steps"] if resume_from.exists() else 0
     steps = torch.utils.data.DataLoader(range(config["steps"]), batch_size=None)
     started = time.time()
     status, error = "finished", None
@@ -200,7 +233,9 @@ def train(config: dict, out: Path | str, progress: bool = True, callbacks: list 
         status = "pruned"
     wall = time.time() - started
 
-    metrics = {"status": status, "steps": int(module.generator_steps), "wall_time_s": wall, "device": _device_name(device),
+    metrics = {"status": status, "protocol": config["protocol"], "steps": int(module.steps_done),
+               "generator_updates": int(module.g_updates), "discriminator_updates": int(module.d_updates),
+               "wall_time_s": wall, "device": _device_name(device),
                **{k: float(v) for k, v in trainer.callback_metrics.items()}}
     if done:
         metrics["resumed_from_step"] = done  # a killed or requeued run went on from its checkpoint

@@ -23,11 +23,12 @@ class Variant:
     clip: bool = False  # WGAN's weight clipping after every critic step
     kind: str = "gan"  # "gan", "began" or "vae": which training step runs it
     single_step: bool = False  # f-GAN's Algorithm 1: D and G updated from one shared forward pass
+    divergence: str | None = None  # f-GAN: the loss is losses.f_gan(divergence, config["fgan_generator_loss"])
     defaults: dict = field(default_factory=dict)
 
 
 def _fgan(div: str, title: str) -> Variant:
-    return Variant(f"fgan_{div}", f"f-GAN, {title}", losses.f_gan(div), single_step=True, defaults=dict(_GAN))
+    return Variant(f"fgan_{div}", f"f-GAN, {title}", losses.f_gan(div), single_step=True, divergence=div, defaults=dict(_GAN))
 
 
 VARIANTS: dict[str, Variant] = {

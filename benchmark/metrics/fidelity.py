@@ -39,6 +39,10 @@ class MetricError(ValueError):
     pass
 
 
+class NaNSamples(RuntimeError):
+    """The generator made NaNs: no FID exists (the study stores its sentinel 31337 instead)."""
+
+
 def default_extractor(dataset: str) -> str:
     """The offline digit extractor for the embedded digits; the study's Inception everywhere else."""
     return "lenet-mnist" if dataset in ("mnist5k", "triangles") else "inception-v3-compat"
@@ -73,7 +77,10 @@ class GeneratorUint8(torch.nn.Module):
 
     def forward(self, z):
         z = 2 * z - 1 if self.prior == "uniform" else z
-        x = (self.generator(z).clamp(0, 1) * 255).round().to(torch.uint8)
+        x = self.generator(z)
+        if torch.isnan(x).any():
+            raise NaNSamples("the generator made NaN samples")
+        x = (x.clamp(0, 1) * 255).round().to(torch.uint8)
         return x.expand(-1, 3, -1, -1) if x.shape[1] == 1 else x
 
 
@@ -168,7 +175,10 @@ def evaluate_generator(generator, z_dim: int, dataset: str, extractor: str | Non
     cuda = str(device).startswith("cuda")
     from benchmark.data import load_split
 
-    n_real = min(n_real, len(load_split(dataset, "test", data_root)))
+    available, lowered = len(load_split(dataset, "test", data_root)), {}
+    if n_real > available:  # a small test split: both sizes come down together, and the result says so
+        lowered = {"n_lowered_from": {"n_fake": n_fake, "n_real": n_real}}
+        n_real, n_fake = available, min(n_fake, available)
     real = real_features(dataset, "test", n_real, ext, data_root, cuda, verbose)
     fe = ext.build(cuda)
     fake = generated_features(generator, z_dim, n_fake, fe, cuda, verbose, prior)
@@ -177,4 +187,4 @@ def evaluate_generator(generator, z_dim: int, dataset: str, extractor: str | Non
         from .dataset_metrics import dataset_metrics
 
         out.update(dataset_metrics(generator, z_dim, dataset, prior, device, n_fake))
-    return {**out, "extractor": ext.name, "extractor_weights": ext.weights_id, "n_fake": n_fake, "n_real": n_real}
+    return {**out, "extractor": ext.name, "extractor_weights": ext.weights_id, "n_fake": n_fake, "n_real": n_real, **lowered}
