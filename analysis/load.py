@@ -45,7 +45,7 @@ def load_trials(study_dirs: list, storage_url: str | None = None) -> pd.DataFram
                 if a.get("status") == "lost":
                     continue  # a dead worker's attempt, re-run under the same setting
                 state = {TrialState.WAITING: "waiting", TrialState.RUNNING: "running"}.get(t.state, a.get("status", "failed"))
-                row = dict(study=spec["name"], study_dir=str(study_dir), study_name=summary.study_name, trial=t.number,
+                row = dict(study=spec["name"], protocol=spec.get("protocol", "ganbench"), study_dir=str(study_dir), study_name=summary.study_name, trial=t.number,
                            variant=a.get("variant"), dataset=a.get("dataset"), space=a.get("space"), phase=a.get("phase"),
                            setting=a.get("setting"), budget=budget, status=state, value=t.value,
                            run_dir=str(study_dir / a["run_dir"]) if a.get("run_dir") else str(study_dir / "trials" / str(a.get("variant")) / str(a.get("dataset")) / str(a.get("setting"))),
@@ -68,7 +68,12 @@ def load_trials(study_dirs: list, storage_url: str | None = None) -> pd.DataFram
 
 
 def check_comparable(df: pd.DataFrame) -> None:
-    """FIDs of different extractors or sample sizes are different numbers: refuse to put them together."""
+    """Runs of different protocols, and FIDs of different extractors or sample sizes, are different numbers: refuse
+    to put them together."""
+    protocols = sorted(df["protocol"].dropna().unique())
+    if len(protocols) > 1:
+        by = "; ".join(f"{p}: {', '.join(sorted(df[df['protocol'] == p]['study'].unique()))}" for p in protocols)
+        raise ValueError(f"protocol: these studies ran under different protocols ({by}); report one protocol at a time")
     fid = df[(df["metric"] == "fid") & df["extractor"].notna()]
     for dataset, g in fid.groupby("dataset"):
         kinds = g[["extractor", "n_fake", "n_real"]].drop_duplicates()

@@ -175,7 +175,7 @@ def best_table(df) -> pd.DataFrame:
                          extractor=g["extractor"].dropna().iloc[0] if g["extractor"].notna().any() else None,
                          n_fake=g["n_fake"].dropna().iloc[0] if g["n_fake"].notna().any() else None,
                          n_real=g["n_real"].dropna().iloc[0] if g["n_real"].notna().any() else None,
-                         train_steps=g["train_steps"].iloc[0]))
+                         train_steps=g["train_steps"].iloc[0], protocol=g["protocol"].iloc[0]))
     return pd.DataFrame(rows)
 
 
@@ -239,6 +239,8 @@ def published_comparison(table: pd.DataFrame) -> pd.DataFrame:
 
     def why_not(r):
         reasons = []
+        if r.protocol != "lucic2018":
+            reasons.append(f"protocol {r.protocol} (published: the study's code, protocol lucic2018)")
         if r.extractor != LUCIC_PROTOCOL["extractor"]:
             reasons.append(f"extractor {r.extractor} (published: Inception)")
         if r.n_fake != 10_000 or r.n_real != 10_000:

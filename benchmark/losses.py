@@ -74,6 +74,9 @@ class FDivergence:
     activation: Callable[[Tensor], Tensor]  # g_f: R -> dom f*
     conjugate: Callable[[Tensor], Tensor]  # f*(t)
     conjugate_domain: tuple[float, float]  # open interval (lo, hi) of dom f*
+    # f*(g_f(v)) simplified (Nowozin et al. 2016, table 6): the composition computed in float32 loses T near the
+    # edge of dom f* (Neyman: 1 - exp(-v) rounds to 1 for v > 17, and f*'s gradient there is infinite)
+    conjugate_of_activation: Callable[[Tensor], Tensor]
 
 
 _LOG2 = math.log(2.0)
@@ -82,17 +85,23 @@ _INF = math.inf
 F_DIVERGENCES: dict[str, FDivergence] = {
     d.name: d
     for d in [
-        FDivergence("kl", lambda u: u * torch.log(u), lambda v: v, lambda t: torch.exp(t - 1), (-_INF, _INF)),
-        FDivergence("reverse_kl", lambda u: -torch.log(u), lambda v: -torch.exp(-v), lambda t: -1 - torch.log(-t), (-_INF, 0.0)),
-        FDivergence("pearson", lambda u: (u - 1) ** 2, lambda v: v, lambda t: 0.25 * t**2 + t, (-_INF, _INF)),
-        FDivergence("neyman", lambda u: (1 - u) ** 2 / u, lambda v: 1 - torch.exp(-v), lambda t: 2 - 2 * torch.sqrt(1 - t), (-_INF, 1.0)),
-        FDivergence("hellinger", lambda u: (torch.sqrt(u) - 1) ** 2, lambda v: 1 - torch.exp(-v), lambda t: t / (1 - t), (-_INF, 1.0)),
+        FDivergence("kl", lambda u: u * torch.log(u), lambda v: v, lambda t: torch.exp(t - 1), (-_INF, _INF),
+                    lambda v: torch.exp(v - 1)),
+        FDivergence("reverse_kl", lambda u: -torch.log(u), lambda v: -torch.exp(-v), lambda t: -1 - torch.log(-t), (-_INF, 0.0),
+                    lambda v: v - 1),
+        FDivergence("pearson", lambda u: (u - 1) ** 2, lambda v: v, lambda t: 0.25 * t**2 + t, (-_INF, _INF),
+                    lambda v: 0.25 * v**2 + v),
+        FDivergence("neyman", lambda u: (1 - u) ** 2 / u, lambda v: 1 - torch.exp(-v), lambda t: 2 - 2 * torch.sqrt(1 - t), (-_INF, 1.0),
+                    lambda v: 2 - 2 * torch.exp(-v / 2)),
+        FDivergence("hellinger", lambda u: (torch.sqrt(u) - 1) ** 2, lambda v: 1 - torch.exp(-v), lambda t: t / (1 - t), (-_INF, 1.0),
+                    lambda v: torch.expm1(v)),
         FDivergence(
             "js",
             lambda u: -(u + 1) * torch.log((1 + u) / 2) + u * torch.log(u),
             lambda v: _LOG2 - F.softplus(-v),
             lambda t: -torch.log(2 - torch.exp(t)),
             (-_INF, _LOG2),
+            lambda v: F.softplus(v) - _LOG2,
         ),
         FDivergence(
             "gan",
@@ -100,6 +109,7 @@ F_DIVERGENCES: dict[str, FDivergence] = {
             lambda v: -F.softplus(-v),
             lambda t: -torch.log(1 - torch.exp(t)),
             (-_INF, 0.0),
+            lambda v: F.softplus(v),
         ),
     ]
 }
@@ -119,9 +129,9 @@ def f_gan(divergence: str, generator_loss: str = "paper") -> Callable[[Tensor, T
         raise ValueError(f"fgan_generator_loss: '{generator_loss}' is not one of {', '.join(GENERATOR_LOSSES)}")
 
     def loss(d_real: Tensor, d_fake: Tensor) -> tuple[Tensor, Tensor]:
-        t_fake = div.activation(d_fake)
-        bound = div.activation(d_real).mean() - div.conjugate(t_fake).mean()
-        g_loss = -t_fake.mean() if generator_loss == "paper" else -div.conjugate(t_fake).mean()
+        conj_fake = div.conjugate_of_activation(d_fake)
+        bound = div.activation(d_real).mean() - conj_fake.mean()
+        g_loss = -div.activation(d_fake).mean() if generator_loss == "paper" else -conj_fake.mean()
         return -bound, g_loss
 
     loss.__name__ = f"f_gan_{divergence}_{generator_loss}"
@@ -131,4 +141,4 @@ def f_gan(divergence: str, generator_loss: str = "paper") -> Callable[[Tensor, T
 def f_divergence_bound(divergence: str, v_p: Tensor, v_q: Tensor) -> Tensor:
     """The variational lower bound E_P[g_f(V)] - E_Q[f*(g_f(V))] of D_f(P || Q)."""
     div = F_DIVERGENCES[divergence]
-    return div.activation(v_p).mean() - div.conjugate(div.activation(v_q)).mean()
+    return div.activation(v_p).mean() - div.conjugate_of_activation(v_q).mean()

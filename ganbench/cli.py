@@ -55,6 +55,31 @@ def _cmd_eval(args) -> None:
     print(json.dumps(scores, indent=2))
 
 
+def _cmd_spaces(args) -> None:
+    from benchmark.protocols import PROTOCOLS
+    from benchmark.protocols import lucic2018
+    from benchmark.variants import VARIANTS
+    from sweeps.spaces import SPACES, named_space, variant_defaults
+
+    if args.protocol not in PROTOCOLS:
+        raise UsageError(f"protocol: unknown '{args.protocol}', choose one of {', '.join(PROTOCOLS)}")
+    if args.space not in SPACES:
+        raise UsageError(f"space: unknown '{args.space}', choose one of {', '.join(SPACES)}")
+    allowed = list(lucic2018.GAN_TYPE) if args.protocol == "lucic2018" else list(VARIANTS)
+    if args.variant and args.variant not in allowed:
+        raise UsageError(f"variant: '{args.variant}' is not searched under protocol {args.protocol}; choose one of {', '.join(allowed)}")
+    out = {v: {"space": named_space(args.space, v, args.protocol), "defaults": variant_defaults(v, args.protocol, args.space)}
+           for v in ([args.variant] if args.variant else allowed)}
+    if args.json:
+        print(json.dumps(out, indent=2))
+        return
+    for v, entry in out.items():
+        print(f"{v} ({args.protocol}, {args.space})")
+        for name, d in entry["space"].items():
+            shown = f"{d[0]} {', '.join(map(str, d[1:]))}" if isinstance(d, list) else f"= {d}"
+            print(f"  {name:<15} {shown:<40} default {entry['defaults'].get(name, d)}")
+
+
 def _cmd_sweep_run(args) -> None:
     from pathlib import Path
 
@@ -203,7 +228,9 @@ def build_parser() -> argparse.ArgumentParser:
                                    "last.ckpt into --out. Unset hyperparameters take the variant's defaults.")
     s.add_argument("--variant", required=True, help="a name from `ganbench variants`")
     s.add_argument("--dataset", required=True, help="a name from `ganbench datasets`")
-    s.add_argument("--steps", type=int, required=True, help="generator updates")
+    s.add_argument("--steps", type=int, required=True,
+                   help="training steps as the protocol counts them: generator updates (ganbench), discriminator updates (lucic2018)")
+    s.add_argument("--protocol", help="ganbench (default) or lucic2018: the study's code exactly (see docs/protocol.md)")
     s.add_argument("--out", required=True, help="run directory (new or empty)")
     s.add_argument("--arch", help="infogan (default for images), dcgan (32x32, 64x64) or mlp (default for 2-D data)")
     s.add_argument("--lr", type=float, help="Adam learning rate of both players")
@@ -214,7 +241,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--z-dim", dest="z_dim", type=int, help="latent dimension (default 64)")
     s.add_argument("--penalty-weight", dest="penalty_weight", type=float, help="lambda of WGAN-GP and DRAGAN (default 10)")
     s.add_argument("--clip", type=float, help="WGAN weight clipping bound (default 0.01)")
-    s.add_argument("--d-batch-norm", dest="d_batch_norm", action="store_true", default=None, help="batch norm in the discriminator")
+    s.add_argument("--d-batch-norm", dest="d_batch_norm", action=argparse.BooleanOptionalAction, default=None,
+                   help="batch norm in the discriminator (default: the variant's under the protocol)")
+    s.add_argument("--fgan-generator-loss", dest="fgan_generator_loss",
+                   help="f-GAN variants: paper (default; G maximises E[g_f(V)], Nowozin et al. 3.2) or saddle (G minimises the bound)")
     s.add_argument("--began-gamma", dest="began_gamma", type=float, help="BEGAN diversity ratio gamma")
     s.add_argument("--began-lambda", dest="began_lambda", type=float, help="BEGAN learning rate of k_t")
     s.add_argument("--seed", type=int, help="random seed (default 0); the same seed gives the same numbers on CPU")
@@ -238,6 +268,16 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--inception-weights", dest="weights", help="a local file of Inception weights (offline use)")
     s.add_argument("--device", default="auto", help="cpu, cuda or auto")
     s.set_defaults(func=_cmd_eval)
+
+    s = sub.add_parser("spaces", help="print the search space and defaults of each variant",
+                       description="What a study will search, before it spends a cluster: each parameter's distribution "
+                                   "(uniform/log lo hi, choice a b ..., or a constant) and the variant's default setting, "
+                                   "the first of every search.")
+    s.add_argument("variant", nargs="?", help="one variant (default: all of the protocol's)")
+    s.add_argument("--space", default="wide", help="wide (default) or narrow")
+    s.add_argument("--protocol", default="ganbench", help="ganbench (default) or lucic2018 (the study's params.py)")
+    s.add_argument("--json", action="store_true", help="machine-readable output")
+    s.set_defaults(func=_cmd_spaces)
     _add_later_commands(sub)
     return p
 

@@ -36,7 +36,7 @@ from optuna.storages import JournalStorage
 from optuna.storages.journal import JournalFileBackend, JournalFileOpenLock
 from optuna.trial import TrialState
 
-from .spaces import constant, is_distribution, settings_for, suggest, variant_defaults
+from .spaces import constant, is_distribution, suggest
 from .spec import Spec, trial_config
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -93,11 +93,13 @@ def create_studies(spec: Spec, storage) -> list[tuple[optuna.Study, optuna.Study
     studies = []
     for v in spec.variants:
         for d in spec.datasets:
-            base = {"variant": v, "dataset": d, "space": spec.space_label(v)}
+            base = {"variant": v, "dataset": d, "space": spec.space_label(v), "protocol": spec.protocol}
+            if spec.experiment_for(d):
+                base["experiment"] = spec.experiment_for(d)
             study = open_study(spec, storage, spec.study_name(v, d))
             if "budget" not in study.user_attrs:
                 n = slots(spec)
-                settings = settings_for(spec.space_for(v), v, n, spec.seed) if spec.sampler == "random" else [variant_defaults(v)]
+                settings = spec.settings_for(v, d, n)
                 for i in range(n):
                     study.enqueue_trial(settings[i] if i < len(settings) else {}, user_attrs={**base, "setting": i, "phase": "search"},
                                         skip_if_exists=False)

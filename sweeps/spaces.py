@@ -1,5 +1,6 @@
-"""Search spaces, declared as data: a parameter maps to a constant or to a distribution. `wide` and `narrow` are
-the study's (compare_gan v1 params.py); a spec may also write a space out in the same form (see README).
+"""Search spaces, declared as data: a parameter maps to a constant or to a distribution. `wide` and `narrow` name
+ganbench's spaces under its own protocol and the study's exact ranges (params.py) under ``lucic2018``; a spec may
+also write a space out in the same form (see README).
 
 A distribution is a list: [uniform, lo, hi], [log, lo, hi] (log-uniform), [int, lo, hi] (inclusive) or
 [choice, a, b, ...]. The same declaration is sampled two ways: by a seeded numpy RNG for the random search
@@ -32,7 +33,11 @@ class SpaceError(ValueError):
     pass
 
 
-def named_space(name: str, variant: str) -> dict:
+def named_space(name: str, variant: str, protocol: str = "ganbench") -> dict:
+    if protocol == "lucic2018":
+        from benchmark.protocols import lucic2018
+
+        return {**FIXED, **lucic2018.space(variant, name)}
     return {**FIXED, **BASE[name], **PER_VARIANT[name].get(variant, {})}
 
 
@@ -48,7 +53,7 @@ def check_space(space: dict, where: str) -> None:
         raise SpaceError(f"{where}: a search space is a name ({', '.join(SPACES)}) or a mapping of parameters")
     for name, value in space.items():
         field = f"{where}.{name}"
-        if name not in DEFAULTS or name in ("steps", "seed", "device", "data_root", "eval_every", "extractor", "n_fake", "n_real", "arch", "checkpoint_every"):
+        if name not in DEFAULTS or name in ("protocol", "steps", "seed", "device", "data_root", "eval_every", "extractor", "n_fake", "n_real", "arch", "checkpoint_every"):
             raise SpaceError(f"{field}: not a hyperparameter; searchable are lr, beta1, beta2, n_disc, d_batch_norm, "
                              "batch_size, z_dim, penalty_weight, clip, began_gamma, began_lambda")
         if isinstance(value, (list, tuple)):
@@ -103,8 +108,13 @@ def constant(trial, name: str, value):
     return trial.suggest_float(name, float(value), float(value))
 
 
-def variant_defaults(variant: str) -> dict:
-    """The variant's default setting, the first of every search (as in the study)."""
+def variant_defaults(variant: str, protocol: str = "ganbench", space: str = "wide") -> dict:
+    """The variant's default setting, the first of every search (as in the study); under lucic2018 the study's
+    defaults of that space (params.py: they differ between wide and narrow for the VAE's batch norm)."""
+    if protocol == "lucic2018":
+        from benchmark.protocols import lucic2018
+
+        return dict(FIXED, **lucic2018.defaults(variant, space))
     from benchmark.variants import VARIANTS
 
     d = VARIANTS[variant].defaults
@@ -112,6 +122,14 @@ def variant_defaults(variant: str) -> dict:
 
 
 def settings_for(space: dict, variant: str, n: int, seed: int) -> list[dict]:
-    """The n settings of a random search, the variant's defaults first; the same for the same (space, variant, seed)."""
+    """The n settings of ganbench's random search, the variant's defaults first; the same for the same
+    (space, variant, seed)."""
     rng = np.random.default_rng([seed, sum(map(ord, variant))])
     return [variant_defaults(variant)] + [sample(space, rng) for _ in range(n - 1)]
+
+
+def replayed_settings(experiment: str, variant: str, n: int) -> list[dict]:
+    """The first n settings the study itself trained for ``variant`` in ``experiment`` (its own draws)."""
+    from benchmark.protocols import lucic2018
+
+    return [dict(FIXED, **s) for s in lucic2018.replay(experiment)[variant][:n]]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from .spaces import SPACES, SpaceError, check_space, named_space
+from .spaces import SPACES, SpaceError, check_space, named_space, replayed_settings, settings_for, variant_defaults
 
 
 class SpecError(ValueError):
@@ -30,6 +30,25 @@ class Spec:
     n_real: int = 10_000
     sampler: str = "random"
     pruner: str = "none"
+    protocol: str = "ganbench"  # benchmark.protocols: what a step is, defaults, spaces, nets, losses
+    experiment: str | None = None  # lucic2018: the study's experiment whose draws the random search replays
+
+    def experiment_for(self, dataset: str) -> str | None:
+        """The study's experiment replayed on ``dataset``: the spec's, else the one that searched this space on it."""
+        if self.protocol != "lucic2018":
+            return None
+        from benchmark.protocols import lucic2018
+
+        return self.experiment or lucic2018.experiment_for(dataset, self.space if isinstance(self.space, str) else "")
+
+    def settings_for(self, variant: str, dataset: str, n: int) -> list[dict]:
+        """The settings enqueued for a search: all n for the random search, the defaults alone for an adaptive
+        sampler. Under lucic2018 the random search replays the study's own draws."""
+        if self.sampler != "random":
+            return [variant_defaults(variant, self.protocol, self.space_label(variant))]
+        if self.protocol == "lucic2018":
+            return replayed_settings(self.experiment_for(dataset), variant, n)
+        return settings_for(self.space_for(variant), variant, n, self.seed)
 
     def space_label(self, variant: str) -> str:
         s = self.space if isinstance(self.space, str) else self.space[variant]
@@ -37,7 +56,7 @@ class Spec:
 
     def space_for(self, variant: str) -> dict:
         s = self.space if isinstance(self.space, str) else self.space[variant]
-        return named_space(s, variant) if isinstance(s, str) else s
+        return named_space(s, variant, self.protocol) if isinstance(s, str) else s
 
     def study_name(self, variant: str, dataset: str) -> str:
         return f"{self.name}.{variant}.{dataset}.{self.space_label(variant)}"
@@ -58,7 +77,12 @@ def load_spec(path: Path | str) -> Spec:
     path = Path(path)
     if not path.is_file():
         raise SpecError(f"spec: no file at {path}")
-    raw = yaml.safe_load(path.read_text()) or {}
+    try:
+        raw = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as e:  # a syntax error, or a tag such as !!python/object that safe_load refuses
+        mark = getattr(e, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise SpecError(f"spec: {path} is not valid YAML{where}: {getattr(e, 'problem', None) or e}") from None
     if not isinstance(raw, dict):
         raise SpecError("spec: the file must hold a mapping of fields")
     known = set(Spec.__dataclass_fields__) | {"budget"}
@@ -66,6 +90,8 @@ def load_spec(path: Path | str) -> Spec:
         if k not in known:
             raise SpecError(f"{k}: unknown field, known are {', '.join(sorted(known))}")
     raw.setdefault("name", path.stem)
+    if not isinstance(raw["name"], str) or not raw["name"] or raw["name"].startswith(".") or any(c in raw["name"] for c in "/\\"):
+        raise SpecError(f"name: {raw['name']!r} is not allowed, must be a plain name (no path separators, not starting with '.')")
     budget = raw.pop("budget", None)
     if not isinstance(budget, dict) or "settings" not in budget:
         raise SpecError("budget: required, a mapping with 'settings' (hyperparameter settings per variant and data set)")
@@ -88,6 +114,7 @@ def load_spec(path: Path | str) -> Spec:
     _check_spaces(raw)
     if raw.get("sampler", "random") not in ("random", "tpe"):
         raise SpecError(f"sampler: '{raw['sampler']}' is not one of random, tpe")
+    _check_protocol(raw)
     if raw.get("pruner", "none") not in ("none", "hyperband"):
         raise SpecError(f"pruner: '{raw['pruner']}' is not one of none, hyperband")
     for field in ("settings", "steps"):
@@ -113,6 +140,38 @@ def load_spec(path: Path | str) -> Spec:
             except ConfigError as e:
                 raise SpecError(f"{e} (variant {v}, dataset {d})") from None
     return spec
+
+
+def _check_protocol(raw: dict) -> None:
+    from benchmark.protocols import PROTOCOLS
+    from benchmark.protocols import lucic2018
+
+    protocol = raw.get("protocol", "ganbench")
+    if not isinstance(protocol, str) or protocol not in PROTOCOLS:
+        raise SpecError(f"protocol: {protocol!r} is not allowed, a spec runs under one protocol: {', '.join(PROTOCOLS)}")
+    if protocol != "lucic2018":
+        if raw.get("experiment") is not None:
+            raise SpecError("experiment: only protocol lucic2018 replays a study experiment")
+        return
+    outside = [v for v in raw["variants"] if v not in lucic2018.GAN_TYPE]
+    if outside:
+        raise SpecError(f"variants: {outside[0]} is not in the Lucic et al. study; under protocol lucic2018 choose from {', '.join(lucic2018.GAN_TYPE)}")
+    if not isinstance(raw.get("space"), str):
+        raise SpecError("space: protocol lucic2018 searches the study's own spaces, wide or narrow")
+    experiment = raw.get("experiment")
+    if experiment is not None:
+        if experiment not in lucic2018.EXPERIMENTS:
+            raise SpecError(f"experiment: unknown '{experiment}', choose one of {', '.join(lucic2018.EXPERIMENTS)}")
+        _, n, space = lucic2018.EXPERIMENTS[experiment]
+        if space != raw["space"]:
+            raise SpecError(f"experiment: {experiment} searched the {space} space, the spec says space: {raw['space']}")
+    else:
+        for d in raw["datasets"]:
+            if lucic2018.experiment_for(d, raw["space"]) is None:
+                raise SpecError(f"experiment: the study ran no {raw['space']} search on {d}; name the experiment whose draws to replay")
+        n = lucic2018.EXPERIMENTS[lucic2018.experiment_for(raw["datasets"][0], raw["space"])][1]
+    if raw.get("sampler", "random") == "random" and isinstance(raw.get("settings"), int) and raw["settings"] > n:
+        raise SpecError(f"budget.settings: the study drew {n} settings per model; a replay has no more than that")
 
 
 def _yaml_number(value):
@@ -156,6 +215,6 @@ def trial_config(spec: Spec, variant: str, dataset: str, params: dict, seed: int
     # checkpoints (for resuming a killed trial) every tenth of the run, but not more often than every 100 steps:
     # an infogan checkpoint with Adam's state is ~150 MB, and writing one costs more than a short trial's steps
     image = DATASETS[dataset].is_image  # FID settings apply to images only; mixtures are scored by their modes
-    return dict(variant=variant, dataset=dataset, steps=spec.steps, arch=spec.arch if image else None, seed=seed,
+    return dict(variant=variant, dataset=dataset, protocol=spec.protocol, steps=spec.steps, arch=spec.arch if image else None, seed=seed,
                 eval_every=spec.eval_every if image else None, extractor=spec.extractor if image else None,
                 n_fake=spec.n_fake, n_real=spec.n_real, checkpoint_every=max(100, spec.steps // 10), **params)

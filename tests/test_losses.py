@@ -53,11 +53,28 @@ def test_began():
 
 
 @pytest.mark.parametrize("name", list(F_DIVERGENCES))
-def test_fgan_loss_is_the_saddle_objective(name):
+def test_fgan_loss_both_generator_forms(name):
+    """D maximises the bound in both forms; G minimises it (saddle) or maximises E_Q[g_f(V)] (paper, section 3.2)."""
     div = F_DIVERGENCES[name]
-    d, g = losses.f_gan(name)(R, FK)
+    d, g = losses.f_gan(name, "saddle")(R, FK)
     close(-d, div.activation(R).mean() - div.conjugate(div.activation(FK)).mean())
     close(g, -div.conjugate(div.activation(FK)).mean())
+    d2, g2 = losses.f_gan(name)(R, FK)
+    close(d2, d)
+    close(g2, -div.activation(FK).mean())
+
+
+def test_pearson_saddle_gradient_points_the_wrong_way_below_minus_two():
+    """f*(t) = t^2/4 + t decreases for t < -2: the saddle form pushes T(G(z)) further down there, the paper's
+    form pushes it up, as a generator should (towards what the critic calls real)."""
+    v = torch.tensor([-3.0], requires_grad=True)
+    _, g_saddle = losses.f_gan("pearson", "saddle")(R, v)
+    (grad_saddle,) = torch.autograd.grad(g_saddle, v)
+    v2 = torch.tensor([-3.0], requires_grad=True)
+    _, g_paper = losses.f_gan("pearson", "paper")(R, v2)
+    (grad_paper,) = torch.autograd.grad(g_paper, v2)
+    assert float(grad_saddle) == pytest.approx(-(-3.0 / 2 + 1))  # d/dv of -(v^2/4 + v) = -(v/2 + 1) = 0.5 > 0
+    assert float(grad_saddle) > 0 and float(grad_paper) == pytest.approx(-1.0)  # descent raises v only in the paper's form
 
 
 @pytest.mark.parametrize("name", list(F_DIVERGENCES))
@@ -123,3 +140,10 @@ def test_standard_gan_recovers_optimal_discriminator():
     optimal = p.log_prob(x).exp() / (p.log_prob(x).exp() + q.log_prob(x).exp())
     with torch.no_grad():
         np.testing.assert_allclose(torch.sigmoid(net(x)).numpy(), optimal.numpy(), atol=0.03)
+
+
+@pytest.mark.parametrize("name", list(F_DIVERGENCES))
+def test_simplified_conjugate_of_activation_equals_the_composition(name):
+    div = F_DIVERGENCES[name]
+    v = torch.linspace(-4.0, 4.0, 17, dtype=torch.float64)
+    assert torch.allclose(div.conjugate_of_activation(v), div.conjugate(div.activation(v)), rtol=1e-9, atol=1e-9)

@@ -65,7 +65,7 @@ def test_killed_run_resumes_from_its_checkpoint(tmp_path, steps, every, kill_at)
 
     class KillAt30(pl.Callback):
         def on_train_batch_end(self, trainer, module, *args):
-            if module.generator_steps == kill_at:
+            if module.steps_done == kill_at:
                 raise Kill
 
     with pytest.raises(Kill):
@@ -75,3 +75,29 @@ def test_killed_run_resumes_from_its_checkpoint(tmp_path, steps, every, kill_at)
     assert resumed["steps"] == steps and resumed["resumed_from_step"] == kill_at // every * every
     assert resumed["g_loss"] == pytest.approx(whole["g_loss"], rel=1e-5)
     assert not (tmp_path / "resumed.partial").exists()
+
+
+def test_killed_lucic2018_run_resumes_with_its_update_counts(tmp_path):
+    """Under the study's protocol the generator's schedule depends on the step count: a resumed run keeps it."""
+    from benchmark.train import resolve_config, train
+
+    import pytorch_lightning as pl
+
+    cfg = resolve_config(variant="wgan", dataset="mnist5k", protocol="lucic2018", steps=14, n_disc=5, checkpoint_every=6,
+                         seed=1, n_fake=200, n_real=200)
+    whole = train(cfg, tmp_path / "whole", progress=False)
+
+    class Kill(Exception):
+        pass
+
+    class KillAt(pl.Callback):
+        def on_train_batch_end(self, trainer, module, *args):
+            if module.steps_done == 9:
+                raise Kill
+
+    with pytest.raises(Kill):
+        train(cfg, tmp_path / "resumed", progress=False, callbacks=[KillAt()])
+    resumed = train(cfg, tmp_path / "resumed", progress=False)
+    assert resumed["resumed_from_step"] == 6
+    assert (resumed["discriminator_updates"], resumed["generator_updates"]) == (whole["discriminator_updates"], whole["generator_updates"]) == (14, 4)
+    assert resumed["d_loss"] == pytest.approx(whole["d_loss"], rel=1e-5)
