@@ -14,7 +14,7 @@ from optuna.trial import TrialState
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 HYPERPARAMETERS = ["lr", "beta1", "beta2", "n_disc", "d_batch_norm", "batch_size", "z_dim", "penalty_weight", "clip", "began_gamma", "began_lambda"]
 METRIC_ATTRS = ["fid_min", "fid_min_step", "fid_final", "fid", "kid", "precision", "recall", "f1", "inception_score", "extractor",
-                "n_fake", "n_real", "polygon_precision", "polygon_recall", "polygon_f1", "modes_covered", "modes_total", "high_quality_fraction", "mode_kl", "steps", "wall_time_s", "device",
+                "n_fake", "n_real", "mixture_w1", "mixture_mismatch", "generators", "polygon_precision", "polygon_recall", "polygon_f1", "modes_covered", "modes_total", "high_quality_fraction", "mode_kl", "steps", "wall_time_s", "device",
                 "seed", "host", "slurm_job_id", "error", "fid_history"]
 
 
@@ -45,8 +45,9 @@ def load_trials(study_dirs: list, storage_url: str | None = None) -> pd.DataFram
                 if a.get("status") == "lost":
                     continue  # a dead worker's attempt, re-run under the same setting
                 state = {TrialState.WAITING: "waiting", TrialState.RUNNING: "running"}.get(t.state, a.get("status", "failed"))
+                pack = int(a.get("pack") or 1)  # a packed variant is its own row in every table: "ns_gan+pack2"
                 row = dict(study=spec["name"], protocol=spec.get("protocol", "ganbench"), study_dir=str(study_dir), study_name=summary.study_name, trial=t.number,
-                           variant=a.get("variant"), dataset=a.get("dataset"), space=a.get("space"), phase=a.get("phase"),
+                           variant=a.get("variant") if pack == 1 else f"{a.get('variant')}+pack{pack}", base_variant=a.get("variant"), pack=pack, dataset=a.get("dataset"), space=a.get("space"), phase=a.get("phase"),
                            setting=a.get("setting"), budget=budget, status=state, value=t.value,
                            run_dir=str(study_dir / a["run_dir"]) if a.get("run_dir") else str(study_dir / "trials" / str(a.get("variant")) / str(a.get("dataset")) / str(a.get("setting"))),
                            train_steps=spec.get("steps"))
@@ -54,9 +55,10 @@ def load_trials(study_dirs: list, storage_url: str | None = None) -> pd.DataFram
                 row.update({m: a.get(m) for m in METRIC_ATTRS})
                 if isinstance(row["fid_history"], list):
                     row["fid_history"] = json.dumps(row["fid_history"])
-                row["metric"] = "fid" if a.get("fid_min") is not None or a.get("fid") is not None else ("mode_kl" if a.get("mode_kl") is not None else None)
+                row["metric"] = ("fid" if a.get("fid_min") is not None or a.get("fid") is not None else
+                                 "mixture_mismatch" if a.get("mixture_mismatch") is not None else "mode_kl" if a.get("mode_kl") is not None else None)
                 if row["status"] == "diverged" and row["metric"] is None:
-                    row["metric"] = "fid" if spec.get("eval_every") is not None else "mode_kl"
+                    row["metric"] = "fid" if spec.get("eval_every") is not None else "mixture_mismatch"
                 row["device_hours"] = (a.get("wall_time_s") or 0) / 3600
                 rows.append(row)
     df = pd.DataFrame(rows)
@@ -70,7 +72,7 @@ def load_trials(study_dirs: list, storage_url: str | None = None) -> pd.DataFram
 def check_comparable(df: pd.DataFrame) -> None:
     """Runs of different protocols, and FIDs of different extractors or sample sizes, are different numbers: refuse
     to put them together."""
-    protocols = sorted(df["protocol"].dropna().unique())
+    protocols = sorted(df["protocol"].dropna().unique()) if "protocol" in df else []
     if len(protocols) > 1:
         by = "; ".join(f"{p}: {', '.join(sorted(df[df['protocol'] == p]['study'].unique()))}" for p in protocols)
         raise ValueError(f"protocol: these studies ran under different protocols ({by}); report one protocol at a time")

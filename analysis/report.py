@@ -21,6 +21,8 @@ from .budget import bootstrap_min_curve, compare_at_budget  # noqa: E402
 from .load import HYPERPARAMETERS, check_comparable, load_trials  # noqa: E402
 
 PUBLISHED = Path(__file__).resolve().parent.parent / "results" / "published" / "lucic2018.csv"
+PACGAN = PUBLISHED.with_name("pacgan2018.csv")
+MODE_METRICS = ["modes_covered", "high_quality_percent", "mode_kl"]
 LUCIC_PROTOCOL = dict(extractor="inception-v3-compat", n_fake=10_000, n_real=10_000, datasets={"mnist", "fashion_mnist", "cifar10", "celeba"})
 
 
@@ -37,7 +39,8 @@ def colours_for(variants) -> dict:
 
 
 def _label(metric: str) -> str:
-    return {"fid": "FID (min over checkpoints)", "mode_kl": "mode KL to uniform (lower is better)"}.get(metric, metric)
+    return {"fid": "FID (min over checkpoints)", "mode_kl": "mode KL to uniform (lower is better)",
+            "mixture_mismatch": "mass not within 3 std of the data (lower is better)"}.get(metric, metric)
 
 
 def _save(fig, figures: Path, name: str) -> str:
@@ -253,6 +256,42 @@ def published_comparison(table: pd.DataFrame) -> pd.DataFrame:
     return merged[["dataset", "variant", "best", "seed_mean", "seed_std", "fid_mean", "fid_std", "note", "comparable"]]
 
 
+def mode_trials(df: pd.DataFrame) -> pd.DataFrame:
+    """Every trial on a data set with modes: modes covered, high-quality share, reverse KL, and W1 on mixtures."""
+    cols = ["dataset", "variant", "pack", "phase", "setting", "seed", "status", "modes_covered", "modes_total",
+            "high_quality_fraction", "mode_kl", "mixture_mismatch", "mixture_w1"]
+    m = df[df["modes_covered"].notna()] if "modes_covered" in df else df.iloc[0:0]
+    return m[[c for c in cols if c in m]].sort_values(["dataset", "variant", "phase", "setting", "seed"], na_position="first")
+
+
+def pacgan_comparison(df: pd.DataFrame) -> pd.DataFrame:
+    """Measured beside PacGAN's Tables 1-3 for every (data set, variant, pack) a study ran: the mean and standard
+    error over the seed phase (over all finished trials where there is none), and whether the two agree within
+    two standard errors (the root of the sum of both squared)."""
+    pub = pd.read_csv(PACGAN, comment="#")
+    pub = pub[pub["setting"].isna()]  # Table 3's discriminator-size settings need their own nets
+    rows = []
+    done = df[df["status"] == "finished"].copy()
+    if done.empty or "modes_covered" not in done:
+        return pd.DataFrame()
+    done["high_quality_percent"] = 100 * done["high_quality_fraction"]
+    for (dataset, variant, pack), g in done.groupby(["dataset", "base_variant", "pack"]):
+        ref = pub[(pub["dataset"] == dataset) & (pub["variant"] == variant) & (pub["pack"] == pack)]
+        if ref.empty:
+            continue
+        runs = g[g["phase"] == "seed"] if (g["phase"] == "seed").any() else g
+        for r in ref.itertuples():
+            values = runs[r.metric].dropna().astype(float)
+            if values.empty:
+                continue
+            mean, se = values.mean(), (values.std(ddof=1) / math.sqrt(len(values)) if len(values) > 1 else float("nan"))
+            both = math.sqrt((0 if math.isnan(se) else se) ** 2 + r.se**2)
+            agree = "yes" if abs(mean - r.value) <= 2 * both else "no"
+            rows.append(dict(table=r.table, dataset=dataset, row=r.row, pack=pack, metric=r.metric, runs=len(values),
+                             measured=mean, measured_se=se, published=r.value, published_se=r.se, within_2se=agree))
+    return pd.DataFrame(rows)
+
+
 def _img(path: Path) -> str:
     return f'<img alt="{path.stem}" src="data:image/png;base64,{base64.b64encode(path.read_bytes()).decode()}">'
 
@@ -276,11 +315,15 @@ def write_report(study_dirs: list, out: Path | str, budget: int | None = None, s
     table = best_table(df)
     significance = significance_table(df, budget)
     comparison = published_comparison(table)
+    pacgan = pacgan_comparison(df)
+    modes = mode_trials(df)
     partial = bool(df["status"].isin(["running", "waiting"]).any())
     df.to_csv(tmp / "trials.csv", index=False)
     df.to_parquet(tmp / "trials.parquet", index=False)
     curves.to_csv(tmp / "budget_curves.csv", index=False)
     significance.to_csv(tmp / "significance.csv", index=False)
+    if len(pacgan):
+        pacgan.to_csv(tmp / "pacgan_comparison.csv", index=False)
 
     title = "ganbench report" + (" (PARTIAL: trials still running)" if partial else "")
     md = [f"# {title}", "", f"Studies: {', '.join(map(str, study_dirs))}. Trials: {len(df)}.", "", "## Best per variant and data set", "",
@@ -288,6 +331,14 @@ def write_report(study_dirs: list, out: Path | str, budget: int | None = None, s
     if len(comparison):
         md += ["## Beside Lucic et al. 2018", "", "The `comparable` column says why a number is not comparable with the published one.", "",
                comparison.to_markdown(index=False) if _has_tabulate() else comparison.to_string(index=False), ""]
+    pacgan_text = ("Mean ± standard error over the seed phase (all finished trials where there is none) beside "
+                   "PacGAN's published value; within_2se: the difference is within two combined standard errors. "
+                   "Differences from the paper's protocol (length, framework) are listed in the study's spec.")
+    if len(pacgan):
+        md += ["## Beside PacGAN (Lin et al. 2018)", "", pacgan_text, "",
+               pacgan.to_markdown(index=False) if _has_tabulate() else pacgan.to_string(index=False), ""]
+    if len(modes):
+        md += ["## Mode collapse, every trial", "", modes.to_markdown(index=False) if _has_tabulate() else modes.to_string(index=False), ""]
     sig_text = ("Pairs of variants: is the difference of their minimum scores at a budget of k settings significant? "
                 "Each variant's settings resampled k at a time with replacement (95% interval of min_a - min_b, "
                 "two-sided p; not tested below 5 settings a variant); `seeds_p`: Mann-Whitney U on the seed phases "
@@ -303,6 +354,11 @@ def write_report(study_dirs: list, out: Path | str, budget: int | None = None, s
     if len(comparison):
         body += ["<h2>Beside Lucic et al. 2018</h2>", "<p>Where runs differ from the published protocol, the last column says how; "
                  "such numbers are not comparable.</p>", comparison.to_html(index=False, na_rep="", float_format=lambda x: f"{x:.4g}")]
+    if len(pacgan):
+        body += ["<h2>Beside PacGAN (Lin et al. 2018)</h2>", f"<p>{html.escape(pacgan_text)}</p>",
+                 pacgan.to_html(index=False, na_rep="", float_format=lambda x: f"{x:.3g}")]
+    if len(modes):
+        body += ["<h2>Mode collapse, every trial</h2>", modes.to_html(index=False, na_rep="", float_format=lambda x: f"{x:.3g}")]
     if len(significance):
         body += ["<h2>Significance at a budget</h2>", f"<p>{html.escape(sig_text)}</p>",
                  significance.to_html(index=False, na_rep="", float_format=lambda x: f"{x:.3g}")]

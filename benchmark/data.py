@@ -47,6 +47,7 @@ class DatasetInfo:
     modes: int = 0  # number of modes for mixtures and stacked MNIST, 0 if not a mode-counting data set
     mode_centres: np.ndarray | None = field(default=None, compare=False)
     mode_std: float = 0.0
+    defaults: dict = field(default_factory=dict, compare=False)  # training settings this data set's protocol fixes
 
     @property
     def is_image(self) -> bool:
@@ -60,9 +61,17 @@ def as_float(x: torch.Tensor) -> torch.Tensor:
 
 # --- 2-D Gaussian mixtures ----------------------------------------------------------------------------
 
-RING8_CENTRES = np.array([[2 * math.cos(2 * math.pi * i / 8), 2 * math.sin(2 * math.pi * i / 8)] for i in range(8)], dtype=np.float32)
+# PacGAN (Lin et al. 2018) and its code, fjxmlzn/PacGAN synthetic_data_experiments/2D*_GAN&PacGAN/config.py:
+# the ring's 8 means on the unit circle with std 0.01, the grid's 25 means at {-4, -2, 0, 2, 4}^2 with std 0.05,
+# 100,000 training samples drawn once, modes equally likely.
+RING8_CENTRES = np.array([[math.cos(2 * math.pi * i / 8), math.sin(2 * math.pi * i / 8)] for i in range(8)], dtype=np.float32)
+RING8_STD = 0.01
 GRID25_CENTRES = np.array([[x, y] for x in (-4, -2, 0, 2, 4) for y in (-4, -2, 0, 2, 4)], dtype=np.float32)
-_MIXTURE_SIZES = {"train": 50_000, "test": 10_000}
+GRID25_STD = 0.05
+_MIXTURE_SIZES = {"train": 100_000, "test": 10_000}
+# PacGAN's 2-D training (same config.py): generator z in 2-D ~ N(0, I), batch 100, Adam lr 1e-4 and beta1 0.8,
+# 400 epochs of the 100,000 samples = 400,000 steps; the nets are benchmark.nets.mlp.
+PACGAN_2D = dict(arch="mlp", z_dim=2, prior="normal", batch_size=100, lr=1e-4, beta1=0.8, steps=400_000)
 
 
 def _mixture(centres: np.ndarray, std: float, seed: int) -> Callable[[str, Path], Split]:
@@ -213,10 +222,10 @@ DATASETS: dict[str, DatasetInfo] = {
         DatasetInfo("stacked_mnist", "three mnist5k digits as RGB channels, 1,000 modes", (3, 28, 28), _stacked_mnist, modes=1000),
         DatasetInfo("triangles", "anti-aliased convex triangles, 28x28 grey, generated: 20,000 train, 2,000 test",
                     (1, 28, 28), _triangles),
-        DatasetInfo("ring8", "8 Gaussians (std 0.05) on a circle of radius 2", (2,), _mixture(RING8_CENTRES, 0.05, 8),
-                    modes=8, mode_centres=RING8_CENTRES, mode_std=0.05),
-        DatasetInfo("grid25", "5x5 grid of Gaussians (std 0.05), spacing 2", (2,), _mixture(GRID25_CENTRES, 0.05, 25),
-                    modes=25, mode_centres=GRID25_CENTRES, mode_std=0.05),
+        DatasetInfo("ring8", "PacGAN's ring: 8 Gaussians (std 0.01) on the unit circle", (2,), _mixture(RING8_CENTRES, RING8_STD, 8),
+                    modes=8, mode_centres=RING8_CENTRES, mode_std=RING8_STD, defaults=PACGAN_2D),
+        DatasetInfo("grid25", "PacGAN's grid: 5x5 Gaussians (std 0.05) at {-4, -2, 0, 2, 4}^2", (2,), _mixture(GRID25_CENTRES, GRID25_STD, 25),
+                    modes=25, mode_centres=GRID25_CENTRES, mode_std=GRID25_STD, defaults=PACGAN_2D),
     ]
 }
 

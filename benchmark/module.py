@@ -85,6 +85,7 @@ class GANModule(pl.LightningModule):
         self.protocol = config.get("protocol") or "ganbench"
         self.study = self.protocol == "lucic2018"
         self.variant = VARIANTS[config["variant"]]
+        self.pack = config.get("pack") or 1  # PacGAN: D judges packs of this many samples; batches hold batch_size packs
         self.loss = loss_for(config)
         self.penalty = (STUDY_PENALTIES if self.study else PENALTIES)[self.variant.penalty]
         self.generator = self.build_generator()
@@ -96,16 +97,19 @@ class GANModule(pl.LightningModule):
         self._last_g_loss = None
 
     def build_generator(self):
-        return build_generator(self.config["arch"], self.shape, self.config["z_dim"], self.protocol)
+        return build_generator(self.config["arch"], self.shape, self.config["z_dim"], self.protocol,
+                               generators=self.config.get("generators") or 1)
 
     def build_discriminator(self):
-        return build_discriminator(self.config["arch"], self.shape, 1, self.config["d_batch_norm"], self.protocol)
+        return build_discriminator(self.config["arch"], self.shape, 1, self.config["d_batch_norm"], self.protocol, pack=self.pack)
 
     @property
     def prior(self) -> str:
-        return "uniform"  # the study's prior: z ~ U(-1, 1)^z_dim
+        return self.config.get("prior") or "uniform"  # the study's prior: z ~ U(-1, 1)^z_dim; PacGAN's: N(0, I)
 
     def sample_z(self, n: int) -> torch.Tensor:
+        if self.prior == "normal":
+            return torch.randn(n, self.config["z_dim"], device=self.device)
         return torch.rand(n, self.config["z_dim"], device=self.device) * 2 - 1
 
     @torch.no_grad()
@@ -186,7 +190,7 @@ class GANModule(pl.LightningModule):
             d_loss, d_real = self.discriminator_update(opt_d, real, self.sample_z(real.shape[0]))
         if self.variant.single_step:
             return self.single_step(opt_g, opt_d)
-        g_loss = self.generator_update(opt_g, d_real, self.sample_z(self.config["batch_size"]))
+        g_loss = self.generator_update(opt_g, d_real, self.sample_z(self.config["batch_size"] * self.pack))
         return {"d_loss": d_loss, "g_loss": g_loss}
 
     def single_step(self, opt_g, opt_d) -> dict:

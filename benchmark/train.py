@@ -32,6 +32,7 @@ class ConfigError(ValueError):
 DEFAULTS = dict(
     protocol="ganbench", arch=None, steps=1000, batch_size=64, z_dim=64, lr=None, beta1=None, beta2=None, n_disc=None,
     penalty_weight=None, clip=None, d_batch_norm=None, began_gamma=None, began_lambda=None, fgan_generator_loss=None,
+    pack=1, generators=1, prior=None,
     seed=0, device="auto", data_root=None, checkpoint_every=0,
     # evaluation during training (see benchmark.metrics.evaluate); 0 = only at the end, None = never
     eval_every=None, extractor=None, n_fake=10_000, n_real=10_000,
@@ -54,7 +55,7 @@ def default_arch(shape) -> str:
 
 
 def resolve_config(**settings) -> dict:
-    unknown = set(settings) - set(DEFAULTS) - {"variant", "dataset"}
+    unknown = set(settings) - set(DEFAULTS) - {"variant", "dataset", "generators_scheme"}
     if unknown:
         raise ConfigError(f"{sorted(unknown)[0]}: unknown setting, known are {', '.join(['variant', 'dataset', *DEFAULTS])}")
     for field in ("variant", "dataset"):
@@ -72,9 +73,11 @@ def resolve_config(**settings) -> dict:
         info = get_dataset(settings["dataset"])
     except DataError as e:
         raise ConfigError(str(e)) from None
-    cfg = {**DEFAULTS, **{k: v for k, v in settings.items() if v is not None}}
+    given = {k: v for k, v in settings.items() if v is not None}
+    # a data set's own protocol (PacGAN's for the 2-D mixtures) comes before the generic and the variant's defaults
+    cfg = {**DEFAULTS, **{k: v for k, v in info.defaults.items() if k in DEFAULTS}, **given}
     variant = VARIANTS[cfg["variant"]]
-    defaults = variant_defaults(cfg["variant"], protocol)
+    defaults = {**variant_defaults(cfg["variant"], protocol), **{k: v for k, v in info.defaults.items() if k in FALLBACKS}}
     for key in FALLBACKS:
         if cfg.get(key) is None:
             cfg[key] = defaults.get(key, FALLBACKS[key])
@@ -84,6 +87,7 @@ def resolve_config(**settings) -> dict:
             raise ConfigError(f"fgan_generator_loss: '{cfg['fgan_generator_loss']}' is not one of {', '.join(GENERATOR_LOSSES)}")
     elif cfg["fgan_generator_loss"] is not None:
         raise ConfigError(f"fgan_generator_loss: only f-GAN variants take it, not '{cfg['variant']}'")
+    _check_mixing_options(cfg, variant, protocol)
     if not isinstance(cfg["d_batch_norm"], bool):
         raise ConfigError(f"d_batch_norm: {cfg['d_batch_norm']!r} is not allowed, must be true or false")
     if protocol == "lucic2018":
@@ -111,6 +115,29 @@ def resolve_config(**settings) -> dict:
     if cfg["data_root"] is not None:
         cfg["data_root"] = str(Path(cfg["data_root"]).expanduser().resolve())
     return cfg
+
+
+def _check_mixing_options(cfg: dict, variant, protocol: str) -> None:
+    """Packing, mixtures of generators and the prior: what each variant can take."""
+    for f in ("pack", "generators"):
+        v = cfg[f]
+        if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+            raise ConfigError(f"{f}: {v!r} is not allowed, must be an integer >= 1")
+    if cfg["pack"] > 1 and variant.kind != "gan":
+        raise ConfigError(f"pack: '{cfg['variant']}' has no discriminator that judges samples (an autoencoder or an encoder); "
+                          "packing needs a classifier or critic")
+    if cfg["generators"] > 1 and variant.kind == "vae":
+        raise ConfigError("generators: the VAE has one decoder; a mixture of generators needs an adversarial variant")
+    if protocol == "lucic2018" and (cfg["pack"] > 1 or cfg["generators"] > 1):
+        raise ConfigError(f"{'pack' if cfg['pack'] > 1 else 'generators'}: protocol lucic2018 trains the study's single, unpacked nets")
+    if variant.kind == "vae":  # the VAE's prior is its own: N(0, 1), evaluated on U(-1, 1) in the study
+        if cfg["prior"] not in (None, "normal"):
+            raise ConfigError(f"prior: the VAE's prior is N(0, 1), not '{cfg['prior']}'")
+        cfg["prior"] = "uniform" if protocol == "lucic2018" else "normal"
+    cfg["prior"] = cfg["prior"] or "uniform"
+    if cfg["prior"] not in ("uniform", "normal"):
+        raise ConfigError(f"prior: '{cfg['prior']}' is not one of uniform (U(-1, 1)), normal (N(0, I))")
+    cfg["generators_scheme"] = "uniform_mixture" if cfg["generators"] > 1 else None
 
 
 def _check_numbers(cfg: dict) -> None:
@@ -186,13 +213,14 @@ def train(config: dict, out: Path | str, progress: bool = True, callbacks: list 
     from .checkpoint import StepCheckpoint
     from .module import Diverged, RealBatches, build_module
     from .samples import save_samples
-    from .metrics.modes import mixture_modes
+    from .metrics.modes import MIXTURE_SAMPLES, mixture_metrics
 
     out = Path(out)
     check_out_dir(out)
     device = pick_device(config["device"])
     info = get_dataset(config["dataset"])
-    real = RealBatches(load_split(config["dataset"], "train", config["data_root"]), config["batch_size"], config["seed"])
+    # a packed discriminator judges batch_size packs of `pack` samples: that many real and generated samples a step
+    real = RealBatches(load_split(config["dataset"], "train", config["data_root"]), config["batch_size"] * config.get("pack", 1), config["seed"])
 
     partial = out.with_name(out.name + ".partial")
     resume_from = partial / "last.ckpt"
@@ -243,7 +271,7 @@ def train(config: dict, out: Path | str, progress: bool = True, callbacks: list 
         metrics["error"] = error
     module.to(device)
     if status != "diverged" and not info.is_image and info.mode_centres is not None:
-        metrics.update(mixture_modes(module.sample(2500), info.mode_centres, info.mode_std))
+        metrics.update(mixture_metrics(module.sample(MIXTURE_SAMPLES), info))
     for cb in cbs:  # callbacks that score the run (FID during training) add their results
         if hasattr(cb, "results"):
             metrics.update(cb.results())

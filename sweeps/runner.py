@@ -82,38 +82,38 @@ def slots(spec: Spec) -> int:
     return spec.settings if spec.pruner == "none" else spec.budget_steps // spec.eval_every
 
 
-def open_study(spec: Spec, storage, name: str) -> optuna.Study:
+def open_study(spec: Spec, storage, name: str, prune: bool = True) -> optuna.Study:
+    """``prune=False`` for the seed phase: re-trainings of the best setting always run to the end."""
     return optuna.create_study(study_name=name, storage=storage, direction="minimize", load_if_exists=True,
-                               sampler=_sampler(spec), pruner=_pruner(spec))
+                               sampler=_sampler(spec), pruner=_pruner(spec) if prune else optuna.pruners.NopPruner())
 
 
 def create_studies(spec: Spec, storage) -> list[tuple[optuna.Study, optuna.Study | None]]:
     """One (search study, seed-phase study or None) per (variant, data set); the slots enqueued once, when new.
     Called once by the command that starts a sweep, before any worker."""
     studies = []
-    for v in spec.variants:
-        for d in spec.datasets:
-            base = {"variant": v, "dataset": d, "space": spec.space_label(v), "protocol": spec.protocol}
-            if spec.experiment_for(d):
-                base["experiment"] = spec.experiment_for(d)
-            study = open_study(spec, storage, spec.study_name(v, d))
-            if "budget" not in study.user_attrs:
-                n = slots(spec)
-                settings = spec.settings_for(v, d, n)
-                for i in range(n):
-                    study.enqueue_trial(settings[i] if i < len(settings) else {}, user_attrs={**base, "setting": i, "phase": "search"},
-                                        skip_if_exists=False)
-                study.set_user_attr("budget", spec.settings)
-                study.set_user_attr("budget_steps", spec.budget_steps)
-            seeds = None
-            if spec.seeds:
-                seeds = open_study(spec, storage, spec.seed_study_name(v, d))
-                if "budget" not in seeds.user_attrs:
-                    for i in range(spec.seeds):
-                        seeds.enqueue_trial({}, user_attrs={**base, "seed_index": i, "phase": "seed"}, skip_if_exists=False)
-                    seeds.set_user_attr("budget", spec.seeds)
-                    seeds.set_user_attr("budget_steps", spec.seeds * spec.steps)
-            studies.append((study, seeds))
+    for v, d, m in spec.cells():
+        base = {"variant": v, "dataset": d, "space": spec.space_label(v), "protocol": spec.protocol, "pack": m}
+        if spec.experiment_for(d):
+            base["experiment"] = spec.experiment_for(d)
+        study = open_study(spec, storage, spec.study_name(v, d, m))
+        if "budget" not in study.user_attrs:
+            n = slots(spec)
+            settings = spec.settings_for(v, d, n)
+            for i in range(n):
+                study.enqueue_trial(settings[i] if i < len(settings) else {}, user_attrs={**base, "setting": i, "phase": "search"},
+                                    skip_if_exists=False)
+            study.set_user_attr("budget", spec.settings)
+            study.set_user_attr("budget_steps", spec.budget_steps)
+        seeds = None
+        if spec.seeds:
+            seeds = open_study(spec, storage, spec.seed_study_name(v, d, m), prune=False)
+            if "budget" not in seeds.user_attrs:
+                for i in range(spec.seeds):
+                    seeds.enqueue_trial({}, user_attrs={**base, "seed_index": i, "phase": "seed"}, skip_if_exists=False)
+                seeds.set_user_attr("budget", spec.seeds)
+                seeds.set_user_attr("budget_steps", spec.seeds * spec.steps)
+        studies.append((study, seeds))
     return studies
 
 
@@ -243,7 +243,7 @@ def run_trial(study: optuna.Study, trial: optuna.Trial, spec: Spec, study_dir: P
 
     frozen = study._storage.get_trial(trial._trial_id)
     attrs, fixed = frozen.user_attrs, frozen.system_attrs.get("fixed_params", {})
-    v, d = attrs["variant"], attrs["dataset"]
+    v, d, pack = attrs["variant"], attrs["dataset"], attrs.get("pack", 1)
     if attrs["phase"] == "seed":
         run_name, seed = f"seed-{attrs['seed_index']}", SEED_OFFSET + spec.seed * 1000 + attrs["seed_index"]
         space, fixed = {}, fixed or dict(best.params)
@@ -258,7 +258,7 @@ def run_trial(study: optuna.Study, trial: optuna.Trial, spec: Spec, study_dir: P
     study._storage.set_trial_system_attr(trial._trial_id, "fixed_params", fixed)
     trial = optuna.Trial(study, trial._trial_id)
     params = _params(trial, space, fixed)
-    out = study_dir / "trials" / v / d / run_name
+    out = study_dir / "trials" / (v if pack == 1 else f"{v}.pack{pack}") / d / run_name
     for k, val in {"ganbench_version": metadata.version("ganbench"), "git_commit": _git_commit(),
                    "seed": seed, "run_dir": str(out.relative_to(study_dir))}.items():
         trial.set_user_attr(k, val)
@@ -268,12 +268,12 @@ def run_trial(study: optuna.Study, trial: optuna.Trial, spec: Spec, study_dir: P
         return trial.should_prune()
 
     try:
-        config = resolve_config(**trial_config(spec, v, d, params, seed))
+        config = resolve_config(**trial_config(spec, v, d, params, seed, pack))
         if (out / "metrics.json").exists():  # trained, but its worker died before telling the study
             metrics = json.loads((out / "metrics.json").read_text())
         else:
             started = time.perf_counter()
-            metrics = train(config, out, progress=False, should_stop=prune if spec.pruner != "none" else None)
+            metrics = train(config, out, progress=False, should_stop=prune if spec.pruner != "none" and attrs["phase"] != "seed" else None)
             trial.set_user_attr("train_s", time.perf_counter() - started)  # the rest of a trial is harness overhead
     except Exception as e:  # noqa: BLE001 - a failed trial is recorded, counted and shown, never lost
         trial.set_user_attr("status", "failed")
@@ -290,10 +290,11 @@ def run_trial(study: optuna.Study, trial: optuna.Trial, spec: Spec, study_dir: P
 
 
 def objective(metrics: dict) -> float:
-    """The study's verdict: min-over-checkpoints FID; for data without FID, the mode KL; inf when diverged."""
+    """The study's verdict: min-over-checkpoints FID; on 2-D mixtures the truncated transport distance to the
+    mixture (which a noise cloud cannot win, unlike the mode KL: benchmark.metrics.modes); inf when diverged."""
     if metrics.get("status") == "diverged":
         return math.inf
-    for key in ("fid_min", "fid", "mode_kl"):
+    for key in ("fid_min", "fid", "mixture_mismatch", "mode_kl"):
         if key in metrics:
             return float(metrics[key])
     return math.inf
@@ -330,30 +331,29 @@ def summary(spec: Spec, storage) -> list[dict]:
     """Per (variant, data set): trials by outcome against the budget, steps spent, the best value, and the seed
     phase's mean and standard deviation."""
     rows = []
-    for v in spec.variants:
-        for d in spec.datasets:
-            row = dict(variant=v, dataset=d, budget=spec.settings, finished=0, diverged=0, pruned=0, failed=0, lost=0,
-                       running=0, waiting=0, steps_used=0, budget_steps=spec.budget_steps, best=None, best_setting=None,
-                       seeds_budget=spec.seeds, seeds_done=0, seeds_finite=0, seeds_mean=None, seeds_std=None)
-            study = _load(spec.study_name(v, d), storage)
-            if study is not None:
-                trials = study.get_trials(deepcopy=False)
-                status = [t.user_attrs.get("status") for t in trials]
-                done = search_done(study, spec.steps)
-                best = best_search_trial(study)
-                row.update(finished=status.count("finished"), diverged=status.count("diverged"), pruned=status.count("pruned"),
-                           failed=status.count("failed"), lost=status.count("lost"),
-                           running=sum(t.state == TrialState.RUNNING for t in trials),
-                           waiting=0 if done else sum(t.state == TrialState.WAITING for t in trials),
-                           steps_used=sum(int(t.user_attrs.get("steps", 0)) for t in trials if t.state in (TrialState.COMPLETE, TrialState.PRUNED)),
-                           best=best.value if best else None, best_setting=best.user_attrs["setting"] if best else None)
-            seeds = _load(spec.seed_study_name(v, d), storage) if spec.seeds else None
-            if seeds is not None:
-                values = [t.value for t in seeds.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))]
-                finite = [x for x in values if x is not None and math.isfinite(x)]
-                row.update(seeds_done=len(values), seeds_finite=len(finite), seeds_mean=sum(finite) / len(finite) if finite else None,
-                           seeds_std=_std(finite))
-            rows.append(row)
+    for v, d, m in spec.cells():
+        row = dict(variant=v, dataset=d, pack=m, budget=spec.settings, finished=0, diverged=0, pruned=0, failed=0, lost=0,
+                   running=0, waiting=0, steps_used=0, budget_steps=spec.budget_steps, best=None, best_setting=None,
+                   seeds_budget=spec.seeds, seeds_done=0, seeds_finite=0, seeds_mean=None, seeds_std=None)
+        study = _load(spec.study_name(v, d, m), storage)
+        if study is not None:
+            trials = study.get_trials(deepcopy=False)
+            status = [t.user_attrs.get("status") for t in trials]
+            done = search_done(study, spec.steps)
+            best = best_search_trial(study)
+            row.update(finished=status.count("finished"), diverged=status.count("diverged"), pruned=status.count("pruned"),
+                       failed=status.count("failed"), lost=status.count("lost"),
+                       running=sum(t.state == TrialState.RUNNING for t in trials),
+                       waiting=0 if done else sum(t.state == TrialState.WAITING for t in trials),
+                       steps_used=sum(int(t.user_attrs.get("steps", 0)) for t in trials if t.state in (TrialState.COMPLETE, TrialState.PRUNED)),
+                       best=best.value if best else None, best_setting=best.user_attrs["setting"] if best else None)
+        seeds = _load(spec.seed_study_name(v, d, m), storage) if spec.seeds else None
+        if seeds is not None:
+            values = [t.value for t in seeds.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))]
+            finite = [x for x in values if x is not None and math.isfinite(x)]
+            row.update(seeds_done=len(values), seeds_finite=len(finite), seeds_mean=sum(finite) / len(finite) if finite else None,
+                       seeds_std=_std(finite))
+        rows.append(row)
     return rows
 
 

@@ -31,6 +31,8 @@ class Spec:
     sampler: str = "random"
     pruner: str = "none"
     protocol: str = "ganbench"  # benchmark.protocols: what a step is, defaults, spaces, nets, losses
+    pack: int | list = 1  # PacGAN packing; a list runs one study per degree (GAN, PacGAN2, ...)
+    generators: int = 1  # a uniform mixture of this many generators
     experiment: str | None = None  # lucic2018: the study's experiment whose draws the random search replays
 
     def experiment_for(self, dataset: str) -> str | None:
@@ -58,11 +60,19 @@ class Spec:
         s = self.space if isinstance(self.space, str) else self.space[variant]
         return named_space(s, variant, self.protocol) if isinstance(s, str) else s
 
-    def study_name(self, variant: str, dataset: str) -> str:
-        return f"{self.name}.{variant}.{dataset}.{self.space_label(variant)}"
+    @property
+    def packs(self) -> list[int]:
+        return list(self.pack) if isinstance(self.pack, list) else [self.pack]
 
-    def seed_study_name(self, variant: str, dataset: str) -> str:
-        return self.study_name(variant, dataset) + ".seeds"
+    def cells(self) -> list[tuple[str, str, int]]:
+        """(variant, data set, pack) of every study the spec runs."""
+        return [(v, d, m) for v in self.variants for d in self.datasets for m in self.packs]
+
+    def study_name(self, variant: str, dataset: str, pack: int = 1) -> str:
+        return f"{self.name}.{variant}.{dataset}.{self.space_label(variant)}" + (f".pack{pack}" if pack > 1 else "")
+
+    def seed_study_name(self, variant: str, dataset: str, pack: int = 1) -> str:
+        return self.study_name(variant, dataset, pack) + ".seeds"
 
     @property
     def budget_steps(self) -> int:
@@ -115,6 +125,10 @@ def load_spec(path: Path | str) -> Spec:
     if raw.get("sampler", "random") not in ("random", "tpe"):
         raise SpecError(f"sampler: '{raw['sampler']}' is not one of random, tpe")
     _check_protocol(raw)
+    pack = raw.get("pack", 1)
+    packs = pack if isinstance(pack, list) and pack else [pack]
+    if any(not isinstance(m, int) or isinstance(m, bool) or m < 1 for m in packs) or len(set(packs)) != len(packs):
+        raise SpecError(f"pack: {pack!r} is not allowed, must be an integer >= 1 or a list of distinct ones")
     if raw.get("pruner", "none") not in ("none", "hyperband"):
         raise SpecError(f"pruner: '{raw['pruner']}' is not one of none, hyperband")
     for field in ("settings", "steps"):
@@ -133,12 +147,11 @@ def load_spec(path: Path | str) -> Spec:
 
     from .spaces import sample
 
-    for v in spec.variants:  # every combination resolves, so a typo fails now rather than in a worker
-        for d in spec.datasets:
-            try:
-                resolve_config(**trial_config(spec, v, d, sample(spec.space_for(v), np.random.default_rng(0)), seed=0))
-            except ConfigError as e:
-                raise SpecError(f"{e} (variant {v}, dataset {d})") from None
+    for v, d, m in spec.cells():  # every combination resolves, so a typo fails now rather than in a worker
+        try:
+            resolve_config(**trial_config(spec, v, d, sample(spec.space_for(v), np.random.default_rng(0)), seed=0, pack=m))
+        except ConfigError as e:
+            raise SpecError(f"{e} (variant {v}, dataset {d})") from None
     return spec
 
 
@@ -209,7 +222,7 @@ def _check_spaces(raw: dict) -> None:
             raise SpecError(str(e)) from None
 
 
-def trial_config(spec: Spec, variant: str, dataset: str, params: dict, seed: int) -> dict:
+def trial_config(spec: Spec, variant: str, dataset: str, params: dict, seed: int, pack: int = 1) -> dict:
     from benchmark.data import DATASETS
 
     # checkpoints (for resuming a killed trial) every tenth of the run, but not more often than every 100 steps:
@@ -217,4 +230,5 @@ def trial_config(spec: Spec, variant: str, dataset: str, params: dict, seed: int
     image = DATASETS[dataset].is_image  # FID settings apply to images only; mixtures are scored by their modes
     return dict(variant=variant, dataset=dataset, protocol=spec.protocol, steps=spec.steps, arch=spec.arch if image else None, seed=seed,
                 eval_every=spec.eval_every if image else None, extractor=spec.extractor if image else None,
-                n_fake=spec.n_fake, n_real=spec.n_real, checkpoint_every=max(100, spec.steps // 10), **params)
+                n_fake=spec.n_fake, n_real=spec.n_real, checkpoint_every=max(100, spec.steps // 10), pack=pack,
+                generators=spec.generators, **params)

@@ -31,20 +31,66 @@ def check_fits(arch: str, shape) -> None:
 
 
 def _initialised(net: nn.Module, arch: str, protocol: str) -> nn.Module:
-    if arch != "mlp":  # the MLP keeps PyTorch's default init: N(0, 0.02) makes its outputs start near 0 and learn slowly
-        STYLES[protocol].init(net)
+    STYLES[protocol].init(net)  # N(0, 0.02) weights and zero biases: the study's and PacGAN's
     return net
 
 
-def build_generator(arch: str, shape, z_dim: int, protocol: str = "ganbench", relu: bool = False) -> nn.Module:
+def build_generator(arch: str, shape, z_dim: int, protocol: str = "ganbench", relu: bool = False, generators: int = 1) -> nn.Module:
+    """``generators`` K > 1: a ``GeneratorMixture`` of K independently initialised generators."""
     check_fits(arch, shape)
     kwargs = {"relu": True} if relu else {}
-    return _initialised(ARCHITECTURES[arch].generator(tuple(shape), z_dim, STYLES[protocol], **kwargs), arch, protocol)
+    nets = [_initialised(ARCHITECTURES[arch].generator(tuple(shape), z_dim, STYLES[protocol], **kwargs), arch, protocol)
+            for _ in range(generators)]
+    return GeneratorMixture(nets) if generators > 1 else nets[0]
 
 
-def build_discriminator(arch: str, shape, out_dim: int = 1, batch_norm: bool = False, protocol: str = "ganbench") -> nn.Module:
+def build_discriminator(arch: str, shape, out_dim: int = 1, batch_norm: bool = False, protocol: str = "ganbench",
+                        pack: int = 1) -> nn.Module:
+    """``pack`` m > 1: PacGAN's packed discriminator, which judges m samples at once (see ``Packed``)."""
     check_fits(arch, shape)
-    return _initialised(ARCHITECTURES[arch].discriminator(tuple(shape), out_dim, batch_norm, STYLES[protocol]), arch, protocol)
+    packed_shape = (shape[0] * pack, *shape[1:])  # m samples side by side: channels for images, features for vectors
+    net = _initialised(ARCHITECTURES[arch].discriminator(tuple(packed_shape), out_dim, batch_norm, STYLES[protocol]), arch, protocol)
+    return Packed(net, pack) if pack > 1 else net
+
+
+class Packed(nn.Module):
+    """PacGAN (Lin et al. 2018): the discriminator sees m samples concatenated (along channels for images, along
+    features for vectors) and gives one output for the pack. A batch of B*m samples becomes B packs of m
+    consecutive samples, so losses and penalties stay functions of per-sample inputs and per-pack outputs."""
+
+    def __init__(self, net: nn.Module, pack: int):
+        super().__init__()
+        self.net, self.pack = net, pack
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.shape[0] % self.pack:
+            raise ValueError(f"pack: a batch of {x.shape[0]} samples does not split into packs of {self.pack}")
+        return self.net(x.reshape(x.shape[0] // self.pack, self.pack * x.shape[1], *x.shape[2:]))
+
+
+class GeneratorMixture(nn.Module):
+    """K generators against one discriminator, each sample from a generator picked uniformly at random: the
+    seed's "train a set of generators, pick one at random", trained jointly as one mixture (the scheme of
+    MGAN, Hoang et al. 2018, without its classifier term and without parameter sharing). In eval mode the pick is
+    stratified (sample i from generator i mod K), so fixed latents give fixed samples and exact proportions."""
+
+    def __init__(self, generators: list[nn.Module]):
+        super().__init__()
+        self.members = nn.ModuleList(generators)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        k, n = len(self.members), z.shape[0]
+        if self.training:
+            pick = torch.randint(k, (n,), device=z.device)
+        else:
+            pick = torch.arange(n, device=z.device) % k
+        outs = [g(z[pick == i]) if bool((pick == i).any()) else None for i, g in enumerate(self.members)]
+        shape = next(o for o in outs if o is not None).shape[1:]
+        x = z.new_empty((n, *shape))
+        for i, o in enumerate(outs):
+            if o is not None:
+                x[pick == i] = o
+        return x
 
 
 class AutoencoderDiscriminator(nn.Module):

@@ -1,24 +1,43 @@
-"""A small MLP for low-dimensional data (the 2-D mixtures)."""
+"""PacGAN's nets for 2-D data (Lin et al. 2018; fjxmlzn/PacGAN synthetic_data_experiments/2D*_GAN&PacGAN/
+pacgan_task.py): generator z -> 4 x [400 units, no bias, batch norm, ReLU] -> linear out; discriminator
+3 x [maxout of 5 pieces, 200 units] -> linear 1. Weights N(0, 0.02), biases 0 (the builder's init)."""
 from __future__ import annotations
 
+import torch
 from torch import nn
 
 from .layers import Style, maybe
 
-LRELU = 0.2
+GEN_WIDTH, DISC_WIDTH, MAXOUT_PIECES, GEN_LAYERS, DISC_LAYERS = 400, 200, 5, 4, 3
 
 
 def check(shape) -> str | None:
     return None if len(shape) == 1 else f"arch 'mlp' needs vector data (D,), got shape {tuple(shape)}"
 
 
-def generator(shape, z_dim: int, style: Style, width: int = 128) -> nn.Module:
-    return nn.Sequential(nn.Linear(z_dim, width), nn.ReLU(), nn.Linear(width, width), nn.ReLU(), nn.Linear(width, shape[0]))
+class Maxout(nn.Module):
+    """A linear layer to ``out * pieces`` units, then the maximum over each group of ``pieces``."""
+
+    def __init__(self, n_in: int, n_out: int, pieces: int):
+        super().__init__()
+        self.linear, self.n_out, self.pieces = nn.Linear(n_in, n_out * pieces), n_out, pieces
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.linear(x).view(-1, self.n_out, self.pieces).amax(-1)
 
 
-def discriminator(shape, out_dim: int, batch_norm: bool, style: Style, width: int = 128) -> nn.Module:
-    return nn.Sequential(
-        nn.Linear(shape[0], width), maybe(batch_norm, lambda: style.batch_norm(width, 1)), nn.LeakyReLU(LRELU),
-        nn.Linear(width, width), maybe(batch_norm, lambda: style.batch_norm(width, 1)), nn.LeakyReLU(LRELU),
-        nn.Linear(width, out_dim),
-    )
+def generator(shape, z_dim: int, style: Style) -> nn.Module:
+    layers, n = [], z_dim
+    for _ in range(GEN_LAYERS):
+        # PacGAN's generator: BN population statistics at rate 0.05 (pacgan_task.py, bn_updates)
+        layers += [nn.Linear(n, GEN_WIDTH, bias=False), nn.BatchNorm1d(GEN_WIDTH, momentum=0.05), nn.ReLU()]
+        n = GEN_WIDTH
+    return nn.Sequential(*layers, nn.Linear(n, shape[0]))
+
+
+def discriminator(shape, out_dim: int, batch_norm: bool, style: Style) -> nn.Module:
+    layers, n = [], shape[0]
+    for _ in range(DISC_LAYERS):
+        layers += [Maxout(n, DISC_WIDTH, MAXOUT_PIECES), maybe(batch_norm, lambda: style.batch_norm(DISC_WIDTH, 1))]
+        n = DISC_WIDTH
+    return nn.Sequential(*layers, nn.Linear(n, out_dim))
