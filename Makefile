@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install test demo perf clean
+.PHONY: install test demo perf clean reproduce-pacgan
 
 $(BIN)/ganbench: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,10 +14,16 @@ $(BIN)/ganbench: pyproject.toml
 install: $(BIN)/ganbench
 
 test: install
+	bash scripts/test_deps.sh
 	$(BIN)/python -m pytest -q
 
 demo: install
 	$(BIN)/python -m sweeps.demo
+
+# PacGAN's Table 1, shortened (sweeps/studies/pacgan_2d_5epochs.yaml): about 30 minutes on 2 cores
+reproduce-pacgan: install
+	$(BIN)/ganbench sweep run sweeps/studies/pacgan_2d_5epochs.yaml --workers 2
+	$(BIN)/ganbench report results/pacgan_2d_5epochs --out results/pacgan_2d_5epochs-report
 
 perf: install
 	$(BIN)/python tests/perf/train_step.py

@@ -83,7 +83,7 @@ def _cmd_spaces(args) -> None:
 def _cmd_sweep_run(args) -> None:
     from pathlib import Path
 
-    from sweeps.runner import create_studies, run_local, save_spec, storage_for
+    from sweeps.runner import save_spec
     from sweeps.spec import SpecError, load_spec
 
     try:
@@ -305,6 +305,12 @@ def main(argv: list[str] | None = None) -> int:
         args.func(args)
     except (ConfigError, DataError, UsageError) as e:
         print(f"ganbench {args.command}: error: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:  # an output place that cannot be written: /proc/x, a read-only mount, a full disk
+        if e.filename is None:
+            raise
+        field = "dir" if args.command == "sweep" else "out"
+        print(f"ganbench {args.command}: error: {field}: cannot write {e.filename} ({e.strerror})", file=sys.stderr)
         return 2
     return 0
 

@@ -250,7 +250,7 @@ def run_trial(study: optuna.Study, trial: optuna.Trial, spec: Spec, study_dir: P
         trial.set_user_attr("setting", attrs.get("setting", best.user_attrs["setting"]))
     else:
         run_name, seed = str(attrs["setting"]), spec.seed * 1000 + attrs["setting"]
-        space = spec.space_for(v)
+        space = spec.space_for(v, d)
         fixed = {**{k: x for k, x in space.items() if not is_distribution(x)}, **fixed}
         # a sampler seeded per slot: workers started together must not draw the same settings from one seed
         study.sampler = _sampler(spec, seed)
@@ -380,7 +380,7 @@ def run_local(study_dir: Path, workers: int, storage_url: str | None = None, pro
     cmd = [sys.executable, "-m", "sweeps.worker", str(study_dir)] + (["--storage", storage_url] if storage_url else [])
     env = {**os.environ, "OMP_NUM_THREADS": str(max(1, (os.cpu_count() or 1) // workers))}
     procs = [subprocess.Popen(cmd, env=env) for _ in range(workers)]
-    pairs = len(spec.variants) * len(spec.datasets)
+    pairs = len(spec.cells())
     by_steps = spec.pruner != "none"  # with pruning the number of trials is not known in advance: count steps
     total = pairs * (spec.budget_steps if by_steps else spec.settings + spec.seeds)
     with tqdm(total=total, desc="training steps" if by_steps else "trials", disable=not progress) as bar:

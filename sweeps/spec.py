@@ -46,19 +46,37 @@ class Spec:
     def settings_for(self, variant: str, dataset: str, n: int) -> list[dict]:
         """The settings enqueued for a search: all n for the random search, the defaults alone for an adaptive
         sampler. Under lucic2018 the random search replays the study's own draws."""
-        if self.sampler != "random":
-            return [variant_defaults(variant, self.protocol, self.space_label(variant))]
         if self.protocol == "lucic2018":
+            if self.sampler != "random":
+                return [variant_defaults(variant, self.protocol, self.space_label(variant))]
             return replayed_settings(self.experiment_for(dataset), variant, n)
-        return settings_for(self.space_for(variant), variant, n, self.seed)
+        from benchmark.data import DATASETS
+
+        space, own = self.space_for(variant, dataset), DATASETS[dataset].defaults
+        # the first setting: the variant's defaults, under the data set's own protocol, then the space's constants
+        first = variant_defaults(variant)
+        first = {**first, **{k: own[k] for k in first if k in own}, **{k: v for k, v in space.items() if not isinstance(v, list)}}
+        if self.sampler != "random":
+            return [first]
+        return [first] + settings_for(space, variant, n, self.seed)[1:]
 
     def space_label(self, variant: str) -> str:
         s = self.space if isinstance(self.space, str) else self.space[variant]
         return s if isinstance(s, str) else "custom"
 
-    def space_for(self, variant: str) -> dict:
+    def space_for(self, variant: str, dataset: str | None = None) -> dict:
+        """The variant's space; on a data set with its own protocol (PacGAN's 2-D mixtures) a named space's
+        constants (batch size, latent size) are that protocol's."""
         s = self.space if isinstance(self.space, str) else self.space[variant]
-        return named_space(s, variant, self.protocol) if isinstance(s, str) else s
+        if not isinstance(s, str):
+            return s
+        space = named_space(s, variant, self.protocol)
+        if dataset is not None:
+            from benchmark.data import DATASETS
+
+            own = DATASETS[dataset].defaults
+            space.update({k: own[k] for k, v in space.items() if k in own and not isinstance(v, list)})
+        return space
 
     @property
     def packs(self) -> list[int]:
@@ -125,6 +143,13 @@ def load_spec(path: Path | str) -> Spec:
     if raw.get("sampler", "random") not in ("random", "tpe"):
         raise SpecError(f"sampler: '{raw['sampler']}' is not one of random, tpe")
     _check_protocol(raw)
+    if raw.get("arch") is not None:
+        from benchmark.nets import ARCHITECTURES
+
+        if raw["arch"] not in ARCHITECTURES:
+            raise SpecError(f"arch: unknown '{raw['arch']}', choose one of {', '.join(ARCHITECTURES)}")
+        if all(ARCHITECTURES[raw["arch"]].check(DATASETS[d].shape) for d in raw["datasets"]):
+            raise SpecError(f"arch: '{raw['arch']}' fits none of the data sets {raw['datasets']}")
     pack = raw.get("pack", 1)
     packs = pack if isinstance(pack, list) and pack else [pack]
     if any(not isinstance(m, int) or isinstance(m, bool) or m < 1 for m in packs) or len(set(packs)) != len(packs):
@@ -149,7 +174,7 @@ def load_spec(path: Path | str) -> Spec:
 
     for v, d, m in spec.cells():  # every combination resolves, so a typo fails now rather than in a worker
         try:
-            resolve_config(**trial_config(spec, v, d, sample(spec.space_for(v), np.random.default_rng(0)), seed=0, pack=m))
+            resolve_config(**trial_config(spec, v, d, sample(spec.space_for(v, d), np.random.default_rng(0)), seed=0, pack=m))
         except ConfigError as e:
             raise SpecError(f"{e} (variant {v}, dataset {d})") from None
     return spec
@@ -228,7 +253,11 @@ def trial_config(spec: Spec, variant: str, dataset: str, params: dict, seed: int
     # checkpoints (for resuming a killed trial) every tenth of the run, but not more often than every 100 steps:
     # an infogan checkpoint with Adam's state is ~150 MB, and writing one costs more than a short trial's steps
     image = DATASETS[dataset].is_image  # FID settings apply to images only; mixtures are scored by their modes
-    return dict(variant=variant, dataset=dataset, protocol=spec.protocol, steps=spec.steps, arch=spec.arch if image else None, seed=seed,
+    from benchmark.nets import ARCHITECTURES
+
+    # a spec's arch applies to the data sets it fits: an image net to images, a vector net to the 2-D mixtures
+    arch = spec.arch if spec.arch in ARCHITECTURES and ARCHITECTURES[spec.arch].check(DATASETS[dataset].shape) is None else None
+    return dict(variant=variant, dataset=dataset, protocol=spec.protocol, steps=spec.steps, arch=arch, seed=seed,
                 eval_every=spec.eval_every if image else None, extractor=spec.extractor if image else None,
                 n_fake=spec.n_fake, n_real=spec.n_real, checkpoint_every=max(100, spec.steps // 10), pack=pack,
                 generators=spec.generators, **params)

@@ -82,3 +82,27 @@ def test_train_end_to_end(tmp_path):
                        capture_output=True, text=True, env={**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"})
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "r" / "metrics.json").exists() and "modes_covered" in r.stdout
+
+
+@pytest.mark.parametrize("text,field", [
+    ("name: a\nvariants: [ns_gan\n", "spec"),  # not YAML
+    ('!!python/object/apply:os.system ["ls"]\n', "spec"),  # a tag safe_load refuses
+    ("name: ../../etc\nvariants: [ns_gan]\ndatasets: [ring8]\nspace: narrow\nbudget: {settings: 1}\nsteps: 1\n", "name"),
+    ("variants: [ns_gan]\ndatasets: [ring8]\nspace: narrow\nbudget: {settings: 1}\nsteps: 1\npack: 0\n", "pack"),
+    ("variants: [ns_gan]\ndatasets: [ring8]\nspace: narrow\nbudget: {settings: 1}\nsteps: 1\narch: resnet\n", "arch"),
+])
+def test_bad_specs_exit_2_without_a_traceback(ganbench, tmp_path, text, field):
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    r = ganbench("sweep", "run", str(path), "--dir", str(tmp_path / "study"))
+    assert r.returncode == 2 and f"error: {field}:" in r.stderr and r.stderr.strip().count("\n") == 0, r.stderr
+    assert not (tmp_path / "study").exists()
+
+
+@pytest.mark.parametrize("args,field", [
+    (["train", "--variant", "ns_gan", "--dataset", "ring8", "--steps", "1", "--out", "/proc/ganbench-x"], "out"),
+    (["sweep", "run", "sweeps/studies/tiny.yaml", "--dir", "/proc/ganbench-y"], "dir"),
+])
+def test_unwritable_output_places_exit_2(ganbench, args, field):
+    r = ganbench(*args)
+    assert r.returncode == 2 and f"error: {field}: cannot write" in r.stderr and "Traceback" not in r.stderr

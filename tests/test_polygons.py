@@ -6,7 +6,8 @@ import torch
 from benchmark.data import load_split
 from benchmark.metrics.dataset_metrics import dataset_metrics
 from benchmark.metrics.modes import stacked_mnist_modes
-from benchmark.metrics.polygons import THRESHOLD, distance_to_polygons, invert, random_convex_polygons, render
+from benchmark.data.polygons import random_convex_polygons, render
+from benchmark.metrics.polygons import THRESHOLD, distance_to_polygons, invert
 
 
 @pytest.mark.parametrize("k", [3, 4, 6])

@@ -86,7 +86,7 @@ def test_table_counts_failed_trials(study):
 def test_report_renders_in_chromium(study, tmp_path):
     chromium = shutil.which("chromium")
     if chromium is None:
-        pytest.fail("chromium is not installed (Debian package chromium; .ci/run installs it)")
+        pytest.fail("chromium is not installed (Debian package chromium; make test installs it through scripts/test_deps.sh)")
     index = write_report([study, study.parent / "ring"], tmp_path / "report")
     out = index.parent
     assert {"index.html", "report.md", "trials.csv", "trials.parquet"} <= {p.name for p in out.iterdir()}

@@ -2,27 +2,14 @@
 stacked-MNIST modes (out of 1,000) and the `triangles` polygon precision, recall and F1."""
 from __future__ import annotations
 
-import torch
-
-from .fidelity import LATENT_SEED
-
-
-def fixed_samples(generator, z_dim: int, n: int, prior: str = "uniform", device: str = "cpu") -> torch.Tensor:
-    g = torch.Generator(device="cpu").manual_seed(LATENT_SEED)
-    z = torch.rand(n, z_dim, generator=g) * 2 - 1 if prior == "uniform" else torch.randn(n, z_dim, generator=g)
-    was_training = generator.training
-    generator.eval()
-    try:
-        with torch.no_grad():
-            return torch.cat([generator(b.to(device)).cpu() for b in z.split(500)])
-    finally:
-        generator.train(was_training)
+from .latents import fixed_samples
 
 
 def _stacked_mnist(generator, z_dim, prior, device, n_fake) -> dict:
-    from .modes import stacked_mnist_modes
+    from .modes import STACKED_MNIST_SAMPLES, stacked_mnist_modes
 
-    return {**stacked_mnist_modes(fixed_samples(generator, z_dim, n_fake, prior, device)), "modes_n_fake": n_fake}
+    n = STACKED_MNIST_SAMPLES  # PacGAN's count, whatever the FID's sample size
+    return {**stacked_mnist_modes(fixed_samples(generator, z_dim, n, prior, device)), "modes_n_fake": n}
 
 
 def _triangles(generator, z_dim, prior, device, n_fake) -> dict:

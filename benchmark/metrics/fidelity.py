@@ -26,11 +26,11 @@ from torch_fidelity.metric_kid import kid_featuresdict_to_metric
 from torch_fidelity.metric_prc import prc_featuresdict_to_metric
 from torch_fidelity.utils import create_feature_extractor, get_featuresdict_from_dataset, get_featuresdict_from_generative_model
 
+from .latents import LATENT_SEED
 from .lenet import WEIGHTS as LENET_WEIGHTS
 from .lenet import LeNetMNISTExtractor, weights_hash
 
 EXTRACTORS = {"inception-v3-compat": "2048", "lenet-mnist": "fc1"}  # name -> feature layer for FID/KID/PRC
-LATENT_SEED = 2018
 torch_fidelity.register_feature_extractor("lenet-mnist", LeNetMNISTExtractor)
 stats = {"real_feature_extractions": 0}  # counted so that tests can prove the cache is used
 

@@ -12,10 +12,10 @@ from types import ModuleType
 import torch
 from torch import nn
 
-from . import dcgan, infogan, mlp
+from . import dcgan, infogan, mlp, mlp_small
 from .layers import STYLES
 
-ARCHITECTURES: dict[str, ModuleType] = {"infogan": infogan, "dcgan": dcgan, "mlp": mlp}
+ARCHITECTURES: dict[str, ModuleType] = {"infogan": infogan, "dcgan": dcgan, "mlp": mlp, "mlp_small": mlp_small}
 
 
 class ArchitectureError(ValueError):
@@ -31,7 +31,8 @@ def check_fits(arch: str, shape) -> None:
 
 
 def _initialised(net: nn.Module, arch: str, protocol: str) -> nn.Module:
-    STYLES[protocol].init(net)  # N(0, 0.02) weights and zero biases: the study's and PacGAN's
+    if arch != "mlp_small":  # which keeps PyTorch's default init: with N(0, 0.02) its outputs start near 0 and learn slowly
+        STYLES[protocol].init(net)  # N(0, 0.02) weights and zero biases: the study's and PacGAN's
     return net
 
 

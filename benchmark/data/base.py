@@ -1,0 +1,51 @@
+"""The types every data set shares: a split, a data set's description, the error for bad data input."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+
+
+class DataError(ValueError):
+    pass
+
+
+def default_data_root() -> Path:
+    return Path(os.environ.get("GANBENCH_DATA", Path.home() / ".cache" / "ganbench" / "data"))
+
+
+@dataclass
+class Split:
+    """One split of a data set: ``tensor`` (held in memory) or ``dataset`` (streamed), and labels if known."""
+
+    tensor: torch.Tensor | None = None
+    dataset: torch.utils.data.Dataset | None = None
+    labels: torch.Tensor | None = None
+
+    def __len__(self) -> int:
+        return len(self.tensor) if self.tensor is not None else len(self.dataset)
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    name: str
+    description: str
+    shape: tuple
+    load: Callable[[str, Path], Split]  # (split, root) -> Split
+    modes: int = 0  # number of modes for mixtures and stacked MNIST, 0 if not a mode-counting data set
+    mode_centres: np.ndarray | None = field(default=None, compare=False)
+    mode_std: float = 0.0
+    defaults: dict = field(default_factory=dict, compare=False)  # training settings this data set's protocol fixes
+
+    @property
+    def is_image(self) -> bool:
+        return len(self.shape) == 3
+
+
+def as_float(x: torch.Tensor) -> torch.Tensor:
+    """uint8 images to floats in [0, 1]; float data is returned as is."""
+    return x.float().div_(255.0) if x.dtype == torch.uint8 else x
