@@ -20,10 +20,10 @@ test: install
 demo: install
 	$(BIN)/python -m sweeps.demo
 
-# PacGAN's Table 1, shortened (sweeps/studies/pacgan_2d_5epochs.yaml): about 30 minutes on 2 cores
+# PacGAN's Table 1, shortened (sweeps/studies/pacgan_2d_short.yaml): about 25 minutes on 2 cores
 reproduce-pacgan: install
-	$(BIN)/ganbench sweep run sweeps/studies/pacgan_2d_5epochs.yaml --workers 2
-	$(BIN)/ganbench report results/pacgan_2d_5epochs --out results/pacgan_2d_5epochs-report
+	$(BIN)/ganbench sweep run sweeps/studies/pacgan_2d_short.yaml --workers 2
+	$(BIN)/ganbench report results/pacgan_2d_short --out results/pacgan_2d_short-report
 
 perf: install
 	$(BIN)/python tests/perf/train_step.py

@@ -57,7 +57,7 @@ def study(tmp_path_factory):
     (tmp / "s.yaml").write_text("name: s\nvariants: [ns_gan, wgan_gp]\ndatasets: [mnist5k]\nspace: narrow\n"
                                 "budget: {settings: 3, seeds: 2}\nsteps: 10\neval_every: 5\nextractor: lenet-mnist\n"
                                 "n_fake: 300\nn_real: 300\n")
-    (tmp / "r.yaml").write_text("name: r\nvariants: [ns_gan, lsgan]\ndatasets: [ring8]\nspace: narrow\nbudget: {settings: 2}\nsteps: 300\n")
+    (tmp / "r.yaml").write_text("name: r\nvariants: [ns_gan, lsgan]\ndatasets: [ring8]\narch: mlp_small\nspace: narrow\nbudget: {settings: 2}\nsteps: 300\n")
     study_dir = tmp / "study"
     save_spec(study_dir, load_spec(tmp / "s.yaml"))
     run_local(study_dir, workers=2, progress=False)
@@ -128,7 +128,7 @@ def test_report_from_a_storage_url(tmp_path):
     """A study run with --storage URL (here a real SQLite database through Optuna's RDB storage) is reported from it."""
     import sys
 
-    (tmp_path / "u.yaml").write_text("name: u\nvariants: [ns_gan]\ndatasets: [ring8]\nspace: narrow\nbudget: {settings: 2}\nsteps: 20\n")
+    (tmp_path / "u.yaml").write_text("name: u\nvariants: [ns_gan]\ndatasets: [ring8]\narch: mlp_small\nspace: narrow\nbudget: {settings: 2}\nsteps: 20\n")
     url = f"sqlite:///{tmp_path / 'optuna.db'}"
     run = subprocess.run([sys.executable, "-m", "ganbench.cli", "sweep", "run", str(tmp_path / "u.yaml"), "--dir", str(tmp_path / "u"),
                           "--storage", url], capture_output=True, text=True)

@@ -30,7 +30,7 @@ def slurm():
 
 def make_study(tmp_path, steps):
     path = tmp_path / "s.yaml"
-    path.write_text(f"name: s\nvariants: [ns_gan, lsgan]\ndatasets: [ring8]\nspace: narrow\nbudget: {{settings: 4}}\nsteps: {steps}\n")
+    path.write_text(f"name: s\nvariants: [ns_gan, lsgan]\ndatasets: [ring8]\narch: mlp_small\nspace: narrow\nbudget: {{settings: 4}}\nsteps: {steps}\n")
     study_dir = tmp_path / "study"
     save_spec(study_dir, load_spec(path))
     return study_dir
@@ -101,7 +101,7 @@ def test_scancelled_task_then_resume_loses_nothing(slurm, tmp_path):
 
 def test_task_at_its_time_limit_is_requeued_and_resumes_from_its_checkpoint(slurm, tmp_path):
     path = tmp_path / "s.yaml"  # one trial of ~40 s of training in tasks that get at most 30 s each
-    path.write_text("name: s\nvariants: [ns_gan]\ndatasets: [ring8]\nspace: narrow\nbudget: {settings: 1}\nsteps: 8000\n")
+    path.write_text("name: s\nvariants: [ns_gan]\ndatasets: [ring8]\narch: mlp_small\nspace: narrow\nbudget: {settings: 1}\nsteps: 8000\n")
     study_dir = tmp_path / "study"
     save_spec(study_dir, load_spec(path))
     from sweeps.runner import create_studies

@@ -20,6 +20,7 @@ SPEC = """
 name: t
 variants: [ns_gan, lsgan]
 datasets: [ring8]
+arch: mlp_small
 space: narrow
 budget: {settings: 4}
 steps: %d
@@ -168,7 +169,7 @@ def _load(spec, study_dir, name):
 
 
 def test_tpe_fills_exactly_the_budget_within_the_space(tmp_path):
-    spec, study_dir = _study(tmp_path, "name: t\nvariants: [ns_gan]\ndatasets: [ring8]\nspace: wide\nsampler: tpe\n"
+    spec, study_dir = _study(tmp_path, "name: t\nvariants: [ns_gan]\ndatasets: [ring8]\narch: mlp_small\nspace: wide\nsampler: tpe\n"
                                        "budget: {settings: 5}\nsteps: 20\n")
     run_local(study_dir, workers=2, progress=False)
     ts = _load(spec, study_dir, spec.study_name("ns_gan", "ring8")).get_trials()
@@ -183,7 +184,7 @@ def test_tpe_fills_exactly_the_budget_within_the_space(tmp_path):
 
 
 def test_written_out_space_and_its_errors(tmp_path):
-    spec, study_dir = _study(tmp_path, "name: t\nvariants: [wgan_gp]\ndatasets: [ring8]\nbudget: {settings: 3}\nsteps: 10\n"
+    spec, study_dir = _study(tmp_path, "name: t\nvariants: [wgan_gp]\ndatasets: [ring8]\narch: mlp_small\nbudget: {settings: 3}\nsteps: 10\n"
                                        "space:\n  wgan_gp: {lr: [log, 1e-4, 1e-3], n_disc: [int, 2, 3], penalty_weight: 0.5, "
                                        "d_batch_norm: [choice, false]}\n")
     assert spec.study_name("wgan_gp", "ring8") == "t.wgan_gp.ring8.custom"
@@ -193,14 +194,14 @@ def test_written_out_space_and_its_errors(tmp_path):
         assert 1e-4 <= t.params["lr"] <= 1e-3 and t.params["n_disc"] in (2, 3) and t.params["penalty_weight"] == 0.5
     for bad, field in [("{lr: [log, 0, 1]}", "space.wgan_gp.lr"), ("{colour: 1}", "space.wgan_gp.colour"),
                        ("{lr: [normal, 0, 1]}", "space.wgan_gp.lr")]:
-        (tmp_path / "b.yaml").write_text(f"variants: [wgan_gp]\ndatasets: [ring8]\nbudget: {{settings: 3}}\nsteps: 10\n"
+        (tmp_path / "b.yaml").write_text(f"variants: [wgan_gp]\ndatasets: [ring8]\narch: mlp_small\nbudget: {{settings: 3}}\nsteps: 10\n"
                                          f"space:\n  wgan_gp: {bad}\n")
         with pytest.raises(SpecError, match=f"^{field}"):
             load_spec(tmp_path / "b.yaml")
 
 
 def test_seed_phase_retrains_the_best_setting(tmp_path):
-    spec, study_dir = _study(tmp_path, "name: t\nvariants: [ns_gan]\ndatasets: [ring8]\nspace: narrow\n"
+    spec, study_dir = _study(tmp_path, "name: t\nvariants: [ns_gan]\ndatasets: [ring8]\narch: mlp_small\nspace: narrow\n"
                                        "budget: {settings: 3, seeds: 3}\nsteps: 60\n")
     rows = run_local(study_dir, workers=2, progress=False)
     search = _load(spec, study_dir, spec.study_name("ns_gan", "ring8")).get_trials()

@@ -10,7 +10,7 @@ from benchmark.variants import VARIANTS
 
 @pytest.mark.parametrize("variant", list(VARIANTS))
 def test_every_variant_trains_on_ring8(run, variant):
-    metrics, out = run(variant=variant, dataset="ring8", steps=200, lr=1e-3)
+    metrics, out = run(variant=variant, dataset="ring8", steps=200, lr=1e-3, arch="mlp_small")
     assert metrics["status"] == "finished" and metrics["steps"] == 200
     losses = [v for k, v in metrics.items() if k.endswith("loss") or k in ("recon", "kl", "k")]
     assert losses and all(math.isfinite(v) for v in losses)
@@ -24,7 +24,9 @@ def test_every_variant_trains_on_ring8(run, variant):
     [("ns_gan", 0, {}), ("lsgan", 2, {}), ("wgan_gp", 2, {"penalty_weight": 1.0})],
 )
 def test_variants_cover_the_ring(run, variant, seed, extra):
-    metrics, _ = run(variant=variant, dataset="ring8", steps=3000, lr=1e-3, seed=seed, **extra)
+    """The small net at a high learning rate: a quick check that each loss learns; PacGAN's own protocol is
+    tests/test_modes.py's and `make reproduce-pacgan`'s."""
+    metrics, _ = run(variant=variant, dataset="ring8", steps=3000, lr=1e-3, seed=seed, arch="mlp_small", **extra)
     assert metrics["modes_covered"] >= 6, metrics
 
 
