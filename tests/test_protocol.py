@@ -372,3 +372,49 @@ def test_the_eight_study_specs_load():
         assert (spec.steps, spec.eval_every) == (lucic2018.schedule(dataset)["steps"], lucic2018.schedule(dataset)["eval_every"])
         assert spec.experiment == lucic2018.experiment_for(dataset, spec.space)
         assert spec.settings == lucic2018.EXPERIMENTS[spec.experiment][1]
+
+
+# --- the study's step, driven by hand (Lightning's optimizer plumbing replaced by plain calls) -------------------
+
+def _driven(variant, **extra):
+    from benchmark.module import build_module
+
+    config = resolve_config(variant=variant, dataset="mnist5k", protocol="lucic2018", n_fake=200, n_real=200, **extra)
+    module = build_module(config, (1, 28, 28))
+    opts = module.configure_optimizers()
+    module.optimizers = lambda: opts if isinstance(opts, tuple) else opts
+    module.manual_backward = lambda loss: loss.backward()
+    torch.manual_seed(0)
+    batch = torch.rand(64, 1, 28, 28)
+    module.real = type("Fixed", (), {"next": lambda self, device: batch})()
+    draws = []
+    z = torch.rand(64, 64) * 2 - 1
+    module.sample_z = lambda n: draws.append(n) or z
+    return module, batch, z, draws
+
+
+@pytest.mark.parametrize("variant,draws_when_g_steps", [("ns_gan", 1), ("wgan_gp", 2)])
+def test_the_generator_reuses_the_discriminators_latents_except_wgan_gp(variant, draws_when_g_steps):
+    module, _, _, draws = _driven(variant, n_disc=1)
+    module.study_step()
+    assert len(draws) == draws_when_g_steps and (module.d_updates, module.g_updates) == (1, 1)
+
+
+def test_began_k_is_updated_from_recomputed_errors_and_not_clamped():
+    module, batch, z, _ = _driven("began", n_disc=1, began_gamma=0.0, began_lambda=0.5)
+    module.study_step()
+    with torch.no_grad():
+        err_fake = module.discriminator(module.generator(z)).mean()
+    # gamma 0: k = 0 + lambda * (0 * err_real - err_fake) < 0, which the study does not clamp
+    assert float(module.k) == pytest.approx(-0.5 * float(err_fake), rel=1e-5) and float(module.k) < 0
+
+
+def test_reports_refuse_to_mix_protocols():
+    import pandas as pd
+
+    from analysis.load import check_comparable
+
+    df = pd.DataFrame({"study": ["a", "b"], "protocol": ["ganbench", "lucic2018"], "metric": ["fid", "fid"],
+                       "extractor": ["lenet-mnist"] * 2, "n_fake": [500, 500], "n_real": [500, 500], "dataset": ["mnist5k"] * 2})
+    with pytest.raises(ValueError, match="^protocol: "):
+        check_comparable(df)
