@@ -280,7 +280,7 @@ def pacgan_comparison(df: pd.DataFrame) -> pd.DataFrame:
         if ref.empty:
             continue
         # with one setting (PacGAN's fixed protocol) the search trial is one more run of it; otherwise the seed phase
-        one_setting = g["budget"].max() == 1
+        one_setting = (g.loc[g["phase"] == "search", "budget"] == 1).all()
         runs = g if one_setting or not (g["phase"] == "seed").any() else g[g["phase"] == "seed"]
         for r in ref.itertuples():
             values = runs[r.metric].dropna().astype(float)

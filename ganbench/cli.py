@@ -126,7 +126,8 @@ def _print_status(study_dir, storage_url, as_json) -> None:
         if r["seeds_budget"]:
             spread = f" {r['seeds_mean']:.4g} ± {r['seeds_std']:.2g}" if r["seeds_std"] is not None else ""
             seeds = f"{r['seeds_done']}/{r['seeds_budget']}{spread}"
-        print(f"{r['variant']:<16}{r['dataset']:<14}{str(done) + '/' + str(r['budget']):>12}{r['diverged']:>10}{r['pruned']:>8}"
+        name = r["variant"] if r.get("pack", 1) == 1 else f"{r['variant']}+pack{r['pack']}"
+        print(f"{name:<16}{r['dataset']:<14}{str(done) + '/' + str(r['budget']):>12}{r['diverged']:>10}{r['pruned']:>8}"
               f"{r['failed']:>8}{r['running']:>9}{r['steps_used'] / max(1, r['budget_steps']):>12.0%}{best:>12}{seeds:>26}")
 
 
