@@ -175,7 +175,7 @@ def test_tpe_fills_exactly_the_budget_within_the_space(tmp_path):
     ts = _load(spec, study_dir, spec.study_name("ns_gan", "ring8")).get_trials()
     assert len(ts) == 5 and all(t.state == TrialState.COMPLETE for t in ts)
     by_setting = {t.user_attrs["setting"]: t for t in ts}
-    assert by_setting[0].params["lr"] == 2e-4 and by_setting[0].params["beta1"] == 0.5  # the defaults first
+    assert by_setting[0].params["lr"] == 1e-4 and by_setting[0].params["beta1"] == 0.8  # the defaults first: ring8's own (PacGAN's)
     others = [by_setting[i].params for i in range(1, 5)]
     assert all(1e-5 <= p["lr"] <= 1e-2 and 1 <= p["n_disc"] <= 5 and 0 <= p["beta1"] <= 1 for p in others)
     assert len({p["lr"] for p in others}) == 4
