@@ -291,7 +291,7 @@ def test_tf_batch_norm_constants():
 
 DEFAULT_DIFFERENCES = {  # docs/protocol.md, row "defaults": ganbench's own defaults against the study's params.py
     "ns_gan": {"lr", "beta1", "d_batch_norm"}, "mm_gan": {"lr", "beta1", "d_batch_norm"}, "wgan": {"d_batch_norm"},
-    "wgan_gp": {"beta2"}, "dragan": {"lr", "d_batch_norm"}, "vae": {"lr", "beta1", "d_batch_norm"}, "lsgan": {"d_batch_norm"},
+    "wgan_gp": {"beta2"}, "dragan": {"lr", "d_batch_norm"}, "vae": {"lr", "beta1", "d_batch_norm", "prior"}, "lsgan": {"d_batch_norm"},
     "began": {"n_disc", "began_gamma"},
 }
 
@@ -307,7 +307,7 @@ def test_protocols_differ_only_where_the_table_says(variant):
     same = dict(variant=variant, dataset="mnist5k", lr=1e-4, beta1=0.5, beta2=0.999, n_disc=1, d_batch_norm=True,
                 began_gamma=0.75, n_fake=500, n_real=500)
     a, b = resolve_config(**same), resolve_config(**same, protocol="lucic2018")
-    assert {k for k in a if a[k] != b[k]} == {"protocol"}
+    assert {k for k in a if a[k] != b[k]} == {"protocol", *({"prior"} if variant == "vae" else set())}  # row "prior"
     ma, mb = build_module(a, shape), build_module(b, shape)
     shapes = lambda net: [tuple(p.shape) for p in net.parameters()]  # noqa: E731
     assert shapes(ma.generator) == shapes(mb.generator)  # same layers; init and batch norm differ (rows "init", "batch norm")
