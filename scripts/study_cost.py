@@ -47,6 +47,7 @@ def step_cost(shape) -> tuple[float, float]:
 
 
 def main(paths: list[str]) -> None:
+    torch.set_num_threads(int(__import__("os").environ.get("GANBENCH_THREADS", torch.get_num_threads())))
     paths = paths or sorted(str(p) for p in Path("sweeps/studies").glob("lucic_*.yaml"))
     costs = {name: step_cost(shape) for name, shape in SHAPES.items()}
     for name, (gflop, cpu_s) in costs.items():
