@@ -101,7 +101,8 @@ def test_scancelled_task_then_resume_loses_nothing(slurm, tmp_path):
 
 def test_task_at_its_time_limit_is_requeued_and_resumes_from_its_checkpoint(slurm, tmp_path):
     path = tmp_path / "s.yaml"  # one trial of ~40 s of training in tasks that get at most 30 s each
-    path.write_text("name: s\nvariants: [ns_gan]\ndatasets: [ring8]\narch: mlp_small\nspace: narrow\nbudget: {settings: 1}\nsteps: 8000\n")
+    path.write_text("name: s\nvariants: [ns_gan]\ndatasets: [ring8]\narch: mlp_small\nbudget: {settings: 1}\nsteps: 8000\n"
+                    "space: {ns_gan: {lr: 1.0e-4, beta1: 0.5, batch_size: 64, z_dim: 2, n_disc: 1, d_batch_norm: false}}\n")
     study_dir = tmp_path / "study"
     save_spec(study_dir, load_spec(path))
     from sweeps.runner import create_studies
