@@ -1,6 +1,7 @@
 """Study directories (or storage URLs) into one tidy table, one row per trial. Reads files and storages only."""
 from __future__ import annotations
 
+import csv
 import json
 import math
 from pathlib import Path
@@ -82,3 +83,19 @@ def check_comparable(df: pd.DataFrame) -> None:
         if len(kinds) > 1:
             listed = "; ".join(f"{r.extractor} n_fake={r.n_fake} n_real={r.n_real}" for r in kinds.itertuples())
             raise ValueError(f"extractor: FIDs on {dataset} were measured differently ({listed}); compare one kind at a time")
+
+
+def read_curves(run_dir: Path | str) -> dict[str, list[tuple[int, float]]]:
+    """``{metric: [(step, value), ...]}`` from a run's ``logs/metrics.csv`` (written by Lightning's CSVLogger
+    during training); for a step written twice (a resumed run) the later row wins."""
+    path = Path(run_dir) / "logs" / "metrics.csv"
+    if not path.is_file():
+        return {}
+    curves: dict[str, dict[int, float]] = {}
+    with open(path, newline="") as f:
+        for row in csv.DictReader(f):
+            step = int(float(row.pop("step")))
+            for name, value in row.items():
+                if value not in ("", None) and math.isfinite(float(value)):
+                    curves.setdefault(name, {})[step] = float(value)
+    return {name: sorted(points.items()) for name, points in curves.items()}

@@ -161,6 +161,31 @@ def fig_fid_over_training(df, figures, colours):
     return names
 
 
+def fig_loss_curves(df, figures):
+    """The training curves (logs/metrics.csv) of each variant's best trial: the losses, per step."""
+    from .load import read_curves
+
+    names = []
+    ok = df[(df["status"] == "finished") & np.isfinite(df["score"])]
+    for dataset, g in ok.groupby("dataset"):
+        best = g.loc[g.groupby("variant")["score"].idxmin()]
+        curves = [(r.variant, read_curves(r.run_dir)) for r in best.itertuples()]
+        curves = [(v, {k: c for k, c in cs.items() if k != "fid"}) for v, cs in curves]
+        curves = [(v, cs) for v, cs in sorted(curves, key=lambda vc: _variant_order([vc[0]])) if cs]
+        if not curves:
+            continue
+        fig, axes = plt.subplots(1, len(curves), figsize=(3.2 * len(curves), 2.8), squeeze=False)
+        for ax, (variant, cs) in zip(axes[0], curves):
+            for metric, points in cs.items():
+                ax.plot([p[0] for p in points], [p[1] for p in points], lw=0.8, label=metric)
+            ax.set_title(f"{variant} (best)", fontsize=9)
+            ax.set_xlabel("training step", fontsize=8)
+            ax.legend(fontsize=7)
+        fig.suptitle(f"{dataset}: training losses of the best trial per variant", fontsize=9)
+        names.append(_save(fig, figures, f"losses_{dataset}"))
+    return names
+
+
 def best_table(df) -> pd.DataFrame:
     rows = []
     for (dataset, variant), both in df.groupby(["dataset", "variant"]):
@@ -313,7 +338,8 @@ def write_report(study_dirs: list, out: Path | str, budget: int | None = None, s
     colours = colours_for(df["variant"].unique())
     curves = budget_curves(df)
     names = (fig_distributions(df, figures, colours) + fig_budget(curves, figures, colours) + fig_sensitivity(df, figures, colours)
-             + fig_precision_recall(df, figures, colours) + fig_best_samples(df, figures) + fig_mode_coverage(df, figures, colours) + fig_fid_over_training(df, figures, colours))
+             + fig_precision_recall(df, figures, colours) + fig_best_samples(df, figures) + fig_mode_coverage(df, figures, colours) + fig_fid_over_training(df, figures, colours)
+             + fig_loss_curves(df, figures))
     table = best_table(df)
     significance = significance_table(df, budget)
     comparison = published_comparison(table)

@@ -21,5 +21,5 @@ class StepCheckpoint(pl.Callback):
         n = module.steps_done
         if n % self.every == 0 and n < self.steps:
             tmp = self.path.with_name(f".{self.path.name}.tmp")
-            trainer.save_checkpoint(tmp)
+            trainer.save_checkpoint(tmp, weights_only=False)  # the whole training state
             os.replace(tmp, self.path)

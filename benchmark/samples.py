@@ -34,3 +34,41 @@ def save_samples(module, info, path: Path, n: int = 64, seed: int = 1234) -> Non
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
+
+
+def _generate(module, n: int, seed: int, batch: int = 1000) -> torch.Tensor:
+    with torch.random.fork_rng(devices=[]):  # seeded latents that leave the caller's random state alone
+        torch.manual_seed(seed)
+        return torch.cat([module.sample(min(batch, n - i)).float().cpu() for i in range(0, n, batch)])
+
+
+def export_samples(module, info, n: int, out: Path, fmt: str = "png", seed: int = 0) -> list[Path]:
+    """``n`` samples from ``module`` into the new directory ``out``, for use in other tools: ``png`` writes
+    ``grid.png`` and one ``000000.png`` per image (2-D data: a scatter plot ``grid.png``); ``npz`` writes
+    ``samples.npz`` with ``samples`` (float32; images (N, C, H, W) in [0, 1]). Written beside ``out`` and renamed,
+    so an interrupted export leaves nothing."""
+    import os
+    import shutil
+
+    import numpy as np
+
+    tmp = out.with_name(out.name + ".partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    x = _generate(module, n, seed)
+    if info.is_image:
+        x = x.clamp(0, 1)
+    if fmt == "npz":
+        np.savez_compressed(tmp / "samples.npz", samples=x.numpy(), seed=seed)
+    elif info.is_image:
+        import torchvision
+
+        torchvision.utils.save_image(x[:64], tmp / "grid.png", nrow=8, padding=2)
+        for i, image in enumerate(x):
+            torchvision.utils.save_image(image, tmp / f"{i:06d}.png")
+    else:
+        save_samples(module, info, tmp / "grid.png", seed=seed)
+    if out.exists():
+        out.rmdir()  # an empty directory (checked by the caller)
+    os.replace(tmp, out)
+    return sorted(out.iterdir())

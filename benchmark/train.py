@@ -1,7 +1,8 @@
 """Train one variant on one data set from a config, into a run directory.
 
 ``resolve_config(**settings)`` fills every default and validates; ``train(config, out)`` runs it and writes
-``config.json``, ``metrics.json``, ``samples.png`` and ``last.ckpt``. A run directory is complete or absent:
+``config.json``, ``metrics.json``, ``samples.png``, ``last.ckpt``, the curves under ``logs/`` and, when FID is scored
+during training, ``best.ckpt`` (the weights of the minimum FID, which ``samples.png`` then shows). A run directory is complete or absent:
 work happens in ``<out>.partial`` (which also holds the checkpoint a crashed run resumes from) and is renamed
 at the end.
 """
@@ -182,17 +183,29 @@ def _atomic_json(path: Path, obj) -> None:
     os.replace(tmp, path)
 
 
-def load_module(run_dir: Path | str, device: str = "cpu"):
-    """The trained module of a finished run directory."""
+CHECKPOINTS = {"best": "best.ckpt", "last": "last.ckpt"}
+
+
+def load_module(run_dir: Path | str, device: str = "cpu", checkpoint: str = "last"):
+    """The trained module of a finished run directory, with the weights of ``checkpoint``: ``last`` (the end of
+    training) or ``best`` (the minimum FID). Both files are read with ``weights_only=True``: ganbench wrote them,
+    and they hold tensors and plain values only."""
     from .module import build_module
 
     run_dir = Path(run_dir)
+    if checkpoint not in CHECKPOINTS:
+        raise ConfigError(f"checkpoint: unknown '{checkpoint}', choose best or last")
     if not (run_dir / "config.json").is_file() or not (run_dir / "last.ckpt").is_file():
         raise ConfigError(f"run-dir: {run_dir} is not a finished run (config.json and last.ckpt are missing)")
-    config = json.loads((run_dir / "config.json").read_text())
-    module = build_module(config, get_dataset(config["dataset"]).shape)
-    state = torch.load(run_dir / "last.ckpt", map_location="cpu", weights_only=False)["state_dict"]
-    module.load_state_dict(state)
+    if not (run_dir / CHECKPOINTS[checkpoint]).is_file():
+        raise ConfigError(f"checkpoint: {run_dir} has no best.ckpt (FID was not scored during training: no --eval-every); use last")
+    try:
+        config = json.loads((run_dir / "config.json").read_text())
+        module = build_module(config, get_dataset(config["dataset"]).shape)
+        state = torch.load(run_dir / CHECKPOINTS[checkpoint], map_location="cpu", weights_only=True)["state_dict"]
+        module.load_state_dict(state)
+    except (ValueError, KeyError, RuntimeError, EOFError, OSError) as e:  # truncated, foreign or hand-edited files
+        raise ConfigError(f"run-dir: {run_dir} cannot be loaded ({type(e).__name__}: {str(e).splitlines()[0][:120]})") from None
     return config, module.to(device)
 
 
@@ -203,10 +216,15 @@ def update_metrics(run_dir: Path | str, new: dict) -> dict:
     return metrics
 
 
-def train(config: dict, out: Path | str, progress: bool = True, callbacks: list | None = None, should_stop=None) -> dict:
+def train(config: dict, out: Path | str, progress: bool = True, callbacks: list | None = None, should_stop=None,
+          verbose: bool = False) -> dict:
     """Train and write the run directory ``out``; returns its metrics. Raises ConfigError or DataError on
     bad input before any work. A ``<out>.partial`` left by a killed run is resumed from its checkpoint.
-    ``should_stop(step, fid)`` is asked at every FID checkpoint; True ends the run early, with status "pruned"."""
+    ``should_stop(step, fid)`` is asked at every FID checkpoint; True ends the run early, with status "pruned".
+    ``verbose`` lets the libraries' tips and warnings through."""
+    from .logs import log_every, quiet_libraries, run_loggers
+
+    quiet_libraries(verbose)
     import pytorch_lightning as pl
     from pytorch_lightning.callbacks import TQDMProgressBar
 
@@ -232,30 +250,31 @@ def train(config: dict, out: Path | str, progress: bool = True, callbacks: list 
 
     pl.seed_everything(config["seed"], workers=True, verbose=False)
     module = build_module(config, info.shape)
-    module.real = real
+    module.real, module.log_every = real, log_every(config["steps"])
     cbs = list(callbacks or [])
     if config["eval_every"] is not None and info.is_image:
         from .metrics.during_training import FIDSchedule
 
-        cbs.append(FIDSchedule(config, should_stop))
+        cbs.append(FIDSchedule(config, should_stop, best_path=partial / "best.ckpt"))
     if progress:
         cbs.append(TQDMProgressBar(refresh_rate=max(1, config["steps"] // 200)))
     if config["checkpoint_every"]:
         cbs.append(StepCheckpoint(resume_from, config["checkpoint_every"], config["steps"]))
+    loggers = run_loggers(partial)
     trainer = pl.Trainer(
         max_epochs=1, max_steps=-1, accelerator="gpu" if device.startswith("cuda") else "cpu", devices=1,
-        logger=False, enable_checkpointing=False, enable_model_summary=False,
+        logger=loggers, enable_checkpointing=False, enable_model_summary=False,
         enable_progress_bar=progress, callbacks=cbs, num_sanity_val_steps=0, deterministic=device == "cpu",
     )
     # Lightning's global_step counts optimizer steps (n_disc + 1 per step under ganbench's protocol), so the run's
     # length is the length of this loader of step numbers; the real data comes from module.real. A resumed run gets the same
     # loader: Lightning restores its position in the epoch from the checkpoint and runs the remaining iterations.
-    done = torch.load(resume_from, map_location="cpu", weights_only=False)["counts"]["steps"] if resume_from.exists() else 0
+    done = torch.load(resume_from, map_location="cpu", weights_only=True)["counts"]["steps"] if resume_from.exists() else 0
     steps = torch.utils.data.DataLoader(range(config["steps"]), batch_size=None)
     started = time.time()
     status, error = "finished", None
     try:
-        trainer.fit(module, steps, ckpt_path=str(resume_from) if resume_from.exists() else None)
+        trainer.fit(module, steps, ckpt_path=str(resume_from) if resume_from.exists() else None, weights_only=True)
     except Diverged as e:
         status, error = "diverged", str(e)
     if any(getattr(cb, "stopped", False) for cb in cbs):
@@ -279,8 +298,17 @@ def train(config: dict, out: Path | str, progress: bool = True, callbacks: list 
     for cb in cbs:  # callbacks that score the run (FID during training) add their results
         if hasattr(cb, "results"):
             metrics.update(cb.results())
+    for logger in loggers:
+        logger.save()
+    trainer.save_checkpoint(partial / "last.ckpt", weights_only=False)  # the whole training state, not weights only
+    best = partial / "best.ckpt"
+    if best.exists():  # the study's score is the minimum over checkpoints: show the generator that made it
+        kept = torch.load(best, map_location="cpu", weights_only=True)
+        module.load_state_dict(kept["state_dict"])
+        metrics["samples_from"] = {"checkpoint": "best", "step": kept["step"]}
+    else:
+        metrics["samples_from"] = {"checkpoint": "last", "step": int(module.steps_done)}
     save_samples(module, info, partial / "samples.png")
-    trainer.save_checkpoint(partial / "last.ckpt")
     _atomic_json(partial / "metrics.json", metrics)
     os.replace(partial, out)  # replaces an empty directory too
     return metrics

@@ -28,14 +28,20 @@ def _cmd_train(args) -> None:
     from benchmark.train import resolve_config, train, check_out_dir
     from pathlib import Path
 
-    settings = {k: v for k, v in vars(args).items() if k not in ("func", "out", "quiet", "command")}
+    settings = {k: v for k, v in vars(args).items() if k not in ("func", "out", "quiet", "command", "library_output")}
     if settings.get("extractor"):
         settings.setdefault("eval_every", 0)
     config = resolve_config(**settings)
     check_out_dir(Path(args.out))
-    metrics = train(config, args.out, progress=not args.quiet)
+    metrics = train(config, args.out, progress=not args.quiet, verbose=args.library_output)
     print(json.dumps({k: v for k, v in metrics.items() if not isinstance(v, (list, dict))}, indent=2, default=float))
     print(f"run written to {args.out}")
+
+
+def _default_checkpoint(run_dir) -> str:
+    from pathlib import Path
+
+    return "best" if (Path(run_dir) / "best.ckpt").is_file() else "last"
 
 
 def _cmd_eval(args) -> None:
@@ -43,16 +49,39 @@ def _cmd_eval(args) -> None:
     from benchmark.train import load_module, pick_device, update_metrics
 
     device = pick_device(args.device)
-    config, module = load_module(args.run_dir, device)
-    if args.n < 2:
+    checkpoint = args.checkpoint or _default_checkpoint(args.run_dir)
+    config, module = load_module(args.run_dir, device, checkpoint)
+    if args.n is not None and args.n < 2:
         raise UsageError(f"n: {args.n} is not allowed, must be an integer >= 2")
+    # the run's own sample sizes by default: the same latents and the same real features as during training
+    n_fake, n_real = (args.n, args.n) if args.n else (config["n_fake"], config["n_real"])
     try:
         scores = evaluate_generator(module.generator, config["z_dim"], config["dataset"], args.extractor or config.get("extractor"),
-                                    args.n, args.n, args.weights, config["data_root"], device, verbose=True, prior=module.prior)
+                                    n_fake, n_real, args.weights, config["data_root"], device, verbose=not args.quiet, prior=module.prior)
     except MetricError as e:
         raise UsageError(str(e)) from None
-    update_metrics(args.run_dir, scores)
-    print(json.dumps(scores, indent=2))
+    update_metrics(args.run_dir, {f"eval_{checkpoint}": scores})
+    print(json.dumps({"checkpoint": checkpoint, **scores}, indent=2))
+
+
+def _cmd_sample(args) -> None:
+    from pathlib import Path
+
+    from benchmark.data import get_dataset
+    from benchmark.samples import export_samples
+    from benchmark.train import check_out_dir, load_module, pick_device
+
+    if args.n < 1:
+        raise UsageError(f"n: {args.n} is not allowed, must be an integer >= 1")
+    if args.seed < 0:
+        raise UsageError(f"seed: {args.seed} is not allowed, must be an integer >= 0")
+    out = Path(args.out)
+    check_out_dir(out)
+    checkpoint = args.checkpoint or _default_checkpoint(args.run_dir)
+    config, module = load_module(args.run_dir, pick_device(args.device), checkpoint)
+    files = export_samples(module, get_dataset(config["dataset"]), args.n, out, args.format, args.seed)
+    print(f"{args.n} samples of {config['variant']} on {config['dataset']} ({checkpoint} checkpoint, seed {args.seed}): "
+          f"{len(files)} file{'s' if len(files) != 1 else ''} in {out}")
 
 
 def _cmd_spaces(args) -> None:
@@ -215,6 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
     from ganbench import __version__
 
     p.add_argument("--version", action="version", version=f"ganbench {__version__}")
+    p.add_argument("--verbose", dest="library_output", action="store_true", help="let the libraries' tips and warnings through (quiet by default)")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     s = sub.add_parser("variants", help="list the GAN variants, one name a line")
@@ -268,11 +298,28 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Score a run's generator against its data set's test split through torch-fidelity. "
                                    "Real statistics are cached under ~/.cache/ganbench/stats (or $GANBENCH_CACHE).")
     s.add_argument("run_dir", help="a run directory written by `ganbench train`")
+    s.add_argument("--checkpoint", choices=["best", "last"],
+                   help="best: the weights of the minimum FID (best.ckpt, the default where it exists); last: the end of training")
     s.add_argument("--extractor", help="inception-v3-compat or lenet-mnist (default: the run's)")
-    s.add_argument("--n", type=int, default=10_000, help="generated and real samples (default 10000, the study's)")
+    s.add_argument("--n", type=int, help="generated and real samples (default: the run's n_fake and n_real, so the "
+                                          "recorded FID is reproduced exactly)")
     s.add_argument("--inception-weights", dest="weights", help="a local file of Inception weights (offline use)")
     s.add_argument("--device", default="auto", help="cpu, cuda or auto")
+    s.add_argument("--quiet", action="store_true", help="no progress bar")
     s.set_defaults(func=_cmd_eval)
+
+    s = sub.add_parser("sample", help="generate samples from a finished run: PNG files or an .npz array",
+                       description="Write N samples of a run's generator into a new directory OUT: grid.png and one PNG "
+                                   "per image (2-D data: a scatter plot), or samples.npz (array 'samples', float32, "
+                                   "images (N, C, H, W) in [0, 1]).")
+    s.add_argument("run_dir", help="a run directory written by `ganbench train`")
+    s.add_argument("--checkpoint", choices=["best", "last"], help="best (the minimum FID; the default where it exists) or last")
+    s.add_argument("--n", type=int, default=64, help="how many samples (default 64)")
+    s.add_argument("--out", required=True, help="a new or empty directory")
+    s.add_argument("--format", choices=["png", "npz"], default="png", help="png (default) or npz")
+    s.add_argument("--seed", type=int, default=0, help="seed of the latents (default 0): the same seed gives the same samples")
+    s.add_argument("--device", default="auto", help="cpu, cuda or auto")
+    s.set_defaults(func=_cmd_sample)
 
     s = sub.add_parser("spaces", help="print the search space and defaults of each variant",
                        description="What a study will search, before it spends a cluster: each parameter's distribution "

@@ -10,28 +10,6 @@ from benchmark.data import DATASETS
 from benchmark.variants import VARIANTS
 
 
-class Result:
-    def __init__(self, returncode, stdout, stderr):
-        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
-
-
-@pytest.fixture
-def ganbench(capsys):
-    """Runs the CLI in this process (importing torch once keeps the suite fast); the console script is run
-    as a subprocess in test_train_end_to_end."""
-    from ganbench.cli import main
-
-    def _run(*args):
-        try:
-            code = main(list(args))
-        except SystemExit as e:
-            code = e.code
-        out = capsys.readouterr()
-        return Result(code, out.out, out.err)
-
-    return _run
-
-
 def test_variants_and_datasets_listed_one_a_line(ganbench):
     assert ganbench("variants").stdout.split() == list(VARIANTS)
     assert ganbench("datasets").stdout.split() == list(DATASETS)
@@ -82,6 +60,7 @@ def test_train_end_to_end(tmp_path):
                        capture_output=True, text=True, env={**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"})
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "r" / "metrics.json").exists() and "modes_covered" in r.stdout
+    assert r.stderr == ""  # quiet: no tips, no warnings a user cannot act on (--verbose shows them)
 
 
 @pytest.mark.parametrize("text,field", [

@@ -55,24 +55,10 @@ def _approx(x):
     return pytest.approx(x, rel=1e-12) if isinstance(x, float) else x
 
 
-@pytest.fixture
-def cli(capsys):
-    from ganbench.cli import main
-
-    def _run(*args):
-        try:
-            code = main(list(args))
-        except SystemExit as e:
-            code = e.code
-        out = capsys.readouterr()
-        return code, out.out, out.err
-
-    return _run
-
 
 @pytest.mark.parametrize("space", ["wide", "narrow"])
-def test_spaces_and_defaults_equal_params_py(cli, space):
-    code, out, _ = cli("spaces", "--protocol", "lucic2018", "--space", space, "--json")
+def test_spaces_and_defaults_equal_params_py(ganbench, space):
+    code, out, _ = ganbench("spaces", "--protocol", "lucic2018", "--space", space, "--json")
     assert code == 0
     printed = json.loads(out)
     assert list(printed) == STUDY_VARIANTS
@@ -333,11 +319,11 @@ def test_protocols_differ_only_where_the_table_says(variant):
     (["--protocol", "lucic2018", "--variant", "fgan_kl"], "variant"),
     (["--fgan-generator-loss", "sideways", "--variant", "fgan_kl"], "fgan_generator_loss"),
 ])
-def test_bad_protocol_input_exits_2_naming_the_field(cli, tmp_path, args, field):
+def test_bad_protocol_input_exits_2_naming_the_field(ganbench, tmp_path, args, field):
     base = ["train", "--dataset", "mnist5k", "--steps", "1", "--out", str(tmp_path / "r")]
     if "--variant" not in args:
         base += ["--variant", "ns_gan"]
-    code, _, err = cli(*base, *args)
+    code, _, err = ganbench(*base, *args)
     assert code == 2 and err.strip().count("\n") == 0 and f"error: {field}:" in err, err
 
 
@@ -348,7 +334,7 @@ def test_bad_protocol_input_exits_2_naming_the_field(cli, tmp_path, args, field)
     (dict(protocol="lucic2018", experiment="phase2_gan8_mnist_sample50_rep1"), "experiment"),
     (dict(experiment="phase1_gan8_mnist_sample100_rep1"), "experiment"),
 ])
-def test_bad_protocol_specs_name_the_field(cli, tmp_path, extra, field):
+def test_bad_protocol_specs_name_the_field(ganbench, tmp_path, extra, field):
     import yaml
 
     spec = dict(name="bad", variants=["ns_gan"], datasets=["mnist5k"], space="wide", budget={"settings": 2}, steps=10,
@@ -356,7 +342,7 @@ def test_bad_protocol_specs_name_the_field(cli, tmp_path, extra, field):
     spec = {k: v for k, v in {**spec, **extra}.items() if v is not None}
     path = tmp_path / "bad.yaml"
     path.write_text(yaml.safe_dump(spec))
-    code, _, err = cli("sweep", "run", str(path), "--dir", str(tmp_path / "study"))
+    code, _, err = ganbench("sweep", "run", str(path), "--dir", str(tmp_path / "study"))
     assert code == 2 and f"error: {field}" in err and err.strip().count("\n") == 0, err
 
 

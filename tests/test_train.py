@@ -14,7 +14,7 @@ def test_every_variant_trains_on_ring8(run, variant):
     assert metrics["status"] == "finished" and metrics["steps"] == 200
     losses = [v for k, v in metrics.items() if k.endswith("loss") or k in ("recon", "kl", "k")]
     assert losses and all(math.isfinite(v) for v in losses)
-    assert {p.name for p in out.iterdir()} == {"config.json", "metrics.json", "samples.png", "last.ckpt"}
+    assert {p.name for p in out.iterdir()} == {"config.json", "metrics.json", "samples.png", "last.ckpt", "logs"}
 
 
 # WGAN-GP with the image default lambda = 10 collapses on 2-D data at this length;
@@ -103,3 +103,46 @@ def test_killed_lucic2018_run_resumes_with_its_update_counts(tmp_path):
     assert resumed["resumed_from_step"] == 6
     assert (resumed["discriminator_updates"], resumed["generator_updates"]) == (whole["discriminator_updates"], whole["generator_updates"]) == (14, 4)
     assert resumed["d_loss"] == pytest.approx(whole["d_loss"], rel=1e-5)
+
+
+def test_a_run_keeps_its_curves_and_best_checkpoint_and_eval_reproduces_its_fid(ganbench, tmp_path):
+    """The study's score is the minimum FID over checkpoints: the weights that made it are kept, samples.png shows
+    them, and `ganbench eval --checkpoint best` gives the recorded minimum again, to the last digit."""
+    from analysis.load import read_curves
+
+    run = tmp_path / "run"
+    r = ganbench("train", "--variant", "ns_gan", "--dataset", "mnist5k", "--steps", 40, "--eval-every", 10,
+                 "--n-fake", 500, "--n-real", 500, "--out", run, "--quiet")
+    assert r.returncode == 0, r.stderr
+    metrics = json.loads((run / "metrics.json").read_text())
+    curves = read_curves(run)
+    assert [s for s, _ in curves["d_loss"]] == list(range(1, 41)) and len(curves["g_loss"]) == 40
+    assert curves["fid"] == [(h["step"], h["fid"]) for h in metrics["fid_history"]] and [s for s, _ in curves["fid"]] == [10, 20, 30, 40]
+    best = torch.load(run / "best.ckpt", weights_only=True)
+    assert (best["step"], best["fid"]) == (metrics["fid_min_step"], metrics["fid_min"])
+    assert metrics["samples_from"] == {"checkpoint": "best", "step": metrics["fid_min_step"]}
+    for checkpoint, recorded in (("best", metrics["fid_min"]), ("last", metrics["fid_final"])):
+        r = ganbench("eval", run, "--checkpoint", checkpoint, "--quiet")
+        assert r.returncode == 0, r.stderr
+        assert json.loads(r.stdout)["fid"] == recorded  # exactly: the same latents, real features and weights
+    assert metrics["fid_min"] != metrics["fid_final"]  # so the two checks above tell the checkpoints apart
+
+
+def test_sample_writes_pngs_or_an_array_from_a_checkpoint(ganbench, tmp_path):
+    import numpy as np
+
+    run = tmp_path / "run"
+    assert ganbench("train", "--variant", "ns_gan", "--dataset", "mnist5k", "--steps", 4, "--out", run, "--quiet").returncode == 0
+    r = ganbench("sample", run, "--n", 5, "--out", tmp_path / "png")
+    assert r.returncode == 0, r.stderr
+    assert sorted(p.name for p in (tmp_path / "png").iterdir()) == ["000000.png", "000001.png", "000002.png", "000003.png", "000004.png", "grid.png"]
+    arrays = []
+    for name, seed in (("a", 0), ("b", 0), ("c", 1)):
+        assert ganbench("sample", run, "--n", 5, "--format", "npz", "--seed", seed, "--out", tmp_path / name).returncode == 0
+        arrays.append(np.load(tmp_path / name / "samples.npz")["samples"])
+    assert arrays[0].shape == (5, 1, 28, 28) and arrays[0].min() >= 0 and arrays[0].max() <= 1
+    assert np.array_equal(arrays[0], arrays[1]) and not np.array_equal(arrays[0], arrays[2])
+    r = ganbench("sample", run, "--checkpoint", "best", "--out", tmp_path / "none")
+    assert r.returncode == 2 and "error: checkpoint:" in r.stderr and "no best.ckpt" in r.stderr
+    r = ganbench("sample", run, "--out", tmp_path / "a")
+    assert r.returncode == 2 and "error: out:" in r.stderr

@@ -1,7 +1,12 @@
-"""FID at checkpoints during training: the study's result is the minimum over checkpoints."""
+"""FID at checkpoints during training: the study's result is the minimum over checkpoints, and the weights
+that made it are kept (``best.ckpt``), so the score can be reproduced from the run's files."""
 from __future__ import annotations
 
 import math
+import os
+from pathlib import Path
+
+import torch
 
 import pytorch_lightning as pl
 
@@ -14,14 +19,28 @@ class FIDSchedule(pl.Callback):
 
     Under ``lucic2018`` the checkpoints fall where the study's fall: after step index s > 0 with s % every == 0
     (abstract_gan.py:166-167), and at the end. A generator that makes NaNs gets no FID: its history entry holds
-    ``fid: null`` and the study's sentinel 31337 under ``sentinel``, apart from real values."""
+    ``fid: null`` and the study's sentinel 31337 under ``sentinel``, apart from real values.
 
-    def __init__(self, config: dict, should_stop=None):
+    Each new minimum writes the module's weights to ``best_path`` (``{"state_dict", "step", "fid"}``, loadable
+    with ``weights_only=True``); each score goes to the trainer's loggers as ``fid`` at its step."""
+
+    def __init__(self, config: dict, should_stop=None, best_path: Path | None = None):
         self.config, self.every, self.history = config, config["eval_every"], []
         self.scored, self.should_stop, self.stopped = {}, should_stop, False
         self.study = config.get("protocol") == "lucic2018"
+        self.best_path = Path(best_path) if best_path else None
 
-    def _score(self, module, final: bool = False) -> None:
+    def _best_so_far(self) -> float:
+        return min((h["fid"] for h in self.history if h["fid"] is not None and math.isfinite(h["fid"])), default=math.inf)
+
+    def _keep_if_best(self, module, step: int, fid: float) -> None:
+        if self.best_path is None or not math.isfinite(fid) or fid >= self._best_so_far():
+            return
+        tmp = self.best_path.with_name(f".{self.best_path.name}.tmp")
+        torch.save({"state_dict": {k: v.detach().cpu() for k, v in module.state_dict().items()}, "step": step, "fid": fid}, tmp)
+        os.replace(tmp, self.best_path)
+
+    def _score(self, trainer, module, final: bool = False) -> None:
         from .fidelity import NaNSamples, evaluate_generator
 
         c = self.config  # KID and precision/recall of the final generator only: FID alone picks the best checkpoint
@@ -32,8 +51,12 @@ class FIDSchedule(pl.Callback):
         except NaNSamples:
             self.history.append({"step": int(module.steps_done), "fid": None, "sentinel": NAN_DETECTED})
             return
-        self.history.append({"step": int(module.steps_done), "fid": r["fid"]})
+        step = int(module.steps_done)
+        self._keep_if_best(module, step, r["fid"])
+        self.history.append({"step": step, "fid": r["fid"]})
         self.scored = r
+        for logger in trainer.loggers:
+            logger.log_metrics({"fid": r["fid"]}, step=step)
 
     def _due(self, done: int) -> bool:
         if not self.every or done >= self.config["steps"]:
@@ -42,13 +65,13 @@ class FIDSchedule(pl.Callback):
 
     def on_train_batch_end(self, trainer, module, *args) -> None:
         if self._due(module.steps_done):
-            self._score(module)
+            self._score(trainer, module)
             last = self.history[-1]
             if self.should_stop is not None and self.should_stop(last["step"], last["fid"] if last["fid"] is not None else math.inf):
                 self.stopped = trainer.should_stop = True
 
     def on_train_end(self, trainer, module) -> None:
-        self._score(module, final=True)
+        self._score(trainer, module, final=True)
 
     def state_dict(self) -> dict:
         return {"history": self.history}
