@@ -17,7 +17,7 @@ from .data import Split, as_float
 from .nets import build_autoencoder, build_discriminator, build_generator
 from .penalties import PENALTIES, STUDY_PENALTIES, clip_weights
 from .protocols.lucic2018 import generator_update_due
-from .variants import VARIANTS
+from .variants import get_variant
 
 STUDY_LOSSES = {"lsgan": losses.least_squares_on_sigmoid}  # where the study's code computes a loss otherwise
 RESAMPLE_BEFORE_GENERATOR = {"wgan_gp"}  # the study draws new latents for G's update only here (WGAN_GP.py:111)
@@ -25,7 +25,7 @@ RESAMPLE_BEFORE_GENERATOR = {"wgan_gp"}  # the study draws new latents for G's u
 
 def loss_for(config: dict):
     """The variant's (d_real, d_fake) -> (d_loss, g_loss) under the run's protocol and options."""
-    variant = VARIANTS[config["variant"]]
+    variant = get_variant(config["variant"])
     if variant.divergence:
         return losses.f_gan(variant.divergence, config.get("fgan_generator_loss") or "paper")
     if config.get("protocol") == "lucic2018":
@@ -84,7 +84,7 @@ class GANModule(pl.LightningModule):
         self.config, self.shape = config, tuple(shape)
         self.protocol = config.get("protocol") or "ganbench"
         self.study = self.protocol == "lucic2018"
-        self.variant = VARIANTS[config["variant"]]
+        self.variant = get_variant(config["variant"])
         self.pack = config.get("pack") or 1  # PacGAN: D judges packs of this many samples; batches hold batch_size packs
         self.loss = loss_for(config)
         self.penalty = (STUDY_PENALTIES if self.study else PENALTIES)[self.variant.penalty]
@@ -351,4 +351,4 @@ MODULES = {"gan": GANModule, "began": BEGANModule, "vae": VAEModule}
 
 
 def build_module(config: dict, shape: tuple) -> GANModule:
-    return MODULES[VARIANTS[config["variant"]].kind](config, shape)
+    return MODULES[get_variant(config["variant"]).kind](config, shape)

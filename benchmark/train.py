@@ -18,12 +18,12 @@ from pathlib import Path
 
 import torch
 
-from .data import DataError, get_dataset, load_split
+from .data import DataError, canonical_name, get_dataset, load_split
 from .losses import GENERATOR_LOSSES
 from .nets import ARCHITECTURES, ArchitectureError, check_fits
 from .protocols import PROTOCOLS
 from .protocols import lucic2018
-from .variants import VARIANTS
+from .variants import VariantError, get_variant
 
 
 class ConfigError(ValueError):
@@ -48,7 +48,7 @@ def variant_defaults(variant: str, protocol: str = "ganbench") -> dict:
     (its wide-range defaults; TF's Adam has beta2 0.999)."""
     if protocol == "lucic2018":
         return {"beta2": 0.999, **lucic2018.defaults(variant, "wide")}
-    return {**FALLBACKS, **VARIANTS[variant].defaults}
+    return {**FALLBACKS, **get_variant(variant).defaults}
 
 
 def default_arch(shape) -> str:  # data sets with their own protocol name theirs (DatasetInfo.defaults)
@@ -62,14 +62,18 @@ def resolve_config(**settings) -> dict:
     for field in ("variant", "dataset"):
         if settings.get(field) is None:
             raise ConfigError(f"{field}: required")
-    if settings["variant"] not in VARIANTS:
-        raise ConfigError(f"variant: unknown '{settings['variant']}', choose one of {', '.join(VARIANTS)}")
+    try:
+        variant = get_variant(settings["variant"])
+        _check_loss(variant)
+    except VariantError as e:
+        raise ConfigError(str(e)) from None
     protocol = settings.get("protocol") or DEFAULTS["protocol"]
     if protocol not in PROTOCOLS:
         raise ConfigError(f"protocol: unknown '{protocol}', choose one of {', '.join(PROTOCOLS)}")
     if protocol == "lucic2018" and settings["variant"] not in lucic2018.GAN_TYPE:
         raise ConfigError(f"variant: '{settings['variant']}' is not in the Lucic et al. study; under protocol lucic2018 "
                           f"choose one of {', '.join(lucic2018.GAN_TYPE)}")
+    settings["dataset"] = canonical_name(settings["dataset"])
     try:
         info = get_dataset(settings["dataset"])
     except DataError as e:
@@ -77,7 +81,6 @@ def resolve_config(**settings) -> dict:
     given = {k: v for k, v in settings.items() if v is not None}
     # a data set's own protocol (PacGAN's for the 2-D mixtures) comes before the generic and the variant's defaults
     cfg = {**DEFAULTS, **{k: v for k, v in info.defaults.items() if k in DEFAULTS}, **given}
-    variant = VARIANTS[cfg["variant"]]
     defaults = {**variant_defaults(cfg["variant"], protocol), **{k: v for k, v in info.defaults.items() if k in FALLBACKS}}
     for key in FALLBACKS:
         if cfg.get(key) is None:
@@ -116,6 +119,20 @@ def resolve_config(**settings) -> dict:
     if cfg["data_root"] is not None:
         cfg["data_root"] = str(Path(cfg["data_root"]).expanduser().resolve())
     return cfg
+
+
+def _check_loss(variant) -> None:
+    """A loss must map discriminator outputs to two scalars; tried on a small batch, so a user's loss that does
+    not fails here with its name rather than deep inside training."""
+    if variant.loss is None:
+        return
+    d_real, d_fake = torch.randn(4, 1, requires_grad=True), torch.randn(4, 1, requires_grad=True)
+    try:
+        out = variant.loss(d_real, d_fake)
+    except Exception as e:  # noqa: BLE001 - any failure of a user's function is bad input
+        raise VariantError(f"variant: {variant.name} failed on discriminator outputs of shape (4, 1): {type(e).__name__}: {e}") from None
+    if not (isinstance(out, tuple) and len(out) == 2 and all(isinstance(t, torch.Tensor) and t.dim() == 0 for t in out)):
+        raise VariantError(f"variant: {variant.name} must return (d_loss, g_loss), two scalar tensors; it returned {type(out).__name__}")
 
 
 def _check_mixing_options(cfg: dict, variant, protocol: str) -> None:
@@ -292,6 +309,11 @@ def train(config: dict, out: Path | str, progress: bool = True, callbacks: list 
     module.to(device)
     if status != "diverged" and not info.is_image and info.mode_centres is not None:
         metrics.update(mixture_metrics(module.sample(MIXTURE_SAMPLES), info))
+    elif status != "diverged" and not info.is_image:  # your own points: no modes known, a distance to the test split
+        from .metrics.points import POINTS, sliced_w1
+
+        test = load_split(config["dataset"], "test", config["data_root"]).tensor
+        metrics["sliced_w1"] = sliced_w1(module.sample(POINTS).cpu(), test.cpu())
     elif status != "diverged" and config["eval_every"] is None and config["dataset"] in DATASET_METRICS:
         # data sets with modes of their own (Stacked MNIST) are counted at the end even without FID
         metrics.update(dataset_metrics(module.generator, config["z_dim"], config["dataset"], module.prior, device))

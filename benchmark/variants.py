@@ -2,10 +2,19 @@
 
 Adding a variant is one loss function in ``losses.py`` and one line here. ``defaults`` are the variant's
 default hyperparameters (compare_gan v1), which sweeps also use as the first setting of a random search.
+
+Your own loss, without editing ganbench: name it ``package.module:function`` wherever a variant is named (a
+function of the discriminator's outputs on real and generated samples returning ``(d_loss, g_loss)``, as those in
+``losses.py``), or register it from your package under the entry-point group ``ganbench.variants`` (the entry
+point a loss function or a ``Variant``); see examples/my_loss/.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import importlib
+import re
+import sys
+from dataclasses import dataclass, field, replace
+from importlib import metadata
 from typing import Callable
 
 from . import losses
@@ -54,3 +63,54 @@ VARIANTS: dict[str, Variant] = {
         Variant("vae", "variational autoencoder baseline", None, kind="vae", defaults=dict(lr=1e-4, beta1=0.9, beta2=0.999, n_disc=1)),
     ]
 }
+
+
+ENTRY_POINT_GROUP = "ganbench.variants"
+
+
+class VariantError(ValueError):
+    """An unknown variant or a user loss that cannot be used; the message starts with the field's name."""
+
+
+def _as_variant(name: str, obj, origin: str) -> Variant:
+    if isinstance(obj, Variant):
+        return replace(obj, name=name)
+    if callable(obj):
+        return Variant(name, f"your loss {origin}", obj, defaults=dict(_GAN))
+    raise VariantError(f"variant: {origin} is a {type(obj).__name__}, not a loss function (d_real, d_fake) -> (d_loss, g_loss)")
+
+
+def _load_entry_points() -> None:
+    """Variants that installed packages register; a broken plugin is reported and skipped, not fatal."""
+    for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
+        if ep.name in VARIANTS:
+            continue
+        try:
+            VARIANTS[ep.name] = _as_variant(ep.name, ep.load(), f"{ep.value} (entry point {ep.name})")
+        except Exception as e:  # noqa: BLE001 - someone else's package: say which and go on
+            print(f"ganbench: skipping variant '{ep.name}' from entry point {ep.value}: {type(e).__name__}: {e}", file=sys.stderr)
+
+
+def _import_loss(name: str) -> Variant:
+    module_name, _, attr = name.partition(":")
+    try:
+        obj = importlib.import_module(module_name)
+        for part in attr.split("."):
+            obj = getattr(obj, part)
+    except (ImportError, AttributeError) as e:
+        raise VariantError(f"variant: cannot import '{name}' ({type(e).__name__}: {e})") from None
+    return _as_variant(name, obj, name)
+
+
+def get_variant(name: str) -> Variant:
+    """A variant by name: built in, registered by an installed package, or ``package.module:function``."""
+    if not isinstance(name, str):
+        raise VariantError(f"variant: {name!r} is not a name; choose one of {', '.join(VARIANTS)}")
+    if name not in VARIANTS and re.fullmatch(r"[A-Za-z_][\w.]*:[A-Za-z_][\w.]*", name):
+        VARIANTS[name] = _import_loss(name)
+    if name not in VARIANTS:
+        raise VariantError(f"variant: unknown '{name}', choose one of {', '.join(VARIANTS)}, or give package.module:function")
+    return VARIANTS[name]
+
+
+_load_entry_points()

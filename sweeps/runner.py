@@ -239,6 +239,7 @@ def _params(trial: optuna.Trial, space: dict, fixed: dict) -> dict:
 def run_trial(study: optuna.Study, trial: optuna.Trial, spec: Spec, study_dir: Path, best: optuna.trial.FrozenTrial | None = None) -> None:
     """Train one trial into ``DIR/trials/<variant>/<dataset>/<setting or seed-i>/`` and tell the study its result.
     ``best`` is the search trial whose setting a seed-phase trial re-trains."""
+    from benchmark.data import file_name
     from benchmark.train import resolve_config, train
 
     frozen = study._storage.get_trial(trial._trial_id)
@@ -258,7 +259,7 @@ def run_trial(study: optuna.Study, trial: optuna.Trial, spec: Spec, study_dir: P
     study._storage.set_trial_system_attr(trial._trial_id, "fixed_params", fixed)
     trial = optuna.Trial(study, trial._trial_id)
     params = _params(trial, space, fixed)
-    out = study_dir / "trials" / (v if pack == 1 else f"{v}.pack{pack}") / d / run_name
+    out = study_dir / "trials" / (file_name(v) if pack == 1 else f"{file_name(v)}.pack{pack}") / file_name(d) / run_name
     for k, val in {"ganbench_version": metadata.version("ganbench"), "git_commit": _git_commit(),
                    "seed": seed, "run_dir": str(out.relative_to(study_dir))}.items():
         trial.set_user_attr(k, val)
@@ -294,7 +295,7 @@ def objective(metrics: dict) -> float:
     mixture (which a noise cloud cannot win, unlike the mode KL: benchmark.metrics.modes); inf when diverged."""
     if metrics.get("status") == "diverged":
         return math.inf
-    for key in ("fid_min", "fid", "mixture_mismatch", "mode_kl"):
+    for key in ("fid_min", "fid", "mixture_mismatch", "mode_kl", "sliced_w1"):
         if key in metrics:
             return float(metrics[key])
     return math.inf

@@ -115,9 +115,9 @@ def variant_defaults(variant: str, protocol: str = "ganbench", space: str = "wid
         from benchmark.protocols import lucic2018
 
         return dict(FIXED, **lucic2018.defaults(variant, space))
-    from benchmark.variants import VARIANTS
+    from benchmark.variants import get_variant
 
-    d = VARIANTS[variant].defaults
+    d = get_variant(variant).defaults
     return dict(FIXED, **{k: v for k, v in d.items() if k != "beta2"}, beta2=d.get("beta2", 0.999), d_batch_norm=False)
 
 

@@ -50,9 +50,9 @@ class Spec:
             if self.sampler != "random":
                 return [variant_defaults(variant, self.protocol, self.space_label(variant))]
             return replayed_settings(self.experiment_for(dataset), variant, n)
-        from benchmark.data import DATASETS
+        from benchmark.data import get_dataset
 
-        space, own = self.space_for(variant, dataset), DATASETS[dataset].defaults
+        space, own = self.space_for(variant, dataset), get_dataset(dataset).defaults
         # the first setting: the variant's defaults, under the data set's own protocol, then the space's constants
         first = variant_defaults(variant)
         first = {**first, **{k: own[k] for k in first if k in own}, **{k: v for k, v in space.items() if not isinstance(v, list)}}
@@ -72,9 +72,9 @@ class Spec:
             return s
         space = named_space(s, variant, self.protocol)
         if dataset is not None:
-            from benchmark.data import DATASETS
+            from benchmark.data import get_dataset
 
-            own = DATASETS[dataset].defaults
+            own = get_dataset(dataset).defaults
             space.update({k: own[k] for k, v in space.items() if k in own and not isinstance(v, list)})
         return space
 
@@ -99,8 +99,8 @@ class Spec:
 
 
 def load_spec(path: Path | str) -> Spec:
-    from benchmark.data import DATASETS
-    from benchmark.variants import VARIANTS
+    from benchmark.data import DataError, canonical_name, get_dataset
+    from benchmark.variants import VariantError, get_variant
 
     path = Path(path)
     if not path.is_file():
@@ -129,16 +129,16 @@ def load_spec(path: Path | str) -> Spec:
     raw["settings"] = budget["settings"]
     raw["seeds"] = budget.get("seeds", 0)
 
-    def names(field, allowed):
-        v = raw.get(field)
-        if not isinstance(v, list) or not v:
-            raise SpecError(f"{field}: required, a non-empty list from {', '.join(allowed)}")
-        for x in v:
-            if x not in allowed:
-                raise SpecError(f"{field}: unknown '{x}', choose from {', '.join(allowed)}")
-
-    names("variants", list(VARIANTS))
-    names("datasets", list(DATASETS))
+    if isinstance(raw.get("datasets"), list):
+        raw["datasets"] = [canonical_name(d) for d in raw["datasets"]]
+    for field, lookup in (("variants", get_variant), ("datasets", get_dataset)):
+        if not isinstance(raw.get(field), list) or not raw[field]:
+            raise SpecError(f"{field}: required, a non-empty list of names")
+        for x in raw[field]:
+            try:
+                lookup(x)
+            except (VariantError, DataError) as e:
+                raise SpecError(f"{field}: {str(e).partition(': ')[2]}") from None
     _check_spaces(raw)
     if raw.get("sampler", "random") not in ("random", "tpe"):
         raise SpecError(f"sampler: '{raw['sampler']}' is not one of random, tpe")
@@ -148,7 +148,7 @@ def load_spec(path: Path | str) -> Spec:
 
         if raw["arch"] not in ARCHITECTURES:
             raise SpecError(f"arch: unknown '{raw['arch']}', choose one of {', '.join(ARCHITECTURES)}")
-        if all(ARCHITECTURES[raw["arch"]].check(DATASETS[d].shape) for d in raw["datasets"]):
+        if all(ARCHITECTURES[raw["arch"]].check(get_dataset(d).shape) for d in raw["datasets"]):
             raise SpecError(f"arch: '{raw['arch']}' fits none of the data sets {raw['datasets']}")
     pack = raw.get("pack", 1)
     packs = pack if isinstance(pack, list) and pack else [pack]
@@ -162,7 +162,7 @@ def load_spec(path: Path | str) -> Spec:
     if not isinstance(raw["seeds"], int) or raw["seeds"] < 0:
         raise SpecError(f"budget.seeds: {raw['seeds']!r} is not allowed, must be an integer >= 0")
     if raw.get("pruner", "none") == "hyperband":
-        image = [d for d in raw["datasets"] if DATASETS[d].is_image]
+        image = [d for d in raw["datasets"] if get_dataset(d).is_image]
         if not raw.get("eval_every") or len(image) != len(raw["datasets"]):
             raise SpecError("pruner: hyperband prunes on FID during training; it needs eval_every >= 1 and image data sets only")
     spec = Spec(**raw)
@@ -248,15 +248,15 @@ def _check_spaces(raw: dict) -> None:
 
 
 def trial_config(spec: Spec, variant: str, dataset: str, params: dict, seed: int, pack: int = 1) -> dict:
-    from benchmark.data import DATASETS
+    from benchmark.data import get_dataset
 
     # checkpoints (for resuming a killed trial) every tenth of the run, but not more often than every 100 steps:
     # an infogan checkpoint with Adam's state is ~150 MB, and writing one costs more than a short trial's steps
-    image = DATASETS[dataset].is_image  # FID settings apply to images only; mixtures are scored by their modes
+    image = get_dataset(dataset).is_image  # FID settings apply to images only; mixtures are scored by their modes
     from benchmark.nets import ARCHITECTURES
 
     # a spec's arch applies to the data sets it fits: an image net to images, a vector net to the 2-D mixtures
-    arch = spec.arch if spec.arch in ARCHITECTURES and ARCHITECTURES[spec.arch].check(DATASETS[dataset].shape) is None else None
+    arch = spec.arch if spec.arch in ARCHITECTURES and ARCHITECTURES[spec.arch].check(get_dataset(dataset).shape) is None else None
     return dict(variant=variant, dataset=dataset, protocol=spec.protocol, steps=spec.steps, arch=arch, seed=seed,
                 eval_every=spec.eval_every if image else None, extractor=spec.extractor if image else None,
                 n_fake=spec.n_fake, n_real=spec.n_real, checkpoint_every=max(100, spec.steps // 10), pack=pack,

@@ -5,15 +5,17 @@ CelebA streams from disk. Images are (C, H, W) with values in [0, 1] once ``as_f
 """
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
-from .base import DataError, DatasetInfo, Split, as_float, default_data_root
+from .base import DataError, DatasetInfo, Split, as_float, default_data_root, file_name
 from .digits import MNIST5K_TEST, _mnist5k, _stacked_mnist
 from .mixtures import GRID25_CENTRES, GRID25_STD, PACGAN_2D, RING8_CENTRES, RING8_STD, _mixture
 from .polygons import _triangles
 from .torchvision_sets import CelebA64, _celeba, _cifar10, _torchvision_mnist
+from .user import absolute_name, is_user_dataset, user_dataset
 
-__all__ = ["DATASETS", "DataError", "DatasetInfo", "Split", "as_float", "default_data_root", "get_dataset", "load_split",
+__all__ = ["DATASETS", "DataError", "DatasetInfo", "Split", "as_float", "canonical_name", "default_data_root", "file_name", "get_dataset", "load_split",
            "MNIST5K_TEST", "CelebA64", "GRID25_CENTRES", "GRID25_STD", "RING8_CENTRES", "RING8_STD"]
 
 
@@ -37,9 +39,24 @@ DATASETS: dict[str, DatasetInfo] = {
 
 
 def get_dataset(name: str) -> DatasetInfo:
+    """A registered data set by name, or your own: ``folder:PATH[?size=S]`` or ``npz:PATH`` (see data/user.py)."""
+    if not isinstance(name, str):
+        raise DataError(f"dataset: {name!r} is not a name; choose one of {', '.join(DATASETS)}, folder:PATH or npz:PATH")
+    if is_user_dataset(name):
+        return _user_dataset(name)
     if name not in DATASETS:
-        raise DataError(f"dataset: unknown '{name}', choose one of {', '.join(DATASETS)}")
+        raise DataError(f"dataset: unknown '{name}', choose one of {', '.join(DATASETS)}, or folder:PATH, npz:PATH")
     return DATASETS[name]
+
+
+def canonical_name(name: str) -> str:
+    """The name under which a run records its data set: your own data with an absolute path."""
+    return absolute_name(name) if isinstance(name, str) and is_user_dataset(name) else name
+
+
+@functools.lru_cache(maxsize=16)  # a folder is scanned once a process
+def _user_dataset(name: str) -> DatasetInfo:
+    return user_dataset(name)
 
 
 def load_split(name: str, split: str, root: Path | str | None = None) -> Split:

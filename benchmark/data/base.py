@@ -40,6 +40,7 @@ class DatasetInfo:
     mode_centres: np.ndarray | None = field(default=None, compare=False)
     mode_std: float = 0.0
     defaults: dict = field(default_factory=dict, compare=False)  # training settings this data set's protocol fixes
+    fingerprint: str = ""  # user data sets: a hash of their files, part of every cache key of their statistics
 
     @property
     def is_image(self) -> bool:
@@ -49,3 +50,15 @@ class DatasetInfo:
 def as_float(x: torch.Tensor) -> torch.Tensor:
     """uint8 images to floats in [0, 1]; float data is returned as is."""
     return x.float().div_(255.0) if x.dtype == torch.uint8 else x
+
+
+def file_name(name: str) -> str:
+    """A name that is safe as one path component: registry names as they are; user data sets (folder:PATH) and
+    losses (package.module:function) as their readable tail and a short hash of the whole name."""
+    import hashlib
+    import re
+
+    if re.fullmatch(r"[A-Za-z0-9_.+-]+", name) and name not in (".", ".."):
+        return name
+    tail = re.sub(r"[^A-Za-z0-9_+-]+", "_", name.rstrip("/").split("/")[-1])[-40:].strip("_")
+    return f"{tail or 'data'}-{hashlib.sha256(name.encode()).hexdigest()[:8]}"

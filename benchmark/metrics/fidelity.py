@@ -115,12 +115,15 @@ def _atomic_save(obj, path: Path) -> None:
 
 
 def real_features(dataset: str, split_name: str, n: int, extractor: Extractor, data_root=None, cuda=False, verbose=False) -> dict:
-    from benchmark.data import get_dataset, load_split
+    from benchmark.data import file_name, get_dataset, load_split
 
+    info = get_dataset(dataset)
     key_fields = dict(dataset=dataset, split=split_name, n=n, extractor=extractor.name, weights=extractor.weights_id,
-                      layer=EXTRACTORS.get(extractor.name), shape=list(get_dataset(dataset).shape), tiled_to_rgb=True)
+                      layer=EXTRACTORS.get(extractor.name), shape=list(info.shape), tiled_to_rgb=True)
+    if info.fingerprint:  # your own data: its files, so an edited folder is not scored against stale features
+        key_fields["fingerprint"] = info.fingerprint
     key = hashlib.sha256(json.dumps(key_fields, sort_keys=True).encode()).hexdigest()[:24]
-    path = cache_dir() / f"{dataset}-{split_name}-{n}-{extractor.name}-{key}.pt"
+    path = cache_dir() / f"{file_name(dataset)}-{split_name}-{n}-{extractor.name}-{key}.pt"
     if path.exists():
         try:
             cached = torch.load(path, map_location="cpu", weights_only=True)

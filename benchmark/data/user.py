@@ -1,0 +1,168 @@
+"""Your own data: ``folder:PATH`` (a folder of images) and ``npz:PATH`` (arrays ``train`` and ``test``).
+
+``folder:PATH`` takes every image under PATH (png, jpg, jpeg, bmp, gif, webp, tif, tiff; sub-folders included).
+Images of one size are used as they are; ``folder:PATH?size=S`` resizes the shorter side to S and crops the
+centre S x S, for folders of mixed sizes. Grey if every image is grey, else RGB. A tenth of the images (at least
+one) is held out as the test split that FID is measured against, chosen by a fixed permutation of the sorted
+file names, so the same folder gives the same split on every machine.
+
+``npz:PATH`` holds ``train`` and ``test``: images as uint8 (N, H, W), (N, H, W, C) or (N, C, H, W) with C 1 or 3,
+or as floats in [0, 1]; or points as float (N, D).
+
+Both are read into memory. Each has a fingerprint of its files (names, sizes, modification times), so cached
+real features of an edited data set are not reused.
+"""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from urllib.parse import parse_qs
+
+import numpy as np
+import torch
+
+from .base import DataError, DatasetInfo, Split
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
+TEST_FRACTION = 0.1
+GREY_MODES = {"1", "L", "LA", "I", "I;16", "F"}
+
+
+def is_user_dataset(name: str) -> bool:
+    return name.startswith(("folder:", "npz:"))
+
+
+def absolute_name(name: str) -> str:
+    """``folder:PATH`` with PATH made absolute (against the working directory), so that workers started
+    elsewhere (a SLURM node) read the same files."""
+    kind, _, rest = name.partition(":")
+    path_text, sep, query = rest.partition("?")
+    return f"{kind}:{Path(path_text).expanduser().resolve()}{sep}{query}"
+
+
+def user_dataset(name: str) -> DatasetInfo:
+    kind, _, rest = name.partition(":")
+    return _folder(name, rest) if kind == "folder" else _npz(name, rest)
+
+
+# --- folder: ----------------------------------------------------------------------------------------------------
+
+def _folder(name: str, rest: str) -> DatasetInfo:
+    path_text, _, query = rest.partition("?")
+    options = {k: v[-1] for k, v in parse_qs(query, keep_blank_values=True).items()}
+    unknown = set(options) - {"size"}
+    if unknown:
+        raise DataError(f"dataset: unknown option '{sorted(unknown)[0]}' in '{name}'; the one option is size, as in folder:PATH?size=64")
+    size = None
+    if "size" in options:
+        if not options["size"].isdigit() or not 8 <= int(options["size"]) <= 1024:
+            raise DataError(f"dataset: size '{options['size']}' in '{name}' is not allowed, must be an integer in [8, 1024]")
+        size = int(options["size"])
+    root = Path(path_text).expanduser()
+    if not root.is_dir():
+        raise DataError(f"dataset: {root} is not a folder ('{name}')")
+    files = sorted(p for p in root.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+    if len(files) < 2:
+        raise DataError(f"dataset: {root} holds {len(files)} image{'s' if len(files) != 1 else ''}; a folder data set needs at "
+                        f"least 2 ({', '.join(sorted(IMAGE_SUFFIXES))})")
+    sizes, grey = set(), True
+    from PIL import Image, UnidentifiedImageError
+
+    for f in files:
+        try:
+            with Image.open(f) as im:
+                sizes.add(im.size)
+                grey &= im.mode in GREY_MODES
+        except (UnidentifiedImageError, OSError) as e:
+            raise DataError(f"dataset: {f} is not a readable image ({type(e).__name__}); remove it or fix it") from None
+    if size is None and len(sizes) > 1:
+        (w1, h1), (w2, h2) = sorted(sizes)[:2]
+        raise DataError(f"dataset: the images in {root} have different sizes ({w1}x{h1}, {w2}x{h2}, ...); "
+                        f"give one size to resize and crop to, as in folder:{path_text}?size=64")
+    w, h = (size, size) if size else sizes.pop()
+    shape = (1 if grey else 3, h, w)
+    fingerprint = _fingerprint([(str(f.relative_to(root)), f.stat().st_size, f.stat().st_mtime_ns) for f in files], size, grey)
+
+    def load(split: str, _data_root: Path) -> Split:
+        order = torch.randperm(len(files), generator=torch.Generator().manual_seed(0)).tolist()
+        n_test = max(1, round(TEST_FRACTION * len(files)))
+        chosen = sorted(order[:n_test]) if split == "test" else sorted(order[n_test:])
+        return Split(tensor=torch.stack([_read_image(files[i], shape, size) for i in chosen]))
+
+    return DatasetInfo(name, f"{len(files)} images from {root}, {shape[1]}x{shape[2]} {'grey' if grey else 'RGB'}",
+                       shape, load, fingerprint=fingerprint)
+
+
+def _read_image(path: Path, shape: tuple, size: int | None) -> torch.Tensor:
+    from PIL import Image
+    import torchvision.transforms.v2.functional as F
+
+    with Image.open(path) as im:
+        x = F.pil_to_tensor(im.convert("L" if shape[0] == 1 else "RGB"))
+    if size is not None:
+        x = F.center_crop(F.resize(x, size, antialias=True), [size, size])
+    return x
+
+
+# --- npz: -------------------------------------------------------------------------------------------------------
+
+def _npz(name: str, path_text: str) -> DatasetInfo:
+    path = Path(path_text).expanduser()
+    if not path.is_file():
+        raise DataError(f"dataset: no file at {path} ('{name}')")
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            missing = {"train", "test"} - set(f.files)
+            if missing:
+                raise DataError(f"dataset: {path} lacks the array '{sorted(missing)[0]}'; an npz data set holds train and test")
+            shapes = {k: f[k].shape for k in ("train", "test")}
+            dtypes = {k: f[k].dtype for k in ("train", "test")}
+    except (ValueError, OSError) as e:
+        raise DataError(f"dataset: {path} is not a readable .npz file ({type(e).__name__})") from None
+    train_shape = _sample_shape(shapes["train"], dtypes["train"], path, "train")
+    if _sample_shape(shapes["test"], dtypes["test"], path, "test") != train_shape:
+        raise DataError(f"dataset: in {path}, train samples are {shapes['train'][1:]} but test samples are {shapes['test'][1:]}")
+    stat = path.stat()
+    fingerprint = _fingerprint([(str(path.resolve()), stat.st_size, stat.st_mtime_ns)], None, None)
+
+    def load(split: str, _data_root: Path) -> Split:
+        with np.load(path, allow_pickle=False) as f:
+            return Split(tensor=_as_tensor(f[split], train_shape))
+
+    kind = f"{train_shape[1]}x{train_shape[2]} images" if len(train_shape) == 3 else f"{train_shape[0]}-D points"
+    return DatasetInfo(name, f"{shapes['train'][0]} train and {shapes['test'][0]} test {kind} from {path}", train_shape, load,
+                       fingerprint=fingerprint)
+
+
+def _sample_shape(shape: tuple, dtype, path: Path, key: str) -> tuple:
+    if len(shape) < 2 or shape[0] < 1:
+        raise DataError(f"dataset: {path}:{key} has shape {shape}; give (N, D) points or (N, H, W[, C]) images")
+    if not (np.issubdtype(dtype, np.floating) or dtype == np.uint8):
+        raise DataError(f"dataset: {path}:{key} is {dtype}; images must be uint8 (or floats in [0, 1]), points floats")
+    if len(shape) == 2:
+        if dtype == np.uint8:
+            raise DataError(f"dataset: {path}:{key} is uint8 of shape {shape}; points must be floats")
+        return (shape[1],)
+    if len(shape) == 3:
+        return (1, shape[1], shape[2])
+    if len(shape) == 4 and shape[1] in (1, 3):
+        return tuple(shape[1:])
+    if len(shape) == 4 and shape[3] in (1, 3):
+        return (shape[3], shape[1], shape[2])
+    raise DataError(f"dataset: {path}:{key} has shape {shape}; images need 1 or 3 channels, first or last")
+
+
+def _as_tensor(a: np.ndarray, shape: tuple) -> torch.Tensor:
+    if len(shape) == 1:
+        return torch.from_numpy(a.astype(np.float32))
+    if a.ndim == 3:
+        a = a[:, None]
+    elif a.shape[1:] != shape:  # channels last
+        a = a.transpose(0, 3, 1, 2)
+    if a.dtype != np.uint8:  # floats in [0, 1] quantised as real images are
+        a = (np.clip(a, 0, 1) * 255).round().astype(np.uint8)
+    return torch.from_numpy(np.ascontiguousarray(a))
+
+
+def _fingerprint(entries: list, size, grey) -> str:
+    return hashlib.sha256(repr((entries, size, grey)).encode()).hexdigest()[:16]
