@@ -40,7 +40,8 @@ def colours_for(variants) -> dict:
 
 def _label(metric: str) -> str:
     return {"fid": "FID (min over checkpoints)", "mode_kl": "mode KL to uniform (lower is better)",
-            "mixture_mismatch": "mass not within 3 std of the data (lower is better)"}.get(metric, metric)
+            "mixture_mismatch": "mass not within 3 std of the data (lower is better)",
+            "sliced_w1": "sliced W1 to the test points (lower is better)"}.get(metric, metric)
 
 
 def _save(fig, figures: Path, name: str) -> str:
@@ -232,6 +233,28 @@ def significance_table(df, budget: int | None = None) -> pd.DataFrame:
                              else ("too few settings to test" if math.isnan(r["p"]) else "neither"),
                              seeds_p=seed_p))
     return pd.DataFrame(rows)
+
+
+def summary_lines(df, budget: int | None = None) -> list[str]:
+    """What a study found, a line per data set: the best variant by its best score, and whether it is
+    significantly better than each other variant at the common budget (the significance table's test)."""
+    best, sig = best_table(df), significance_table(df, budget)
+    lines = []
+    for dataset, g in best.groupby("dataset"):
+        g = g.sort_values("best")
+        top = g.iloc[0]
+        metric = {"fid": "min FID", "mixture_mismatch": "mixture mismatch", "mode_kl": "mode KL"}.get(top["metric"], top["metric"] or "score")
+        verdicts = []
+        for other in g["variant"].iloc[1:]:
+            r = sig[(sig["dataset"] == dataset) & (((sig["a"] == top["variant"]) & (sig["b"] == other)) | ((sig["a"] == other) & (sig["b"] == top["variant"])))]
+            if r.empty or r.iloc[0]["better"] == "too few settings to test":
+                verdicts.append(f"{other}: too few settings to test")
+            elif r.iloc[0]["better"] == top["variant"]:
+                verdicts.append(f"better than {other} (p = {r.iloc[0]['p']:.3f}, significant)")
+            else:
+                verdicts.append(f"not significantly better than {other} (p = {r.iloc[0]['p']:.2f})")
+        lines.append(f"{dataset}: best {top['variant']} ({metric} {top['best']:.4g}, {int(top['done'])} settings); " + "; ".join(verdicts))
+    return lines
 
 
 def fig_mode_coverage(df, figures, colours):

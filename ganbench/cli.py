@@ -117,10 +117,10 @@ def _cmd_sweep_run(args) -> None:
 
     try:
         spec = load_spec(args.spec)
+        study_dir = Path(args.dir or Path("results") / spec.name)
+        save_spec(study_dir, spec)
     except SpecError as e:
         raise UsageError(str(e)) from None
-    study_dir = Path(args.dir or Path("results") / spec.name)
-    save_spec(study_dir, spec)
     _run_executor(args, study_dir)
 
 

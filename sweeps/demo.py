@@ -1,27 +1,52 @@
-"""`make demo`: run sweeps/studies/demo.yaml with local workers into results/demo, then write its report.
-A second run resumes the study (finished trials are kept) and rewrites the report."""
-import logging
+"""`make demo`: run sweeps/studies/demo.yaml and demo_ring.yaml with local workers into results/, write their
+report, and print what they found. A second run resumes the studies (finished trials are kept).
+``python -m sweeps.demo --steps N --settings K`` shortens it (the tests do)."""
+from __future__ import annotations
+
+import argparse
+import dataclasses
 import os
+import shutil
+import time
 from pathlib import Path
 
-from analysis.report import write_report
+from analysis.load import load_trials
+from analysis.report import summary_lines, write_report
 
 from .runner import run_local, save_spec
-from .spec import load_spec
+from .spec import SpecError, load_spec
+
+SPECS = ("demo", "demo_ring")
 
 
-def main() -> None:
-    logging.getLogger("pytorch_lightning").setLevel(logging.ERROR)
-    dirs = []
-    for name in ("demo", "demo_ring"):
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(prog="python -m sweeps.demo", description=__doc__)
+    p.add_argument("--results", default="results", help="where the studies and the report go (default results/)")
+    p.add_argument("--steps", type=int, help="training steps per trial (default: the specs')")
+    p.add_argument("--settings", type=int, help="settings per variant (default: the specs')")
+    args = p.parse_args(argv)
+    started, dirs = time.time(), []
+    for name in SPECS:
         spec = load_spec(Path(__file__).parent / "studies" / f"{name}.yaml")
-        study_dir = Path("results") / spec.name
-        save_spec(study_dir, spec)
-        print(f"study {spec.name}: {len(spec.variants)} variants x {spec.datasets} x {spec.settings} settings, into {study_dir}")
-        run_local(study_dir, workers=max(1, min(2, os.cpu_count() or 1)))
+        changes = {k: v for k, v in (("steps", args.steps), ("settings", args.settings)) if v}
+        if changes:
+            spec = dataclasses.replace(spec, name=f"{spec.name}-short", eval_every=spec.eval_every and min(spec.eval_every, changes.get("steps", spec.steps)), **changes)
+        study_dir = Path(args.results) / spec.name
+        try:
+            save_spec(study_dir, spec)
+        except SpecError:  # the demo's own output from an older demo spec: start it again
+            print(f"{study_dir} holds an older demo; starting it again")
+            shutil.rmtree(study_dir)
+            save_spec(study_dir, spec)
+        print(f"study {spec.name}: {', '.join(spec.variants)} on {', '.join(spec.datasets)}, {spec.settings} settings each, "
+              f"{spec.steps} steps a trial, into {study_dir}")
+        run_local(study_dir, workers=max(1, min(2, os.cpu_count() or 1)), progress=True)
         dirs.append(study_dir)
-    index = write_report(dirs, Path("results") / "demo-report")
-    print(f"report: {index.resolve()}")
+    index = write_report(dirs, Path(args.results) / "demo-report")
+    print(f"\nWhat the demo found ({(time.time() - started) / 60:.1f} min):")
+    for line in summary_lines(load_trials(dirs)):
+        print(f"  {line}")
+    print(f"  report: {index.resolve()} (samples of each variant's best trial under Figures)")
 
 
 if __name__ == "__main__":

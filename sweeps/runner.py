@@ -50,8 +50,19 @@ def storage_for(study_dir: Path, url: str | None = None):
 
 
 def save_spec(study_dir: Path, spec: Spec) -> None:
-    study_dir.mkdir(parents=True, exist_ok=True)
-    (study_dir / "spec.json").write_text(json.dumps(spec.__dict__, indent=2))
+    """Write the spec a study directory runs; a directory that already runs another spec is refused (SpecError):
+    its trials would be counted against a budget they were not drawn for."""
+    from .spec import SpecError
+
+    path = Path(study_dir) / "spec.json"
+    text = json.dumps(spec.__dict__, indent=2)
+    if path.is_file() and json.loads(path.read_text()) != json.loads(text):
+        raise SpecError(f"dir: {study_dir} already runs another spec ({json.loads(path.read_text()).get('name')}); "
+                        "continue it with `ganbench sweep resume`, or choose a new --dir")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(".spec.json.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
 
 
 def load_saved_spec(study_dir: Path) -> Spec:

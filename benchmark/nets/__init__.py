@@ -12,10 +12,10 @@ from types import ModuleType
 import torch
 from torch import nn
 
-from . import dcgan, infogan, mlp, mlp_small
+from . import conv_small, dcgan, infogan, mlp, mlp_small
 from .layers import STYLES
 
-ARCHITECTURES: dict[str, ModuleType] = {"infogan": infogan, "dcgan": dcgan, "mlp": mlp, "mlp_small": mlp_small}
+ARCHITECTURES: dict[str, ModuleType] = {"infogan": infogan, "conv_small": conv_small, "dcgan": dcgan, "mlp": mlp, "mlp_small": mlp_small}
 
 
 class ArchitectureError(ValueError):
