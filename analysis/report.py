@@ -334,7 +334,10 @@ def pacgan_comparison(df: pd.DataFrame) -> pd.DataFrame:
             values = runs[r.metric].dropna().astype(float)
             if values.empty:
                 continue
-            mean, se = values.mean(), (values.std(ddof=1) / math.sqrt(len(values)) if len(values) > 1 else float("nan"))
+            if not np.isfinite(values).all():  # a run with no high-quality sample has an infinite reverse KL
+                mean, se = math.inf, float("nan")
+            else:
+                mean, se = values.mean(), (values.std(ddof=1) / math.sqrt(len(values)) if len(values) > 1 else float("nan"))
             both = math.sqrt((0 if math.isnan(se) else se) ** 2 + r.se**2)
             agree = "yes" if abs(mean - r.value) <= 2 * both else "no"
             rows.append(dict(table=r.table, dataset=dataset, row=r.row, pack=pack, metric=r.metric, runs=len(values),

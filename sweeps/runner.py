@@ -11,9 +11,11 @@ counts the steps it ran. Without a pruner this is exactly B trials. With Hyperba
 more slots are enqueued and a worker starts the lowest waiting one only if the steps reserved by every trial
 before it leave room for a full trial: never over budget, with less than one trial's steps left over at the end.
 
-A worker that dies leaves a RUNNING trial behind: JournalStorage has no heartbeat, so each trial records its
-owner (host, pid, SLURM job); a trial whose owner is gone is marked lost (FAIL) and its setting enqueued again, to
-resume from its checkpoint in the same directory. Retries go before new slots and keep their reservation.
+A worker that dies leaves a RUNNING trial behind. Each trial records its owner (host, pid, SLURM job) and a
+heartbeat its worker refreshes (sweeps/liveness.py); a trial whose heartbeat is stale, whose SLURM job is gone or
+unknown, or whose local process is dead is marked lost (FAIL) and its setting enqueued again, to resume from its
+checkpoint in the same directory. Retries go before new slots and keep their reservation. A frozen worker that
+wakes to find its trial re-run stops without telling the study.
 
 Seed phase (``budget.seeds`` = K): once every search trial of a (variant, data set) is done, the best setting is
 trained again with K seeds, in a second study named ``<study>.seeds`` with K slots.
@@ -36,6 +38,8 @@ from optuna.storages import JournalStorage
 from optuna.storages.journal import JournalFileBackend, JournalFileOpenLock
 from optuna.trial import TrialState
 
+from . import optuna_internals
+from .liveness import Heartbeat, StopIfAbandoned, TrialAbandoned, heartbeat_stale
 from .spaces import constant, is_distribution, suggest
 from .spec import Spec, trial_config
 
@@ -137,16 +141,21 @@ CLAIM_GRACE_S = 60  # a live worker records itself within milliseconds of claimi
 
 
 def _owner_gone(attrs: dict, me: dict, started=None) -> bool:
+    """A stale heartbeat settles it on any executor and storage; SLURM and the local process table answer faster."""
     if attrs.get("host") is None:  # claimed, then killed before it could record itself
         return started is not None and (datetime.datetime.now() - started).total_seconds() > CLAIM_GRACE_S
+    if heartbeat_stale(attrs):
+        return True
     if attrs.get("slurm_job_id"):
         if attrs["slurm_job_id"] == me["slurm_job_id"]:  # this very job, requeued: its earlier incarnation is gone
             return attrs.get("pid") != me["pid"] or attrs.get("host") != me["host"]
         try:
             out = subprocess.run(["squeue", "-h", "-j", attrs["slurm_job_id"], "-o", "%T"], capture_output=True, text=True, timeout=30)
         except (OSError, subprocess.TimeoutExpired):
-            return False
-        return out.returncode == 0 and "RUNNING" not in out.stdout and "PENDING" not in out.stdout and "REQUEUE" not in out.stdout
+            return False  # no answer: the heartbeat decides, later
+        if out.returncode != 0:  # "Invalid job id specified": slurmctld has forgotten a finished job (MinJobAge)
+            return "invalid job id" in out.stderr.lower()
+        return not any(s in out.stdout for s in ("RUNNING", "PENDING", "REQUEUE", "CONFIGURING", "COMPLETING", "SUSPENDED"))
     if attrs.get("host") != me["host"] or attrs.get("pid") is None:
         return False  # another host's process: only its own host (or SLURM) can tell
     if attrs["pid"] == me["pid"]:
@@ -165,8 +174,7 @@ def recover_lost_trials(study: optuna.Study) -> int:
     me, n = worker_identity(), 0
     for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         if _owner_gone(t.user_attrs, me, t.datetime_start):
-            study._storage.set_trial_user_attr(t._trial_id, "status", "lost")
-            if study._storage.set_trial_state_values(t._trial_id, TrialState.FAIL):
+            if optuna_internals.fail_lost(study, t):
                 keep = {k: t.user_attrs[k] for k in ("setting", "seed_index", "phase", "variant", "dataset", "space") if k in t.user_attrs}
                 study.enqueue_trial(t.params, user_attrs={**keep, "retry_of": t.number}, skip_if_exists=False)
                 n += 1
@@ -204,13 +212,9 @@ def claim(study: optuna.Study, steps: int) -> optuna.Trial | None:
             candidate = fresh[0]  # only the lowest: everything below it is counted in the check above
         else:
             return None
-        try:
-            if study._storage.set_trial_state_values(candidate._trial_id, TrialState.RUNNING):
-                for k, v in worker_identity().items():  # the owner, at once: see _owner_gone
-                    study._storage.set_trial_user_attr(candidate._trial_id, k, v)
-                return optuna.Trial(study, candidate._trial_id)
-        except RuntimeError:  # another worker switched it first: look again
-            continue
+        trial = optuna_internals.claim(study, candidate, worker_identity())  # the owner, at once: see _owner_gone
+        if trial is not None:
+            return trial  # else another worker switched it first: look again
 
 
 def search_done(study: optuna.Study, steps: int) -> bool:
@@ -251,10 +255,8 @@ def run_trial(study: optuna.Study, trial: optuna.Trial, spec: Spec, study_dir: P
     """Train one trial into ``DIR/trials/<variant>/<dataset>/<setting or seed-i>/`` and tell the study its result.
     ``best`` is the search trial whose setting a seed-phase trial re-trains."""
     from benchmark.data import file_name
-    from benchmark.train import resolve_config, train
 
-    frozen = study._storage.get_trial(trial._trial_id)
-    attrs, fixed = frozen.user_attrs, frozen.system_attrs.get("fixed_params", {})
+    attrs, fixed = optuna_internals.frozen(study, trial).user_attrs, optuna_internals.fixed_params(study, trial)
     v, d, pack = attrs["variant"], attrs["dataset"], attrs.get("pack", 1)
     if attrs["phase"] == "seed":
         run_name, seed = f"seed-{attrs['seed_index']}", SEED_OFFSET + spec.seed * 1000 + attrs["seed_index"]
@@ -267,8 +269,7 @@ def run_trial(study: optuna.Study, trial: optuna.Trial, spec: Spec, study_dir: P
         # a sampler seeded per slot: workers started together must not draw the same settings from one seed
         study.sampler = _sampler(spec, seed)
     # Optuna returns a fixed parameter's value from suggest_*: fix the constants too, so no sampler draws them
-    study._storage.set_trial_system_attr(trial._trial_id, "fixed_params", fixed)
-    trial = optuna.Trial(study, trial._trial_id)
+    trial = optuna_internals.fix_params(study, trial, fixed)
     params = _params(trial, space, fixed)
     out = study_dir / "trials" / (file_name(v) if pack == 1 else f"{file_name(v)}.pack{pack}") / file_name(d) / run_name
     for k, val in {"ganbench_version": metadata.version("ganbench"), "git_commit": _git_commit(),
@@ -279,14 +280,29 @@ def run_trial(study: optuna.Study, trial: optuna.Trial, spec: Spec, study_dir: P
         trial.report(fid if math.isfinite(fid) else 1e30, step)
         return trial.should_prune()
 
+    heartbeat = Heartbeat(study, trial)
+    try:
+        _train_and_tell(study, trial, spec, attrs, out, v, d, params, seed, pack, prune, heartbeat)
+    finally:
+        heartbeat.stop()
+
+
+def _train_and_tell(study, trial, spec, attrs, out, v, d, params, seed, pack, prune, heartbeat) -> None:
+    from benchmark.train import resolve_config, train
+
     try:
         config = resolve_config(**trial_config(spec, v, d, params, seed, pack))
         if (out / "metrics.json").exists():  # trained, but its worker died before telling the study
             metrics = json.loads((out / "metrics.json").read_text())
         else:
             started = time.perf_counter()
-            metrics = train(config, out, progress=False, should_stop=prune if spec.pruner != "none" and attrs["phase"] != "seed" else None)
+            metrics = train(config, out, progress=False, callbacks=[StopIfAbandoned(heartbeat)],
+                            should_stop=prune if spec.pruner != "none" and attrs["phase"] != "seed" else None)
             trial.set_user_attr("train_s", time.perf_counter() - started)  # the rest of a trial is harness overhead
+        heartbeat.check()
+    except TrialAbandoned as e:  # another worker re-runs it: tell nothing, touch nothing
+        print(f"ganbench worker {os.getpid()}: {e}", flush=True)
+        return
     except Exception as e:  # noqa: BLE001 - a failed trial is recorded, counted and shown, never lost
         trial.set_user_attr("status", "failed")
         trial.set_user_attr("error", "".join(traceback.format_exception_only(type(e), e)).strip()[-2000:])

@@ -1,0 +1,91 @@
+"""Is a trial's worker alive? Heartbeats, on any executor and any storage, with SLURM and the local process table
+as fast paths.
+
+A worker refreshes its running trial's ``heartbeat`` user attribute (wall-clock seconds) every ``HEARTBEAT_S`` from
+a thread; another worker judges a trial lost when that is older than ``GRACE_S``. JournalStorage has no heartbeat
+of its own, and Optuna's RDB heartbeat (``heartbeat_interval``, ``fail_stale_trials``) fails stale trials only
+from ``study.optimize``/``ask``, which a sweep does not use (sweeps/optuna_internals.py says why); one mechanism for
+every storage keeps the journal and PostgreSQL the same. Clocks of different hosts must agree to well within the
+grace period (NTP does).
+
+A worker frozen longer than the grace period (SIGSTOP, a suspended VM) may have been replaced: before its next
+step, and before writing anything, it asks the storage whether the trial is still its own and stops with
+``TrialAbandoned`` if not, so a trial is never trained to the end twice nor counted twice. The window left is one
+heartbeat: a worker that was declared lost just after its last look may write one more checkpoint, which the retry,
+resuming from the same directory, reads whole (checkpoints are replaced atomically).
+"""
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+import optuna
+import pytorch_lightning as pl
+from optuna.trial import TrialState
+
+from . import optuna_internals
+
+HEARTBEAT_S = float(os.environ.get("GANBENCH_HEARTBEAT_S", 30))
+GRACE_S = float(os.environ.get("GANBENCH_GRACE_S", 300))
+
+
+class TrialAbandoned(RuntimeError):
+    """This worker's trial was declared lost while it was frozen; another worker owns it now."""
+
+
+def heartbeat_stale(attrs: dict, now: float | None = None) -> bool:
+    beat = attrs.get("heartbeat")
+    return beat is not None and (now or time.time()) - float(beat) > GRACE_S
+
+
+class Heartbeat:
+    """Refreshes a running trial's heartbeat from a daemon thread until ``stop()``."""
+
+    def __init__(self, study: optuna.Study, trial):
+        self.study, self.trial, self.lost = study, trial, False
+        self.last = 0.0
+        self._stop = threading.Event()
+        self.beat()
+        self._thread = threading.Thread(target=self._run, name="ganbench-heartbeat", daemon=True)
+        self._thread.start()
+
+    def beat(self) -> bool:
+        """Still ours? Then refresh the heartbeat. A trial another worker failed as lost is not ours any more."""
+        t = optuna_internals.frozen(self.study, self.trial)
+        if t.state != TrialState.RUNNING or t.user_attrs.get("status") == "lost":
+            self.lost = True
+            return False
+        optuna_internals.set_user_attr(self.study, self.trial, "heartbeat", time.time())
+        self.last = time.time()
+        return True
+
+    def _run(self) -> None:
+        while not self._stop.wait(min(5.0, HEARTBEAT_S)):
+            if time.time() - self.last >= HEARTBEAT_S:
+                try:
+                    self.beat()
+                except Exception:  # noqa: BLE001 - a storage hiccup: the next beat tries again
+                    pass
+
+    def check(self) -> None:
+        """Raise TrialAbandoned if the trial is no longer this worker's. Cheap unless the last beat is old (the
+        process was frozen), when it asks the storage."""
+        if self.lost or (time.time() - self.last > GRACE_S / 2 and not self.beat()):
+            raise TrialAbandoned(f"trial {self.trial.number} was declared lost while this worker was frozen; another worker re-runs it")
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+class StopIfAbandoned(pl.Callback):
+    """Checks the heartbeat before every step's end hooks (so before a checkpoint is written); put it first."""
+
+    def __init__(self, heartbeat: Heartbeat):
+        self.heartbeat = heartbeat
+
+    def on_train_batch_end(self, *args) -> None:
+        self.heartbeat.check()
+
+    def on_train_end(self, *args) -> None:
+        self.heartbeat.check()
