@@ -88,15 +88,16 @@ def check_comparable(df: pd.DataFrame) -> None:
 
 def read_curves(run_dir: Path | str) -> dict[str, list[tuple[int, float]]]:
     """``{metric: [(step, value), ...]}`` from a run's ``logs/metrics.csv`` (written by Lightning's CSVLogger
-    during training); for a step written twice (a resumed run) the later row wins."""
-    path = Path(run_dir) / "logs" / "metrics.csv"
-    if not path.is_file():
-        return {}
+    during training) and, for a resumed run, the segments before it (``metrics-0.csv``, ...); for a step written
+    twice the later row wins."""
+    logs = Path(run_dir) / "logs"
+    segments = sorted(logs.glob("metrics-*.csv"), key=lambda p: int(p.stem.split("-")[1])) + [logs / "metrics.csv"]
     curves: dict[str, dict[int, float]] = {}
-    with open(path, newline="") as f:
-        for row in csv.DictReader(f):
-            step = int(float(row.pop("step")))
-            for name, value in row.items():
-                if value not in ("", None) and math.isfinite(float(value)):
-                    curves.setdefault(name, {})[step] = float(value)
+    for path in (p for p in segments if p.is_file()):
+        with open(path, newline="") as f:
+            for row in csv.DictReader(f):
+                step = int(float(row.pop("step")))
+                for name, value in row.items():
+                    if value not in ("", None) and math.isfinite(float(value)):
+                        curves.setdefault(name, {})[step] = float(value)
     return {name: sorted(points.items()) for name, points in curves.items()}

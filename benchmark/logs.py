@@ -2,12 +2,14 @@
 
 Curves go through Lightning's own loggers into ``<run>/logs/``: ``metrics.csv`` always, a TensorBoard event
 file when ``tensorboard`` is installed. Rows are keyed by the protocol's step (not Lightning's optimizer-step
-count), so a curve's x-axis is the step a user asked for. A resumed run appends; readers keep the last row
-of a step (``analysis.load.read_curves``).
+count), so a curve's x-axis is the step a user asked for. A resumed run starts a new file and keeps the earlier
+ones as ``metrics-0.csv``, ``metrics-1.csv``, ...; readers take them in order, the last row of a step winning
+(``analysis.load.read_curves``).
 """
 from __future__ import annotations
 
 import logging
+import os
 import warnings
 from pathlib import Path
 
@@ -31,12 +33,18 @@ def quiet_libraries(verbose: bool = False) -> None:
         warnings.filterwarnings("ignore", message=r".*does not have many workers.*")
         warnings.filterwarnings("ignore", message=r".*srun.*")
         warnings.filterwarnings("ignore", message=r".*smaller than the logging interval.*")
+        # ganbench's loader is a range of step numbers, which Lightning positions itself on resume (tests/test_train.py)
+        warnings.filterwarnings("ignore", message=r".*your dataloader is not resumable.*")
+        warnings.filterwarnings("ignore", message=r".*Experiment logs directory.*exists and is not empty.*")
 
 
 def run_loggers(run_dir: Path) -> list:
     """CSV always; TensorBoard too where it is installed (it is an optional extra)."""
     from pytorch_lightning.loggers import CSVLogger
 
+    curves = Path(run_dir) / LOG_DIR / "metrics.csv"
+    if curves.exists():  # a resumed run: Lightning's CSVLogger deletes the file it finds; keep it as a segment
+        os.replace(curves, curves.with_name(f"metrics-{len(list(curves.parent.glob('metrics-*.csv')))}.csv"))
     loggers = [CSVLogger(save_dir=str(run_dir), name=LOG_DIR, version="")]
     try:
         import tensorboard  # noqa: F401

@@ -349,9 +349,11 @@ def main(argv: list[str] | None = None) -> int:
     from benchmark.data import DataError
     from benchmark.train import ConfigError
 
+    from sweeps.spec import JournalError
+
     try:
         args.func(args)
-    except (ConfigError, DataError, UsageError) as e:
+    except (ConfigError, DataError, UsageError, JournalError) as e:
         print(f"ganbench {args.command}: error: {e}", file=sys.stderr)
         return 2
     except OSError as e:  # an output place that cannot be written: /proc/x, a read-only mount, a full disk

@@ -18,6 +18,8 @@ pgrep -x munged >/dev/null || su -s /bin/sh munge -c "/usr/sbin/munged"
 host=$(hostname -s)
 mem=$(( $(awk '/MemTotal/ {print $2}' /proc/meminfo) / 1024 - 1024 ))
 conf="$state/slurm.conf"
+# MinJobAge=10 (SLURM's default is 300): finished jobs are forgotten within seconds, so the tests meet what a
+# cluster user meets the morning after (squeue: "Invalid job id specified" for a trial's job)
 cat > "$conf" <<CONF
 ClusterName=ganbench
 SlurmctldHost=$host
@@ -38,7 +40,7 @@ SlurmctldLogFile=$state/log/slurmctld.log
 SlurmdLogFile=$state/log/slurmd.log
 ReturnToService=2
 KillWait=5
-MinJobAge=300
+MinJobAge=10
 NodeName=$host CPUs=$(nproc) RealMemory=$mem State=UNKNOWN
 PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 CONF

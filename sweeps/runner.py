@@ -41,16 +41,39 @@ from optuna.trial import TrialState
 from . import optuna_internals
 from .liveness import Heartbeat, StopIfAbandoned, TrialAbandoned, heartbeat_stale
 from .spaces import constant, is_distribution, suggest
-from .spec import Spec, trial_config
+from .spec import JournalError, Spec, trial_config
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+
+def check_journal(path: Path) -> None:
+    """Every record of an Optuna journal must be one JSON line. Optuna tolerates a bad last line (a write in
+    progress) but appends after it, which joins it to the next record and leaves every later read failing; so a
+    cut-off or garbage-appended journal is refused here, before anything is written, with the byte to cut it back to.
+    ganbench does not edit the file itself: it is the only record of the study."""
+    if not path.is_file():
+        return
+    good = 0
+    with open(path, "rb") as f:
+        for number, line in enumerate(f, start=1):
+            try:
+                if not line.endswith(b"\n"):
+                    raise ValueError("no line end")
+                json.loads(line)
+            except ValueError:
+                raise JournalError(
+                    f"dir: {path} has an unreadable record at line {number} (a cut-off write, or something appended); the "
+                    f"{number - 1} records before it are intact: keep them with `truncate -s {good} {path}` (a copy first), "
+                    "then resume") from None
+            good += len(line)
 
 
 def storage_for(study_dir: Path, url: str | None = None):
     if url:
         return url
-    path = str(Path(study_dir) / "optuna.journal")
-    return JournalStorage(JournalFileBackend(path, lock_obj=JournalFileOpenLock(path)))
+    path = Path(study_dir) / "optuna.journal"
+    check_journal(path)
+    return JournalStorage(JournalFileBackend(str(path), lock_obj=JournalFileOpenLock(str(path))))
 
 
 def save_spec(study_dir: Path, spec: Spec) -> None:
@@ -304,6 +327,9 @@ def _train_and_tell(study, trial, spec, attrs, out, v, d, params, seed, pack, pr
         print(f"ganbench worker {os.getpid()}: {e}", flush=True)
         return
     except Exception as e:  # noqa: BLE001 - a failed trial is recorded, counted and shown, never lost
+        if heartbeat.lost:  # it failed because its files were taken over (the retry renamed them): not its failure
+            print(f"ganbench worker {os.getpid()}: trial {trial.number} was re-run by another worker; dropping this attempt", flush=True)
+            return
         trial.set_user_attr("status", "failed")
         trial.set_user_attr("error", "".join(traceback.format_exception_only(type(e), e)).strip()[-2000:])
         study.tell(trial, state=TrialState.FAIL)

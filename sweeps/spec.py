@@ -13,6 +13,10 @@ class SpecError(ValueError):
     pass
 
 
+class JournalError(ValueError):
+    """A study's journal file has a record that cannot be read; the message says where and what to do."""
+
+
 @dataclass(frozen=True)
 class Spec:
     name: str

@@ -230,3 +230,60 @@ def test_hyperband_spends_the_step_budget_and_prunes_at_its_rungs(tmp_path):
     for t in pruned:
         assert t.user_attrs["status"] == "pruned" and t.user_attrs["steps"] in (10, 20)
         assert t.value == t.intermediate_values[t.user_attrs["steps"]]
+
+
+def test_a_damaged_journal_is_refused_in_one_line_and_left_as_it_is(ganbench, tmp_path):
+    """A write cut off (a killed worker, a full disk) or something appended: Optuna would append after the bad
+    record and make every later read fail. status and resume say where, keep the file byte for byte, and the
+    suggested truncate keeps every readable trial."""
+    import shutil
+
+    spec = tmp_path / "s.yaml"
+    spec.write_text("name: s\nvariants: [ns_gan]\ndatasets: [ring8]\narch: mlp_small\nspace: narrow\nbudget: {settings: 2}\nsteps: 20\n")
+    assert ganbench("sweep", "run", spec, "--dir", tmp_path / "study").returncode == 0
+    for damage in ("cut", "garbage"):
+        study = tmp_path / damage
+        shutil.copytree(tmp_path / "study", study)
+        journal = study / "optuna.journal"
+        intact = journal.read_bytes()
+        journal.write_bytes(intact[:-40] if damage == "cut" else intact + b"\x00\x00garbage\n")
+        before = journal.read_bytes()
+        for command in ("status", "resume"):
+            r = ganbench("sweep", command, study)
+            assert r.returncode == 2 and r.stderr.count("\n") == 1 and "unreadable record at line" in r.stderr, r.stderr
+            assert journal.read_bytes() == before
+        size = int(r.stderr.split("truncate -s ")[1].split()[0])
+        journal.write_bytes(before[:size])
+        r = ganbench("sweep", "status", study, "--json")
+        finished = json.loads(r.stdout)["studies"][0]["finished"]
+        assert r.returncode == 0 and (finished == 2 if damage == "garbage" else finished >= 1), finished
+
+
+def test_a_frozen_worker_is_replaced_and_its_late_result_not_counted(tmp_path, monkeypatch):
+    """SIGSTOP a worker for longer than the heartbeat grace period: another worker judges its trial lost and re-runs
+    it from the checkpoint. SIGCONT: the frozen worker finds its trial re-run and stops without telling the study,
+    so the setting is counted once, and it leaves the finished run directory alone."""
+    monkeypatch.setenv("GANBENCH_HEARTBEAT_S", "1")
+    monkeypatch.setenv("GANBENCH_GRACE_S", "6")
+    path = tmp_path / "t.yaml"
+    path.write_text("name: t\nvariants: [ns_gan]\ndatasets: [ring8]\narch: mlp_small\nspace: narrow\nbudget: {settings: 1}\nsteps: 4000\n")
+    study_dir = tmp_path / "study"
+    save_spec(study_dir, load_spec(path))
+    frozen = subprocess.Popen([sys.executable, "-m", "sweeps.worker", str(study_dir)], stdout=subprocess.PIPE, text=True)
+    checkpoint = study_dir / "trials" / "ns_gan" / "ring8" / "0.partial" / "last.ckpt"
+    deadline = time.time() + 120
+    while not checkpoint.exists():
+        assert time.time() < deadline and frozen.poll() is None
+        time.sleep(0.1)
+    frozen.send_signal(signal.SIGSTOP)
+    time.sleep(8)  # past the grace period
+    run_local(study_dir, workers=1, progress=False)  # recovers the trial and finishes it from the checkpoint
+    frozen.send_signal(signal.SIGCONT)
+    out, _ = frozen.communicate(timeout=120)
+    ts = trials(study_dir)
+    done, lost = [t for t in ts if t.state == TrialState.COMPLETE], [t for t in ts if t.state == TrialState.FAIL]
+    assert len(done) == 1 and len(lost) == 1 and lost[0].user_attrs["status"] == "lost", [(t.state, t.user_attrs.get("status")) for t in ts]
+    assert done[0].user_attrs["resumed_from_step"] > 0 and done[0].user_attrs["steps"] == 4000
+    assert "re-run" in out or "declared lost" in out, out
+    run_dir = study_dir / "trials" / "ns_gan" / "ring8"
+    assert sorted(p.name for p in run_dir.iterdir()) == ["0"] and (run_dir / "0" / "metrics.json").is_file()

@@ -77,6 +77,11 @@ def test_killed_run_resumes_from_its_checkpoint(tmp_path, steps, every, kill_at)
     assert resumed["steps"] == steps and resumed["resumed_from_step"] == kill_at // every * every
     assert resumed["g_loss"] == pytest.approx(whole["g_loss"], rel=1e-5)
     assert not (tmp_path / "resumed.partial").exists()
+    from analysis.load import read_curves  # the curves survive the kill: every step once, as the whole run's
+
+    curves, whole_curves = read_curves(tmp_path / "resumed"), read_curves(tmp_path / "whole")
+    assert [s for s, _ in curves["g_loss"]] == [s for s, _ in whole_curves["g_loss"]]
+    assert [v for _, v in curves["g_loss"]] == pytest.approx([v for _, v in whole_curves["g_loss"]], rel=1e-4)
 
 
 def test_killed_lucic2018_run_resumes_with_its_update_counts(tmp_path):

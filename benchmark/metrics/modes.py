@@ -14,7 +14,7 @@ uniform histogram and a KL near 0, better than a clean collapse. The sweep objec
 one-to-one assignment) under the cost min(|x - y| / 3 std, 1), the Wasserstein-1 distance for that truncated
 metric. It reads as the share of generated mass that cannot be moved onto the data within 3 standard deviations:
 near 0 for a tight fit of every mode, about 1 - k/K for a tight collapse onto k of K modes, near 1 for noise, so
-tight < collapse < noise. The plain W1 (``mixture_w1``) is reported too; it ranks a noise cloud near the ring
+tight < collapse < noise. The plain W1 (``mixture_w1``, on the first 1,000 pairs) is reported too; it ranks a noise cloud near the ring
 above a collapse onto two of its modes, which is why it is not the objective.
 
 Stacked MNIST: every sample counts, its mode (one of 1,000 digit triples) read by the lenet-mnist classifier on each
@@ -31,6 +31,7 @@ MIXTURE_SAMPLES = 2_500  # PacGAN: num_log_figure_sample
 STACKED_MNIST_SAMPLES = 26_000  # PacGAN: num_test_sample
 HIGH_QUALITY_STDS = 3.0
 REAL_REFERENCE_SEED = 2018
+PLAIN_W1_SAMPLES = 1_000  # mixture_w1 only; the objective (mixture_mismatch) uses all samples
 
 
 def mode_histogram_metrics(counts: np.ndarray) -> dict:
@@ -91,7 +92,8 @@ def mixture_metrics(samples: torch.Tensor, info) -> dict:
         return {"modes_covered": 0, "modes_total": len(info.mode_centres), "mode_kl": math.inf,
                 "high_quality_fraction": 0.0, "mixture_w1": math.inf, "mixture_mismatch": 1.0}
     reference = mixture_reference(info.mode_centres, info.mode_std, len(samples))
-    return {**mixture_modes(samples, info.mode_centres, info.mode_std), "mixture_w1": wasserstein1(samples, reference),
+    n = PLAIN_W1_SAMPLES  # the plain W1 on the first 1,000 pairs: the exact assignment of all 2,500 takes ~10 s for a collapsed generator
+    return {**mixture_modes(samples, info.mode_centres, info.mode_std), "mixture_w1": wasserstein1(samples[:n], reference[:n]),
             "mixture_mismatch": wasserstein1(samples, reference, cap=HIGH_QUALITY_STDS * info.mode_std)}
 
 
