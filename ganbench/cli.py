@@ -48,6 +48,10 @@ def _cmd_eval(args) -> None:
     from benchmark.metrics.fidelity import MetricError, evaluate_generator
     from benchmark.train import load_module, pick_device, update_metrics
 
+    from pathlib import Path
+
+    if args.weights and not Path(args.weights).is_file():
+        raise UsageError(f"inception-weights: no file at {args.weights}")
     device = pick_device(args.device)
     checkpoint = args.checkpoint or _default_checkpoint(args.run_dir)
     config, module = load_module(args.run_dir, device, checkpoint)
@@ -162,10 +166,11 @@ def _print_status(study_dir, storage_url, as_json) -> None:
 
 def _cmd_sweep_status(args) -> None:
     from sweeps.runner import load_saved_spec
+    from sweeps.spec import SpecError
 
     try:
         load_saved_spec(args.dir)
-    except FileNotFoundError as e:
+    except (FileNotFoundError, SpecError) as e:
         raise UsageError(str(e)) from None
     _print_status(args.dir, args.storage, args.json)
 
@@ -174,10 +179,11 @@ def _cmd_sweep_resume(args) -> None:
     from pathlib import Path
 
     from sweeps.runner import load_saved_spec
+    from sweeps.spec import SpecError
 
     try:
         load_saved_spec(args.dir)
-    except FileNotFoundError as e:
+    except (FileNotFoundError, SpecError) as e:
         raise UsageError(str(e)) from None
     _run_executor(args, Path(args.dir))
 
@@ -220,9 +226,15 @@ def _add_sweep_commands(sub) -> None:
 def _cmd_report(args) -> None:
     from analysis.report import write_report
 
+    if args.budget is not None and args.budget < 1:
+        raise UsageError(f"budget: {args.budget} is not allowed, must be an integer >= 1")
     try:
         index = write_report(args.dirs, args.out, args.budget, args.storage)
-    except (ValueError, FileNotFoundError) as e:
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    except FileNotFoundError as e:
+        if e.filename is not None:  # an output place that cannot be made: main() names it
+            raise
         raise UsageError(str(e)) from None
     print(f"report written: {index}")
 
@@ -239,8 +251,15 @@ def _add_report_command(sub) -> None:
     s.set_defaults(func=_cmd_report)
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse's errors as ganbench's others: one line naming the argument, exit 2 (the usage is in --help)."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="ganbench", description="Benchmark GAN variants: train, score, sweep, report.")
+    p = OneLineParser(prog="ganbench", description="Benchmark GAN variants: train, score, sweep, report.")
     from ganbench import __version__
 
     p.add_argument("--version", action="version", version=f"ganbench {__version__}")
@@ -359,7 +378,7 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as e:  # an output place that cannot be written: /proc/x, a read-only mount, a full disk
         if e.filename is None:
             raise
-        field = "dir" if args.command == "sweep" else "out"
+        field = "dir" if args.command == "sweep" else "out"  # the commands that write: train, sample, report; sweep
         print(f"ganbench {args.command}: error: {field}: cannot write {e.filename} ({e.strerror})", file=sys.stderr)
         return 2
     return 0

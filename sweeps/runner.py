@@ -93,10 +93,15 @@ def save_spec(study_dir: Path, spec: Spec) -> None:
 
 
 def load_saved_spec(study_dir: Path) -> Spec:
+    from .spec import SpecError
+
     path = Path(study_dir) / "spec.json"
     if not path.is_file():
         raise FileNotFoundError(f"dir: {study_dir} holds no study (spec.json missing)")
-    return Spec(**json.loads(path.read_text()))
+    try:
+        return Spec(**json.loads(path.read_text()))
+    except (ValueError, TypeError) as e:  # hand-edited or cut off
+        raise SpecError(f"dir: {path} is not a spec ganbench wrote ({type(e).__name__}); restore it from the spec YAML with `ganbench sweep run`") from None
 
 
 SEED_OFFSET = 100_000  # seed-phase seeds never coincide with a search trial's seed (spec.seed * 1000 + setting)
