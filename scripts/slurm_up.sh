@@ -17,6 +17,7 @@ mkdir -p /run/munge && chown munge:munge /run/munge && chmod 0400 /etc/munge/mun
 pgrep -x munged >/dev/null || su -s /bin/sh munge -c "/usr/sbin/munged" 
 host=$(hostname -s)
 mem=$(( $(awk '/MemTotal/ {print $2}' /proc/meminfo) / 1024 - 1024 ))
+cpus=$(( $(nproc) > 8 ? $(nproc) : 8 ))
 conf="$state/slurm.conf"
 # MinJobAge=10 (SLURM's default is 300): finished jobs are forgotten within seconds, so the tests meet what a
 # cluster user meets the morning after (squeue: "Invalid job id specified" for a trial's job)
@@ -41,7 +42,11 @@ SlurmdLogFile=$state/log/slurmd.log
 ReturnToService=2
 KillWait=5
 MinJobAge=10
-NodeName=$host CPUs=$(nproc) RealMemory=$mem State=UNKNOWN
+# at least 8 CPUs whatever the machine has (config_overrides), so the tests can run 8 array tasks at once;
+# each task gets an even share of memory unless it asks
+SlurmdParameters=config_overrides
+DefMemPerCPU=$(( mem / cpus ))
+NodeName=$host CPUs=$cpus RealMemory=$mem State=UNKNOWN
 PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 CONF
 export SLURM_CONF="$conf"

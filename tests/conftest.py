@@ -1,5 +1,8 @@
 import logging
 import os
+import subprocess
+import time
+from pathlib import Path
 
 import pytest
 
@@ -45,3 +48,28 @@ def ganbench(capsys):
         return Result(code, out.out, out.err)
 
     return _run
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def slurm():
+    r = subprocess.run(["bash", str(ROOT / "scripts" / "slurm_up.sh")], capture_output=True, text=True, timeout=900)
+    if r.returncode != 0:
+        message = f"SLURM could not be started: {r.stderr[-2000:]}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    os.environ["SLURM_CONF"] = r.stdout.strip().splitlines()[-1]
+    return os.environ["SLURM_CONF"]
+
+
+def wait_all(jobs, timeout=600):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        out = subprocess.run(["squeue", "-h", "-j", jobs[0].job_id.split("_")[0]], capture_output=True, text=True).stdout
+        if not out.strip():
+            return
+        time.sleep(2)
+    raise TimeoutError("SLURM jobs did not finish")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import optuna
 import pytest
+from conftest import wait_all
 from optuna.trial import TrialState
 
 from sweeps.runner import load_saved_spec, save_spec, storage_for
@@ -14,18 +15,6 @@ from sweeps.slurm import submit
 from sweeps.spec import load_spec
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(scope="module")
-def slurm():
-    r = subprocess.run(["bash", str(ROOT / "scripts" / "slurm_up.sh")], capture_output=True, text=True, timeout=900)
-    if r.returncode != 0:
-        message = f"SLURM could not be started: {r.stderr[-2000:]}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    os.environ["SLURM_CONF"] = r.stdout.strip().splitlines()[-1]
-    return os.environ["SLURM_CONF"]
 
 
 def make_study(tmp_path, steps):
@@ -55,16 +44,6 @@ def assert_exact_budget(study_dir):
     for t in done:
         assert (study_dir / "trials" / t.user_attrs["variant"] / "ring8" / str(t.user_attrs["setting"]) / "metrics.json").exists()
     return ts
-
-
-def wait_all(jobs, timeout=600):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        out = subprocess.run(["squeue", "-h", "-j", jobs[0].job_id.split("_")[0]], capture_output=True, text=True).stdout
-        if not out.strip():
-            return
-        time.sleep(2)
-    raise TimeoutError("SLURM jobs did not finish")
 
 
 def test_job_array_runs_exactly_the_budget(slurm, tmp_path):

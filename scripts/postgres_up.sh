@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Start a PostgreSQL server on localhost (as root) when none answers on its port; prints the Optuna storage URL.
+# Installs Debian's postgresql when missing, as scripts/slurm_up.sh installs SLURM. Its own data directory and port,
+# so it leaves a system cluster alone. For the tests and for trying a shared storage on one machine; on a cluster,
+# use your site's server: `ganbench sweep run SPEC --storage postgresql://USER:PASSWORD@HOST/DB`.
+set -euo pipefail
+port=${GANBENCH_PG_PORT:-55432}
+data=${GANBENCH_PG_DIR:-/tmp/ganbench-pg}
+url="postgresql://ganbench@127.0.0.1:$port/ganbench"
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
+    echo "postgres_up.sh: PostgreSQL is not installed; install Debian's postgresql (or run as root with apt)" >&2; exit 1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >&2
+fi
+bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+as_postgres() { if [ "$(id -u)" = 0 ]; then su -s /bin/sh postgres -c "$*"; else sh -c "$*"; fi; }
+if ! "$bin/pg_isready" -q -h 127.0.0.1 -p "$port"; then
+  if [ ! -s "$data/PG_VERSION" ]; then
+    mkdir -p "$data" && { [ "$(id -u)" != 0 ] || chown postgres "$data"; }
+    as_postgres "$bin/initdb -D $data -A trust -U postgres" >&2
+  fi
+  # many workers, each with a pool of connections: more than the default 100
+  as_postgres "$bin/pg_ctl -D $data -l $data/server.log -w -o '-p $port -k /tmp -c listen_addresses=127.0.0.1 -c max_connections=300' start" >&2
+fi
+psql="$bin/psql -h 127.0.0.1 -p $port -U postgres -qtA"
+[ "$($psql -c "select 1 from pg_roles where rolname='ganbench'")" = 1 ] || $psql -c "create role ganbench login" >&2
+[ "$($psql -c "select 1 from pg_database where datname='ganbench'")" = 1 ] || $psql -c "create database ganbench owner ganbench" >&2
+echo "$url"
