@@ -132,6 +132,8 @@ class GANModule(pl.LightningModule):
     def on_save_checkpoint(self, checkpoint: dict) -> None:
         checkpoint["real_batches"] = self.real.state_dict()
         checkpoint["torch_rng"] = torch.get_rng_state()
+        if torch.cuda.is_available():  # latents and penalty interpolation come from the CUDA generator on a GPU
+            checkpoint["cuda_rng"] = torch.cuda.get_rng_state_all()
         checkpoint["counts"] = {"steps": self.steps_done, "d_updates": self.d_updates, "g_updates": self.g_updates}
         checkpoint["last_g_loss"] = self._last_g_loss
 
@@ -143,6 +145,8 @@ class GANModule(pl.LightningModule):
         if state is not None and "real_batches" in state:
             self.real.load_state_dict(state["real_batches"])
             torch.set_rng_state(state["torch_rng"])
+            if "cuda_rng" in state and torch.cuda.is_available():
+                torch.cuda.set_rng_state_all(state["cuda_rng"])
             counts = state["counts"]
             self.steps_done, self.d_updates, self.g_updates = counts["steps"], counts["d_updates"], counts["g_updates"]
             self._last_g_loss = state.get("last_g_loss")

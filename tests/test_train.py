@@ -151,3 +151,29 @@ def test_sample_writes_pngs_or_an_array_from_a_checkpoint(ganbench, tmp_path):
     assert r.returncode == 2 and "error: checkpoint:" in r.stderr and "no best.ckpt" in r.stderr
     r = ganbench("sample", run, "--out", tmp_path / "a")
     assert r.returncode == 2 and "error: out:" in r.stderr
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_killed_run_on_cuda_resumes_to_the_same_numbers(tmp_path):
+    """On a GPU the latents and penalty points come from the CUDA generator: its state is checkpointed too, so a
+    resumed run equals an uninterrupted one (WGAN-GP draws from it twice a critic step)."""
+    import pytorch_lightning as pl
+
+    from benchmark.train import resolve_config, train
+
+    cfg = resolve_config(variant="wgan_gp", dataset="ring8", steps=60, checkpoint_every=20, seed=1, device="cuda")
+    whole = train(cfg, tmp_path / "whole", progress=False)
+
+    class Kill(Exception):
+        pass
+
+    class KillAt45(pl.Callback):
+        def on_train_batch_end(self, trainer, module, *args):
+            if module.steps_done == 45:
+                raise Kill
+
+    with pytest.raises(Kill):
+        train(cfg, tmp_path / "resumed", progress=False, callbacks=[KillAt45()])
+    resumed = train(cfg, tmp_path / "resumed", progress=False)
+    assert resumed["resumed_from_step"] == 40
+    assert resumed["g_loss"] == pytest.approx(whole["g_loss"], rel=1e-4) and resumed["d_loss"] == pytest.approx(whole["d_loss"], rel=1e-4)
