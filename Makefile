@@ -15,7 +15,7 @@ install: $(BIN)/ganbench
 
 test: install
 	bash scripts/test_deps.sh
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=15
 
 demo: install
 	$(BIN)/python -m sweeps.demo
