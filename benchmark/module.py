@@ -7,8 +7,6 @@ update, and the generator follows on step 0 and every n_disc-th step after, on t
 abstract_gan.py:198-220)."""
 from __future__ import annotations
 
-import itertools
-
 import pytorch_lightning as pl
 import torch
 
@@ -39,7 +37,9 @@ class Diverged(RuntimeError):
 
 class RealBatches:
     """Real training batches, shuffled without replacement, epoch after epoch, from a seeded generator.
-    In-memory data sits on the training device; a streamed data set goes through a DataLoader."""
+    In-memory data sits on the training device; a streamed data set (CelebA) goes through a DataLoader over the
+    same seeded order. Either way the state is (generator, this epoch's order, position), so a resumed run reads the
+    batches an uninterrupted one would."""
 
     def __init__(self, split: Split, batch_size: int, seed: int, num_workers: int = 0):
         self.split, self.batch_size = split, batch_size
@@ -52,17 +52,20 @@ class RealBatches:
             self.split.tensor = self.split.tensor.to(device)
         return self
 
+    def _new_epoch_if_due(self, n: int, device) -> None:
+        if self.order is None or self.pos + self.batch_size > n:  # drop_last: a short final batch is skipped
+            self.order, self.pos, self._stream = torch.randperm(n, generator=self.generator).to(device), 0, None
+
     def next(self, device: torch.device) -> torch.Tensor:
         if self.split.tensor is None:
-            if self._stream is None:
-                loader = torch.utils.data.DataLoader(self.split.dataset, self.batch_size, shuffle=True, drop_last=True,
-                                                     num_workers=self.num_workers, generator=self.generator,
-                                                     persistent_workers=self.num_workers > 0)
-                self._stream = itertools.chain.from_iterable(itertools.repeat(loader))
+            n = len(self.split.dataset)
+            self._new_epoch_if_due(n, "cpu")
+            if self._stream is None:  # this epoch's remaining batches, from the position reached
+                batches = [self.order[i : i + self.batch_size].tolist() for i in range(self.pos, n - self.batch_size + 1, self.batch_size)]
+                self._stream = iter(torch.utils.data.DataLoader(self.split.dataset, batch_sampler=batches, num_workers=self.num_workers))
+            self.pos += self.batch_size
             return next(self._stream).to(device, non_blocking=True)
-        n = len(self.split.tensor)
-        if self.order is None or self.pos + self.batch_size > n:
-            self.order, self.pos = torch.randperm(n, generator=self.generator).to(self.split.tensor.device), 0
+        self._new_epoch_if_due(len(self.split.tensor), self.split.tensor.device)
         idx = self.order[self.pos : self.pos + self.batch_size]
         self.pos += self.batch_size
         return as_float(self.split.tensor[idx])
@@ -72,7 +75,7 @@ class RealBatches:
 
     def load_state_dict(self, state: dict) -> None:
         self.generator.set_state(state["generator"])
-        self.pos = state["pos"]
+        self.pos, self._stream = state["pos"], None
         self.order = None if state["order"] is None else state["order"].to(self.split.tensor.device if self.split.tensor is not None else "cpu")
 
 

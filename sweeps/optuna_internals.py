@@ -17,6 +17,7 @@ the major version these were tested with, and tests/test_optuna_internals.py fai
 from __future__ import annotations
 
 import optuna
+from optuna.exceptions import UpdateFinishedTrialError
 from optuna.trial import TrialState
 
 FIXED_PARAMS = "fixed_params"  # the system attribute enqueue_trial writes (optuna/study/study.py, enqueue_trial)
@@ -44,10 +45,10 @@ def claim(study: optuna.Study, trial, owner: dict) -> optuna.Trial | None:
 
 def fail_lost(study: optuna.Study, trial) -> bool:
     """Mark a RUNNING trial of a gone worker ``status: lost`` and FAIL it; False if it had finished meanwhile."""
-    storage(study).set_trial_user_attr(trial_id(trial), "status", "lost")
     try:
+        storage(study).set_trial_user_attr(trial_id(trial), "status", "lost")
         return storage(study).set_trial_state_values(trial_id(trial), TrialState.FAIL)
-    except RuntimeError:  # it finished (COMPLETE, PRUNED) after we looked
+    except (RuntimeError, UpdateFinishedTrialError):  # it finished (COMPLETE, PRUNED) after we looked
         return False
 
 

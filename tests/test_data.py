@@ -93,3 +93,33 @@ def test_missing_files_give_a_clear_error(tmp_path, name, hint):
         load_split(name, "train", tmp_path)
     assert str(tmp_path) in str(err.value) and str(err.value).startswith("data-root:")
     assert time.time() - started < 120
+
+
+@pytest.mark.parametrize("streamed", [False, True])
+def test_real_batches_resume_where_they_were(streamed):
+    """Every batch of an epoch is new (no replacement), and batches read after restoring a state are the ones an
+    uninterrupted reader gets, for in-memory data and for a streamed data set (CelebA) alike, across epochs."""
+    import torch
+
+    from benchmark.data import Split
+    from benchmark.module import RealBatches
+
+    class Numbered(torch.utils.data.Dataset):
+        def __len__(self):
+            return 50
+
+        def __getitem__(self, i):
+            return torch.full((1, 2, 2), float(i))
+
+    def split():
+        return Split(dataset=Numbered()) if streamed else Split(tensor=torch.arange(50.0).view(50, 1, 1, 1).expand(50, 1, 2, 2).clone())
+
+    whole = RealBatches(split(), 8, seed=3)
+    seq = [whole.next("cpu")[:, 0, 0, 0] for _ in range(14)]  # 6 batches an epoch: past two epoch ends
+    assert len(torch.cat(seq[:6]).unique()) == 48
+    first = RealBatches(split(), 8, seed=3)
+    for _ in range(4):
+        first.next("cpu")
+    resumed = RealBatches(split(), 8, seed=3)
+    resumed.load_state_dict(first.state_dict())
+    assert all(torch.equal(resumed.next("cpu")[:, 0, 0, 0], s) for s in seq[4:])

@@ -219,9 +219,11 @@ def test_seed_phase_retrains_the_best_setting(tmp_path):
 
 def test_hyperband_spends_the_step_budget_and_prunes_at_its_rungs(tmp_path):
     spec, study_dir = _study(tmp_path, "name: hyperband\nvariants: [ns_gan]\ndatasets: [mnist5k]\nspace: narrow\npruner: hyperband\n"
-                                       "budget: {settings: 4}\nsteps: 30\neval_every: 10\nextractor: lenet-mnist\n"
+                                       "budget: {settings: 4, seeds: 2}\nsteps: 30\neval_every: 10\nextractor: lenet-mnist\n"
                                        "n_fake: 200\nn_real: 200\n")
     rows = run_local(study_dir, workers=1, progress=False)
+    seeds = _load(spec, study_dir, spec.seed_study_name("ns_gan", "mnist5k")).get_trials()  # never pruned: every seed to the end
+    assert len(seeds) == 2 and all(t.state == TrialState.COMPLETE and t.user_attrs["steps"] == 30 for t in seeds)
     ts = [t for t in _load(spec, study_dir, spec.study_name("ns_gan", "mnist5k")).get_trials() if t.state != TrialState.WAITING]
     used = sum(t.user_attrs["steps"] for t in ts)
     assert rows[0]["steps_used"] == used and spec.budget_steps - spec.steps < used <= spec.budget_steps == 120

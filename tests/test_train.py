@@ -81,7 +81,7 @@ def test_killed_run_resumes_from_its_checkpoint(tmp_path, steps, every, kill_at)
 
     curves, whole_curves = read_curves(tmp_path / "resumed"), read_curves(tmp_path / "whole")
     assert [s for s, _ in curves["g_loss"]] == [s for s, _ in whole_curves["g_loss"]]
-    assert [v for _, v in curves["g_loss"]] == pytest.approx([v for _, v in whole_curves["g_loss"]], rel=1e-4)
+    assert [v for _, v in curves["g_loss"]] == pytest.approx([v for _, v in whole_curves["g_loss"]], rel=1e-3, abs=1e-6)
 
 
 def test_killed_lucic2018_run_resumes_with_its_update_counts(tmp_path):
