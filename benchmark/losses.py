@@ -42,6 +42,13 @@ def least_squares(d_real: Tensor, d_fake: Tensor) -> tuple[Tensor, Tensor]:
     return d_loss, g_loss
 
 
+def hinge(d_real: Tensor, d_fake: Tensor) -> tuple[Tensor, Tensor]:
+    """Lim & Ye 2017 (Geometric GAN), as Miyato et al. 2018 train it (their eqs. 16-17): D minimises
+    E[max(0, 1 - D(x))] + E[max(0, 1 + D(G(z)))]; G minimises -E[D(G(z))]."""
+    d_loss = F.relu(1 - d_real).mean() + F.relu(1 + d_fake).mean()
+    return d_loss, -d_fake.mean()
+
+
 def least_squares_on_sigmoid(d_real: Tensor, d_fake: Tensor) -> tuple[Tensor, Tensor]:
     """LSGAN as the Lucic et al. study's code computes it (compare_gan LSGAN.py:68-75): the squares are taken of
     sigmoid(D), the discriminator's probability, not of its raw output."""

@@ -56,6 +56,7 @@ VARIANTS: dict[str, Variant] = {
         Variant("wgan_gp", "WGAN with gradient penalty (Gulrajani et al. 2017)", losses.wasserstein,
                 penalty="gradient_penalty", defaults=dict(lr=1e-4, beta1=0.5, beta2=0.9, n_disc=5, penalty_weight=10.0)),
         Variant("lsgan", "least-squares GAN (Mao et al. 2017)", losses.least_squares, defaults=dict(_GAN)),
+        Variant("hinge", "hinge loss (Lim & Ye 2017; Miyato et al. 2018)", losses.hinge, defaults=dict(_GAN)),
         Variant("dragan", "DRAGAN (Kodali et al. 2017)", losses.non_saturating, penalty="dragan",
                 defaults=dict(_GAN, penalty_weight=10.0)),
         Variant("began", "BEGAN (Berthelot et al. 2017)", None, kind="began",

@@ -13,7 +13,7 @@ from benchmark.variants import VARIANTS
 def test_variants_and_datasets_listed_one_a_line(ganbench):
     assert ganbench("variants").stdout.split() == list(VARIANTS)
     assert ganbench("datasets").stdout.split() == list(DATASETS)
-    assert len(VARIANTS) == 15 and {"fgan_kl", "fgan_neyman", "wgan_gp", "dragan", "began", "vae"} <= set(VARIANTS)
+    assert len(VARIANTS) == 16 and {"fgan_kl", "fgan_neyman", "wgan_gp", "dragan", "began", "vae"} <= set(VARIANTS)
 
 
 @pytest.mark.parametrize("args,field,allowed", [

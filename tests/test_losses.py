@@ -38,6 +38,13 @@ def test_wasserstein():
     close(g, 0.25)
 
 
+def test_hinge():
+    """Miyato et al. 2018, eqs. 16-17, by hand: max(0, 1 - R) = (0, 2, 0.5, 0), max(0, 1 + FK) = (0.5, 2.5, 0, 1)."""
+    d, g = losses.hinge(R, FK)
+    close(d, (0 + 2 + 0.5 + 0) / 4 + (0.5 + 2.5 + 0 + 1) / 4)
+    close(g, -FK.mean())
+
+
 def test_least_squares():
     d, g = losses.least_squares(R, FK)
     close(d, 0.5 * ((R - 1) ** 2).mean() + 0.5 * (FK**2).mean())
