@@ -29,6 +29,7 @@ perf: install
 	$(BIN)/python tests/perf/train_step.py
 	$(BIN)/python tests/perf/eval_cache.py
 	$(BIN)/python tests/perf/sweep_overhead.py
+	$(BIN)/python tests/perf/nets_and_metrics.py
 
 clean:
 	rm -rf $(VENV) results/demo

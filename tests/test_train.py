@@ -51,29 +51,36 @@ def test_infogan_on_mnist5k_writes_a_complete_run(run):
     assert Image.open(out / "samples.png").size == (8 * 30 + 2, 8 * 30 + 2)
 
 
-@pytest.mark.parametrize("steps,every,kill_at", [(40, 20, 30), (1000, 200, 500)])
-def test_killed_run_resumes_from_its_checkpoint(tmp_path, steps, every, kill_at):
-    """A run killed after a checkpoint continues from it and ends where an uninterrupted run ends (the second case
-    once ended 200 iterations short: Lightning resumes its position in the epoch, so the loader must not shrink)."""
-    from benchmark.train import resolve_config, train
+class Kill(Exception):
+    pass
 
-    cfg = resolve_config(variant="ns_gan", dataset="ring8", steps=steps, checkpoint_every=every, seed=1)
-    whole = train(cfg, tmp_path / "whole", progress=False)
 
-    class Kill(Exception):
-        pass
-
+def _whole_and_killed_then_resumed(cfg, tmp_path, kill_at):
+    """Train ``cfg`` once through, and once killed after step ``kill_at`` then started again; both metrics."""
     import pytorch_lightning as pl
 
-    class KillAt30(pl.Callback):
+    from benchmark.train import train
+
+    class KillAt(pl.Callback):
         def on_train_batch_end(self, trainer, module, *args):
             if module.steps_done == kill_at:
                 raise Kill
 
+    whole = train(cfg, tmp_path / "whole", progress=False)
     with pytest.raises(Kill):
-        train(cfg, tmp_path / "resumed", progress=False, callbacks=[KillAt30()])
+        train(cfg, tmp_path / "resumed", progress=False, callbacks=[KillAt()])
     assert not (tmp_path / "resumed").exists() and (tmp_path / "resumed.partial" / "last.ckpt").exists()
-    resumed = train(cfg, tmp_path / "resumed", progress=False)
+    return whole, train(cfg, tmp_path / "resumed", progress=False)
+
+
+@pytest.mark.parametrize("steps,every,kill_at", [(40, 20, 30), (1000, 200, 500)])
+def test_killed_run_resumes_from_its_checkpoint(tmp_path, steps, every, kill_at):
+    """A run killed after a checkpoint continues from it and ends where an uninterrupted run ends (the second case
+    once ended 200 iterations short: Lightning resumes its position in the epoch, so the loader must not shrink)."""
+    from benchmark.train import resolve_config
+
+    cfg = resolve_config(variant="ns_gan", dataset="ring8", steps=steps, checkpoint_every=every, seed=1)
+    whole, resumed = _whole_and_killed_then_resumed(cfg, tmp_path, kill_at)
     assert resumed["steps"] == steps and resumed["resumed_from_step"] == kill_at // every * every
     assert resumed["g_loss"] == pytest.approx(whole["g_loss"], rel=1e-5)
     assert not (tmp_path / "resumed.partial").exists()
@@ -86,25 +93,11 @@ def test_killed_run_resumes_from_its_checkpoint(tmp_path, steps, every, kill_at)
 
 def test_killed_lucic2018_run_resumes_with_its_update_counts(tmp_path):
     """Under the study's protocol the generator's schedule depends on the step count: a resumed run keeps it."""
-    from benchmark.train import resolve_config, train
-
-    import pytorch_lightning as pl
+    from benchmark.train import resolve_config
 
     cfg = resolve_config(variant="wgan", dataset="mnist5k", protocol="lucic2018", steps=14, n_disc=5, checkpoint_every=6,
                          seed=1, n_fake=200, n_real=200)
-    whole = train(cfg, tmp_path / "whole", progress=False)
-
-    class Kill(Exception):
-        pass
-
-    class KillAt(pl.Callback):
-        def on_train_batch_end(self, trainer, module, *args):
-            if module.steps_done == 9:
-                raise Kill
-
-    with pytest.raises(Kill):
-        train(cfg, tmp_path / "resumed", progress=False, callbacks=[KillAt()])
-    resumed = train(cfg, tmp_path / "resumed", progress=False)
+    whole, resumed = _whole_and_killed_then_resumed(cfg, tmp_path, 9)
     assert resumed["resumed_from_step"] == 6
     assert (resumed["discriminator_updates"], resumed["generator_updates"]) == (whole["discriminator_updates"], whole["generator_updates"]) == (14, 4)
     assert resumed["d_loss"] == pytest.approx(whole["d_loss"], rel=1e-5)
@@ -157,23 +150,9 @@ def test_sample_writes_pngs_or_an_array_from_a_checkpoint(ganbench, tmp_path):
 def test_killed_run_on_cuda_resumes_to_the_same_numbers(tmp_path):
     """On a GPU the latents and penalty points come from the CUDA generator: its state is checkpointed too, so a
     resumed run equals an uninterrupted one (WGAN-GP draws from it twice a critic step)."""
-    import pytorch_lightning as pl
-
-    from benchmark.train import resolve_config, train
+    from benchmark.train import resolve_config
 
     cfg = resolve_config(variant="wgan_gp", dataset="ring8", steps=60, checkpoint_every=20, seed=1, device="cuda")
-    whole = train(cfg, tmp_path / "whole", progress=False)
-
-    class Kill(Exception):
-        pass
-
-    class KillAt45(pl.Callback):
-        def on_train_batch_end(self, trainer, module, *args):
-            if module.steps_done == 45:
-                raise Kill
-
-    with pytest.raises(Kill):
-        train(cfg, tmp_path / "resumed", progress=False, callbacks=[KillAt45()])
-    resumed = train(cfg, tmp_path / "resumed", progress=False)
+    whole, resumed = _whole_and_killed_then_resumed(cfg, tmp_path, 45)
     assert resumed["resumed_from_step"] == 40
     assert resumed["g_loss"] == pytest.approx(whole["g_loss"], rel=1e-4) and resumed["d_loss"] == pytest.approx(whole["d_loss"], rel=1e-4)

@@ -16,31 +16,33 @@ def check(shape) -> str | None:
     return None
 
 
-def generator(shape, z_dim: int, style: Style, relu: bool = False) -> nn.Module:
+def generator(shape, z_dim: int, style: Style, relu: bool = False, fc: int = 1024, channels: tuple = (128, 64)) -> nn.Module:
     """FC1024-BN-lReLU, FC 128·h/4·w/4-BN-lReLU, deconv 64-BN-lReLU, deconv c, sigmoid. ``relu``: the VAE's
-    decoder, the same layers with ReLU (VAE.py:66-75)."""
+    decoder, the same layers with ReLU (VAE.py:66-75). ``fc`` and ``channels``: the widths (conv_small's are smaller)."""
     c, h, w = shape
     act = nn.ReLU if relu else (lambda: nn.LeakyReLU(LRELU))
-    bn, flat = style.batch_norm, 128 * (h // 4) * (w // 4)
+    c1, c2 = channels
+    bn, flat = style.batch_norm, c1 * (h // 4) * (w // 4)
     return nn.Sequential(
-        nn.Linear(z_dim, 1024), bn(1024, 1), act(),
-        nn.Linear(1024, flat), bn(flat, 1), act(),
-        nn.Unflatten(1, (128, h // 4, w // 4)),
-        nn.ConvTranspose2d(128, 64, 4, 2, 1), bn(64, 2), act(),
-        nn.ConvTranspose2d(64, c, 4, 2, 1), nn.Sigmoid(),
+        nn.Linear(z_dim, fc), bn(fc, 1), act(),
+        nn.Linear(fc, flat), bn(flat, 1), act(),
+        nn.Unflatten(1, (c1, h // 4, w // 4)),
+        nn.ConvTranspose2d(c1, c2, 4, 2, 1), bn(c2, 2), act(),
+        nn.ConvTranspose2d(c2, c, 4, 2, 1), nn.Sigmoid(),
     )
 
 
-def discriminator(shape, out_dim: int, batch_norm: bool, style: Style) -> nn.Module:
+def discriminator(shape, out_dim: int, batch_norm: bool, style: Style, channels: tuple = (64, 128), fc: int = 1024) -> nn.Module:
     """conv64-lReLU, conv128-[BN]-lReLU, FC1024-[BN]-lReLU, FC out_dim (4x4 kernels, stride 2, TF 'SAME' padding
     which is 1 on each side for even sizes)."""
     c, h, w = shape
+    c1, c2 = channels
     return nn.Sequential(
-        nn.Conv2d(c, 64, 4, 2, 1), nn.LeakyReLU(LRELU),
-        nn.Conv2d(64, 128, 4, 2, 1), maybe(batch_norm, lambda: style.batch_norm(128, 2)), nn.LeakyReLU(LRELU),
+        nn.Conv2d(c, c1, 4, 2, 1), nn.LeakyReLU(LRELU),
+        nn.Conv2d(c1, c2, 4, 2, 1), maybe(batch_norm, lambda: style.batch_norm(c2, 2)), nn.LeakyReLU(LRELU),
         nn.Flatten(),
-        nn.Linear(128 * (h // 4) * (w // 4), 1024), maybe(batch_norm, lambda: style.batch_norm(1024, 1)), nn.LeakyReLU(LRELU),
-        nn.Linear(1024, out_dim),
+        nn.Linear(c2 * (h // 4) * (w // 4), fc), maybe(batch_norm, lambda: style.batch_norm(fc, 1)), nn.LeakyReLU(LRELU),
+        nn.Linear(fc, out_dim),
     )
 
 
