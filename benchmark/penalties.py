@@ -4,6 +4,7 @@ from __future__ import annotations
 import functools
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 Tensor = torch.Tensor
@@ -32,6 +33,27 @@ def dragan_penalty(critic: nn.Module, real: Tensor, fake: Tensor | None = None, 
     return _gradient_norm_penalty(critic, real + alpha * (perturbed - real), eps)
 
 
+def exp_bregman(x: Tensor, y: Tensor) -> Tensor:
+    """B_phi(x, y) = phi(x) - phi(y) - <grad phi(y), x - y> for phi(x) = sum_i exp(x_i), per sample: the generalised
+    KL divergence KL(e^y || e^x) = sum e^y log(e^y / e^x) - e^y + e^x. It is the KL cost written on all of R^d, so
+    it applies to pixels and points alike (the plain KL cost, phi(u) = sum u log u, needs u > 0)."""
+    x, y = x.flatten(1), y.flatten(1)
+    ey = torch.exp(y)
+    return (torch.exp(x) - ey - ey * (x - y)).sum(1)
+
+
+def relaxed_wasserstein_penalty(critic: nn.Module, real: Tensor, fake: Tensor) -> Tensor:
+    """RWGAN (Guo et al. 2017): the Relaxed Wasserstein distance is the optimal transport cost under a Bregman cost
+    B_phi (their definition 1, KL cost here); its Kantorovich dual asks f(x) - f(y) <= B_phi(x, y). ganbench trains
+    the critic of that dual with one potential (as WGAN does) and enforces the constraint on the batch's
+    real/generated pairs, both orders, by a squared hinge. A packed critic judges packs: a pack's cost is the sum of
+    its members'."""
+    f_real, f_fake = critic(real).flatten(), critic(fake.detach()).flatten()
+    n = f_real.shape[0]
+    r, g = real.reshape(n, -1), fake.detach().reshape(n, -1)
+    return (F.relu(f_real - f_fake - exp_bregman(r, g)) ** 2 + F.relu(f_fake - f_real - exp_bregman(g, r)) ** 2).mean()
+
+
 @torch.no_grad()
 def clip_weights(critic: nn.Module, clip: float) -> None:
     """WGAN's Lipschitz constraint by clipping every weight of the critic to [-clip, clip]."""
@@ -39,7 +61,8 @@ def clip_weights(critic: nn.Module, clip: float) -> None:
         p.clamp_(-clip, clip)
 
 
-PENALTIES = {"none": None, "gradient_penalty": gradient_penalty, "dragan": dragan_penalty}
+PENALTIES = {"none": None, "gradient_penalty": gradient_penalty, "dragan": dragan_penalty,
+             "relaxed_wasserstein": relaxed_wasserstein_penalty}
 # the same penalties as the Lucic et al. study's code computes them
 STUDY_PENALTIES = {"none": None, "gradient_penalty": functools.partial(gradient_penalty, eps=1e-4),
                    "dragan": functools.partial(dragan_penalty, eps=1e-4, std_correction=0)}

@@ -23,7 +23,7 @@ from .losses import GENERATOR_LOSSES
 from .nets import ARCHITECTURES, ArchitectureError, check_fits
 from .protocols import PROTOCOLS
 from .protocols import lucic2018
-from .variants import VariantError, get_variant
+from .variants import PARAMS, VariantError, get_variant
 
 
 class ConfigError(ValueError):
@@ -33,7 +33,7 @@ class ConfigError(ValueError):
 DEFAULTS = dict(
     protocol="ganbench", arch=None, steps=1000, batch_size=64, z_dim=64, lr=None, beta1=None, beta2=None, n_disc=None,
     penalty_weight=None, clip=None, d_batch_norm=None, began_gamma=None, began_lambda=None, fgan_generator_loss=None,
-    pack=1, generators=1, prior=None,
+    pack=1, generators=1, prior=None, spectral_norm=False,
     seed=0, device="auto", data_root=None, checkpoint_every=0,
     # evaluation during training (see benchmark.metrics.evaluate); 0 = only at the end, None = never
     eval_every=None, extractor=None, n_fake=10_000, n_real=10_000,
@@ -56,9 +56,9 @@ def default_arch(shape) -> str:  # data sets with their own protocol name theirs
 
 
 def resolve_config(**settings) -> dict:
-    unknown = set(settings) - set(DEFAULTS) - {"variant", "dataset", "generators_scheme"}
+    unknown = set(settings) - set(DEFAULTS) - set(PARAMS) - {"variant", "dataset", "generators_scheme"}
     if unknown:
-        raise ConfigError(f"{sorted(unknown)[0]}: unknown setting, known are {', '.join(['variant', 'dataset', *DEFAULTS])}")
+        raise ConfigError(f"{sorted(unknown)[0]}: unknown setting, known are {', '.join(['variant', 'dataset', *DEFAULTS, *PARAMS])}")
     for field in ("variant", "dataset"):
         if settings.get(field) is None:
             raise ConfigError(f"{field}: required")
@@ -92,6 +92,7 @@ def resolve_config(**settings) -> dict:
     elif cfg["fgan_generator_loss"] is not None:
         raise ConfigError(f"fgan_generator_loss: only f-GAN variants take it, not '{cfg['variant']}'")
     _check_mixing_options(cfg, variant, protocol)
+    _fill_variant_params(cfg, variant)
     if not isinstance(cfg["d_batch_norm"], bool):
         raise ConfigError(f"d_batch_norm: {cfg['d_batch_norm']!r} is not allowed, must be true or false")
     if protocol == "lucic2018":
@@ -141,7 +142,7 @@ def _check_mixing_options(cfg: dict, variant, protocol: str) -> None:
         v = cfg[f]
         if not isinstance(v, int) or isinstance(v, bool) or v < 1:
             raise ConfigError(f"{f}: {v!r} is not allowed, must be an integer >= 1")
-    if cfg["pack"] > 1 and variant.kind != "gan":
+    if cfg["pack"] > 1 and not variant.judges_samples:
         raise ConfigError(f"pack: '{cfg['variant']}' has no discriminator that judges samples (an autoencoder or an encoder); "
                           "packing needs a classifier or critic")
     if cfg["generators"] > 1 and variant.kind == "vae":
@@ -156,6 +157,47 @@ def _check_mixing_options(cfg: dict, variant, protocol: str) -> None:
     if cfg["prior"] not in ("uniform", "normal"):
         raise ConfigError(f"prior: '{cfg['prior']}' is not one of uniform (U(-1, 1)), normal (N(0, I))")
     cfg["generators_scheme"] = "uniform_mixture" if cfg["generators"] > 1 else None
+
+
+def _fill_variant_params(cfg: dict, variant) -> None:
+    """The variant's own hyperparameters (margin, rho, ...): its defaults where unset; refused for other variants."""
+    for name in PARAMS:
+        takers = _variants_taking(name)
+        if name not in variant.params:
+            if cfg.get(name) is not None:
+                raise ConfigError(f"{name}: only {', '.join(takers)} take{'s' if len(takers) == 1 else ''} it, not '{cfg['variant']}'")
+            cfg.pop(name, None)
+            continue
+        value = variant.params[name] if cfg.get(name) is None else cfg[name]
+        if not PARAM_CHECKS[name](value):
+            raise ConfigError(f"{name}: {value!r} is not allowed, must be {PARAMS[name].rsplit(', ', 1)[-1]}")
+        cfg[name] = value
+    if not isinstance(cfg["spectral_norm"], bool):
+        raise ConfigError(f"spectral_norm: {cfg['spectral_norm']!r} is not allowed, must be true or false")
+    if cfg["spectral_norm"] and not variant.judges_samples:
+        raise ConfigError(f"spectral_norm: '{cfg['variant']}' has no classifier or critic to normalise (its discriminator is "
+                          f"{'absent' if variant.kind == 'gmmn' else 'an autoencoder or an encoder'})")
+    if cfg["spectral_norm"] and cfg["protocol"] == "lucic2018":
+        raise ConfigError("spectral_norm: protocol lucic2018 trains the study's nets, which have none")
+
+
+def _variants_taking(name: str) -> list[str]:
+    from .variants import VARIANTS
+
+    return [v.name for v in VARIANTS.values() if name in v.params]
+
+
+def _number(ok):
+    return lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and ok(v)
+
+
+PARAM_CHECKS = {
+    "margin": _number(lambda v: v > 0), "pt_weight": _number(lambda v: v >= 0),
+    "pretrain_steps": _number(lambda v: int(v) == v and v >= 0), "mmd_bandwidth": _number(lambda v: v > 0),
+    "ae_weight": _number(lambda v: v >= 0), "rho": _number(lambda v: v > 0),
+    "moments": lambda v: v in ("mean", "covariance", "mean_covariance"),
+    "features": _number(lambda v: int(v) == v and v >= 1),
+}
 
 
 def _check_numbers(cfg: dict) -> None:

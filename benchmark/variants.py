@@ -1,11 +1,12 @@
 """The registry of GAN variants: a loss, a penalty and defaults per name.
 
-Adding a variant is one loss function in ``losses.py`` and one line here. ``defaults`` are the variant's
+Adding a variant is one loss function in ``losses/`` and one line here (and a training step in ``module.py`` where
+the players' updates differ, as for BEGAN, EBGAN, MMD GAN, Fisher GAN, Cramér GAN, GMMN and the VAE). ``defaults`` are the variant's
 default hyperparameters (compare_gan v1), which sweeps also use as the first setting of a random search.
 
 Your own loss, without editing ganbench: name it ``package.module:function`` wherever a variant is named (a
 function of the discriminator's outputs on real and generated samples returning ``(d_loss, g_loss)``, as those in
-``losses.py``), or register it from your package under the entry-point group ``ganbench.variants`` (the entry
+``losses/``), or register it from your package under the entry-point group ``ganbench.variants`` (the entry
 point a loss function or a ``Variant``); see examples/my_loss/.
 """
 from __future__ import annotations
@@ -21,19 +22,41 @@ from . import losses
 
 _GAN = dict(lr=2e-4, beta1=0.5, beta2=0.999, n_disc=1)
 _WGAN = dict(lr=5e-5, beta1=0.5, beta2=0.999, n_disc=5)
+_WGAN_GP = dict(lr=1e-4, beta1=0.5, beta2=0.9, n_disc=5, penalty_weight=10.0)
+
+# the variant-specific hyperparameters: what each is, and the values it may take (checked by train.resolve_config)
+PARAMS = {
+    "margin": "EBGAN's margin m on the per-dimension reconstruction energy, > 0",
+    "pt_weight": "EBGAN's weight of the pulling-away term, >= 0 (0: none)",
+    "pretrain_steps": "MAGAN's autoencoder pretraining on real data, in steps of the run, an integer >= 0",
+    "mmd_bandwidth": "GMMN and MMD GAN: the scale of the Gaussian kernel mixture, > 0",
+    "ae_weight": "MMD GAN's weight of the critic's autoencoder term, >= 0",
+    "rho": "Fisher GAN's penalty weight rho of the augmented Lagrangian (and the multiplier's step), > 0",
+    "moments": "McGan's matched moments: mean, covariance or mean_covariance",
+    "features": "the critic's feature dimension (McGan, Cramér GAN) or code size (MMD GAN), an integer >= 1",
+}
 
 
 @dataclass(frozen=True)
 class Variant:
     name: str
     description: str
-    loss: Callable | None  # (d_real, d_fake) -> (d_loss, g_loss); None for BEGAN and VAE
+    loss: Callable | None  # (d_real, d_fake) -> (d_loss, g_loss); None where the module's step computes it
     penalty: str = "none"  # a key of penalties.PENALTIES
-    clip: bool = False  # WGAN's weight clipping after every critic step
-    kind: str = "gan"  # "gan", "began" or "vae": which training step runs it
+    clip: bool = False  # weight clipping of the critic (its encoder for MMD GAN) after every critic step
+    kind: str = "gan"  # which training step runs it: a key of module.MODULES
     single_step: bool = False  # f-GAN's Algorithm 1: D and G updated from one shared forward pass
     divergence: str | None = None  # f-GAN: the loss is losses.f_gan(divergence, config["fgan_generator_loss"])
     defaults: dict = field(default_factory=dict)
+    params: dict = field(default_factory=dict)  # hyperparameters of this variant only (margin, rho, ...): defaults
+    loss_params: tuple = ()  # the params the loss takes as keyword arguments (McGan's moments)
+    citation: str = ""
+
+    @property
+    def judges_samples(self) -> bool:
+        """A classifier or critic discriminator (one that packing and spectral normalisation apply to), not an
+        autoencoder, an encoder or no discriminator at all."""
+        return self.kind in ("gan", "fisher", "cramer")
 
 
 def _fgan(div: str, title: str) -> Variant:
@@ -56,7 +79,33 @@ VARIANTS: dict[str, Variant] = {
         Variant("wgan_gp", "WGAN with gradient penalty (Gulrajani et al. 2017)", losses.wasserstein,
                 penalty="gradient_penalty", defaults=dict(lr=1e-4, beta1=0.5, beta2=0.9, n_disc=5, penalty_weight=10.0)),
         Variant("lsgan", "least-squares GAN (Mao et al. 2017)", losses.least_squares, defaults=dict(_GAN)),
-        Variant("hinge", "hinge loss (Lim & Ye 2017; Miyato et al. 2018)", losses.hinge, defaults=dict(_GAN)),
+        Variant("hinge", "hinge loss (Lim & Ye 2017; Miyato et al. 2018)", losses.hinge, defaults=dict(_GAN),
+                citation="Lim & Ye, Geometric GAN, arXiv:1705.02894, 2017; Miyato et al., Spectral Normalization for GANs, ICLR 2018, eqs. 16-17"),
+        Variant("rwgan", "Relaxed Wasserstein GAN, KL Bregman cost (Guo et al. 2017)", losses.wasserstein,
+                penalty="relaxed_wasserstein", defaults=dict(_WGAN_GP),
+                citation="Guo, Hong, Lin & Yang, Relaxed Wasserstein with Applications to GANs, arXiv:1705.07164, 2017"),
+        Variant("mcgan", "McGan, mean and covariance feature matching (Mroueh et al. 2017)", losses.mcgan, clip=True,
+                defaults=dict(_WGAN, clip=0.01), params=dict(moments="mean_covariance", features=16), loss_params=("moments",),
+                citation="Mroueh, Sercu & Goel, McGan: Mean and Covariance Feature Matching GAN, ICML 2017, Algorithms 1-2"),
+        Variant("gmmn", "generative moment matching network, data-space MMD (Li et al. 2015)", None, kind="gmmn",
+                defaults=dict(lr=1e-3, beta1=0.5, beta2=0.999, n_disc=1), params=dict(mmd_bandwidth=2.0),
+                citation="Li, Swersky & Zemel, Generative Moment Matching Networks, ICML 2015, eqs. 3-4"),
+        Variant("mmd_gan", "MMD GAN, kernel on a clipped autoencoder's codes (Li et al. 2017)", None, kind="mmd_gan", clip=True,
+                defaults=dict(_WGAN, clip=0.01), params=dict(mmd_bandwidth=1.0, ae_weight=8.0, features=16),
+                citation="Li, Chang, Cheng, Yang & Poczos, MMD GAN: Towards Deeper Understanding of Moment Matching "
+                         "Network, NeurIPS 2017, Algorithm 1 and its code (OctoberChang/MMD-GAN mmd_gan.py)"),
+        Variant("cramer_gan", "Cramér GAN, energy distance of critic features (Bellemare et al. 2017)", None, kind="cramer",
+                defaults=dict(_WGAN_GP), params=dict(features=256),
+                citation="Bellemare et al., The Cramer Distance as a Solution to Biased Wasserstein Gradients, arXiv:1705.10743, 2017, Algorithm 1"),
+        Variant("fisher_gan", "Fisher GAN, chi-square IPM by augmented Lagrangian (Mroueh & Sercu 2017)", None, kind="fisher",
+                defaults=dict(lr=2e-4, beta1=0.5, beta2=0.999, n_disc=2), params=dict(rho=1e-6),
+                citation="Mroueh & Sercu, Fisher GAN, NeurIPS 2017, eq. 8 and Algorithm 1"),
+        Variant("ebgan", "energy-based GAN, autoencoder discriminator with a margin (Zhao et al. 2017)", None, kind="ebgan",
+                defaults=dict(_GAN), params=dict(margin=1.0, pt_weight=0.1),
+                citation="Zhao, Mathieu & LeCun, Energy-based Generative Adversarial Network, ICLR 2017, eqs. 1-2 and 4"),
+        Variant("magan", "MAGAN, EBGAN with the margin adapted each epoch (Wang et al. 2017)", None, kind="magan",
+                defaults=dict(_GAN), params=dict(pretrain_steps=100),
+                citation="Wang, Wang & Sun, MAGAN: Margin Adaptation for Generative Adversarial Networks, arXiv:1704.03817, 2017, Algorithm 1"),
         Variant("dragan", "DRAGAN (Kodali et al. 2017)", losses.non_saturating, penalty="dragan",
                 defaults=dict(_GAN, penalty_weight=10.0)),
         Variant("began", "BEGAN (Berthelot et al. 2017)", None, kind="began",

@@ -46,12 +46,24 @@ def build_generator(arch: str, shape, z_dim: int, protocol: str = "ganbench", re
 
 
 def build_discriminator(arch: str, shape, out_dim: int = 1, batch_norm: bool = False, protocol: str = "ganbench",
-                        pack: int = 1) -> nn.Module:
-    """``pack`` m > 1: PacGAN's packed discriminator, which judges m samples at once (see ``Packed``)."""
+                        pack: int = 1, spectral_norm: bool = False) -> nn.Module:
+    """``pack`` m > 1: PacGAN's packed discriminator, which judges m samples at once (see ``Packed``).
+    ``spectral_norm``: every linear and convolutional layer's weight divided by its largest singular value."""
     check_fits(arch, shape)
     packed_shape = (shape[0] * pack, *shape[1:])  # m samples side by side: channels for images, features for vectors
     net = _initialised(ARCHITECTURES[arch].discriminator(tuple(packed_shape), out_dim, batch_norm, STYLES[protocol]), arch, protocol)
+    if spectral_norm:
+        net = spectrally_normalised(net)
     return Packed(net, pack) if pack > 1 else net
+
+
+def spectrally_normalised(net: nn.Module) -> nn.Module:
+    """Miyato et al. 2018: W / sigma(W) in every layer, sigma estimated by one power iteration per forward pass in
+    training, through torch's own parametrisation (the u, v vectors are buffers, so checkpoints keep them)."""
+    for layer in list(net.modules()):
+        if isinstance(layer, (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)):
+            nn.utils.parametrizations.spectral_norm(layer)
+    return net
 
 
 class Packed(nn.Module):
@@ -94,22 +106,36 @@ class GeneratorMixture(nn.Module):
         return x
 
 
-class AutoencoderDiscriminator(nn.Module):
-    """BEGAN's discriminator under ganbench's protocol: encoder (a discriminator trunk) to a code, decoder (a
-    generator) back. Its output is each sample's mean absolute reconstruction error."""
+ENERGIES = {
+    "l1": lambda err: err.abs().flatten(1).mean(1),  # BEGAN: mean absolute error
+    "l2": lambda err: err.pow(2).flatten(1).mean(1),  # EBGAN, MAGAN, MMD GAN's regulariser: mean squared error
+}
 
-    def __init__(self, arch: str, shape, code_dim: int = 64, batch_norm: bool = False):
+
+class AutoencoderDiscriminator(nn.Module):
+    """The one autoencoder discriminator of BEGAN, EBGAN, MAGAN and MMD GAN: encoder (a discriminator trunk) to a
+    code, decoder (a generator) back. Its output is each sample's energy, the reconstruction error per dimension
+    (``energy``: l1 or l2), so one margin or one gamma fits data of any size. ``code_and_energy`` also gives the
+    codes (EBGAN's pulling-away term, MMD GAN's kernel)."""
+
+    def __init__(self, arch: str, shape, code_dim: int = 64, batch_norm: bool = False, energy: str = "l1"):
         super().__init__()
         self.encoder = build_discriminator(arch, shape, code_dim, batch_norm)
         self.decoder = build_generator(arch, shape, code_dim)
+        self.energy = energy
+
+    def code_and_energy(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        code = self.encoder(x)
+        return code, ENERGIES[self.energy](self.decoder(code) - x)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return (self.decoder(self.encoder(x)) - x).abs().flatten(1).mean(1)
+        return self.code_and_energy(x)[1]
 
 
-def build_autoencoder(arch: str, shape, batch_norm: bool, protocol: str = "ganbench") -> nn.Module:
-    """BEGAN's discriminator: the study's own autoencoder under lucic2018, else generator and trunk reused."""
+def build_autoencoder(arch: str, shape, batch_norm: bool, protocol: str = "ganbench", energy: str = "l1",
+                      code_dim: int = 64) -> nn.Module:
+    """An autoencoder discriminator: the study's own BEGAN autoencoder under lucic2018, else generator and trunk reused."""
     if protocol == "lucic2018":
         check_fits("infogan", shape)
         return _initialised(infogan.StudyBEGANAutoencoder(tuple(shape), batch_norm, STYLES[protocol]), "infogan", protocol)
-    return AutoencoderDiscriminator(arch, shape, batch_norm=batch_norm)
+    return AutoencoderDiscriminator(arch, shape, code_dim=code_dim, batch_norm=batch_norm, energy=energy)

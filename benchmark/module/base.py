@@ -1,5 +1,5 @@
-"""One LightningModule trains every variant: manual optimisation, loss and penalty taken by name from the variant
-registry. BEGAN and VAE change the step, so they subclass it.
+"""The LightningModule that trains every classifier and critic variant: manual optimisation, loss and penalty taken
+by name from the variant registry. Variants whose players' updates differ subclass it (see the package's modules).
 
 What one training step is depends on the protocol (benchmark.protocols): under ``ganbench`` it is n_disc
 discriminator updates and one generator update on fresh latents; under ``lucic2018`` it is one discriminator
@@ -7,15 +7,17 @@ update, and the generator follows on step 0 and every n_disc-th step after, on t
 abstract_gan.py:198-220)."""
 from __future__ import annotations
 
+import functools
+
 import pytorch_lightning as pl
 import torch
 
-from . import losses
-from .data import Split, as_float
-from .nets import build_autoencoder, build_discriminator, build_generator
-from .penalties import PENALTIES, STUDY_PENALTIES, clip_weights
-from .protocols.lucic2018 import generator_update_due
-from .variants import get_variant
+from .. import losses
+from ..data import Split, as_float
+from ..nets import build_discriminator, build_generator
+from ..penalties import PENALTIES, STUDY_PENALTIES, clip_weights
+from ..protocols.lucic2018 import generator_update_due
+from ..variants import get_variant
 
 STUDY_LOSSES = {"lsgan": losses.least_squares_on_sigmoid}  # where the study's code computes a loss otherwise
 RESAMPLE_BEFORE_GENERATOR = {"wgan_gp"}  # the study draws new latents for G's update only here (WGAN_GP.py:111)
@@ -28,6 +30,8 @@ def loss_for(config: dict):
         return losses.f_gan(variant.divergence, config.get("fgan_generator_loss") or "paper")
     if config.get("protocol") == "lucic2018":
         return STUDY_LOSSES.get(variant.name, variant.loss)
+    if variant.loss_params:
+        return functools.partial(variant.loss, **{k: config[k] for k in variant.loss_params})
     return variant.loss
 
 
@@ -105,7 +109,8 @@ class GANModule(pl.LightningModule):
                                generators=self.config.get("generators") or 1)
 
     def build_discriminator(self):
-        return build_discriminator(self.config["arch"], self.shape, 1, self.config["d_batch_norm"], self.protocol, pack=self.pack)
+        return build_discriminator(self.config["arch"], self.shape, self.config.get("features") or 1, self.config["d_batch_norm"],
+                                   self.protocol, pack=self.pack, spectral_norm=bool(self.config.get("spectral_norm")))
 
     @property
     def prior(self) -> str:
@@ -233,129 +238,3 @@ class GANModule(pl.LightningModule):
                 z = self.sample_z(real.shape[0])
             self._last_g_loss = self.generator_update(opt_g, d_real, z).detach()
         return {"d_loss": d_loss, "g_loss": self._last_g_loss}
-
-
-class BEGANModule(GANModule):
-    def __init__(self, config: dict, shape: tuple):
-        super().__init__(config, shape)
-        self.register_buffer("k", torch.zeros(()))
-
-    def build_discriminator(self):
-        return build_autoencoder(self.config["arch"], self.shape, self.config["d_batch_norm"], self.protocol)
-
-    def gan_step(self) -> dict:
-        opt_g, opt_d = self.optimizers()
-        c = self.config
-        for _ in range(c["n_disc"]):
-            real = self.real.next(self.device)
-            fake = self.generator(self.sample_z(real.shape[0]))
-            recon_real, recon_fake = self.discriminator(real), self.discriminator(fake.detach())
-            d_loss, _ = losses.began(recon_real, recon_fake, self.k)
-            opt_d.zero_grad(set_to_none=True)
-            self.manual_backward(d_loss)
-            opt_d.step()
-            self.d_updates += 1
-        g_loss = self.discriminator(fake).mean()
-        opt_g.zero_grad(set_to_none=True)
-        self.manual_backward(g_loss)
-        opt_g.step()
-        self.g_updates += 1
-        with torch.no_grad():  # k stays a tensor on the device: no host sync per step
-            balance = c["began_gamma"] * recon_real.mean() - recon_fake.mean()
-            self.k.copy_((self.k + c["began_lambda"] * balance).clamp(0, 1))
-        return {"d_loss": d_loss, "g_loss": g_loss, "k": self.k.clone(), "convergence": recon_real.mean().detach() + balance.abs()}
-
-    def study_step(self) -> dict:
-        """BEGAN.py:98-171: D on this batch; G when due, on the same latents; then k from the errors recomputed
-        on the same batch and latents by the updated nets (after_training_step_hook), not clamped to [0, 1]."""
-        opt_g, opt_d = self.optimizers()
-        c = self.config
-        real = self.real.next(self.device)
-        z = self.sample_z(real.shape[0])
-        with torch.no_grad():
-            fake = self.generator(z)
-        d_loss, _ = losses.began(self.discriminator(real), self.discriminator(fake), self.k)
-        opt_d.zero_grad(set_to_none=True)
-        self.manual_backward(d_loss)
-        opt_d.step()
-        self.d_updates += 1
-        if generator_update_due(self.steps_done, c["n_disc"]):
-            g_loss = self.discriminator(self.generator(z)).mean()
-            opt_g.zero_grad(set_to_none=True)
-            self.manual_backward(g_loss)
-            opt_g.step()
-            self.g_updates += 1
-            self._last_g_loss = g_loss.detach()
-        with torch.no_grad():
-            err_real, err_fake = self.discriminator(real).mean(), self.discriminator(self.generator(z)).mean()
-            self.k.add_(c["began_lambda"] * (c["began_gamma"] * err_real - err_fake))
-            convergence = err_real + (c["began_gamma"] * err_real - err_fake).abs()
-        return {"d_loss": d_loss, "g_loss": self._last_g_loss, "k": self.k.clone(), "convergence": convergence}
-
-
-class VAEModule(GANModule):
-    """The study's non-adversarial baseline: encoder = discriminator trunk with 2*z_dim outputs, decoder = generator.
-    Images: Bernoulli likelihood on [0, 1] pixels; points: unit-variance Gaussian likelihood."""
-
-    def build_generator(self):
-        # the study's decoder has ReLU where the GANs' generator has leaky ReLU (VAE.py:66-75)
-        return build_generator(self.config["arch"], self.shape, self.config["z_dim"], self.protocol, relu=self.study)
-
-    def build_discriminator(self):
-        return build_discriminator(self.config["arch"], self.shape, 2 * self.config["z_dim"], self.config["d_batch_norm"], self.protocol)
-
-    @property
-    def prior(self) -> str:
-        # The study trains on N(0, 1) but evaluates every model, the VAE included, on U(-1, 1) latents
-        # (eval_gan_lib.py:180); under its protocol ganbench does the same.
-        return "uniform" if self.study else "normal"
-
-    def sample_z(self, n: int) -> torch.Tensor:
-        if self.study:
-            return torch.rand(n, self.config["z_dim"], device=self.device) * 2 - 1
-        return torch.randn(n, self.config["z_dim"], device=self.device)
-
-    def configure_optimizers(self):
-        c = self.config
-        return torch.optim.Adam(self.parameters(), lr=c["lr"], betas=(c["beta1"], c["beta2"]))
-
-    def gan_step(self) -> dict:
-        opt = self.optimizers()
-        x = self.real.next(self.device)
-        mu, logvar = self.discriminator(x).chunk(2, dim=1)
-        z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
-        x_hat = self.generator(z)
-        if len(self.shape) == 3:
-            recon = torch.nn.functional.binary_cross_entropy(x_hat, x, reduction="sum") / len(x)
-        else:
-            recon = 0.5 * ((x_hat - x) ** 2).sum() / len(x)
-        kl = -0.5 * (1 + logvar - mu**2 - logvar.exp()).sum() / len(x)
-        return self._vae_update(opt, recon, kl)
-
-    def study_step(self) -> dict:
-        """VAE.py:78-113 and 133-144: sigma = 1e-6 + softplus, outputs clipped to [1e-8, 1 - 1e-8], the log-likelihood summed
-        over height and width and averaged over batch and channels, KL with log(1e-8 + sigma^2)."""
-        opt = self.optimizers()
-        x = self.real.next(self.device)
-        mu, raw = self.discriminator(x).chunk(2, dim=1)
-        sigma = 1e-6 + torch.nn.functional.softplus(raw)
-        out = self.generator(mu + sigma * torch.randn_like(mu)).clamp(1e-8, 1 - 1e-8)
-        recon = -(x * torch.log(out) + (1 - x) * torch.log(1 - out)).sum(dim=(2, 3)).mean()
-        kl = (0.5 * (mu**2 + sigma**2 - torch.log(1e-8 + sigma**2) - 1).sum(1)).mean()
-        return self._vae_update(opt, recon, kl)
-
-    def _vae_update(self, opt, recon, kl) -> dict:
-        loss = recon + kl
-        opt.zero_grad(set_to_none=True)
-        self.manual_backward(loss)
-        opt.step()
-        self.d_updates += 1  # encoder and decoder move together: one update of each
-        self.g_updates += 1
-        return {"loss": loss, "recon": recon, "kl": kl}
-
-
-MODULES = {"gan": GANModule, "began": BEGANModule, "vae": VAEModule}
-
-
-def build_module(config: dict, shape: tuple) -> GANModule:
-    return MODULES[get_variant(config["variant"]).kind](config, shape)

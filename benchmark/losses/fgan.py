@@ -1,9 +1,4 @@
-"""GAN losses as small pure functions of discriminator outputs.
-
-Every loss takes the discriminator's raw outputs on a real and a fake batch and returns
-``(d_loss, g_loss)``: the discriminator minimises the first, the generator the second.
-Penalties (gradient penalty, DRAGAN, clipping) live in ``penalties.py``.
-"""
+"""f-GAN (Nowozin et al. 2016): one variational lower bound per f-divergence."""
 from __future__ import annotations
 
 import math
@@ -14,59 +9,6 @@ import torch
 import torch.nn.functional as F
 
 Tensor = torch.Tensor
-
-
-def minimax(d_real: Tensor, d_fake: Tensor) -> tuple[Tensor, Tensor]:
-    """Goodfellow et al. 2014: D maximises log D(x) + log(1 - D(G(z))); G minimises log(1 - D(G(z)))."""
-    d_loss = F.softplus(-d_real).mean() + F.softplus(d_fake).mean()
-    g_loss = -F.softplus(d_fake).mean()  # log(1 - sigmoid(v)) = -softplus(v)
-    return d_loss, g_loss
-
-
-def non_saturating(d_real: Tensor, d_fake: Tensor) -> tuple[Tensor, Tensor]:
-    """The -log D trick: G maximises log D(G(z)) instead, which does not saturate early in training."""
-    d_loss = F.softplus(-d_real).mean() + F.softplus(d_fake).mean()
-    g_loss = F.softplus(-d_fake).mean()
-    return d_loss, g_loss
-
-
-def wasserstein(d_real: Tensor, d_fake: Tensor) -> tuple[Tensor, Tensor]:
-    """Arjovsky et al. 2017: the critic maximises E[D(x)] - E[D(G(z))]."""
-    return d_fake.mean() - d_real.mean(), -d_fake.mean()
-
-
-def least_squares(d_real: Tensor, d_fake: Tensor) -> tuple[Tensor, Tensor]:
-    """Mao et al. 2017 with targets a=0 (fake), b=1 (real), c=1 (what G wants)."""
-    d_loss = 0.5 * ((d_real - 1) ** 2).mean() + 0.5 * (d_fake**2).mean()
-    g_loss = 0.5 * ((d_fake - 1) ** 2).mean()
-    return d_loss, g_loss
-
-
-def hinge(d_real: Tensor, d_fake: Tensor) -> tuple[Tensor, Tensor]:
-    """Lim & Ye 2017 (Geometric GAN), as Miyato et al. 2018 train it (their eqs. 16-17): D minimises
-    E[max(0, 1 - D(x))] + E[max(0, 1 + D(G(z)))]; G minimises -E[D(G(z))]."""
-    d_loss = F.relu(1 - d_real).mean() + F.relu(1 + d_fake).mean()
-    return d_loss, -d_fake.mean()
-
-
-def least_squares_on_sigmoid(d_real: Tensor, d_fake: Tensor) -> tuple[Tensor, Tensor]:
-    """LSGAN as the Lucic et al. study's code computes it (compare_gan LSGAN.py:68-75): the squares are taken of
-    sigmoid(D), the discriminator's probability, not of its raw output."""
-    p_real, p_fake = torch.sigmoid(d_real), torch.sigmoid(d_fake)
-    d_loss = 0.5 * (((p_real - 1) ** 2).mean() + (p_fake**2).mean())
-    g_loss = 0.5 * ((p_fake - 1) ** 2).mean()
-    return d_loss, g_loss
-
-
-def began(recon_real: Tensor, recon_fake: Tensor, k: float) -> tuple[Tensor, Tensor]:
-    """Berthelot et al. 2017: D is an autoencoder, its outputs are per-sample reconstruction errors."""
-    return recon_real.mean() - k * recon_fake.mean(), recon_fake.mean()
-
-
-def began_k_update(k: float, recon_real: float, recon_fake: float, gamma: float, lambda_k: float) -> float:
-    """Proportional control of the equilibrium E[L(G(z))] = gamma * E[L(x)], k kept in [0, 1]."""
-    return min(max(k + lambda_k * (gamma * recon_real - recon_fake), 0.0), 1.0)
-
 
 # ---------------------------------------------------------------------------------------------
 # f-GAN (Nowozin et al. 2016). V is the discriminator's raw output, T = g_f(V) lies in dom f*.

@@ -1,0 +1,94 @@
+"""Variants without an adversarial discriminator: GMMN matches the data's moments through a fixed kernel; the VAE,
+the study's baseline, maximises a likelihood bound."""
+from __future__ import annotations
+
+import torch
+
+from .. import losses
+from ..nets import build_discriminator, build_generator
+from .base import GANModule
+
+
+class GMMNModule(GANModule):
+    """GMMN (Li, Swersky & Zemel 2015), data space: one generator update per step on the square root of the MMD^2
+    between a real and a generated batch (``losses.gmmn``). There is no discriminator."""
+
+    def build_discriminator(self):
+        return None
+
+    def configure_optimizers(self):
+        c = self.config
+        return torch.optim.Adam(self.generator.parameters(), lr=c["lr"], betas=(c["beta1"], c["beta2"]))
+
+    def gan_step(self) -> dict:
+        opt = self.optimizers()
+        real = self.real.next(self.device)
+        loss = losses.gmmn(real.flatten(1), self.generator(self.sample_z(real.shape[0])).flatten(1), self.config["mmd_bandwidth"])
+        opt.zero_grad(set_to_none=True)
+        self.manual_backward(loss)
+        opt.step()
+        self.g_updates += 1
+        return {"g_loss": loss}
+
+
+class VAEModule(GANModule):
+    """The study's non-adversarial baseline: encoder = discriminator trunk with 2*z_dim outputs, decoder = generator.
+    Images: Bernoulli likelihood on [0, 1] pixels; points: unit-variance Gaussian likelihood."""
+
+    def build_generator(self):
+        # the study's decoder has ReLU where the GANs' generator has leaky ReLU (VAE.py:66-75)
+        return build_generator(self.config["arch"], self.shape, self.config["z_dim"], self.protocol, relu=self.study)
+
+    def build_discriminator(self):
+        return build_discriminator(self.config["arch"], self.shape, 2 * self.config["z_dim"], self.config["d_batch_norm"], self.protocol)
+
+    @property
+    def prior(self) -> str:
+        # The study trains on N(0, 1) but evaluates every model, the VAE included, on U(-1, 1) latents
+        # (eval_gan_lib.py:180); under its protocol ganbench does the same.
+        return "uniform" if self.study else "normal"
+
+    def sample_z(self, n: int) -> torch.Tensor:
+        if self.study:
+            return torch.rand(n, self.config["z_dim"], device=self.device) * 2 - 1
+        return torch.randn(n, self.config["z_dim"], device=self.device)
+
+    def configure_optimizers(self):
+        c = self.config
+        return torch.optim.Adam(self.parameters(), lr=c["lr"], betas=(c["beta1"], c["beta2"]))
+
+    def gan_step(self) -> dict:
+        opt = self.optimizers()
+        x = self.real.next(self.device)
+        mu, logvar = self.discriminator(x).chunk(2, dim=1)
+        z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
+        x_hat = self.generator(z)
+        if len(self.shape) == 3:
+            recon = torch.nn.functional.binary_cross_entropy(x_hat, x, reduction="sum") / len(x)
+        else:
+            recon = 0.5 * ((x_hat - x) ** 2).sum() / len(x)
+        kl = -0.5 * (1 + logvar - mu**2 - logvar.exp()).sum() / len(x)
+        return self._vae_update(opt, recon, kl)
+
+    def study_step(self) -> dict:
+        """VAE.py:78-113 and 133-144: sigma = 1e-6 + softplus, outputs clipped to [1e-8, 1 - 1e-8], the log-likelihood summed
+        over height and width and averaged over batch and channels, KL with log(1e-8 + sigma^2)."""
+        opt = self.optimizers()
+        x = self.real.next(self.device)
+        mu, raw = self.discriminator(x).chunk(2, dim=1)
+        sigma = 1e-6 + torch.nn.functional.softplus(raw)
+        out = self.generator(mu + sigma * torch.randn_like(mu)).clamp(1e-8, 1 - 1e-8)
+        recon = -(x * torch.log(out) + (1 - x) * torch.log(1 - out)).sum(dim=(2, 3)).mean()
+        kl = (0.5 * (mu**2 + sigma**2 - torch.log(1e-8 + sigma**2) - 1).sum(1)).mean()
+        return self._vae_update(opt, recon, kl)
+
+    def _vae_update(self, opt, recon, kl) -> dict:
+        loss = recon + kl
+        opt.zero_grad(set_to_none=True)
+        self.manual_backward(loss)
+        opt.step()
+        self.d_updates += 1  # encoder and decoder move together: one update of each
+        self.g_updates += 1
+        return {"loss": loss, "recon": recon, "kl": kl}
+
+
