@@ -28,7 +28,8 @@ LUCIC_PROTOCOL = dict(extractor="inception-v3-compat", n_fake=10_000, n_real=10_
 
 def _variant_order(variants) -> list:
     known = ["mm_gan", "ns_gan", "fgan_kl", "fgan_reverse_kl", "fgan_pearson", "fgan_neyman", "fgan_hellinger", "fgan_js",
-             "fgan_gan", "wgan", "wgan_gp", "lsgan", "dragan", "began", "vae"]
+             "fgan_gan", "wgan", "wgan_gp", "lsgan", "dragan", "began", "vae", "hinge", "rwgan", "mcgan", "gmmn", "mmd_gan",
+             "cramer_gan", "fisher_gan", "ebgan", "magan"]
     return [v for v in known if v in set(variants)] + sorted(set(variants) - set(known))
 
 
@@ -235,6 +236,34 @@ def significance_table(df, budget: int | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+BASELINE = "ns_gan"  # seed 004's question: does an innovation beat the original (non-saturating) GAN at the same budget?
+
+
+def baseline_table(df, baseline: str = BASELINE, budget: int | None = None) -> pd.DataFrame:
+    """Every variant against ``baseline`` on each data set that ran it: best and median score over the search's
+    settings, and the significance table's verdict on the pair (bootstrap of the minimum at the common budget)."""
+    sig = significance_table(df, budget)
+    search = df[df["status"].isin(["finished", "diverged"]) & (df["phase"] != "seed")]
+    rows = []
+    for dataset, g in search.groupby("dataset"):
+        if baseline not in set(g["variant"]):
+            continue
+        for variant in _variant_order(g["variant"]):
+            scores = g[g["variant"] == variant]["score"].to_numpy(dtype=float)
+            row = dict(dataset=dataset, variant=variant, metric=g["metric"].dropna().iloc[0] if g["metric"].notna().any() else None,
+                       settings=len(scores), best=float(np.min(scores)), median=float(np.median(scores)),
+                       diverged=int(np.sum(~np.isfinite(scores))), p_vs_baseline=math.nan, verdict="baseline")
+            if variant != baseline:
+                r = sig[(sig["dataset"] == dataset) & (((sig["a"] == variant) & (sig["b"] == baseline)) | ((sig["a"] == baseline) & (sig["b"] == variant)))]
+                r = r.iloc[0] if len(r) else None
+                row["p_vs_baseline"] = r["p"] if r is not None else math.nan
+                row["verdict"] = ("too few settings to test" if r is None or r["better"] == "too few settings to test"
+                                  else f"better than {baseline}" if r["better"] == variant
+                                  else f"worse than {baseline}" if r["better"] == baseline else "no significant difference")
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def summary_lines(df, budget: int | None = None) -> list[str]:
     """What a study found, a line per data set: the best variant by its best score, and whether it is
     significantly better than each other variant at the common budget (the significance table's test)."""
@@ -398,6 +427,14 @@ def write_report(study_dirs: list, out: Path | str, budget: int | None = None, s
                 "Each variant's settings resampled k at a time with replacement (95% interval of min_a - min_b, "
                 "two-sided p; not tested below 5 settings a variant); `seeds_p`: Mann-Whitney U on the seed phases "
                 "where both ran one.")
+    against = baseline_table(df, budget=budget)
+    against_text = (f"Each variant against {BASELINE} (the original GAN with the -log D trick) on the same budget: best and "
+                    "median score over its settings, and whether its minimum at the common budget differs significantly "
+                    "(the test of the next table).")
+    if len(against):
+        against.to_csv(tmp / "against_baseline.csv", index=False)
+        md += [f"## Against {BASELINE}", "", against_text, "",
+               against.to_markdown(index=False) if _has_tabulate() else against.to_string(index=False), ""]
     if len(significance):
         md += ["## Significance at a budget", "", sig_text, "",
                significance.to_markdown(index=False) if _has_tabulate() else significance.to_string(index=False), ""]
@@ -414,6 +451,9 @@ def write_report(study_dirs: list, out: Path | str, budget: int | None = None, s
                  pacgan.to_html(index=False, na_rep="", float_format=lambda x: f"{x:.3g}")]
     if len(modes):
         body += ["<h2>Mode collapse, every trial</h2>", modes.to_html(index=False, na_rep="", float_format=lambda x: f"{x:.3g}")]
+    if len(against):
+        body += [f"<h2>Against {BASELINE}</h2>", f"<p>{html.escape(against_text)}</p>",
+                 against.to_html(index=False, na_rep="", float_format=lambda x: f"{x:.4g}")]
     if len(significance):
         body += ["<h2>Significance at a budget</h2>", f"<p>{html.escape(sig_text)}</p>",
                  significance.to_html(index=False, na_rep="", float_format=lambda x: f"{x:.3g}")]

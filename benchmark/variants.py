@@ -60,14 +60,17 @@ class Variant:
 
 
 def _fgan(div: str, title: str) -> Variant:
-    return Variant(f"fgan_{div}", f"f-GAN, {title}", losses.f_gan(div), single_step=True, divergence=div, defaults=dict(_GAN))
+    return Variant(f"fgan_{div}", f"f-GAN, {title}", losses.f_gan(div), single_step=True, divergence=div, defaults=dict(_GAN),
+                   citation="Nowozin, Cseke & Tomioka, f-GAN: Training Generative Neural Samplers using Variational Divergence Minimization, NeurIPS 2016, Table 6 and Algorithm 1")
 
 
 VARIANTS: dict[str, Variant] = {
     v.name: v
     for v in [
-        Variant("mm_gan", "minimax GAN (Goodfellow et al. 2014)", losses.minimax, defaults=dict(_GAN)),
-        Variant("ns_gan", "non-saturating GAN, -log D trick", losses.non_saturating, defaults=dict(_GAN)),
+        Variant("mm_gan", "minimax GAN (Goodfellow et al. 2014)", losses.minimax, defaults=dict(_GAN),
+                citation="Goodfellow et al., Generative Adversarial Nets, NeurIPS 2014, eq. 1"),
+        Variant("ns_gan", "non-saturating GAN, -log D trick", losses.non_saturating, defaults=dict(_GAN),
+                citation="Goodfellow et al., Generative Adversarial Nets, NeurIPS 2014, section 3 (the -log D generator loss)"),
         _fgan("kl", "Kullback-Leibler"),
         _fgan("reverse_kl", "reverse Kullback-Leibler"),
         _fgan("pearson", "Pearson chi-square"),
@@ -75,10 +78,13 @@ VARIANTS: dict[str, Variant] = {
         _fgan("hellinger", "squared Hellinger"),
         _fgan("js", "Jensen-Shannon"),
         _fgan("gan", "GAN divergence (2 JS - log 4)"),
-        Variant("wgan", "Wasserstein GAN, weight clipping", losses.wasserstein, clip=True, defaults=dict(_WGAN, clip=0.01)),
+        Variant("wgan", "Wasserstein GAN, weight clipping", losses.wasserstein, clip=True, defaults=dict(_WGAN, clip=0.01),
+                citation="Arjovsky, Chintala & Bottou, Wasserstein GAN, ICML 2017, Algorithm 1"),
         Variant("wgan_gp", "WGAN with gradient penalty (Gulrajani et al. 2017)", losses.wasserstein,
-                penalty="gradient_penalty", defaults=dict(lr=1e-4, beta1=0.5, beta2=0.9, n_disc=5, penalty_weight=10.0)),
-        Variant("lsgan", "least-squares GAN (Mao et al. 2017)", losses.least_squares, defaults=dict(_GAN)),
+                penalty="gradient_penalty", defaults=dict(lr=1e-4, beta1=0.5, beta2=0.9, n_disc=5, penalty_weight=10.0),
+                citation="Gulrajani et al., Improved Training of Wasserstein GANs, NeurIPS 2017, Algorithm 1"),
+        Variant("lsgan", "least-squares GAN (Mao et al. 2017)", losses.least_squares, defaults=dict(_GAN),
+                citation="Mao et al., Least Squares Generative Adversarial Networks, ICCV 2017, eq. 2 (a = 0, b = c = 1)"),
         Variant("hinge", "hinge loss (Lim & Ye 2017; Miyato et al. 2018)", losses.hinge, defaults=dict(_GAN),
                 citation="Lim & Ye, Geometric GAN, arXiv:1705.02894, 2017; Miyato et al., Spectral Normalization for GANs, ICLR 2018, eqs. 16-17"),
         Variant("rwgan", "Relaxed Wasserstein GAN, KL Bregman cost (Guo et al. 2017)", losses.wasserstein,
@@ -107,10 +113,13 @@ VARIANTS: dict[str, Variant] = {
                 defaults=dict(_GAN), params=dict(pretrain_steps=100),
                 citation="Wang, Wang & Sun, MAGAN: Margin Adaptation for Generative Adversarial Networks, arXiv:1704.03817, 2017, Algorithm 1"),
         Variant("dragan", "DRAGAN (Kodali et al. 2017)", losses.non_saturating, penalty="dragan",
-                defaults=dict(_GAN, penalty_weight=10.0)),
+                defaults=dict(_GAN, penalty_weight=10.0),
+                citation="Kodali, Abernethy, Hays & Kira, On Convergence and Stability of GANs, arXiv:1705.07215, 2017, eq. 1"),
         Variant("began", "BEGAN (Berthelot et al. 2017)", None, kind="began",
-                defaults=dict(lr=1e-4, beta1=0.5, beta2=0.999, n_disc=1, began_gamma=0.5, began_lambda=1e-3)),
-        Variant("vae", "variational autoencoder baseline", None, kind="vae", defaults=dict(lr=1e-4, beta1=0.9, beta2=0.999, n_disc=1)),
+                defaults=dict(lr=1e-4, beta1=0.5, beta2=0.999, n_disc=1, began_gamma=0.5, began_lambda=1e-3),
+                citation="Berthelot, Schumm & Metz, BEGAN: Boundary Equilibrium GANs, arXiv:1703.10717, 2017, section 3.4"),
+        Variant("vae", "variational autoencoder baseline", None, kind="vae", defaults=dict(lr=1e-4, beta1=0.9, beta2=0.999, n_disc=1),
+                citation="Kingma & Welling, Auto-Encoding Variational Bayes, ICLR 2014; as the study's baseline, Lucic et al. 2018"),
     ]
 }
 

@@ -11,10 +11,17 @@ class UsageError(ValueError):
 
 
 def _cmd_variants(args) -> None:
-    from benchmark.variants import VARIANTS
+    from benchmark.variants import PARAMS, VARIANTS
 
     for name, v in VARIANTS.items():
-        print(f"{name}\t{v.description}" if args.verbose else name)
+        if not args.verbose:
+            print(name)
+            continue
+        print(f"{name}\t{v.description}")
+        if v.citation:
+            print(f"\t{v.citation}")
+        for param, default in v.params.items():
+            print(f"\t{param} = {default!r}: {PARAMS[param]}")
 
 
 def _cmd_datasets(args) -> None:
@@ -276,7 +283,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("train", help="train one variant on one data set into a run directory",
                        description="Train one variant on one data set. Writes config.json, metrics.json, samples.png and "
                                    "last.ckpt into --out. Unset hyperparameters take the variant's defaults.")
-    s.add_argument("--variant", required=True, help="a name from `ganbench variants`")
+    s.add_argument("--variant", required=True, help="a name from `ganbench variants` (-v: citations and own hyperparameters)")
     s.add_argument("--dataset", required=True, help="a name from `ganbench datasets`")
     s.add_argument("--steps", type=int, required=True,
                    help="training steps as the protocol counts them: generator updates (ganbench), discriminator updates (lucic2018)")
@@ -297,6 +304,17 @@ def build_parser() -> argparse.ArgumentParser:
                    help="f-GAN variants: paper (default; G maximises E[g_f(V)], Nowozin et al. 3.2) or saddle (G minimises the bound)")
     s.add_argument("--began-gamma", dest="began_gamma", type=float, help="BEGAN diversity ratio gamma")
     s.add_argument("--began-lambda", dest="began_lambda", type=float, help="BEGAN learning rate of k_t")
+    s.add_argument("--spectral-norm", dest="spectral_norm", action=argparse.BooleanOptionalAction, default=None,
+                   help="spectral normalisation of every discriminator layer (Miyato et al. 2018); classifier and critic variants only")
+    s.add_argument("--margin", type=float, help="ebgan: margin m on the per-dimension reconstruction energy (default 1)")
+    s.add_argument("--pt-weight", dest="pt_weight", type=float, help="ebgan: weight of the pulling-away term (default 0.1, the paper's)")
+    s.add_argument("--pretrain-steps", dest="pretrain_steps", type=int, help="magan: steps of autoencoder pretraining on real data (default 100)")
+    s.add_argument("--mmd-bandwidth", dest="mmd_bandwidth", type=float,
+                   help="gmmn, mmd_gan: scale of the Gaussian kernel mixture (defaults 2 and 1: the papers' kernels)")
+    s.add_argument("--ae-weight", dest="ae_weight", type=float, help="mmd_gan: weight of the critic's autoencoder term (default 8, the paper's code)")
+    s.add_argument("--rho", type=float, help="fisher_gan: rho of the augmented Lagrangian (default 1e-6, the paper's)")
+    s.add_argument("--moments", help="mcgan: mean, covariance or mean_covariance (default)")
+    s.add_argument("--features", type=int, help="mcgan, cramer_gan: critic feature dimension; mmd_gan: code size")
     s.add_argument("--pack", type=int, help="PacGAN packing: the discriminator judges m samples at once (default 1: none)")
     s.add_argument("--generators", type=int,
                    help="a uniform mixture of K generators against one discriminator, each sample from one picked at random (default 1)")

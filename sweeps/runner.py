@@ -437,7 +437,10 @@ def run_local(study_dir: Path, workers: int, storage_url: str | None = None, pro
     storage = storage_for(study_dir, storage_url)
     create_studies(spec, storage)
     cmd = [sys.executable, "-m", "sweeps.worker", str(study_dir)] + (["--storage", storage_url] if storage_url else [])
-    env = {**os.environ, "OMP_NUM_THREADS": str(max(1, (os.cpu_count() or 1) // workers))}
+    # the CPUs this process may use (a SLURM or cgroup allotment, taskset), not the machine's: more threads than
+    # cores makes torch's thread pools spin against each other (measured: 50x slower with 4 workers x 2 threads on 2)
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    env = {**os.environ, "OMP_NUM_THREADS": str(max(1, cpus // workers))}
     procs = [subprocess.Popen(cmd, env=env) for _ in range(workers)]
     pairs = len(spec.cells())
     by_steps = spec.pruner != "none"  # with pruning the number of trials is not known in advance: count steps

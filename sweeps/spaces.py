@@ -18,13 +18,28 @@ BASE = {
     "wide": dict(beta1=["uniform", 0, 1], lr=["log", 1e-5, 1e-2], n_disc=["int", 1, 5], d_batch_norm=["choice", False, True]),
     "narrow": dict(beta1=0.5, lr=["log", 1e-4, 1e-3], n_disc=1, d_batch_norm=False),
 }
+# each variant's own hyperparameters: a log range around its paper's value (wide), or a tighter one (narrow)
+_CLIP = {"wide": ["log", 1e-3, 1], "narrow": ["log", 1e-2, 1]}
+_PENALTY = {"wide": ["log", 1e-1, 1e2], "narrow": ["log", 1e-1, 10]}
 PER_VARIANT = {
-    "wide": {"wgan": dict(clip=["log", 1e-3, 1]), "wgan_gp": dict(penalty_weight=["log", 1e-1, 1e2]),
-             "dragan": dict(penalty_weight=["log", 1e-1, 1e2]),
-             "began": dict(began_lambda=["log", 1e-4, 1e-2], began_gamma=["uniform", 0, 1])},
-    "narrow": {"wgan": dict(clip=["log", 1e-2, 1]), "wgan_gp": dict(penalty_weight=["log", 1e-1, 10]),
-               "dragan": dict(penalty_weight=["log", 1e-1, 10]),
-               "began": dict(began_lambda=1e-3, began_gamma=["uniform", 0.6, 0.9])},
+    space: {
+        "wgan": dict(clip=_CLIP[space]), "wgan_gp": dict(penalty_weight=_PENALTY[space]),
+        "dragan": dict(penalty_weight=_PENALTY[space]),
+        "began": dict(began_lambda=["log", 1e-4, 1e-2], began_gamma=["uniform", 0, 1]) if space == "wide"
+        else dict(began_lambda=1e-3, began_gamma=["uniform", 0.6, 0.9]),
+        "hinge": dict(spectral_norm=["choice", False, True]) if space == "wide" else dict(spectral_norm=True),
+        "rwgan": dict(penalty_weight=_PENALTY[space]),
+        "mcgan": dict(clip=_CLIP[space], moments=["choice", "mean", "covariance", "mean_covariance"] if space == "wide" else "mean_covariance"),
+        "cramer_gan": dict(penalty_weight=_PENALTY[space]),
+        "fisher_gan": dict(rho=["log", 1e-8, 1e-4] if space == "wide" else ["log", 1e-7, 1e-5]),
+        "gmmn": dict(mmd_bandwidth=["log", 0.2, 20] if space == "wide" else ["log", 1, 4]),
+        "mmd_gan": dict(clip=_CLIP[space], mmd_bandwidth=["log", 0.1, 10] if space == "wide" else ["log", 0.5, 2],
+                        ae_weight=["log", 0.8, 80] if space == "wide" else 8.0),
+        "ebgan": dict(margin=["log", 0.1, 10] if space == "wide" else ["log", 0.3, 3],
+                      pt_weight=["log", 0.01, 1] if space == "wide" else 0.1),
+        "magan": dict(pretrain_steps=["int", 0, 500] if space == "wide" else 100),
+    }
+    for space in ("wide", "narrow")
 }
 SPACES = tuple(BASE)
 
@@ -48,14 +63,16 @@ def is_distribution(value) -> bool:
 def check_space(space: dict, where: str) -> None:
     """Raise SpaceError naming ``where.param`` for anything that is neither a constant nor a valid distribution."""
     from benchmark.train import DEFAULTS
+    from benchmark.variants import PARAMS
 
     if not isinstance(space, dict) or not space:
         raise SpaceError(f"{where}: a search space is a name ({', '.join(SPACES)}) or a mapping of parameters")
     for name, value in space.items():
         field = f"{where}.{name}"
-        if name not in DEFAULTS or name in ("protocol", "steps", "seed", "device", "data_root", "eval_every", "extractor", "n_fake", "n_real", "arch", "checkpoint_every"):
+        if name not in DEFAULTS and name not in PARAMS or name in ("protocol", "steps", "seed", "device", "data_root", "eval_every", "extractor", "n_fake", "n_real", "arch", "checkpoint_every"):
             raise SpaceError(f"{field}: not a hyperparameter; searchable are lr, beta1, beta2, n_disc, d_batch_norm, "
-                             "batch_size, z_dim, penalty_weight, clip, began_gamma, began_lambda")
+                             "batch_size, z_dim, penalty_weight, clip, began_gamma, began_lambda, spectral_norm, "
+                             + ", ".join(PARAMS))
         if isinstance(value, (list, tuple)):
             kind = value[0] if value else None
             if kind not in KINDS:
@@ -103,6 +120,8 @@ def constant(trial, name: str, value):
     The trial must hold it among its fixed parameters (see sweeps.runner.run_trial), or a sampler would draw it."""
     if isinstance(value, bool):
         return trial.suggest_categorical(name, [False, True])
+    if isinstance(value, str):
+        return trial.suggest_categorical(name, [value])
     if isinstance(value, int):
         return trial.suggest_int(name, value, value)
     return trial.suggest_float(name, float(value), float(value))
@@ -117,8 +136,10 @@ def variant_defaults(variant: str, protocol: str = "ganbench", space: str = "wid
         return dict(FIXED, **lucic2018.defaults(variant, space))
     from benchmark.variants import get_variant
 
-    d = get_variant(variant).defaults
-    return dict(FIXED, **{k: v for k, v in d.items() if k != "beta2"}, beta2=d.get("beta2", 0.999), d_batch_norm=False)
+    v = get_variant(variant)
+    d = v.defaults
+    return dict(FIXED, **{k: x for k, x in d.items() if k != "beta2"}, beta2=d.get("beta2", 0.999), d_batch_norm=False,
+                **v.params, **({"spectral_norm": False} if v.judges_samples and v.name == "hinge" else {}))
 
 
 def settings_for(space: dict, variant: str, n: int, seed: int) -> list[dict]:

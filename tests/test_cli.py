@@ -13,7 +13,18 @@ from benchmark.variants import VARIANTS
 def test_variants_and_datasets_listed_one_a_line(ganbench):
     assert ganbench("variants").stdout.split() == list(VARIANTS)
     assert ganbench("datasets").stdout.split() == list(DATASETS)
-    assert len(VARIANTS) == 16 and {"fgan_kl", "fgan_neyman", "wgan_gp", "dragan", "began", "vae"} <= set(VARIANTS)
+    assert len(VARIANTS) == 24 and {"fgan_kl", "fgan_neyman", "wgan_gp", "dragan", "began", "vae", "hinge", "rwgan", "mcgan",
+                                    "gmmn", "mmd_gan", "cramer_gan", "fisher_gan", "ebgan", "magan"} <= set(VARIANTS)
+
+
+def test_variants_verbose_cites_each_and_lists_its_own_hyperparameters(ganbench):
+    """`ganbench variants -v`: every variant, then its citation on the next line, then its own parameters."""
+    lines = ganbench("variants", "-v").stdout.splitlines()
+    heads = [i for i, line in enumerate(lines) if not line.startswith("\t")]
+    assert [lines[i].split("\t")[0] for i in heads] == list(VARIANTS)
+    for i in heads:
+        assert lines[i + 1].startswith("\t") and any(str(y) in lines[i + 1] for y in range(2013, 2019)), lines[i]
+    assert "\tmargin = 1.0: EBGAN's margin" in "\n".join(lines)
 
 
 @pytest.mark.parametrize("args,field,allowed", [

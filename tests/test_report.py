@@ -139,3 +139,18 @@ def test_report_from_a_storage_url(tmp_path):
     r = subprocess.run([sys.executable, "-m", "ganbench.cli", "report", str(tmp_path / "u"), "--storage", url, "--out", str(tmp_path / "rep")],
                        capture_output=True, text=True)
     assert r.returncode == 0 and (tmp_path / "rep" / "index.html").exists(), r.stderr[-2000:]
+
+
+def test_baseline_table_by_hand():
+    """Seed 004's question as a table: each variant's best and median against ns_gan, with the bootstrap's verdict."""
+    from analysis.report import baseline_table
+
+    scores = {"ns_gan": range(11, 19), "hinge": range(1, 9), "mmd_gan": range(21, 29), "ebgan": [x + 0.5 for x in range(11, 19)]}
+    df = pd.DataFrame([dict(dataset="mnist5k", variant=v, metric="fid", phase="search", status="finished", score=float(x))
+                       for v, xs in scores.items() for x in xs])
+    t = baseline_table(df).set_index("variant")
+    assert t.loc["hinge", "best"] == 1 and t.loc["hinge", "median"] == 4.5 and t.loc["mmd_gan", "median"] == 24.5
+    assert t.loc["ns_gan", "verdict"] == "baseline" and t.loc["hinge", "verdict"] == "better than ns_gan"
+    assert t.loc["mmd_gan", "verdict"] == "worse than ns_gan" and t.loc["hinge", "p_vs_baseline"] == 0
+    assert t.loc["ebgan", "verdict"] == "no significant difference"
+    assert baseline_table(df[df["variant"] != "ns_gan"]).empty  # no baseline ran: no table

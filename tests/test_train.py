@@ -30,6 +30,28 @@ def test_variants_cover_the_ring(run, variant, seed, extra):
     assert metrics["modes_covered"] >= 6, metrics
 
 
+RING_STEPS = 2000
+OBJECTIVE_TABLE = ["hinge", "rwgan", "mcgan", "gmmn", "mmd_gan", "cramer_gan", "fisher_gan", "ebgan", "magan"]
+
+
+@pytest.mark.parametrize("variant", OBJECTIVE_TABLE)
+def test_objective_table_variants_train_on_digits(run, variant):
+    """A few hundred steps of each newer objective on the digits (conv_small), a complete run with finite losses."""
+    metrics, out = run(variant=variant, dataset="mnist5k", steps=200, arch="conv_small", batch_size=32)
+    assert metrics["status"] == "finished" and metrics["steps"] == 200
+    losses = [v for k, v in metrics.items() if k.endswith("loss")]
+    assert losses and all(math.isfinite(v) for v in losses)
+    assert {p.name for p in out.iterdir()} == {"config.json", "metrics.json", "samples.png", "last.ckpt", "logs"}
+
+
+@pytest.mark.parametrize("variant,extra", [("hinge", {"spectral_norm": True}), ("fisher_gan", {}), ("cramer_gan", {}), ("mmd_gan", {})])
+def test_objective_table_variants_cover_the_ring_on_its_defaults(run, variant, extra):
+    """The issue's bar, on ring8's own protocol (PacGAN's nets, batch, Adam lr 1e-4 and beta1 0.8), seed 0, cut
+    to RING_STEPS: at least 6 of the 8 modes. Measured at 4,000 steps: all four cover 8 (probe in the stop-20 note)."""
+    metrics, _ = run(variant=variant, dataset="ring8", steps=RING_STEPS, seed=0, **extra)
+    assert metrics["modes_covered"] >= 6, metrics
+
+
 def test_same_seed_same_numbers_on_cpu(run):
     a, out_a = run(variant="wgan_gp", dataset="ring8", steps=30, seed=3)
     b, out_b = run(variant="wgan_gp", dataset="ring8", steps=30, seed=3)
