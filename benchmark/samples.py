@@ -7,6 +7,8 @@ import torch
 
 
 def save_samples(module, info, path: Path, n: int = 64, seed: int = 1234) -> None:
+    if info.is_paired:
+        return save_translations(module, info, path)
     state = torch.random.get_rng_state()
     torch.manual_seed(seed)  # the same latents for every run, without disturbing training's RNG
     x = module.sample(n if info.is_image else 2500).float().cpu()
@@ -72,3 +74,17 @@ def export_samples(module, info, n: int, out: Path, fmt: str = "png", seed: int 
         out.rmdir()  # an empty directory (checked by the caller)
     os.replace(tmp, out)
     return sorted(out.iterdir())
+
+
+def save_translations(module, info, path: Path, n: int = 8, columns: int = 2) -> None:
+    """Input | output | target triplets of the first ``n`` held-out pairs, ``columns`` triplets a row."""
+    import torchvision
+
+    from .conditional.metrics import held_out_pairs
+
+    inputs, targets, _ = held_out_pairs(info.name, n, module.config.get("data_root"))
+    outputs = module.translate(inputs).cpu()
+    if inputs.shape[1] != targets.shape[1]:
+        inputs = inputs.mean(1, keepdim=True).expand_as(targets)
+    rows = torch.stack([inputs, outputs, targets], 1).flatten(0, 1)  # in, out, target, in, out, target, ...
+    torchvision.utils.save_image(rows.clamp(0, 1), path, nrow=3 * columns, padding=2, pad_value=0.5)

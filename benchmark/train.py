@@ -78,6 +78,8 @@ def resolve_config(**settings) -> dict:
         info = get_dataset(settings["dataset"])
     except DataError as e:
         raise ConfigError(str(e)) from None
+    if variant.kind == "pix2pix" or info.is_paired:
+        return _resolve_translation(settings, variant, info)
     given = {k: v for k, v in settings.items() if v is not None}
     # a data set's own protocol (PacGAN's for the 2-D mixtures) comes before the generic and the variant's defaults
     cfg = {**DEFAULTS, **{k: v for k, v in info.defaults.items() if k in DEFAULTS}, **given}
@@ -120,6 +122,68 @@ def resolve_config(**settings) -> dict:
     if cfg["data_root"] is not None:
         cfg["data_root"] = str(Path(cfg["data_root"]).expanduser().resolve())
     return cfg
+
+
+# what an image-to-image run is configured by; the rest of DEFAULTS (latents, penalties, packing, ...) is the GANs'
+TRANSLATION_FIELDS = ("protocol", "steps", "batch_size", "lr", "beta1", "beta2", "n_disc", "seed", "device", "data_root",
+                      "checkpoint_every", "extractor", "n_fake")
+TRANSLATION_ALLOWED = dict(loss="one of l1, gan, cgan, l1_gan, l1_cgan", generator="unet or encoder_decoder",
+                           patch="one of 1, 16, 70, image", l1_weight=">= 0", ngf="an integer >= 1")
+NEUTRAL = dict(pack=1, generators=1, eval_every=0, n_real=DEFAULTS["n_real"], protocol="ganbench")  # values that change nothing
+
+
+def _resolve_translation(settings: dict, variant, info) -> dict:
+    """pix2pix and its ablations on a paired data set: its own settings, the paper's defaults (Adam 2e-4, beta1
+    0.5; batch 1 on the paper's sets, section 6.2), scored once at the end on held-out pairs (n_fake of them)."""
+    paired = [n for n, d in _datasets().items() if d.is_paired]
+    if variant.kind != "pix2pix":
+        raise ConfigError(f"dataset: '{info.name}' is a paired (image-to-image) data set; train pix2pix or one of its ablations on it")
+    if not info.is_paired:
+        raise ConfigError(f"dataset: {variant.name} translates paired data; choose one of {', '.join(paired)}")
+    for name, value in settings.items():
+        if value is None or name in ("variant", "dataset", *TRANSLATION_FIELDS, *variant.params) or NEUTRAL.get(name, object()) == value:
+            continue
+        if name == "eval_every":
+            raise ConfigError("eval_every: pix2pix is scored once, at the end of training (on held-out pairs); leave it out")
+        raise ConfigError(f"{name}: {variant.name} does not take it; it takes {', '.join([*TRANSLATION_FIELDS, *variant.params])}")
+    if settings.get("protocol") not in (None, "ganbench"):
+        raise ConfigError(f"protocol: {variant.name} trains under ganbench's protocol only")
+    cfg = {"variant": variant.name, "dataset": info.name, **{k: DEFAULTS[k] for k in TRANSLATION_FIELDS}, "batch_size": 16,
+           **variant.defaults, **info.defaults, **variant.params}
+    cfg.update({k: v for k, v in settings.items() if v is not None and (k in TRANSLATION_FIELDS or k in variant.params)})
+    cfg["protocol"] = "ganbench"
+    if isinstance(cfg["patch"], int) and not isinstance(cfg["patch"], bool):
+        cfg["patch"] = str(cfg["patch"])
+    for name in variant.params:
+        if not PARAM_CHECKS[name](cfg[name]):
+            raise ConfigError(f"{name}: {cfg[name]!r} is not allowed, must be {TRANSLATION_ALLOWED[name]}")
+    cfg.update(penalty_weight=0.0, clip=0.01, began_gamma=0.5, began_lambda=0.0)  # unused: kept for _check_numbers
+    cfg["z_dim"] = 1
+    _check_numbers({**cfg, "n_real": 2, "eval_every": None})
+    for k in ("penalty_weight", "clip", "began_gamma", "began_lambda", "z_dim"):
+        del cfg[k]
+    from .conditional.nets import Translator
+
+    try:
+        Translator(info.input_shape[0], info.shape[0], info.shape[-1], 1)
+    except ValueError as e:
+        raise ConfigError(f"dataset: {info.name}'s images cannot be halved down to 1x1 ({e})") from None
+    from .metrics.fidelity import EXTRACTORS
+
+    cfg["extractor"] = cfg["extractor"] or ("lenet-mnist" if info.shape[0] == 1 else "inception-v3-compat")
+    if cfg["extractor"] not in EXTRACTORS:
+        raise ConfigError(f"extractor: unknown '{cfg['extractor']}', choose one of {', '.join(EXTRACTORS)}")
+    if cfg["device"] not in ("auto", "cpu", "cuda") and not str(cfg["device"]).startswith("cuda:"):
+        raise ConfigError(f"device: '{cfg['device']}' is not one of auto, cpu, cuda")
+    if cfg["data_root"] is not None:
+        cfg["data_root"] = str(Path(cfg["data_root"]).expanduser().resolve())
+    return cfg
+
+
+def _datasets() -> dict:
+    from .data import DATASETS
+
+    return DATASETS
 
 
 def _check_loss(variant) -> None:
@@ -197,6 +261,11 @@ PARAM_CHECKS = {
     "ae_weight": _number(lambda v: v >= 0), "rho": _number(lambda v: v > 0),
     "moments": lambda v: v in ("mean", "covariance", "mean_covariance"),
     "features": _number(lambda v: int(v) == v and v >= 1),
+    "loss": lambda v: v in ("l1", "gan", "cgan", "l1_gan", "l1_cgan"),
+    "generator": lambda v: v in ("unet", "encoder_decoder"),
+    "patch": lambda v: str(v) in ("1", "16", "70", "image") and not isinstance(v, bool),
+    "l1_weight": _number(lambda v: v >= 0),
+    "ngf": _number(lambda v: int(v) == v and v >= 1),
 }
 
 
@@ -311,7 +380,7 @@ def train(config: dict, out: Path | str, progress: bool = True, callbacks: list 
     module = build_module(config, info.shape)
     module.real, module.log_every = real, log_every(config["steps"])
     cbs = list(callbacks or [])
-    if config["eval_every"] is not None and info.is_image:
+    if config.get("eval_every") is not None and info.is_image and not info.is_paired:
         from .metrics.during_training import FIDSchedule
 
         cbs.append(FIDSchedule(config, should_stop, best_path=partial / "best.ckpt"))
@@ -349,14 +418,18 @@ def train(config: dict, out: Path | str, progress: bool = True, callbacks: list 
     if error:
         metrics["error"] = error
     module.to(device)
-    if status != "diverged" and not info.is_image and info.mode_centres is not None:
+    if status != "diverged" and info.is_paired:  # image-to-image: scored on held-out pairs
+        from .conditional.metrics import translation_metrics
+
+        metrics.update(translation_metrics(module.generator, config["dataset"], config["extractor"], config["n_fake"], device, config["data_root"]))
+    elif status != "diverged" and not info.is_image and info.mode_centres is not None:
         metrics.update(mixture_metrics(module.sample(MIXTURE_SAMPLES), info))
     elif status != "diverged" and not info.is_image:  # your own points: no modes known, a distance to the test split
         from .metrics.points import POINTS, sliced_w1
 
         test = load_split(config["dataset"], "test", config["data_root"]).tensor
         metrics["sliced_w1"] = sliced_w1(module.sample(POINTS).cpu(), test.cpu())
-    elif status != "diverged" and config["eval_every"] is None and config["dataset"] in DATASET_METRICS:
+    elif status != "diverged" and config.get("eval_every") is None and config["dataset"] in DATASET_METRICS:
         # data sets with modes of their own (Stacked MNIST) are counted at the end even without FID
         metrics.update(dataset_metrics(module.generator, config["z_dim"], config["dataset"], module.prior, device))
     for cb in cbs:  # callbacks that score the run (FID during training) add their results

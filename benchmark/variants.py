@@ -34,6 +34,11 @@ PARAMS = {
     "rho": "Fisher GAN's penalty weight rho of the augmented Lagrangian (and the multiplier's step), > 0",
     "moments": "McGan's matched moments: mean, covariance or mean_covariance",
     "features": "the critic's feature dimension (McGan, Cramér GAN) or code size (MMD GAN), an integer >= 1",
+    "loss": "pix2pix's objective: l1, gan, cgan, l1_gan or l1_cgan",
+    "generator": "pix2pix's generator: unet or encoder_decoder",
+    "patch": "pix2pix's discriminator patch on a 256x256 image, scaled to the image size: 1, 16, 70 or image",
+    "l1_weight": "pix2pix's weight lambda of the L1 term, >= 0",
+    "ngf": "pix2pix's width of the first generator and discriminator layers, an integer >= 1",
 }
 
 
@@ -57,6 +62,17 @@ class Variant:
         """A classifier or critic discriminator (one that packing and spectral normalisation apply to), not an
         autoencoder, an encoder or no discriminator at all."""
         return self.kind in ("gan", "fisher", "cramer")
+
+
+_PIX2PIX = dict(loss="l1_cgan", generator="unet", patch="70", l1_weight=100.0, ngf=64)
+_PIX2PIX_CITATION = "Isola, Zhu, Zhou & Efros, Image-to-Image Translation with Conditional Adversarial Networks, CVPR 2017"
+
+
+def _pix2pix(suffix: str, what: str, **options) -> Variant:
+    """pix2pix, or one of its paper's ablations (tables 1-3) as a preset of its options, so a study can run them side by side."""
+    return Variant(f"pix2pix{suffix}", f"pix2pix{what} (Isola et al. 2017); paired data only", None, kind="pix2pix",
+                   defaults=dict(lr=2e-4, beta1=0.5, beta2=0.999, n_disc=1), params={**_PIX2PIX, **options},
+                   citation=f"{_PIX2PIX_CITATION}, eq. 4 and section 6.1-6.2")
 
 
 def _fgan(div: str, title: str) -> Variant:
@@ -120,6 +136,15 @@ VARIANTS: dict[str, Variant] = {
                 citation="Berthelot, Schumm & Metz, BEGAN: Boundary Equilibrium GANs, arXiv:1703.10717, 2017, section 3.4"),
         Variant("vae", "variational autoencoder baseline", None, kind="vae", defaults=dict(lr=1e-4, beta1=0.9, beta2=0.999, n_disc=1),
                 citation="Kingma & Welling, Auto-Encoding Variational Bayes, ICLR 2014; as the study's baseline, Lucic et al. 2018"),
+        _pix2pix("", ": U-Net, 70x70 PatchGAN, cGAN + L1"),
+        _pix2pix("_l1", ", L1 alone (table 1)", loss="l1"),
+        _pix2pix("_gan", ", unconditional GAN alone (table 1)", loss="gan"),
+        _pix2pix("_cgan", ", cGAN alone (table 1)", loss="cgan"),
+        _pix2pix("_l1_gan", ", L1 + unconditional GAN (table 1)", loss="l1_gan"),
+        _pix2pix("_encoder_decoder", ", encoder-decoder without skips, cGAN + L1 (table 2)", generator="encoder_decoder"),
+        _pix2pix("_patch1", ", 1x1 PixelGAN (table 3)", patch="1"),
+        _pix2pix("_patch16", ", 16x16 PatchGAN (table 3)", patch="16"),
+        _pix2pix("_patch_image", ", whole-image discriminator (table 3)", patch="image"),
     ]
 }
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .base import DataError, DatasetInfo, Split, as_float, default_data_root, file_name
 from .digits import MNIST5K_TEST, _mnist5k, _stacked_mnist
+from .paired import PAPER_SETS, PAPER_SIZE, _edges2digits, _inpaint_digits, _paper_set, paper_defaults
 from .mixtures import GRID25_CENTRES, GRID25_STD, PACGAN_2D, RING8_CENTRES, RING8_STD, _mixture
 from .polygons import _triangles
 from .torchvision_sets import CelebA64, _celeba, _cifar10, _torchvision_mnist
@@ -34,6 +35,15 @@ DATASETS: dict[str, DatasetInfo] = {
                     modes=8, mode_centres=RING8_CENTRES, mode_std=RING8_STD, defaults=PACGAN_2D),
         DatasetInfo("grid25", "PacGAN's grid: 5x5 Gaussians (std 0.05) at {-4, -2, 0, 2, 4}^2", (2,), _mixture(GRID25_CENTRES, GRID25_STD, 25),
                     modes=25, mode_centres=GRID25_CENTRES, mode_std=GRID25_STD, defaults=PACGAN_2D),
+        # paired (image-to-image) data sets: pix2pix translates input_shape images into shape images
+        DatasetInfo("edges2digits", "paired: Sobel edges of an mnist5k digit -> the digit, 32x32 grey (offline)", (1, 32, 32),
+                    _edges2digits, input_shape=(1, 32, 32)),
+        DatasetInfo("inpaint_digits", "paired: an mnist5k digit with a 12x12 grey hole -> the digit, 32x32 grey (offline)",
+                    (1, 32, 32), _inpaint_digits, input_shape=(1, 32, 32)),
+        *[DatasetInfo(name, f"paired: pix2pix's {name} ({direction}), {PAPER_SIZE}x{PAPER_SIZE} colour, streamed (downloaded)",
+                      (3, PAPER_SIZE, PAPER_SIZE), _paper_set(name), input_shape=(3, PAPER_SIZE, PAPER_SIZE),
+                      defaults=paper_defaults(name))
+          for name, direction in PAPER_SETS.items()],
     ]
 }
 

@@ -25,6 +25,7 @@ class Split:
     tensor: torch.Tensor | None = None
     dataset: torch.utils.data.Dataset | None = None
     labels: torch.Tensor | None = None
+    inputs: torch.Tensor | None = None  # paired data sets (image-to-image): the input of each target in ``tensor``
 
     def __len__(self) -> int:
         return len(self.tensor) if self.tensor is not None else len(self.dataset)
@@ -41,6 +42,11 @@ class DatasetInfo:
     mode_std: float = 0.0
     defaults: dict = field(default_factory=dict, compare=False)  # training settings this data set's protocol fixes
     fingerprint: str = ""  # user data sets: a hash of their files, part of every cache key of their statistics
+    input_shape: tuple | None = None  # paired data sets: the shape of the input an image is translated from
+
+    @property
+    def is_paired(self) -> bool:
+        return self.input_shape is not None
 
     @property
     def is_image(self) -> bool:

@@ -10,13 +10,15 @@ training step that feeds them lives in ``module.py``. Penalties (gradient penalt
 - ``fgan``: the f-GAN family;
 - ``energy``: autoencoder discriminators (BEGAN, EBGAN, MAGAN);
 - ``ipm``: integral probability metrics on learned features (McGan, Fisher GAN, Cramér GAN);
-- ``kernels``: maximum mean discrepancy (GMMN, MMD GAN).
+- ``kernels``: maximum mean discrepancy (GMMN, MMD GAN);
+- ``translation``: pix2pix's conditional GAN + L1 and its ablations.
 """
 from .classic import hinge, least_squares, least_squares_on_sigmoid, minimax, non_saturating, wasserstein
 from .energy import began, began_k_update, ebgan, magan_margin_update, pulling_away
 from .fgan import F_DIVERGENCES, GENERATOR_LOSSES, FDivergence, f_divergence_bound, f_gan
 from .ipm import MCGAN_MOMENTS, cramer_critic, cramer_critic_loss, cramer_generator_loss, fisher, fisher_multiplier_update, mcgan
 from .kernels import gmmn, mixture_rbf_kernel, mmd2, mmd_gan
+from .translation import TRANSLATION_LOSSES, pix2pix_discriminator_loss, pix2pix_generator_loss
 
 __all__ = [
     "minimax", "non_saturating", "wasserstein", "least_squares", "least_squares_on_sigmoid", "hinge",
@@ -24,4 +26,5 @@ __all__ = [
     "F_DIVERGENCES", "GENERATOR_LOSSES", "FDivergence", "f_divergence_bound", "f_gan",
     "MCGAN_MOMENTS", "mcgan", "fisher", "fisher_multiplier_update", "cramer_critic", "cramer_critic_loss", "cramer_generator_loss",
     "mixture_rbf_kernel", "mmd2", "gmmn", "mmd_gan",
+    "TRANSLATION_LOSSES", "pix2pix_discriminator_loss", "pix2pix_generator_loss",
 ]

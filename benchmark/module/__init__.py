@@ -3,16 +3,19 @@
 - ``base``: classifiers and critics (GAN, f-GAN, WGAN, LSGAN, hinge, DRAGAN, RWGAN, McGan), and the study's protocol;
 - ``critics``: Fisher GAN and Cramér GAN;
 - ``autoencoders``: BEGAN, EBGAN, MAGAN, MMD GAN;
-- ``non_adversarial``: GMMN and the VAE.
+- ``non_adversarial``: GMMN and the VAE;
+- ``pix2pix``: image-to-image translation (a conditional task on paired data).
 """
 from .autoencoders import BEGANModule, EBGANModule, MAGANModule, MMDGANModule
 from .base import Diverged, GANModule, RealBatches, loss_for
 from .critics import CramerGANModule, FisherGANModule
 from .non_adversarial import GMMNModule, VAEModule
+from .pix2pix import Pix2PixModule
 from ..variants import get_variant
 
 MODULES = {"gan": GANModule, "began": BEGANModule, "ebgan": EBGANModule, "magan": MAGANModule, "mmd_gan": MMDGANModule,
-           "fisher": FisherGANModule, "cramer": CramerGANModule, "gmmn": GMMNModule, "vae": VAEModule}
+           "fisher": FisherGANModule, "cramer": CramerGANModule, "gmmn": GMMNModule, "vae": VAEModule,
+           "pix2pix": Pix2PixModule}
 
 
 def build_module(config: dict, shape: tuple) -> GANModule:

@@ -40,7 +40,7 @@ class Diverged(RuntimeError):
 
 
 class RealBatches:
-    """Real training batches, shuffled without replacement, epoch after epoch, from a seeded generator.
+    """Real training batches (pairs of inputs and targets for a paired data set), shuffled without replacement, epoch after epoch, from a seeded generator.
     In-memory data sits on the training device; a streamed data set (CelebA) goes through a DataLoader over the
     same seeded order. Either way the state is (generator, this epoch's order, position), so a resumed run reads the
     batches an uninterrupted one would."""
@@ -54,6 +54,8 @@ class RealBatches:
     def to(self, device: torch.device) -> "RealBatches":
         if self.split.tensor is not None:
             self.split.tensor = self.split.tensor.to(device)
+        if self.split.inputs is not None:
+            self.split.inputs = self.split.inputs.to(device)
         return self
 
     def _new_epoch_if_due(self, n: int, device) -> None:
@@ -68,10 +70,15 @@ class RealBatches:
                 batches = [self.order[i : i + self.batch_size].tolist() for i in range(self.pos, n - self.batch_size + 1, self.batch_size)]
                 self._stream = iter(torch.utils.data.DataLoader(self.split.dataset, batch_sampler=batches, num_workers=self.num_workers))
             self.pos += self.batch_size
-            return next(self._stream).to(device, non_blocking=True)
+            batch = next(self._stream)
+            if isinstance(batch, (list, tuple)):  # a paired data set: (inputs, targets)
+                return tuple(t.to(device, non_blocking=True) for t in batch)
+            return batch.to(device, non_blocking=True)
         self._new_epoch_if_due(len(self.split.tensor), self.split.tensor.device)
         idx = self.order[self.pos : self.pos + self.batch_size]
         self.pos += self.batch_size
+        if self.split.inputs is not None:  # a paired data set: (inputs, targets)
+            return as_float(self.split.inputs[idx]), as_float(self.split.tensor[idx])
         return as_float(self.split.tensor[idx])
 
     def state_dict(self) -> dict:

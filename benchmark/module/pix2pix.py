@@ -1,0 +1,66 @@
+"""pix2pix's training step (Isola et al. 2017, section 3.3): one discriminator update, then one generator update on
+the same pair batch, Adam for both; the L1-only ablation has no discriminator. Images are scaled to [-1, 1] for the
+nets (their tanh output) and back to [0, 1] for everything else."""
+from __future__ import annotations
+
+import torch
+
+from ..conditional.nets import Translator, patch_discriminator
+from ..data import get_dataset
+from ..losses.translation import adversarial, conditional, l1_weight_of, pix2pix_discriminator_loss, pix2pix_generator_loss
+from .base import GANModule
+
+
+class Pix2PixModule(GANModule):
+    def __init__(self, config: dict, shape: tuple):
+        self.input_shape = get_dataset(config["dataset"]).input_shape
+        super().__init__(config, shape)
+        self.l1_weight = l1_weight_of(config["loss"], config["l1_weight"])
+
+    def build_generator(self):
+        return Translator(self.input_shape[0], self.shape[0], self.shape[-1], self.config["ngf"], skips=self.config["generator"] == "unet")
+
+    def build_discriminator(self):
+        if not adversarial(self.config["loss"]):
+            return None
+        channels = self.shape[0] + (self.input_shape[0] if conditional(self.config["loss"]) else 0)
+        return patch_discriminator(channels, self.config["patch"], self.shape[-1], self.config["ngf"])
+
+    def configure_optimizers(self):
+        c = self.config
+        adam = lambda params: torch.optim.Adam(params, lr=c["lr"], betas=(c["beta1"], c["beta2"]))  # noqa: E731
+        return [adam(self.generator.parameters())] + ([adam(self.discriminator.parameters())] if self.discriminator is not None else [])
+
+    def judge(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """D's patch logits for image y translated from x: the cGAN sees both stacked (eq. 1), the GAN y alone (eq. 2)."""
+        return self.discriminator(torch.cat([x, y], 1) if conditional(self.config["loss"]) else y)
+
+    def gan_step(self) -> dict:
+        opts = self.optimizers()
+        opt_g, opt_d = (opts[0], opts[1]) if isinstance(opts, list) else (opts, None)
+        logs = {}
+        for _ in range(self.config["n_disc"] if opt_d is not None else 1):
+            x, y = (t * 2 - 1 for t in self.real.next(self.device))
+            if opt_d is None:
+                break
+            with torch.no_grad():
+                fake = self.generator(x)
+            d_loss = pix2pix_discriminator_loss(self.judge(x, y), self.judge(x, fake))
+            opt_d.zero_grad(set_to_none=True)
+            self.manual_backward(d_loss)
+            opt_d.step()
+            self.d_updates += 1
+            logs["d_loss"] = d_loss
+        fake = self.generator(x)
+        g_loss = pix2pix_generator_loss(self.judge(x, fake) if opt_d is not None else None, fake, y, self.l1_weight)
+        opt_g.zero_grad(set_to_none=True)
+        self.manual_backward(g_loss)
+        opt_g.step()
+        self.g_updates += 1
+        return {**logs, "g_loss": g_loss, "l1": (fake.detach() - y).abs().mean() / 2}  # l1 on the [0, 1] scale
+
+    @torch.no_grad()
+    def translate(self, inputs: torch.Tensor) -> torch.Tensor:
+        from ..conditional.metrics import translate
+
+        return translate(self.generator, inputs, str(self.device))
