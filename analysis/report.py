@@ -374,6 +374,29 @@ def pacgan_comparison(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+TRANSLATION_METRICS = ["classifier_score", "l1", "psnr", "ssim", "fid"]
+PIX2PIX_FINDINGS = {"loss": "L1 + cGAN best (table 1)", "generator": "U-Net better than encoder-decoder (table 2)",
+                    "patch": "the 70x70 patch best (table 3)"}
+
+
+def ablation_table(df: pd.DataFrame) -> pd.DataFrame:
+    """pix2pix's ablations, a row per variant: its loss, generator and patch (from the run's config.json) and the
+    held-out scores of its best setting (by the sweep's objective, the FID of outputs against targets), with the
+    mean classifier score over its settings beside it. Empty when no study translated images."""
+    import json
+
+    ok = df[(df["status"] == "finished") & df["classifier_score"].notna()] if "classifier_score" in df else df.iloc[:0]
+    rows = []
+    for variant, g in ok.groupby("variant"):
+        best = g.loc[g["score"].idxmin()]
+        config_path = Path(best["run_dir"]) / "config.json"
+        config = json.loads(config_path.read_text()) if config_path.is_file() else {}
+        rows.append(dict(dataset=best["dataset"], variant=variant, loss=config.get("loss"), generator=config.get("generator"),
+                         patch=config.get("patch"), settings=len(g), **{m: best[m] for m in TRANSLATION_METRICS},
+                         classifier_score_mean=g["classifier_score"].mean(), classifier_score_targets=best["classifier_score_targets"]))
+    return pd.DataFrame(rows).sort_values(["dataset", "loss", "generator", "patch"]) if rows else pd.DataFrame()
+
+
 def _img(path: Path) -> str:
     return f'<img alt="{path.stem}" src="data:image/png;base64,{base64.b64encode(path.read_bytes()).decode()}">'
 
@@ -427,6 +450,17 @@ def write_report(study_dirs: list, out: Path | str, budget: int | None = None, s
                 "Each variant's settings resampled k at a time with replacement (95% interval of min_a - min_b, "
                 "two-sided p; not tested below 5 settings a variant); `seeds_p`: Mann-Whitney U on the seed phases "
                 "where both ran one.")
+    ablations = ablation_table(df)
+    ablation_text = ("pix2pix's ablations (Isola et al. 2017, tables 1-3) on held-out pairs, each variant's best setting: "
+                     "classifier_score is the lenet-mnist accuracy on the outputs against the target digit's label (the "
+                     "digit analogue of the paper's FCN score; classifier_score_targets is the same classifier on the "
+                     "targets), l1 and psnr against the target, ssim, and the FID of outputs against targets. The paper "
+                     "found: " + "; ".join(PIX2PIX_FINDINGS.values()) + ". Input | output | target triplets of each "
+                     "best trial are under Figures (samples_*).")
+    if len(ablations):
+        ablations.to_csv(tmp / "ablations.csv", index=False)
+        md += ["## Ablations (pix2pix)", "", ablation_text, "",
+               ablations.to_markdown(index=False) if _has_tabulate() else ablations.to_string(index=False), ""]
     against = baseline_table(df, budget=budget)
     against_text = (f"Each variant against {BASELINE} (the original GAN with the -log D trick) on the same budget: best and "
                     "median score over its settings, and whether its minimum at the common budget differs significantly "
@@ -451,6 +485,9 @@ def write_report(study_dirs: list, out: Path | str, budget: int | None = None, s
                  pacgan.to_html(index=False, na_rep="", float_format=lambda x: f"{x:.3g}")]
     if len(modes):
         body += ["<h2>Mode collapse, every trial</h2>", modes.to_html(index=False, na_rep="", float_format=lambda x: f"{x:.3g}")]
+    if len(ablations):
+        body += ["<h2>Ablations (pix2pix)</h2>", f"<p>{html.escape(ablation_text)}</p>",
+                 ablations.to_html(index=False, na_rep="", float_format=lambda x: f"{x:.4g}")]
     if len(against):
         body += [f"<h2>Against {BASELINE}</h2>", f"<p>{html.escape(against_text)}</p>",
                  against.to_html(index=False, na_rep="", float_format=lambda x: f"{x:.4g}")]

@@ -129,7 +129,7 @@ TRANSLATION_FIELDS = ("protocol", "steps", "batch_size", "lr", "beta1", "beta2",
                       "checkpoint_every", "extractor", "n_fake")
 TRANSLATION_ALLOWED = dict(loss="one of l1, gan, cgan, l1_gan, l1_cgan", generator="unet or encoder_decoder",
                            patch="one of 1, 16, 70, image", l1_weight=">= 0", ngf="an integer >= 1")
-NEUTRAL = dict(pack=1, generators=1, eval_every=0, n_real=DEFAULTS["n_real"], protocol="ganbench")  # values that change nothing
+NEUTRAL = dict(pack=1, generators=1, eval_every=0, protocol="ganbench")  # values that change nothing (n_real: the n_fake pairs' targets are the real side)
 
 
 def _resolve_translation(settings: dict, variant, info) -> dict:
@@ -141,7 +141,7 @@ def _resolve_translation(settings: dict, variant, info) -> dict:
     if not info.is_paired:
         raise ConfigError(f"dataset: {variant.name} translates paired data; choose one of {', '.join(paired)}")
     for name, value in settings.items():
-        if value is None or name in ("variant", "dataset", *TRANSLATION_FIELDS, *variant.params) or NEUTRAL.get(name, object()) == value:
+        if value is None or name in ("variant", "dataset", "n_real", *TRANSLATION_FIELDS, *variant.params) or NEUTRAL.get(name, object()) == value:
             continue
         if name == "eval_every":
             raise ConfigError("eval_every: pix2pix is scored once, at the end of training (on held-out pairs); leave it out")

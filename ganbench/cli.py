@@ -315,6 +315,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--rho", type=float, help="fisher_gan: rho of the augmented Lagrangian (default 1e-6, the paper's)")
     s.add_argument("--moments", help="mcgan: mean, covariance or mean_covariance (default)")
     s.add_argument("--features", type=int, help="mcgan, cramer_gan: critic feature dimension; mmd_gan: code size")
+    s.add_argument("--loss", help="pix2pix: l1, gan, cgan, l1_gan or l1_cgan (default, the paper's)")
+    s.add_argument("--generator", help="pix2pix: unet (default) or encoder_decoder (no skip connections)")
+    s.add_argument("--patch", help="pix2pix: the discriminator's patch on a 256x256 image, scaled to the image: 1, 16, 70 (default) or image")
+    s.add_argument("--l1-weight", dest="l1_weight", type=float, help="pix2pix: lambda, the weight of the L1 term (default 100, the paper's)")
+    s.add_argument("--ngf", type=int, help="pix2pix: width of the first generator and discriminator layers (default 64, the paper's)")
     s.add_argument("--pack", type=int, help="PacGAN packing: the discriminator judges m samples at once (default 1: none)")
     s.add_argument("--generators", type=int,
                    help="a uniform mixture of K generators against one discriminator, each sample from one picked at random (default 1)")

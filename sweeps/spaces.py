@@ -48,11 +48,26 @@ class SpaceError(ValueError):
     pass
 
 
+# pix2pix (and its ablations): the paper's Adam settings at the centre; no latents, packing or batch norm choice
+TRANSLATION = {
+    "wide": dict(batch_size=16, beta2=0.999, n_disc=1, lr=["log", 1e-5, 1e-2], beta1=["uniform", 0, 1], l1_weight=["log", 1, 1e4]),
+    "narrow": dict(batch_size=16, beta2=0.999, n_disc=1, lr=["log", 1e-4, 1e-3], beta1=0.5, l1_weight=["log", 10, 1000]),
+}
+
+
+def _is_translation(variant: str) -> bool:
+    from benchmark.variants import get_variant
+
+    return get_variant(variant).kind == "pix2pix"
+
+
 def named_space(name: str, variant: str, protocol: str = "ganbench") -> dict:
     if protocol == "lucic2018":
         from benchmark.protocols import lucic2018
 
         return {**FIXED, **lucic2018.space(variant, name)}
+    if _is_translation(variant):
+        return dict(TRANSLATION[name])
     return {**FIXED, **BASE[name], **PER_VARIANT[name].get(variant, {})}
 
 
@@ -138,6 +153,8 @@ def variant_defaults(variant: str, protocol: str = "ganbench", space: str = "wid
 
     v = get_variant(variant)
     d = v.defaults
+    if v.kind == "pix2pix":
+        return dict(batch_size=16, **d, **v.params)
     return dict(FIXED, **{k: x for k, x in d.items() if k != "beta2"}, beta2=d.get("beta2", 0.999), d_batch_norm=False,
                 **v.params, **({"spectral_norm": False} if v.judges_samples and v.name == "hinge" else {}))
 

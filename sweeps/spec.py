@@ -256,12 +256,16 @@ def trial_config(spec: Spec, variant: str, dataset: str, params: dict, seed: int
 
     # checkpoints (for resuming a killed trial) every tenth of the run, but not more often than every 100 steps:
     # an infogan checkpoint with Adam's state is ~150 MB, and writing one costs more than a short trial's steps
-    image = get_dataset(dataset).is_image  # FID settings apply to images only; mixtures are scored by their modes
+    info = get_dataset(dataset)
+    # FID settings apply to images only (mixtures are scored by their modes); a paired data set is scored once at
+    # the end on n_fake held-out pairs
+    image = info.is_image and not info.is_paired
     from benchmark.nets import ARCHITECTURES
 
     # a spec's arch applies to the data sets it fits: an image net to images, a vector net to the 2-D mixtures
-    arch = spec.arch if spec.arch in ARCHITECTURES and ARCHITECTURES[spec.arch].check(get_dataset(dataset).shape) is None else None
+    fits = spec.arch in ARCHITECTURES and ARCHITECTURES[spec.arch].check(info.shape) is None
+    arch = spec.arch if fits and not info.is_paired else None
     return dict(variant=variant, dataset=dataset, protocol=spec.protocol, steps=spec.steps, arch=arch, seed=seed,
-                eval_every=spec.eval_every if image else None, extractor=spec.extractor if image else None,
+                eval_every=spec.eval_every if image else None, extractor=spec.extractor if image or info.is_paired else None,
                 n_fake=spec.n_fake, n_real=spec.n_real, checkpoint_every=max(100, spec.steps // 10), pack=pack,
                 generators=spec.generators, **params)

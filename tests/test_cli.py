@@ -13,7 +13,7 @@ from benchmark.variants import VARIANTS
 def test_variants_and_datasets_listed_one_a_line(ganbench):
     assert ganbench("variants").stdout.split() == list(VARIANTS)
     assert ganbench("datasets").stdout.split() == list(DATASETS)
-    assert len(VARIANTS) == 24 and {"fgan_kl", "fgan_neyman", "wgan_gp", "dragan", "began", "vae", "hinge", "rwgan", "mcgan",
+    assert len(VARIANTS) == 33 and {"pix2pix", "pix2pix_l1", "pix2pix_patch_image", "fgan_kl", "fgan_neyman", "wgan_gp", "dragan", "began", "vae", "hinge", "rwgan", "mcgan",
                                     "gmmn", "mmd_gan", "cramer_gan", "fisher_gan", "ebgan", "magan"} <= set(VARIANTS)
 
 

@@ -121,7 +121,7 @@ class SideBySidePairs(torch.utils.data.Dataset):
         from PIL import Image
 
         with Image.open(self.files[i]) as im:
-            x = torch.from_numpy(np.asarray(im.convert("RGB"))).permute(2, 0, 1).float() / 255
+            x = torch.from_numpy(np.array(im.convert("RGB"))).permute(2, 0, 1).float() / 255
         w = x.shape[2] // 2
         a, b = (F.interpolate(h[None], size=(self.size, self.size), mode="bilinear", antialias=True, align_corners=False)[0]
                 for h in (x[:, :, :w], x[:, :, w:2 * w]))
