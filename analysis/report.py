@@ -286,6 +286,32 @@ def summary_lines(df, budget: int | None = None) -> list[str]:
     return lines
 
 
+def fig_search(df, figures):
+    """Best score against training steps spent, one line per search method (mean over the studies of that method,
+    with a bootstrap band), where studies of several samplers or pruners ran the same variant on the same data."""
+    from .search import curve_band, study_curves
+
+    names = []
+    for (dataset, variant), by_method in study_curves(df).items():
+        if len(by_method) < 2:
+            continue
+        end = max(c[-1][0] for reps in by_method.values() for c in reps if c)
+        grid = np.linspace(0, end, 60)[1:]
+        fig, ax = plt.subplots(figsize=(6, 4))
+        for method, reps in sorted(by_method.items()):
+            band = curve_band(reps, grid)
+            if band.empty:
+                continue
+            ax.plot(band["steps"], band["mean"], label=f"{method} ({len(reps)} studies)")
+            ax.fill_between(band["steps"], band["lo"], band["hi"], alpha=0.2)
+        metric = df[df["dataset"] == dataset]["metric"].dropna()
+        ax.set(xlabel="training steps spent", ylabel=f"best {_label(metric.iloc[0]) if len(metric) else 'score'}",
+               title=f"{dataset}, {variant}: best found against compute")
+        ax.legend(fontsize=8)
+        names.append(_save(fig, figures, f"search_{dataset}_{variant}"))
+    return names
+
+
 def fig_mode_coverage(df, figures, colours):
     """Modes covered by each variant's best trial on data sets with known modes (ring8, grid25, stacked_mnist)."""
     ok = df[(df["status"] == "finished") & df["modes_covered"].notna() & (df["phase"] != "seed")]
@@ -417,7 +443,7 @@ def write_report(study_dirs: list, out: Path | str, budget: int | None = None, s
     curves = budget_curves(df)
     names = (fig_distributions(df, figures, colours) + fig_budget(curves, figures, colours) + fig_sensitivity(df, figures, colours)
              + fig_precision_recall(df, figures, colours) + fig_best_samples(df, figures) + fig_mode_coverage(df, figures, colours) + fig_fid_over_training(df, figures, colours)
-             + fig_loss_curves(df, figures))
+             + fig_loss_curves(df, figures) + fig_search(df, figures))
     table = best_table(df)
     significance = significance_table(df, budget)
     comparison = published_comparison(table)

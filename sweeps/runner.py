@@ -107,10 +107,19 @@ def load_saved_spec(study_dir: Path) -> Spec:
 SEED_OFFSET = 100_000  # seed-phase seeds never coincide with a search trial's seed (spec.seed * 1000 + setting)
 
 
+def tpe_startup_trials(settings: int) -> int:
+    """Random settings before TPE models the rest: a third of the budget, 3 to 10 (Optuna's default, 10, would make
+    TPE a random search at the study's small budgets)."""
+    return min(10, max(3, settings // 3))
+
+
 def _sampler(spec: Spec, seed: int | None = None):
-    # a random search never asks its sampler: every setting is enqueued; TPE picks the empty slots' settings
+    # a random search never asks its sampler: every setting is enqueued; TPE picks the empty slots' settings.
+    # constant_liar: a running trial counts as a poor result, so parallel workers do not all pick the same setting
     seed = spec.seed if seed is None else seed
-    return optuna.samplers.TPESampler(seed=seed) if spec.sampler == "tpe" else optuna.samplers.RandomSampler(seed=seed)
+    if spec.sampler == "tpe":
+        return optuna.samplers.TPESampler(seed=seed, constant_liar=True, n_startup_trials=tpe_startup_trials(spec.settings))
+    return optuna.samplers.RandomSampler(seed=seed)
 
 
 def _pruner(spec: Spec):

@@ -154,3 +154,26 @@ def test_baseline_table_by_hand():
     assert t.loc["mmd_gan", "verdict"] == "worse than ns_gan" and t.loc["hinge", "p_vs_baseline"] == 0
     assert t.loc["ebgan", "verdict"] == "no significant difference"
     assert baseline_table(df[df["variant"] != "ns_gan"]).empty  # no baseline ran: no table
+
+
+def test_search_curves_count_recorded_steps_and_the_headline_fraction_by_hand():
+    """Curves come from the steps each trial recorded (a pruned trial its rung), in finishing order; only finished
+    trials improve the best. The headline: random's final bests 10 and 6 (target 8); TPE reaches <= 8 after 300 of
+    1,000 steps in one repetition and 500 in the other (median fraction 0.4); a method that never does: inf."""
+    from analysis.search import best_curve, efficiency, steps_to_reach
+
+    def study(rows):
+        return pd.DataFrame([dict(status=s, steps=n, score=v, completed=i) for i, (s, n, v) in enumerate(rows)])
+
+    curve = best_curve(study([("finished", 300, 12.0), ("pruned", 100, 1.0), ("finished", 300, 9.0), ("failed", None, math.nan)]))
+    assert curve == [(300, 12.0), (400, 12.0), (700, 9.0), (700, 9.0)]  # the pruned trial's 1.0 is not an answer
+    assert steps_to_reach(curve, 10) == 700 and steps_to_reach(curve, 5) == math.inf
+    random = [[(500, 12.0), (1000, 10.0)], [(500, 6.0), (1000, 6.0)]]
+    tpe = [[(300, 7.0), (1000, 5.0)], [(200, 9.0), (500, 8.0), (1000, 7.0)]]
+    never = [[(1000, 9.0)], [(1000, 11.0)]]
+    t = efficiency({"random": random, "tpe": tpe, "never": never}, 1000).set_index("method")
+    assert t.loc["tpe", "target"] == 8.0 and t.loc["tpe", "fraction_median"] == pytest.approx(0.4) and t.loc["tpe", "reached"] == 2
+    # random itself reaches its own mean in one repetition of two (0.5 and never): the median of (0.5, inf) is inf
+    assert t.loc["random", "reached"] == 1 and t.loc["random", "fraction_median"] == math.inf
+    assert t.loc["never", "reached"] == 0 and t.loc["never", "fraction_median"] == math.inf
+    assert t.loc["tpe", "final_best_mean"] == 6.0 and t.loc["random", "final_best_mean"] == 8.0
