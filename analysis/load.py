@@ -52,7 +52,7 @@ def load_trials(study_dirs: list, storage_url: str | None = None) -> pd.DataFram
                            variant=a.get("variant") if pack == 1 else f"{a.get('variant')}+pack{pack}", base_variant=a.get("variant"), pack=pack, dataset=a.get("dataset"), space=a.get("space"), phase=a.get("phase"),
                            setting=a.get("setting"), budget=budget, status=state, value=t.value,
                            run_dir=str(study_dir / a["run_dir"]) if a.get("run_dir") else str(study_dir / "trials" / str(a.get("variant")) / str(a.get("dataset")) / str(a.get("setting"))),
-                           train_steps=spec.get("steps"), sampler=spec.get("sampler", "random"), pruner=spec.get("pruner", "none"),
+                           train_steps=spec.get("steps"), arch=spec.get("arch"), sampler=spec.get("sampler", "random"), pruner=spec.get("pruner", "none"),
                            completed=t.datetime_complete.timestamp() if t.datetime_complete else None)
                 row.update({h: t.params.get(h) for h in HYPERPARAMETERS})
                 row.update({m: a.get(m) for m in METRIC_ATTRS})

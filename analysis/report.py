@@ -23,6 +23,7 @@ from .load import HYPERPARAMETERS, check_comparable, load_trials  # noqa: E402
 PUBLISHED = Path(__file__).resolve().parent.parent / "results" / "published" / "lucic2018.csv"
 PACGAN = PUBLISHED.with_name("pacgan2018.csv")
 MODE_METRICS = ["modes_covered", "high_quality_percent", "mode_kl"]
+TABLE3_ARCHS = {"unrolled_d_quarter": "D 1/4 G", "unrolled_d_half": "D 1/2 G"}  # PacGAN Table 3's settings, by net
 LUCIC_PROTOCOL = dict(extractor="inception-v3-compat", n_fake=10_000, n_real=10_000, datasets={"mnist", "fashion_mnist", "cifar10", "celeba"})
 
 
@@ -372,14 +373,16 @@ def pacgan_comparison(df: pd.DataFrame) -> pd.DataFrame:
     error over the seed phase (over all finished trials where there is none), and whether the two agree within
     two standard errors (the root of the sum of both squared)."""
     pub = pd.read_csv(PACGAN, comment="#")
-    pub = pub[pub["setting"].isna()]  # Table 3's discriminator-size settings need their own nets
     rows = []
     done = df[df["status"] == "finished"].copy()
     if done.empty or "modes_covered" not in done:
         return pd.DataFrame()
     done["high_quality_percent"] = 100 * done["high_quality_fraction"]
-    for (dataset, variant, pack), g in done.groupby(["dataset", "base_variant", "pack"]):
-        ref = pub[(pub["dataset"] == dataset) & (pub["variant"] == variant) & (pub["pack"] == pack)]
+    done["setting_of_table"] = done["arch"].map(TABLE3_ARCHS).fillna("") if "arch" in done else ""
+    for (dataset, variant, pack, setting), g in done.groupby(["dataset", "base_variant", "pack", "setting_of_table"]):
+        # Table 3's discriminator sizes are its own nets (arch unrolled_d_*); every other run is compared with Tables 1-2
+        ref = pub[(pub["dataset"] == dataset) & (pub["variant"] == variant) & (pub["pack"] == pack)
+                  & (pub["setting"] == setting if setting else pub["setting"].isna())]
         if ref.empty:
             continue
         # with one setting (PacGAN's fixed protocol) the search trial is one more run of it; otherwise the seed phase
@@ -395,7 +398,7 @@ def pacgan_comparison(df: pd.DataFrame) -> pd.DataFrame:
                 mean, se = values.mean(), (values.std(ddof=1) / math.sqrt(len(values)) if len(values) > 1 else float("nan"))
             both = math.sqrt((0 if math.isnan(se) else se) ** 2 + r.se**2)
             agree = "yes" if abs(mean - r.value) <= 2 * both else "no"
-            rows.append(dict(table=r.table, dataset=dataset, row=r.row, pack=pack, metric=r.metric, runs=len(values),
+            rows.append(dict(table=r.table, dataset=dataset, row=r.row if not setting else f"{r.row}, {setting}", pack=pack, metric=r.metric, runs=len(values),
                              measured=mean, measured_se=se, published=r.value, published_se=r.se, within_2se=agree))
     return pd.DataFrame(rows)
 

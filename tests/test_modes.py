@@ -189,3 +189,31 @@ def test_packing_covers_more_grid_modes_than_gan(run):
             m, _ = run(variant="ns_gan", dataset="grid25", steps=2500, seed=seed, pack=pack)
             covered[pack].append(m["modes_covered"])
     assert np.mean(covered[2]) > np.mean(covered[1]), covered
+
+
+def test_table3_nets_have_the_papers_discriminator_sizes_and_are_compared_with_their_column():
+    """PacGAN Table 3's nets (unrolled_GAN_experiment/D=0.25G, D=0.5G model.py): D convolutions of 2-4-8 or 4-8-16
+    channels against G's 32-16-8; a run on each is compared with its own column of the table, not with Table 2."""
+    import pandas as pd
+    import torch
+    from torch import nn
+
+    from analysis.report import pacgan_comparison
+    from benchmark.nets import build_discriminator, build_generator
+
+    g = build_generator("unrolled_d_quarter", (3, 28, 28), 256)
+    assert [m.out_channels for m in g.modules() if isinstance(m, nn.ConvTranspose2d)] == [32, 16, 8]
+    for arch, channels in (("unrolled_d_quarter", [2, 4, 8]), ("unrolled_d_half", [4, 8, 16])):
+        d = build_discriminator(arch, (3, 28, 28), 1, True, pack=2)
+        assert [m.out_channels for m in d.modules() if isinstance(m, nn.Conv2d)] == channels
+        x = g(torch.randn(4, 256))
+        assert x.shape == (4, 3, 28, 28) and 0 <= x.min() and x.max() <= 1 and d(x).shape == (2, 1)
+    rows = [dict(status="finished", dataset="stacked_mnist", base_variant="ns_gan", pack=1, phase="search", budget=1, arch=arch,
+                 modes_covered=m, high_quality_fraction=None, mode_kl=1.0) for arch, m in
+            (("unrolled_d_quarter", 80.0), ("unrolled_d_quarter", 76.0), ("unrolled_d_half", 480.0), ("infogan", 900.0))]
+    t = pacgan_comparison(pd.DataFrame(rows))
+    modes = t[t["metric"] == "modes_covered"].set_index("row")
+    assert modes.loc["DCGAN (our implementation), D 1/4 G", "measured"] == 78.0
+    assert modes.loc["DCGAN (our implementation), D 1/4 G", "published"] == 78.5
+    assert modes.loc["DCGAN (our implementation), D 1/2 G", "measured"] == 480.0
+    assert (modes.loc[modes["table"] == 2, "measured"] == 900.0).all() and len(modes) == 3

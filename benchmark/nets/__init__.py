@@ -12,10 +12,12 @@ from types import ModuleType
 import torch
 from torch import nn
 
-from . import conv_small, dcgan, infogan, mlp, mlp_small
+from . import conv_small, dcgan, infogan, mlp, mlp_small, unrolled
 from .layers import STYLES
 
-ARCHITECTURES: dict[str, ModuleType] = {"infogan": infogan, "conv_small": conv_small, "dcgan": dcgan, "mlp": mlp, "mlp_small": mlp_small}
+# each: check(shape), generator(shape, z_dim, style), discriminator(shape, out_dim, batch_norm, style)
+ARCHITECTURES: dict[str, ModuleType] = {"infogan": infogan, "conv_small": conv_small, "dcgan": dcgan, "mlp": mlp, "mlp_small": mlp_small,
+                                        "unrolled_d_quarter": unrolled.D_QUARTER, "unrolled_d_half": unrolled.D_HALF}
 
 
 class ArchitectureError(ValueError):
