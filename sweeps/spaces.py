@@ -67,7 +67,10 @@ def named_space(name: str, variant: str, protocol: str = "ganbench") -> dict:
 
         return {**FIXED, **lucic2018.space(variant, name)}
     if _is_translation(variant):
-        return dict(TRANSLATION[name])
+        from benchmark.variants import get_variant
+
+        has_l1 = get_variant(variant).params["loss"].startswith("l1")  # lambda means nothing without the L1 term
+        return {k: v for k, v in TRANSLATION[name].items() if has_l1 or k != "l1_weight"}
     return {**FIXED, **BASE[name], **PER_VARIANT[name].get(variant, {})}
 
 
