@@ -30,6 +30,7 @@ perf: install
 	$(BIN)/python tests/perf/eval_cache.py
 	$(BIN)/python tests/perf/sweep_overhead.py
 	$(BIN)/python tests/perf/nets_and_metrics.py
+	$(BIN)/python tests/perf/search_efficiency.py
 
 clean:
 	rm -rf $(VENV) results/demo
