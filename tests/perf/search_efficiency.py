@@ -67,7 +67,8 @@ def main() -> None:
                 dirs.append(run_study(results, objective, method, rep, args.workers))
                 print(f"  {dirs[-1].name} done ({(time.time() - started) / 60:.1f} min)", flush=True)
     df = load_trials(dirs)
-    print(f"\nsearch efficiency ({args.reps} repetitions; {(time.time() - started) / 60:.1f} min on {os.cpu_count()} CPUs)")
+    took = "summarised from disk" if args.summarise else f"{(time.time() - started) / 60:.1f} min on {os.cpu_count()} CPUs"
+    print(f"\nsearch efficiency ({args.reps} repetitions; {took})")
     print("fraction of random search's steps needed to reach its final mean best score (median over repetitions, "
           "95% bootstrap interval), and the best score at the full budget")
     for (dataset, variant), curves in study_curves(df).items():
