@@ -57,7 +57,7 @@ def export_samples(module, info, n: int, out: Path, fmt: str = "png", seed: int 
     tmp = out.with_name(out.name + ".partial")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    x = _generate(module, n, seed)
+    x = _generate(module, n, seed, batch=n if info.is_paired else 1000)  # a translator's samples: the first n held-out inputs
     if info.is_image:
         x = x.clamp(0, 1)
     if fmt == "npz":

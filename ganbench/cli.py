@@ -64,6 +64,16 @@ def _cmd_eval(args) -> None:
     config, module = load_module(args.run_dir, device, checkpoint)
     if args.n is not None and args.n < 2:
         raise UsageError(f"n: {args.n} is not allowed, must be an integer >= 2")
+    from benchmark.data import get_dataset
+
+    if get_dataset(config["dataset"]).is_paired:  # image-to-image: the held-out pairs, as at the end of training
+        from benchmark.conditional.metrics import translation_metrics
+
+        scores = translation_metrics(module.generator, config["dataset"], args.extractor or config["extractor"],
+                                     args.n or config["n_fake"], device, config["data_root"])
+        update_metrics(args.run_dir, {f"eval_{checkpoint}": scores})
+        print(json.dumps({"checkpoint": checkpoint, **scores}, indent=2))
+        return
     # the run's own sample sizes by default: the same latents and the same real features as during training
     n_fake, n_real = (args.n, args.n) if args.n else (config["n_fake"], config["n_real"])
     try:

@@ -203,3 +203,19 @@ def test_a_short_run_beats_its_untrained_start(run):
         assert trained["l1"] < 0.7 * untrained["l1"] and trained["classifier_score"] > untrained["classifier_score"] + 0.3, (untrained, trained)
         assert trained["n_pairs"] == 300 and json.loads((out / "config.json").read_text())["loss"] == "l1_cgan"
         assert (out / "samples.png").is_file()
+
+
+def test_eval_gives_the_recorded_scores_again_and_sample_writes_translations(ganbench, tmp_path):
+    run = tmp_path / "run"
+    r = ganbench("train", "--variant", "pix2pix_l1_gan", "--dataset", "inpaint_digits", "--steps", 10, "--ngf", 8, "--n-fake", 200,
+                 "--out", run, "--quiet")
+    assert r.returncode == 0, r.stderr
+    recorded = json.loads((run / "metrics.json").read_text())
+    r = ganbench("eval", run, "--quiet")
+    assert r.returncode == 0, r.stderr
+    again = json.loads(r.stdout)
+    assert {k: again[k] for k in ("l1", "psnr", "ssim", "fid", "classifier_score")} == {k: recorded[k] for k in ("l1", "psnr", "ssim", "fid", "classifier_score")}
+    assert ganbench("sample", run, "--n", 3, "--format", "npz", "--out", tmp_path / "s").returncode == 0
+    import numpy as np
+
+    assert np.load(tmp_path / "s" / "samples.npz")["samples"].shape == (3, 1, 32, 32)

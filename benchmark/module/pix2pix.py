@@ -60,6 +60,19 @@ class Pix2PixModule(GANModule):
         return {**logs, "g_loss": g_loss, "l1": (fake.detach() - y).abs().mean() / 2}  # l1 on the [0, 1] scale
 
     @torch.no_grad()
+    def sample(self, n: int) -> torch.Tensor:
+        """The translations of the first ``n`` held-out inputs, in [0, 1], with dropout drawn from the current random
+        state (``ganbench sample --seed``)."""
+        from ..conditional.metrics import BATCH, held_out_pairs
+
+        inputs = held_out_pairs(self.config["dataset"], n, self.config.get("data_root"))[0]
+        was_training = self.generator.training
+        self.generator.train()  # as the paper tests: dropout on, batch statistics
+        out = torch.cat([(self.generator(inputs[i:i + BATCH].to(self.device) * 2 - 1) + 1) / 2 for i in range(0, len(inputs), BATCH)])
+        self.generator.train(was_training)
+        return out.clamp(0, 1)
+
+    @torch.no_grad()
     def translate(self, inputs: torch.Tensor) -> torch.Tensor:
         from ..conditional.metrics import translate
 
