@@ -3,16 +3,28 @@ is met. A task hitting its time limit or preempted is requeued by submitit (chec
 worker finds its own earlier trial, marks it lost and resumes the setting from its checkpoint."""
 from __future__ import annotations
 
+import os
+import signal
 from pathlib import Path
 
-import submitit
+# SLURM's time-limit warning (USR2) can arrive while submitit is still unpickling this module: it installs its own
+# handler only after loading the job (submitit/core/submission.py, process_job), and USR2's default action would kill
+# the task without a requeue. Inside a submitit SLURM task, hold such a signal until submitit listens (Worker).
+_held_signals: list[int] = []
+if os.environ.get("SUBMITIT_EXECUTOR") == "slurm":
+    signal.signal(signal.SIGUSR2, lambda signum, frame: _held_signals.append(signum))
 
-from .runner import work
+import submitit  # noqa: E402
+
+from .runner import work  # noqa: E402
 
 
 class Worker(submitit.helpers.Checkpointable):
     def __call__(self, study_dir: str, storage_url: str | None = None) -> int:
         import logging
+
+        if _held_signals:  # submitit's handler is in place now: it checkpoints and requeues
+            os.kill(os.getpid(), signal.SIGUSR2)
 
         logging.getLogger("pytorch_lightning").setLevel(logging.ERROR)
         return work(study_dir, storage_url)
