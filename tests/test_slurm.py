@@ -84,19 +84,20 @@ def test_scancelled_task_then_resume_loses_nothing(slurm, tmp_path):
 
 
 def test_task_at_its_time_limit_is_requeued_and_resumes_from_its_checkpoint(slurm, tmp_path):
-    # one trial of 35-80 s of training (16,000 steps; 8,000 once finished inside one window on an idle machine) in
-    # tasks that get at most 30 s each
+    # one trial of 70-160 s of training (32,000 steps; 8,000 once finished inside one window on an idle machine) in
+    # tasks that get at most 90 s each
     path = tmp_path / "s.yaml"
-    path.write_text("name: s\nvariants: [ns_gan]\ndatasets: [ring8]\narch: mlp_small\nbudget: {settings: 1}\nsteps: 16000\n"
+    path.write_text("name: s\nvariants: [ns_gan]\ndatasets: [ring8]\narch: mlp_small\nbudget: {settings: 1}\nsteps: 32000\n"
                     "space: {ns_gan: {lr: 1.0e-4, beta1: 0.5, batch_size: 64, z_dim: 2, n_disc: 1, d_batch_norm: false}}\n")
     study_dir = tmp_path / "study"
     save_spec(study_dir, load_spec(path))
     from sweeps.runner import create_studies
 
     create_studies(load_saved_spec(study_dir), storage_for(study_dir))
-    # SLURM sends USR2 30 s before the one-minute limit (its timer may fire up to 60 s early, so 0-30 s after the
-    # start); submitit's handler requeues the task (scontrol requeue)
-    jobs = submit(study_dir, tasks=1, time_min=1, signal_delay_s=30)
+    # SLURM sends USR2 30 s before the two-minute limit (its timer may fire up to 60 s early, so 30-90 s after the
+    # start: never while the task is still starting, before anyone can handle it); submitit's handler requeues the
+    # task (scontrol requeue)
+    jobs = submit(study_dir, tasks=1, time_min=2, signal_delay_s=30)
     job = jobs[0].job_id.split("_")[0]
     deadline, held_since = time.time() + 420, None
     while time.time() < deadline:
@@ -116,4 +117,4 @@ def test_task_at_its_time_limit_is_requeued_and_resumes_from_its_checkpoint(slur
     lost = [t for t in ts if t.state == TrialState.FAIL]
     assert len(done) == 1 and lost and all(t.user_attrs["status"] == "lost" for t in lost)
     assert int(done[0].user_attrs["slurm_restart"]) >= 1  # it ran in a requeued incarnation of the task ...
-    assert done[0].user_attrs["resumed_from_step"] > 0 and done[0].user_attrs["steps"] == 16000  # ... from a checkpoint
+    assert done[0].user_attrs["resumed_from_step"] > 0 and done[0].user_attrs["steps"] == 32000  # ... from a checkpoint
