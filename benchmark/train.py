@@ -112,11 +112,18 @@ def resolve_config(**settings) -> dict:
         raise ConfigError(f"{e} (dataset '{cfg['dataset']}')") from None
     _check_numbers(cfg)
     if info.is_image:
-        from .metrics.fidelity import EXTRACTORS, default_extractor
+        from .metrics.fidelity import default_extractor
 
         cfg["extractor"] = cfg["extractor"] or default_extractor(cfg["dataset"])
-        if cfg["extractor"] not in EXTRACTORS:
-            raise ConfigError(f"extractor: unknown '{cfg['extractor']}', choose one of {', '.join(EXTRACTORS)}")
+    return _check_where(cfg)
+
+
+def _check_where(cfg: dict) -> dict:
+    """What every run shares: a known extractor (where one is set), the device, an absolute data root."""
+    from .metrics.fidelity import EXTRACTORS
+
+    if cfg.get("extractor") is not None and cfg["extractor"] not in EXTRACTORS:
+        raise ConfigError(f"extractor: unknown '{cfg['extractor']}', choose one of {', '.join(EXTRACTORS)}")
     if cfg["device"] not in ("auto", "cpu", "cuda") and not str(cfg["device"]).startswith("cuda:"):
         raise ConfigError(f"device: '{cfg['device']}' is not one of auto, cpu, cuda")
     if cfg["data_root"] is not None:
@@ -168,16 +175,8 @@ def _resolve_translation(settings: dict, variant, info) -> dict:
         Translator(info.input_shape[0], info.shape[0], info.shape[-1], 1)
     except ValueError as e:
         raise ConfigError(f"dataset: {info.name}'s images cannot be halved down to 1x1 ({e})") from None
-    from .metrics.fidelity import EXTRACTORS
-
     cfg["extractor"] = cfg["extractor"] or ("lenet-mnist" if info.shape[0] == 1 else "inception-v3-compat")
-    if cfg["extractor"] not in EXTRACTORS:
-        raise ConfigError(f"extractor: unknown '{cfg['extractor']}', choose one of {', '.join(EXTRACTORS)}")
-    if cfg["device"] not in ("auto", "cpu", "cuda") and not str(cfg["device"]).startswith("cuda:"):
-        raise ConfigError(f"device: '{cfg['device']}' is not one of auto, cpu, cuda")
-    if cfg["data_root"] is not None:
-        cfg["data_root"] = str(Path(cfg["data_root"]).expanduser().resolve())
-    return cfg
+    return _check_where(cfg)
 
 
 def _datasets() -> dict:
