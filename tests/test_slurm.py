@@ -1,7 +1,9 @@
 """Sweeps on a real single-node SLURM cluster started by scripts/slurm_up.sh, through submitit.
 Under CI=true these tests fail, never skip, when SLURM cannot be started."""
+import json
 import os
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -83,11 +85,23 @@ def test_scancelled_task_then_resume_loses_nothing(slurm, tmp_path):
     assert sum(t.state == TrialState.FAIL for t in ts) == 1
 
 
+def steps_for_seconds(tmp_path, seconds):
+    """Training steps of the time-limit test's trial that take about `seconds` on this machine, measured here with
+    one thread as a SLURM task has: a fixed count finished inside one window on a fast machine and never reached
+    the time limit (CI: 32,000 steps in under 80 s)."""
+    out = tmp_path / "calibration"
+    subprocess.run([sys.executable, "-m", "ganbench.cli", "train", "--variant", "ns_gan", "--dataset", "ring8", "--arch",
+                    "mlp_small", "--steps", "3000", "--lr", "1e-4", "--beta1", "0.5", "--batch-size", "64", "--n-disc", "1", "--z-dim", "2",
+                    "--no-d-batch-norm", "--out", str(out), "--quiet"], check=True, env={**os.environ, "OMP_NUM_THREADS": "1"}, capture_output=True)
+    rate = 3000 / json.loads((out / "metrics.json").read_text())["wall_time_s"]
+    return max(8000, int(rate * seconds) // 1000 * 1000)
+
+
 def test_task_at_its_time_limit_is_requeued_and_resumes_from_its_checkpoint(slurm, tmp_path):
-    # one trial of 70-160 s of training (32,000 steps; 8,000 once finished inside one window on an idle machine) in
-    # tasks that get at most 90 s each
+    # one trial of ~120 s of training in tasks that train at most ~90 s each (see below)
+    steps = steps_for_seconds(tmp_path, 120)
     path = tmp_path / "s.yaml"
-    path.write_text("name: s\nvariants: [ns_gan]\ndatasets: [ring8]\narch: mlp_small\nbudget: {settings: 1}\nsteps: 32000\n"
+    path.write_text(f"name: s\nvariants: [ns_gan]\ndatasets: [ring8]\narch: mlp_small\nbudget: {{settings: 1}}\nsteps: {steps}\n"
                     "space: {ns_gan: {lr: 1.0e-4, beta1: 0.5, batch_size: 64, z_dim: 2, n_disc: 1, d_batch_norm: false}}\n")
     study_dir = tmp_path / "study"
     save_spec(study_dir, load_spec(path))
@@ -99,7 +113,7 @@ def test_task_at_its_time_limit_is_requeued_and_resumes_from_its_checkpoint(slur
     # task (scontrol requeue)
     jobs = submit(study_dir, tasks=1, time_min=2, signal_delay_s=30)
     job = jobs[0].job_id.split("_")[0]
-    deadline, held_since = time.time() + 420, None
+    deadline, held_since = time.time() + 600, None
     while time.time() < deadline:
         out = subprocess.run(["squeue", "-h", "-j", job, "-o", "%i %T %r"], capture_output=True, text=True).stdout
         if not out.strip():
@@ -117,4 +131,4 @@ def test_task_at_its_time_limit_is_requeued_and_resumes_from_its_checkpoint(slur
     lost = [t for t in ts if t.state == TrialState.FAIL]
     assert len(done) == 1 and lost and all(t.user_attrs["status"] == "lost" for t in lost)
     assert int(done[0].user_attrs["slurm_restart"]) >= 1  # it ran in a requeued incarnation of the task ...
-    assert done[0].user_attrs["resumed_from_step"] > 0 and done[0].user_attrs["steps"] == 32000  # ... from a checkpoint
+    assert done[0].user_attrs["resumed_from_step"] > 0 and done[0].user_attrs["steps"] == steps  # ... from a checkpoint
