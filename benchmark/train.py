@@ -84,6 +84,8 @@ def resolve_config(**settings) -> dict:
     # a data set's own protocol (PacGAN's for the 2-D mixtures) comes before the generic and the variant's defaults
     cfg = {**DEFAULTS, **{k: v for k, v in info.defaults.items() if k in DEFAULTS}, **given}
     defaults = {**variant_defaults(cfg["variant"], protocol), **{k: v for k, v in info.defaults.items() if k in FALLBACKS}}
+    if len(info.shape) == 1:
+        defaults.update(variant.point_defaults)
     for key in FALLBACKS:
         if cfg.get(key) is None:
             cfg[key] = defaults.get(key, FALLBACKS[key])
@@ -257,7 +259,7 @@ def _number(ok):
 PARAM_CHECKS = {
     "margin": _number(lambda v: v > 0), "pt_weight": _number(lambda v: v >= 0),
     "pretrain_steps": _number(lambda v: int(v) == v and v >= 0), "mmd_bandwidth": _number(lambda v: v > 0),
-    "ae_weight": _number(lambda v: v >= 0), "rho": _number(lambda v: v > 0),
+    "ae_weight": _number(lambda v: v >= 0), "rank_weight": _number(lambda v: v >= 0), "rho": _number(lambda v: v > 0),
     "moments": lambda v: v in ("mean", "covariance", "mean_covariance"),
     "features": _number(lambda v: int(v) == v and v >= 1),
     "loss": lambda v: v in ("l1", "gan", "cgan", "l1_gan", "l1_cgan"),

@@ -31,6 +31,7 @@ PARAMS = {
     "pretrain_steps": "MAGAN's autoencoder pretraining on real data, in steps of the run, an integer >= 0",
     "mmd_bandwidth": "GMMN and MMD GAN: the scale of the Gaussian kernel mixture, > 0",
     "ae_weight": "MMD GAN's weight of the critic's autoencoder term, >= 0",
+    "rank_weight": "MMD GAN's weight of the one-sided rank term (lambda_rg), >= 0",
     "rho": "Fisher GAN's penalty weight rho of the augmented Lagrangian (and the multiplier's step), > 0",
     "moments": "McGan's matched moments: mean, covariance or mean_covariance",
     "features": "the critic's feature dimension (McGan, Cramér GAN) or code size (MMD GAN), an integer >= 1",
@@ -53,6 +54,7 @@ class Variant:
     single_step: bool = False  # f-GAN's Algorithm 1: D and G updated from one shared forward pass
     divergence: str | None = None  # f-GAN: the loss is losses.f_gan(divergence, config["fgan_generator_loss"])
     defaults: dict = field(default_factory=dict)
+    point_defaults: dict = field(default_factory=dict)  # on 2-D point data, where an image default does not carry over
     params: dict = field(default_factory=dict)  # hyperparameters of this variant only (margin, rho, ...): defaults
     loss_params: tuple = ()  # the params the loss takes as keyword arguments (McGan's moments)
     citation: str = ""
@@ -113,7 +115,10 @@ VARIANTS: dict[str, Variant] = {
                 defaults=dict(lr=1e-3, beta1=0.5, beta2=0.999, n_disc=1), params=dict(mmd_bandwidth=2.0),
                 citation="Li, Swersky & Zemel, Generative Moment Matching Networks, ICML 2015, eqs. 3-4"),
         Variant("mmd_gan", "MMD GAN, kernel on a clipped autoencoder's codes (Li et al. 2017)", None, kind="mmd_gan", clip=True,
-                defaults=dict(_WGAN, clip=0.01), params=dict(mmd_bandwidth=1.0, ae_weight=8.0, features=16),
+                defaults=dict(_WGAN, clip=0.01), params=dict(mmd_bandwidth=1.0, ae_weight=8.0, rank_weight=16.0, features=16),
+                # the kernels' bandwidths are absolute (1-16 on the codes): an encoder of 2-D points clipped at 0.01
+                # gives codes of ~1e-3 and the generator collapses to the centre (measured: 0 ring modes; 8 at 0.1)
+                point_defaults=dict(clip=0.1),
                 citation="Li, Chang, Cheng, Yang & Poczos, MMD GAN: Towards Deeper Understanding of Moment Matching "
                          "Network, NeurIPS 2017, Algorithm 1 and its code (OctoberChang/MMD-GAN mmd_gan.py)"),
         Variant("cramer_gan", "Cramér GAN, energy distance of critic features (Bellemare et al. 2017)", None, kind="cramer",

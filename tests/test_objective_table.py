@@ -71,6 +71,23 @@ def test_mmd_gan_loss_with_its_one_sided_term():
     mmd = sum(2 - 2 * math.exp(-2 / (2 * s**2)) for s in MMD_GAN_BANDWIDTHS)
     d_loss, g_loss = losses.mmd_gan(real, fake, 1.0)
     assert g_loss.item() == pytest.approx(math.sqrt(mmd) - 8.0, rel=1e-5) and d_loss.item() == pytest.approx(-g_loss.item())
+    _, without_rank = losses.mmd_gan(real, fake, 1.0, one_sided_weight=0.0)
+    assert without_rank.item() == pytest.approx(math.sqrt(mmd), rel=1e-5)
+
+
+def test_mmd_gan_takes_its_rank_weight_and_a_2d_clip():
+    """lambda_rg is a setting (16 by default, the code's); the encoder's clip is 0.01 on images and 0.1 on 2-D points,
+    unless given."""
+    from benchmark.train import ConfigError, resolve_config
+
+    on_digits, on_ring = resolve_config(variant="mmd_gan", dataset="mnist5k"), resolve_config(variant="mmd_gan", dataset="ring8")
+    assert on_digits["rank_weight"] == 16.0 and on_digits["clip"] == 0.01 and on_ring["clip"] == 0.1
+    assert resolve_config(variant="mmd_gan", dataset="ring8", clip=0.01, rank_weight=0.0)["clip"] == 0.01
+    assert resolve_config(variant="wgan", dataset="ring8")["clip"] == 0.01
+    with pytest.raises(ConfigError, match="^rank_weight: -1.0 is not allowed"):
+        resolve_config(variant="mmd_gan", dataset="ring8", rank_weight=-1.0)
+    with pytest.raises(ConfigError, match="^rank_weight: only mmd_gan"):
+        resolve_config(variant="ns_gan", dataset="ring8", rank_weight=1.0)
 
 
 def test_fisher_gan_lagrangian_and_multiplier_by_hand():

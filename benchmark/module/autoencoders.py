@@ -182,7 +182,7 @@ class MMDGANModule(GANModule):
             with torch.no_grad():
                 fake = self.generator(self.sample_z(real.shape[0]))
             (code_real, e_real), (code_fake, e_fake) = critic.code_and_energy(real), critic.code_and_energy(fake)
-            d_loss, _ = losses.mmd_gan(code_real, code_fake, c["mmd_bandwidth"])
+            d_loss, _ = losses.mmd_gan(code_real, code_fake, c["mmd_bandwidth"], c["rank_weight"])
             d_loss = d_loss + c["ae_weight"] * (e_real.mean() + e_fake.mean())
             opt_d.zero_grad(set_to_none=True)
             self.manual_backward(d_loss)
@@ -190,7 +190,7 @@ class MMDGANModule(GANModule):
             clip_weights(critic.encoder, c["clip"])
             self.d_updates += 1
         fake = self.generator(self.sample_z(c["batch_size"]))
-        _, g_loss = losses.mmd_gan(critic.encoder(real), critic.encoder(fake), c["mmd_bandwidth"])
+        _, g_loss = losses.mmd_gan(critic.encoder(real), critic.encoder(fake), c["mmd_bandwidth"], c["rank_weight"])
         opt_g.zero_grad(set_to_none=True)
         self.manual_backward(g_loss)
         opt_g.step()
