@@ -22,6 +22,8 @@ def _cmd_variants(args) -> None:
             print(f"\t{v.citation}")
         for param, default in v.params.items():
             print(f"\t{param} = {default!r}: {PARAMS[param]}")
+        for param, default in v.point_defaults.items():
+            print(f"\ton 2-D points: {param} = {default!r}")
 
 
 def _cmd_datasets(args) -> None:
