@@ -171,8 +171,9 @@ def test_pacgan_comparison_by_hand():
 
     df = pd.DataFrame(dict(dataset=["grid25", "grid25"], base_variant=["ns_gan"] * 2, pack=[1, 1], phase=["search", "seed"],
                            budget=[1, 1], status=["finished"] * 2, modes_covered=[17, 19], high_quality_fraction=[0.5, 0.7],
-                           mode_kl=[0.7, 0.9]))
+                           mode_kl=[0.7, 0.9], train_steps=[2500, 2500]))
     t = pacgan_comparison(df).set_index("metric")
+    assert t.loc["modes_covered", "steps"] == 2500  # beside the paper's 400,000 (the report's text says so)
     assert t.loc["modes_covered", "measured"] == 18 and t.loc["modes_covered", "measured_se"] == pytest.approx(1.0)
     assert t.loc["modes_covered", "within_2se"] == "yes"
     assert t.loc["high_quality_percent", "measured"] == pytest.approx(60.0) and t.loc["high_quality_percent", "within_2se"] == "no"
