@@ -96,7 +96,7 @@ def resolve_config(**settings) -> dict:
     elif cfg["fgan_generator_loss"] is not None:
         raise ConfigError(f"fgan_generator_loss: only f-GAN variants take it, not '{cfg['variant']}'")
     _check_mixing_options(cfg, variant, protocol)
-    _fill_variant_params(cfg, variant)
+    _fill_variant_params(cfg, variant, on_points=len(info.shape) == 1)
     if not isinstance(cfg["d_batch_norm"], bool):
         raise ConfigError(f"d_batch_norm: {cfg['d_batch_norm']!r} is not allowed, must be true or false")
     if protocol == "lucic2018":
@@ -224,8 +224,9 @@ def _check_mixing_options(cfg: dict, variant, protocol: str) -> None:
     cfg["generators_scheme"] = "uniform_mixture" if cfg["generators"] > 1 else None
 
 
-def _fill_variant_params(cfg: dict, variant) -> None:
+def _fill_variant_params(cfg: dict, variant, on_points: bool = False) -> None:
     """The variant's own hyperparameters (margin, rho, ...): its defaults where unset; refused for other variants."""
+    own = {**variant.params, **({k: v for k, v in variant.point_defaults.items() if k in variant.params} if on_points else {})}
     for name in PARAMS:
         takers = _variants_taking(name)
         if name not in variant.params:
@@ -233,7 +234,7 @@ def _fill_variant_params(cfg: dict, variant) -> None:
                 raise ConfigError(f"{name}: only {', '.join(takers)} take{'s' if len(takers) == 1 else ''} it, not '{cfg['variant']}'")
             cfg.pop(name, None)
             continue
-        value = variant.params[name] if cfg.get(name) is None else cfg[name]
+        value = own[name] if cfg.get(name) is None else cfg[name]
         if not PARAM_CHECKS[name](value):
             raise ConfigError(f"{name}: {value!r} is not allowed, must be {PARAMS[name].rsplit(', ', 1)[-1]}")
         cfg[name] = value

@@ -325,7 +325,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="gmmn, mmd_gan: scale of the Gaussian kernel mixture (defaults 2 and 1: the papers' kernels)")
     s.add_argument("--ae-weight", dest="ae_weight", type=float, help="mmd_gan: weight of the critic's autoencoder term (default 8, the paper's code)")
     s.add_argument("--rank-weight", dest="rank_weight", type=float,
-                   help="mmd_gan: weight of the one-sided rank term (lambda_rg: 16 as in the paper's code; 0 on 2-D data)")
+                   help="mmd_gan: weight of the one-sided rank term (lambda_rg: 16 as in the paper's code; 0 on 2-D points)")
     s.add_argument("--rho", type=float, help="fisher_gan: rho of the augmented Lagrangian (default 1e-6, the paper's)")
     s.add_argument("--moments", help="mcgan: mean, covariance or mean_covariance (default)")
     s.add_argument("--features", type=int, help="mcgan, cramer_gan: critic feature dimension; mmd_gan: code size")

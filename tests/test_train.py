@@ -54,8 +54,8 @@ def test_objective_table_variants_cover_the_ring(run, variant, extra):
     batch 100, Adam lr 1e-4 and beta1 0.8), cut to RING_STEPS. Cramér GAN and MMD GAN, whose critics take 5 updates
     a step, on the quick protocol of test_variants_cover_the_ring (the small net at lr 1e-3): on the defaults they
     need more steps than the suite can spend (Cramér: 3 modes at 2,000 steps; MMD GAN: 2 modes at 2,000 steps,
-    250 s). MMD GAN with its 2-D default weight clip (0.1, Variant.point_defaults); at the image value 0.01 it
-    covers no mode."""
+    250 s; 5 at 5,000). MMD GAN with its 2-D defaults (Variant.point_defaults: clip 0.1, no rank term); at the image
+    values it covers no mode."""
     settings = {"dataset": "ring8", "steps": RING_STEPS, "seed": 0, **extra}
     metrics, _ = run(variant=variant, **settings)
     assert metrics["modes_covered"] >= 6, metrics
