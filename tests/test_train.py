@@ -19,15 +19,14 @@ def test_every_variant_trains_on_ring8(run, variant):
 
 # WGAN-GP with the image default lambda = 10 collapses on 2-D data at this length;
 # Gulrajani et al.'s own toy experiments use a small lambda, so the test does too.
-@pytest.mark.parametrize(
-    "variant,seed,extra",
-    [("ns_gan", 0, {}), ("lsgan", 2, {}), ("wgan_gp", 2, {"penalty_weight": 1.0})],
-)
-def test_variants_cover_the_ring(run, variant, seed, extra):
-    """The small net at a high learning rate: a quick check that each loss learns; PacGAN's own protocol is
-    tests/test_modes.py's and `make reproduce-pacgan`'s."""
-    metrics, _ = run(variant=variant, dataset="ring8", steps=3000, lr=1e-3, seed=seed, arch="mlp_small", **extra)
-    assert metrics["modes_covered"] >= 6, metrics
+@pytest.mark.parametrize("variant,extra", [("ns_gan", {}), ("lsgan", {}), ("wgan_gp", {"penalty_weight": 1.0})])
+def test_variants_cover_the_ring(run, variant, extra):
+    """The small net at a high learning rate: a quick check that each loss learns, on the same seeds for every
+    variant, averaged (measured on seeds 0, 1, 2: ns_gan 7, 8, 7; lsgan 8, 8, 7; wgan_gp 6, 8, 8 modes). PacGAN's own
+    protocol is tests/test_modes.py's and `make reproduce-pacgan`'s."""
+    covered = [run(variant=variant, dataset="ring8", steps=3000, lr=1e-3, seed=seed, arch="mlp_small", **extra)[0]["modes_covered"]
+               for seed in (0, 1)]
+    assert sum(covered) / len(covered) >= 6, covered
 
 
 RING_STEPS = 2000
