@@ -35,7 +35,7 @@ PER_VARIANT = {
         "gmmn": dict(mmd_bandwidth=["log", 0.2, 20] if space == "wide" else ["log", 1, 4]),
         "mmd_gan": dict(clip=_CLIP[space], mmd_bandwidth=["log", 0.1, 10] if space == "wide" else ["log", 0.5, 2],
                         ae_weight=["log", 0.8, 80] if space == "wide" else 8.0,
-                        rank_weight=["log", 1.6, 160] if space == "wide" else 16.0),
+                        **({"rank_weight": ["log", 1.6, 160]} if space == "wide" else {})),
         "ebgan": dict(margin=["log", 0.1, 10] if space == "wide" else ["log", 0.3, 3],
                       pt_weight=["log", 0.01, 1] if space == "wide" else 0.1),
         "magan": dict(pretrain_steps=["int", 0, 500] if space == "wide" else 100),
@@ -146,9 +146,10 @@ def constant(trial, name: str, value):
     return trial.suggest_float(name, float(value), float(value))
 
 
-def variant_defaults(variant: str, protocol: str = "ganbench", space: str = "wide") -> dict:
-    """The variant's default setting, the first of every search (as in the study); under lucic2018 the study's
-    defaults of that space (params.py: they differ between wide and narrow for the VAE's batch norm)."""
+def variant_defaults(variant: str, protocol: str = "ganbench", space: str = "wide", on_points: bool = False) -> dict:
+    """The variant's default setting, the first of every search (as in the study); on 2-D points with the variant's
+    defaults there (as `ganbench train` has them); under lucic2018 the study's defaults of that space (params.py:
+    they differ between wide and narrow for the VAE's batch norm)."""
     if protocol == "lucic2018":
         from benchmark.protocols import lucic2018
 
@@ -159,8 +160,9 @@ def variant_defaults(variant: str, protocol: str = "ganbench", space: str = "wid
     d = v.defaults
     if v.kind == "pix2pix":
         return dict(batch_size=16, **d, **v.params)
-    return dict(FIXED, **{k: x for k, x in d.items() if k != "beta2"}, beta2=d.get("beta2", 0.999), d_batch_norm=False,
-                **v.params, **({"spectral_norm": False} if v.judges_samples and v.name == "hinge" else {}))
+    setting = dict(FIXED, **{k: x for k, x in d.items() if k != "beta2"}, beta2=d.get("beta2", 0.999), d_batch_norm=False,
+                   **v.params, **({"spectral_norm": False} if v.judges_samples and v.name == "hinge" else {}))
+    return {**setting, **(v.point_defaults if on_points else {})}
 
 
 def settings_for(space: dict, variant: str, n: int, seed: int) -> list[dict]:

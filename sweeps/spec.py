@@ -56,9 +56,10 @@ class Spec:
             return replayed_settings(self.experiment_for(dataset), variant, n)
         from benchmark.data import get_dataset
 
-        space, own = self.space_for(variant, dataset), get_dataset(dataset).defaults
+        space, info = self.space_for(variant, dataset), get_dataset(dataset)
+        own = info.defaults
         # the first setting: the variant's defaults, under the data set's own protocol, then the space's constants
-        first = variant_defaults(variant)
+        first = variant_defaults(variant, on_points=len(info.shape) == 1)
         first = {**first, **{k: own[k] for k in first if k in own}, **{k: v for k, v in space.items() if not isinstance(v, list)}}
         if self.sampler != "random":
             return [first]

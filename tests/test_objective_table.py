@@ -176,3 +176,17 @@ def test_spectral_norm_gives_every_layer_unit_spectral_norm():
     plain = build_discriminator("mlp_small", (2,), 1)
     assert not any(torch.linalg.matrix_norm(m.weight.detach(), ord=2).item() == pytest.approx(1.0, abs=1e-3)
                    for m in plain.modules() if isinstance(m, nn.Linear))
+
+
+def test_a_sweep_starts_mmd_gan_from_the_defaults_train_uses(tmp_path):
+    """The first setting of a search is the variant's default setting, the same as `ganbench train`'s: on 2-D points
+    MMD GAN's clip 0.1 and no rank term; on images 0.01 and 16. The narrow space leaves lambda_rg at that default."""
+    from sweeps.spec import load_spec
+
+    path = tmp_path / "s.yaml"
+    path.write_text("name: s\nvariants: [mmd_gan]\ndatasets: [ring8, mnist5k]\nspace: narrow\nbudget: {settings: 3}\nsteps: 10\n")
+    spec = load_spec(path)
+    on_ring, on_digits = spec.settings_for("mmd_gan", "ring8", 3), spec.settings_for("mmd_gan", "mnist5k", 3)
+    assert (on_ring[0]["clip"], on_ring[0]["rank_weight"]) == (0.1, 0.0)
+    assert (on_digits[0]["clip"], on_digits[0]["rank_weight"]) == (0.01, 16.0)
+    assert all("rank_weight" not in s for s in on_ring[1:])
