@@ -44,8 +44,8 @@ def load_trials(study_dirs: list, storage_url: str | None = None) -> pd.DataFram
             budget = study.user_attrs.get("budget")
             for t in study.get_trials(deepcopy=False):
                 a = t.user_attrs
-                if a.get("status") == "lost":
-                    continue  # a dead worker's attempt, re-run under the same setting
+                if a.get("status") in ("lost", "retried"):
+                    continue  # a dead worker's or a failed attempt, run again under the same setting
                 state = {TrialState.WAITING: "waiting", TrialState.RUNNING: "running"}.get(t.state, a.get("status", "failed"))
                 pack = int(a.get("pack") or 1)  # a packed variant is its own row in every table: "ns_gan+pack2"
                 row = dict(study=spec["name"], protocol=spec.get("protocol", "ganbench"), study_dir=str(study_dir), study_name=summary.study_name, trial=t.number,

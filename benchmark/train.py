@@ -9,38 +9,24 @@ at the end.
 from __future__ import annotations
 
 import json
-import math
-import os
 import platform
-import shutil
 import time
 from pathlib import Path
 
 import torch
 
 from .data import DataError, canonical_name, get_dataset, load_split
-from .losses import GENERATOR_LOSSES
-from .nets import ARCHITECTURES, ArchitectureError, check_fits
-from .protocols import PROTOCOLS
+from .metrics.latents import fixed_samples
+from .metrics.modes import MIXTURE_SAMPLES, mixture_metrics
+from .metrics.points import POINTS, sliced_w1
+from .files import MARKER, finish_partial, is_ours, open_partial, partial_of, remove_partial, write_json
+from .nets import ArchitectureError, check_fits
 from .protocols import lucic2018
-from .variants import PARAMS, VariantError, get_variant
+from .schema import FALLBACKS, RUN_FIELDS, ConfigError, check_device, did_you_mean
+from .variants import VARIANTS, VariantError, get_variant
 
 
-class ConfigError(ValueError):
-    """Bad input; the message starts with the field's name."""
-
-
-DEFAULTS = dict(
-    protocol="ganbench", arch=None, steps=1000, batch_size=64, z_dim=64, lr=None, beta1=None, beta2=None, n_disc=None,
-    penalty_weight=None, clip=None, d_batch_norm=None, began_gamma=None, began_lambda=None, fgan_generator_loss=None,
-    pack=1, generators=1, prior=None, spectral_norm=False,
-    seed=0, device="auto", data_root=None, checkpoint_every=0,
-    # evaluation during training (see benchmark.metrics.evaluate); 0 = only at the end, None = never
-    eval_every=None, extractor=None, n_fake=10_000, n_real=10_000,
-)
-# what a variant without the setting falls back to
-FALLBACKS = dict(lr=2e-4, beta1=0.5, beta2=0.999, n_disc=1, penalty_weight=10.0, clip=0.01, began_gamma=0.5, began_lambda=1e-3,
-                 d_batch_norm=False)
+DEFAULTS = {name: f.default for name, f in RUN_FIELDS.items()}
 
 
 def variant_defaults(variant: str, protocol: str = "ganbench") -> dict:
@@ -55,10 +41,35 @@ def default_arch(shape) -> str:  # data sets with their own protocol name theirs
     return "mlp" if len(shape) == 1 else "infogan"
 
 
+def own_fields() -> dict[str, list]:
+    """Every variant's own hyperparameters by name: [(variant, Field), ...] (several variants may share one)."""
+    out: dict[str, list] = {}
+    for v in VARIANTS.values():
+        for f in v.own:
+            out.setdefault(f.name, []).append((v.name, f))
+    return out
+
+
+def check_settings(settings: dict) -> None:
+    """Names and types of what was given, before any default is filled: an unknown name (with "did you mean"), a
+    list where one value goes, a value out of its bounds; each one line naming the field."""
+    own = own_fields()
+    known = ["variant", "dataset", *RUN_FIELDS, *own]
+    for name, value in settings.items():
+        if name in ("variant", "dataset", "generators_scheme"):
+            continue
+        if name not in RUN_FIELDS and name not in own:
+            raise ConfigError(f"{name}: unknown setting{did_you_mean(name, known)}; known are {', '.join(known)}")
+        if value is None:
+            continue
+        if name in RUN_FIELDS:
+            RUN_FIELDS[name].check(value)
+        else:
+            own[name][0][1].check(value)  # type and bounds are one for all variants that share it
+
+
 def resolve_config(**settings) -> dict:
-    unknown = set(settings) - set(DEFAULTS) - set(PARAMS) - {"variant", "dataset", "generators_scheme"}
-    if unknown:
-        raise ConfigError(f"{sorted(unknown)[0]}: unknown setting, known are {', '.join(['variant', 'dataset', *DEFAULTS, *PARAMS])}")
+    check_settings(settings)
     for field in ("variant", "dataset"):
         if settings.get(field) is None:
             raise ConfigError(f"{field}: required")
@@ -68,11 +79,11 @@ def resolve_config(**settings) -> dict:
     except VariantError as e:
         raise ConfigError(str(e)) from None
     protocol = settings.get("protocol") or DEFAULTS["protocol"]
-    if protocol not in PROTOCOLS:
-        raise ConfigError(f"protocol: unknown '{protocol}', choose one of {', '.join(PROTOCOLS)}")
     if protocol == "lucic2018" and settings["variant"] not in lucic2018.GAN_TYPE:
         raise ConfigError(f"variant: '{settings['variant']}' is not in the Lucic et al. study; under protocol lucic2018 "
                           f"choose one of {', '.join(lucic2018.GAN_TYPE)}")
+    if not isinstance(settings["dataset"], str):
+        raise ConfigError(f"dataset: {settings['dataset']!r} is not allowed, must be a data set's name")
     settings["dataset"] = canonical_name(settings["dataset"])
     try:
         info = get_dataset(settings["dataset"])
@@ -91,14 +102,10 @@ def resolve_config(**settings) -> dict:
             cfg[key] = defaults.get(key, FALLBACKS[key])
     if variant.divergence:
         cfg["fgan_generator_loss"] = cfg["fgan_generator_loss"] or "paper"
-        if cfg["fgan_generator_loss"] not in GENERATOR_LOSSES:
-            raise ConfigError(f"fgan_generator_loss: '{cfg['fgan_generator_loss']}' is not one of {', '.join(GENERATOR_LOSSES)}")
     elif cfg["fgan_generator_loss"] is not None:
         raise ConfigError(f"fgan_generator_loss: only f-GAN variants take it, not '{cfg['variant']}'")
     _check_mixing_options(cfg, variant, protocol)
     _fill_variant_params(cfg, variant, on_points=len(info.shape) == 1)
-    if not isinstance(cfg["d_batch_norm"], bool):
-        raise ConfigError(f"d_batch_norm: {cfg['d_batch_norm']!r} is not allowed, must be true or false")
     if protocol == "lucic2018":
         if not info.is_image or (cfg["arch"] or "infogan") != "infogan":
             raise ConfigError(f"arch: protocol lucic2018 trains the study's infogan nets on images, not '{cfg['arch'] or 'mlp'}' on '{cfg['dataset']}'")
@@ -106,13 +113,12 @@ def resolve_config(**settings) -> dict:
             raise ConfigError(f"n_fake: the study scores as many generated as real images; under protocol lucic2018 "
                               f"n_fake ({cfg['n_fake']}) must equal n_real ({cfg['n_real']})")
     cfg["arch"] = cfg["arch"] or default_arch(info.shape)
-    if cfg["arch"] not in ARCHITECTURES:
-        raise ConfigError(f"arch: unknown '{cfg['arch']}', choose one of {', '.join(ARCHITECTURES)}")
     try:
         check_fits(cfg["arch"], info.shape)
     except ArchitectureError as e:
         raise ConfigError(f"{e} (dataset '{cfg['dataset']}')") from None
-    _check_numbers(cfg)
+    for name, f in RUN_FIELDS.items():  # every value, given or filled in, once more against its declaration
+        cfg[name] = f.check(cfg[name]) if cfg[name] is not None or f.nullable else cfg[name]
     if info.is_image:
         from .metrics.fidelity import default_extractor
 
@@ -121,23 +127,16 @@ def resolve_config(**settings) -> dict:
 
 
 def _check_where(cfg: dict) -> dict:
-    """What every run shares: a known extractor (where one is set), the device, an absolute data root."""
-    from .metrics.fidelity import EXTRACTORS
-
-    if cfg.get("extractor") is not None and cfg["extractor"] not in EXTRACTORS:
-        raise ConfigError(f"extractor: unknown '{cfg['extractor']}', choose one of {', '.join(EXTRACTORS)}")
-    if cfg["device"] not in ("auto", "cpu", "cuda") and not str(cfg["device"]).startswith("cuda:"):
-        raise ConfigError(f"device: '{cfg['device']}' is not one of auto, cpu, cuda")
+    """What every run shares: the device exists here, an absolute data root."""
+    check_device(cfg["device"])
     if cfg["data_root"] is not None:
         cfg["data_root"] = str(Path(cfg["data_root"]).expanduser().resolve())
     return cfg
 
 
-# what an image-to-image run is configured by; the rest of DEFAULTS (latents, penalties, packing, ...) is the GANs'
+# what an image-to-image run is configured by; the rest of RUN_FIELDS (latents, penalties, packing, ...) is the GANs'
 TRANSLATION_FIELDS = ("protocol", "steps", "batch_size", "lr", "beta1", "beta2", "n_disc", "seed", "device", "data_root",
                       "checkpoint_every", "extractor", "n_fake")
-TRANSLATION_ALLOWED = dict(loss="one of l1, gan, cgan, l1_gan, l1_cgan", generator="unet or encoder_decoder",
-                           patch="one of 1, 16, 70, image", l1_weight=">= 0", ngf="an integer >= 1")
 NEUTRAL = dict(pack=1, generators=1, eval_every=0, protocol="ganbench")  # values that change nothing (n_real: the n_fake pairs' targets are the real side)
 
 
@@ -161,16 +160,11 @@ def _resolve_translation(settings: dict, variant, info) -> dict:
            **variant.defaults, **info.defaults, **variant.params}
     cfg.update({k: v for k, v in settings.items() if v is not None and (k in TRANSLATION_FIELDS or k in variant.params)})
     cfg["protocol"] = "ganbench"
-    if isinstance(cfg["patch"], int) and not isinstance(cfg["patch"], bool):
-        cfg["patch"] = str(cfg["patch"])
-    for name in variant.params:
-        if not PARAM_CHECKS[name](cfg[name]):
-            raise ConfigError(f"{name}: {cfg[name]!r} is not allowed, must be {TRANSLATION_ALLOWED[name]}")
-    cfg.update(penalty_weight=0.0, clip=0.01, began_gamma=0.5, began_lambda=0.0)  # unused: kept for _check_numbers
-    cfg["z_dim"] = 1
-    _check_numbers({**cfg, "n_real": 2, "eval_every": None})
-    for k in ("penalty_weight", "clip", "began_gamma", "began_lambda", "z_dim"):
-        del cfg[k]
+    for name, f in variant.fields.items():
+        cfg[name] = f.check(cfg[name])
+    for name in TRANSLATION_FIELDS:
+        if cfg[name] is not None:
+            cfg[name] = RUN_FIELDS[name].check(cfg[name])
     from .conditional.nets import Translator
 
     try:
@@ -203,10 +197,6 @@ def _check_loss(variant) -> None:
 
 def _check_mixing_options(cfg: dict, variant, protocol: str) -> None:
     """Packing, mixtures of generators and the prior: what each variant can take."""
-    for f in ("pack", "generators"):
-        v = cfg[f]
-        if not isinstance(v, int) or isinstance(v, bool) or v < 1:
-            raise ConfigError(f"{f}: {v!r} is not allowed, must be an integer >= 1")
     if cfg["pack"] > 1 and not variant.judges_samples:
         raise ConfigError(f"pack: '{cfg['variant']}' has no discriminator that judges samples (an autoencoder or an encoder); "
                           "packing needs a classifier or critic")
@@ -219,27 +209,20 @@ def _check_mixing_options(cfg: dict, variant, protocol: str) -> None:
             raise ConfigError(f"prior: the VAE's prior is N(0, 1), not '{cfg['prior']}'")
         cfg["prior"] = "uniform" if protocol == "lucic2018" else "normal"
     cfg["prior"] = cfg["prior"] or "uniform"
-    if cfg["prior"] not in ("uniform", "normal"):
-        raise ConfigError(f"prior: '{cfg['prior']}' is not one of uniform (U(-1, 1)), normal (N(0, I))")
     cfg["generators_scheme"] = "uniform_mixture" if cfg["generators"] > 1 else None
 
 
 def _fill_variant_params(cfg: dict, variant, on_points: bool = False) -> None:
     """The variant's own hyperparameters (margin, rho, ...): its defaults where unset; refused for other variants."""
-    own = {**variant.params, **({k: v for k, v in variant.point_defaults.items() if k in variant.params} if on_points else {})}
-    for name in PARAMS:
-        takers = _variants_taking(name)
-        if name not in variant.params:
+    for name, takers in own_fields().items():
+        if name not in variant.fields:
             if cfg.get(name) is not None:
-                raise ConfigError(f"{name}: only {', '.join(takers)} take{'s' if len(takers) == 1 else ''} it, not '{cfg['variant']}'")
+                names = [v for v, _ in takers]
+                raise ConfigError(f"{name}: only {', '.join(names)} take{'s' if len(names) == 1 else ''} it, not '{cfg['variant']}'")
             cfg.pop(name, None)
-            continue
-        value = own[name] if cfg.get(name) is None else cfg[name]
-        if not PARAM_CHECKS[name](value):
-            raise ConfigError(f"{name}: {value!r} is not allowed, must be {PARAMS[name].rsplit(', ', 1)[-1]}")
-        cfg[name] = value
-    if not isinstance(cfg["spectral_norm"], bool):
-        raise ConfigError(f"spectral_norm: {cfg['spectral_norm']!r} is not allowed, must be true or false")
+    defaults = variant.own_defaults(on_points)
+    for name, f in variant.fields.items():
+        cfg[name] = f.check(defaults[name] if cfg.get(name) is None else cfg[name])
     if cfg["spectral_norm"] and not variant.judges_samples:
         raise ConfigError(f"spectral_norm: '{cfg['variant']}' has no classifier or critic to normalise (its discriminator is "
                           f"{'absent' if variant.kind == 'gmmn' else 'an autoencoder or an encoder'})")
@@ -247,70 +230,24 @@ def _fill_variant_params(cfg: dict, variant, on_points: bool = False) -> None:
         raise ConfigError("spectral_norm: protocol lucic2018 trains the study's nets, which have none")
 
 
-def _variants_taking(name: str) -> list[str]:
-    from .variants import VARIANTS
-
-    return [v.name for v in VARIANTS.values() if name in v.params]
-
-
-def _number(ok):
-    return lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and ok(v)
-
-
-PARAM_CHECKS = {
-    "margin": _number(lambda v: v > 0), "pt_weight": _number(lambda v: v >= 0),
-    "pretrain_steps": _number(lambda v: int(v) == v and v >= 0), "mmd_bandwidth": _number(lambda v: v > 0),
-    "ae_weight": _number(lambda v: v >= 0), "rank_weight": _number(lambda v: v >= 0), "rho": _number(lambda v: v > 0),
-    "moments": lambda v: v in ("mean", "covariance", "mean_covariance"),
-    "features": _number(lambda v: int(v) == v and v >= 1),
-    "loss": lambda v: v in ("l1", "gan", "cgan", "l1_gan", "l1_cgan"),
-    "generator": lambda v: v in ("unet", "encoder_decoder"),
-    "patch": lambda v: str(v) in ("1", "16", "70", "image") and not isinstance(v, bool),
-    "l1_weight": _number(lambda v: v >= 0),
-    "ngf": _number(lambda v: int(v) == v and v >= 1),
-}
-
-
-def _check_numbers(cfg: dict) -> None:
-    def need(field, ok, allowed):
-        value = cfg[field]
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or not ok(value) or (isinstance(value, float) and not math.isfinite(value)):
-            raise ConfigError(f"{field}: {value!r} is not allowed, must be {allowed}")
-
-    for f in ("steps", "batch_size", "z_dim", "n_disc"):
-        need(f, lambda v: int(v) == v and v >= 1, "an integer >= 1")
-    need("lr", lambda v: v > 0, "> 0")
-    need("beta1", lambda v: 0 <= v < 1, "in [0, 1)")
-    need("beta2", lambda v: 0 <= v < 1, "in [0, 1)")
-    need("penalty_weight", lambda v: v >= 0, ">= 0")
-    need("clip", lambda v: v > 0, "> 0")
-    need("began_gamma", lambda v: 0 <= v <= 1, "in [0, 1]")
-    need("began_lambda", lambda v: v >= 0, ">= 0")
-    need("seed", lambda v: int(v) == v and v >= 0, "an integer >= 0")
-    need("checkpoint_every", lambda v: int(v) == v and v >= 0, "an integer >= 0")
-    for f in ("n_fake", "n_real"):
-        need(f, lambda v: int(v) == v and v >= 2, "an integer >= 2")
-    if cfg["eval_every"] is not None:
-        need("eval_every", lambda v: int(v) == v and v >= 0, "an integer >= 0 (0: at the end only)")
-
-
 def pick_device(device: str) -> str:
-    if device == "auto":
+    if check_device(device) == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise ConfigError("device: 'cuda' asked for but torch sees no CUDA device; use cpu or auto")
     return device
 
 
-def check_out_dir(out: Path) -> None:
+def check_out_dir(out: Path, field: str = "out") -> None:
+    """A new or empty folder, not a link (the finished run replaces it by a rename), whose working folder, if one
+    is there, ganbench made."""
+    out = Path(out)
+    if out.is_symlink():
+        raise ConfigError(f"{field}: {out} is a symbolic link; give the folder's own path, new or empty")
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise ConfigError(f"out: {out} already holds something (another run?); choose a new or empty directory")
-
-
-def _atomic_json(path: Path, obj) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(obj, indent=2, default=float) + "\n")
-    os.replace(tmp, path)
+        raise ConfigError(f"{field}: {out} already holds something (another run?); choose a new or empty directory")
+    partial = partial_of(out)
+    if (partial.exists() or partial.is_symlink()) and (partial.is_symlink() or not partial.is_dir() or not is_ours(partial)):
+        raise ConfigError(f"{field}: {partial} exists and ganbench did not make it (no {MARKER} in it); "
+                          "move it away or choose another --out")
 
 
 CHECKPOINTS = {"best": "best.ckpt", "last": "last.ckpt"}
@@ -342,7 +279,7 @@ def load_module(run_dir: Path | str, device: str = "cpu", checkpoint: str = "las
 def update_metrics(run_dir: Path | str, new: dict) -> dict:
     path = Path(run_dir) / "metrics.json"
     metrics = {**json.loads(path.read_text()), **new}
-    _atomic_json(path, metrics)
+    write_json(path, metrics)
     return metrics
 
 
@@ -362,7 +299,6 @@ def train(config: dict, out: Path | str, progress: bool = True, callbacks: list 
     from .module import Diverged, RealBatches, build_module
     from .samples import save_samples
     from .metrics.dataset_metrics import DATASET_METRICS, dataset_metrics
-    from .metrics.modes import MIXTURE_SAMPLES, mixture_metrics
 
     out = Path(out)
     check_out_dir(out)
@@ -371,12 +307,12 @@ def train(config: dict, out: Path | str, progress: bool = True, callbacks: list 
     # a packed discriminator judges batch_size packs of `pack` samples: that many real and generated samples a step
     real = RealBatches(load_split(config["dataset"], "train", config["data_root"]), config["batch_size"] * config.get("pack", 1), config["seed"])
 
-    partial = out.with_name(out.name + ".partial")
+    partial = open_partial(out)
     resume_from = partial / "last.ckpt"
-    if partial.exists() and not (resume_from.exists() and json.loads((partial / "config.json").read_text()) == config):
-        shutil.rmtree(partial)  # an unusable leftover: a different config, or killed before its first checkpoint
-    partial.mkdir(parents=True, exist_ok=True)
-    _atomic_json(partial / "config.json", config)
+    if not (resume_from.exists() and _saved_config(partial) == config):
+        remove_partial(partial)  # an unusable leftover of ours: a different config, or killed before its first checkpoint
+        partial = open_partial(out)
+    write_json(partial / "config.json", config)
 
     pl.seed_everything(config["seed"], workers=True, verbose=False)
     module = build_module(config, info.shape)
@@ -424,13 +360,8 @@ def train(config: dict, out: Path | str, progress: bool = True, callbacks: list 
         from .conditional.metrics import translation_metrics
 
         metrics.update(translation_metrics(module.generator, config["dataset"], config["extractor"], config["n_fake"], device, config["data_root"]))
-    elif status != "diverged" and not info.is_image and info.mode_centres is not None:
-        metrics.update(mixture_metrics(module.sample(MIXTURE_SAMPLES), info))
-    elif status != "diverged" and not info.is_image:  # your own points: no modes known, a distance to the test split
-        from .metrics.points import POINTS, sliced_w1
-
-        test = load_split(config["dataset"], "test", config["data_root"]).tensor
-        metrics["sliced_w1"] = sliced_w1(module.sample(POINTS).cpu(), test.cpu())
+    elif status != "diverged" and not info.is_image:
+        metrics.update(point_metrics(module, info, config))
     elif status != "diverged" and config.get("eval_every") is None and config["dataset"] in DATASET_METRICS:
         # data sets with modes of their own (Stacked MNIST) are counted at the end even without FID
         metrics.update(dataset_metrics(module.generator, config["z_dim"], config["dataset"], module.prior, device))
@@ -448,9 +379,29 @@ def train(config: dict, out: Path | str, progress: bool = True, callbacks: list 
     else:
         metrics["samples_from"] = {"checkpoint": "last", "step": int(module.steps_done)}
     save_samples(module, info, partial / "samples.png")
-    _atomic_json(partial / "metrics.json", metrics)
-    os.replace(partial, out)  # replaces an empty directory too
+    write_json(partial / "metrics.json", metrics)
+    finish_partial(partial, out)  # replaces an empty directory too
     return metrics
+
+
+def point_metrics(module, info, config: dict) -> dict:
+    """The scores of a run on 2-D points: PacGAN's mode metrics on a mixture with known modes; on your own points
+    (no modes known) the sliced Wasserstein-1 distance to the test split."""
+    # the same fixed latents every time (as for FID), so that `ganbench eval` gives the recorded scores again exactly
+    def samples(n):
+        return fixed_samples(module.generator, config["z_dim"], n, module.prior, module.device)
+
+    if info.mode_centres is not None:
+        return mixture_metrics(samples(MIXTURE_SAMPLES), info)
+    test = load_split(config["dataset"], "test", config["data_root"]).tensor
+    return {"sliced_w1": sliced_w1(samples(POINTS), test.cpu())}
+
+
+def _saved_config(partial: Path) -> dict | None:
+    try:
+        return json.loads((partial / "config.json").read_text())
+    except (OSError, ValueError):
+        return None
 
 
 def _device_name(device: str) -> str:

@@ -12,6 +12,7 @@ point a loss function or a ``Variant``); see examples/my_loss/.
 from __future__ import annotations
 
 import importlib
+import inspect
 import re
 import sys
 from dataclasses import dataclass, field, replace
@@ -19,28 +20,27 @@ from importlib import metadata
 from typing import Callable
 
 from . import losses
+from .schema import NO_DEFAULT, Field, did_you_mean
 
 _GAN = dict(lr=2e-4, beta1=0.5, beta2=0.999, n_disc=1)
 _WGAN = dict(lr=5e-5, beta1=0.5, beta2=0.999, n_disc=5)
 _WGAN_GP = dict(lr=1e-4, beta1=0.5, beta2=0.9, n_disc=5, penalty_weight=10.0)
 
-# the variant-specific hyperparameters: what each is, and the values it may take (checked by train.resolve_config)
-PARAMS = {
-    "margin": "EBGAN's margin m on the per-dimension reconstruction energy, > 0",
-    "pt_weight": "EBGAN's weight of the pulling-away term, >= 0 (0: none)",
-    "pretrain_steps": "MAGAN's autoencoder pretraining on real data, in steps of the run, an integer >= 0",
-    "mmd_bandwidth": "GMMN and MMD GAN: the scale of the Gaussian kernel mixture, > 0",
-    "ae_weight": "MMD GAN's weight of the critic's autoencoder term, >= 0",
-    "rank_weight": "MMD GAN's weight of the one-sided rank term (lambda_rg), >= 0",
-    "rho": "Fisher GAN's penalty weight rho of the augmented Lagrangian (and the multiplier's step), > 0",
-    "moments": "McGan's matched moments: mean, covariance or mean_covariance",
-    "features": "the critic's feature dimension (McGan, Cramér GAN) or code size (MMD GAN), an integer >= 1",
-    "loss": "pix2pix's objective: l1, gan, cgan, l1_gan or l1_cgan",
-    "generator": "pix2pix's generator: unet or encoder_decoder",
-    "patch": "pix2pix's discriminator patch on a 256x256 image, scaled to the image size: 1, 16, 70 or image",
-    "l1_weight": "pix2pix's weight lambda of the L1 term, >= 0",
-    "ngf": "pix2pix's width of the first generator and discriminator layers, an integer >= 1",
-}
+# Parameters that several variants share are declared once here and given each variant's default beside it.
+_BANDWIDTH = Field("mmd_bandwidth", float, 1.0, "GMMN and MMD GAN: the scale of the Gaussian kernel mixture", gt=0)
+_FEATURES = Field("features", int, 16, "the critic's feature dimension (McGan, Cramér GAN) or code size (MMD GAN)", ge=1)
+_PIX2PIX_PARAMS = (
+    Field("loss", str, "l1_cgan", "pix2pix's objective", choices=("l1", "gan", "cgan", "l1_gan", "l1_cgan")),
+    Field("generator", str, "unet", "pix2pix's generator: unet or encoder_decoder (no skip connections)", choices=("unet", "encoder_decoder")),
+    Field("patch", str, "70", "pix2pix's discriminator patch on a 256x256 image, scaled to the image size", choices=("1", "16", "70", "image")),
+    Field("l1_weight", float, 100.0, "pix2pix's weight lambda of the L1 term", ge=0, wide=["log", 1, 1e4], narrow=["log", 10, 1000]),
+    Field("ngf", int, 64, "pix2pix's width of the first generator and discriminator layers", ge=1),
+)
+# the search ranges of the common settings that a variant has its own range for (its penalty, its clip, ...)
+_CLIP = {"wide": ["log", 1e-3, 1], "narrow": ["log", 1e-2, 1]}
+_PENALTY = {"wide": ["log", 1e-1, 1e2], "narrow": ["log", 1e-1, 10]}
+_SEARCH_CLIP = {space: dict(clip=r) for space, r in _CLIP.items()}
+_SEARCH_PENALTY = {space: dict(penalty_weight=r) for space, r in _PENALTY.items()}
 
 
 @dataclass(frozen=True)
@@ -54,10 +54,24 @@ class Variant:
     single_step: bool = False  # f-GAN's Algorithm 1: D and G updated from one shared forward pass
     divergence: str | None = None  # f-GAN: the loss is losses.f_gan(divergence, config["fgan_generator_loss"])
     defaults: dict = field(default_factory=dict)
-    point_defaults: dict = field(default_factory=dict)  # on 2-D point data, where an image default does not carry over
-    params: dict = field(default_factory=dict)  # hyperparameters of this variant only (margin, rho, ...): defaults
+    point_defaults: dict = field(default_factory=dict)  # common settings on 2-D points, where an image default does not carry over
+    own: tuple = ()  # the hyperparameters of this variant only (margin, rho, ...), each a schema.Field
+    search: dict = field(default_factory=dict)  # {space: {common setting: range}}: this variant's ranges of common settings
     loss_params: tuple = ()  # the params the loss takes as keyword arguments (McGan's moments)
     citation: str = ""
+
+    @property
+    def params(self) -> dict:
+        """Its own hyperparameters' defaults, by name."""
+        return {f.name: f.default for f in self.own}
+
+    def own_defaults(self, on_points: bool = False) -> dict:
+        """Its own hyperparameters' defaults, on 2-D points where they differ there."""
+        return {f.name: f.point_default if on_points and f.point_default is not NO_DEFAULT else f.default for f in self.own}
+
+    @property
+    def fields(self) -> dict:
+        return {f.name: f for f in self.own}
 
     @property
     def judges_samples(self) -> bool:
@@ -66,14 +80,14 @@ class Variant:
         return self.kind in ("gan", "fisher", "cramer")
 
 
-_PIX2PIX = dict(loss="l1_cgan", generator="unet", patch="70", l1_weight=100.0, ngf=64)
 _PIX2PIX_CITATION = "Isola, Zhu, Zhou & Efros, Image-to-Image Translation with Conditional Adversarial Networks, CVPR 2017"
 
 
 def _pix2pix(suffix: str, what: str, **options) -> Variant:
     """pix2pix, or one of its paper's ablations (tables 1-3) as a preset of its options, so a study can run them side by side."""
     return Variant(f"pix2pix{suffix}", f"pix2pix{what} (Isola et al. 2017); paired data only", None, kind="pix2pix",
-                   defaults=dict(lr=2e-4, beta1=0.5, beta2=0.999, n_disc=1), params={**_PIX2PIX, **options},
+                   defaults=dict(lr=2e-4, beta1=0.5, beta2=0.999, n_disc=1),
+                   own=tuple(f.with_default(options.get(f.name, f.default)) for f in _PIX2PIX_PARAMS),
                    citation=f"{_PIX2PIX_CITATION}, eq. 4 and section 6.1-6.2")
 
 
@@ -96,50 +110,70 @@ VARIANTS: dict[str, Variant] = {
         _fgan("hellinger", "squared Hellinger"),
         _fgan("js", "Jensen-Shannon"),
         _fgan("gan", "GAN divergence (2 JS - log 4)"),
-        Variant("wgan", "Wasserstein GAN, weight clipping", losses.wasserstein, clip=True, defaults=dict(_WGAN, clip=0.01),
+        Variant("wgan", "Wasserstein GAN, weight clipping", losses.wasserstein, clip=True, defaults=dict(_WGAN, clip=0.01), search=_SEARCH_CLIP,
                 citation="Arjovsky, Chintala & Bottou, Wasserstein GAN, ICML 2017, Algorithm 1"),
         Variant("wgan_gp", "WGAN with gradient penalty (Gulrajani et al. 2017)", losses.wasserstein,
-                penalty="gradient_penalty", defaults=dict(lr=1e-4, beta1=0.5, beta2=0.9, n_disc=5, penalty_weight=10.0),
+                penalty="gradient_penalty", defaults=dict(lr=1e-4, beta1=0.5, beta2=0.9, n_disc=5, penalty_weight=10.0), search=_SEARCH_PENALTY,
                 citation="Gulrajani et al., Improved Training of Wasserstein GANs, NeurIPS 2017, Algorithm 1"),
         Variant("lsgan", "least-squares GAN (Mao et al. 2017)", losses.least_squares, defaults=dict(_GAN),
                 citation="Mao et al., Least Squares Generative Adversarial Networks, ICCV 2017, eq. 2 (a = 0, b = c = 1)"),
         Variant("hinge", "hinge loss (Lim & Ye 2017; Miyato et al. 2018)", losses.hinge, defaults=dict(_GAN),
+                search={"wide": dict(spectral_norm=["choice", False, True]), "narrow": dict(spectral_norm=True)},
                 citation="Lim & Ye, Geometric GAN, arXiv:1705.02894, 2017; Miyato et al., Spectral Normalization for GANs, ICLR 2018, eqs. 16-17"),
         Variant("rwgan", "Relaxed Wasserstein GAN, KL Bregman cost (Guo et al. 2017)", losses.wasserstein,
-                penalty="relaxed_wasserstein", defaults=dict(_WGAN_GP),
+                penalty="relaxed_wasserstein", defaults=dict(_WGAN_GP), search=_SEARCH_PENALTY,
                 citation="Guo, Hong, Lin & Yang, Relaxed Wasserstein with Applications to GANs, arXiv:1705.07164, 2017"),
         Variant("mcgan", "McGan, mean and covariance feature matching (Mroueh et al. 2017)", losses.mcgan, clip=True,
-                defaults=dict(_WGAN, clip=0.01), params=dict(moments="mean_covariance", features=16), loss_params=("moments",),
+                defaults=dict(_WGAN, clip=0.01), loss_params=("moments",), search=_SEARCH_CLIP,
+                own=(Field("moments", str, "mean_covariance", "McGan's matched moments", choices=("mean", "covariance", "mean_covariance"),
+                           wide=["choice", "mean", "covariance", "mean_covariance"], narrow="mean_covariance"), _FEATURES),
                 citation="Mroueh, Sercu & Goel, McGan: Mean and Covariance Feature Matching GAN, ICML 2017, Algorithms 1-2"),
         Variant("gmmn", "generative moment matching network, data-space MMD (Li et al. 2015)", None, kind="gmmn",
-                defaults=dict(lr=1e-3, beta1=0.5, beta2=0.999, n_disc=1), params=dict(mmd_bandwidth=2.0),
+                defaults=dict(lr=1e-3, beta1=0.5, beta2=0.999, n_disc=1),
+                own=(_BANDWIDTH.with_default(2.0, wide=["log", 0.2, 20], narrow=["log", 1, 4]),),
                 citation="Li, Swersky & Zemel, Generative Moment Matching Networks, ICML 2015, eqs. 3-4"),
         Variant("mmd_gan", "MMD GAN, kernel on a clipped autoencoder's codes (Li et al. 2017)", None, kind="mmd_gan", clip=True,
-                defaults=dict(_WGAN, clip=0.01), params=dict(mmd_bandwidth=1.0, ae_weight=8.0, rank_weight=16.0, features=16),
+                defaults=dict(_WGAN, clip=0.01), search=_SEARCH_CLIP,
+                own=(_BANDWIDTH.with_default(1.0, wide=["log", 0.1, 10], narrow=["log", 0.5, 2]),
+                     Field("ae_weight", float, 8.0, "MMD GAN's weight of the critic's autoencoder term (the paper's code)", ge=0,
+                           wide=["log", 0.8, 80], narrow=8.0),
+                     Field("rank_weight", float, 16.0, "MMD GAN's weight of the one-sided rank term (lambda_rg, the paper's code)", ge=0,
+                           wide=["log", 1.6, 160], point_default=0.0),
+                     _FEATURES),
                 # on 2-D points (measured on ring8, seed 0): the kernels' bandwidths are absolute (1-16 on the
                 # codes), and an encoder clipped at 0.01 gives codes of ~1e-3: the generator stays at the centre
                 # (0 modes); and the rank term rewards E f(G(z)) > E f(x) without bound once outputs are unbounded
                 # (tanh caps images): at clip 0.1 the samples drift off (0 modes at 5,000 steps; 5 without it)
-                point_defaults=dict(clip=0.1, rank_weight=0.0),
+                point_defaults=dict(clip=0.1),
                 citation="Li, Chang, Cheng, Yang & Poczos, MMD GAN: Towards Deeper Understanding of Moment Matching "
                          "Network, NeurIPS 2017, Algorithm 1 and its code (OctoberChang/MMD-GAN mmd_gan.py)"),
         Variant("cramer_gan", "Cramér GAN, energy distance of critic features (Bellemare et al. 2017)", None, kind="cramer",
-                defaults=dict(_WGAN_GP), params=dict(features=256),
+                defaults=dict(_WGAN_GP), own=(_FEATURES.with_default(256),), search=_SEARCH_PENALTY,
                 citation="Bellemare et al., The Cramer Distance as a Solution to Biased Wasserstein Gradients, arXiv:1705.10743, 2017, Algorithm 1"),
         Variant("fisher_gan", "Fisher GAN, chi-square IPM by augmented Lagrangian (Mroueh & Sercu 2017)", None, kind="fisher",
-                defaults=dict(lr=2e-4, beta1=0.5, beta2=0.999, n_disc=2), params=dict(rho=1e-6),
+                defaults=dict(lr=2e-4, beta1=0.5, beta2=0.999, n_disc=2),
+                own=(Field("rho", float, 1e-6, "Fisher GAN's penalty weight rho of the augmented Lagrangian (and the multiplier's step)",
+                           gt=0, wide=["log", 1e-8, 1e-4], narrow=["log", 1e-7, 1e-5]),),
                 citation="Mroueh & Sercu, Fisher GAN, NeurIPS 2017, eq. 8 and Algorithm 1"),
         Variant("ebgan", "energy-based GAN, autoencoder discriminator with a margin (Zhao et al. 2017)", None, kind="ebgan",
-                defaults=dict(_GAN), params=dict(margin=1.0, pt_weight=0.1),
+                defaults=dict(_GAN),
+                own=(Field("margin", float, 1.0, "EBGAN's margin m on the per-dimension reconstruction energy", gt=0,
+                           wide=["log", 0.1, 10], narrow=["log", 0.3, 3]),
+                     Field("pt_weight", float, 0.1, "EBGAN's weight of the pulling-away term (0: none)", ge=0,
+                           wide=["log", 0.01, 1], narrow=0.1)),
                 citation="Zhao, Mathieu & LeCun, Energy-based Generative Adversarial Network, ICLR 2017, eqs. 1-2 and 4"),
         Variant("magan", "MAGAN, EBGAN with the margin adapted each epoch (Wang et al. 2017)", None, kind="magan",
-                defaults=dict(_GAN), params=dict(pretrain_steps=100),
+                defaults=dict(_GAN),
+                own=(Field("pretrain_steps", int, 100, "MAGAN's autoencoder pretraining on real data, in steps of the run", ge=0,
+                           wide=["int", 0, 500], narrow=100),),
                 citation="Wang, Wang & Sun, MAGAN: Margin Adaptation for Generative Adversarial Networks, arXiv:1704.03817, 2017, Algorithm 1"),
         Variant("dragan", "DRAGAN (Kodali et al. 2017)", losses.non_saturating, penalty="dragan",
-                defaults=dict(_GAN, penalty_weight=10.0),
+                defaults=dict(_GAN, penalty_weight=10.0), search=_SEARCH_PENALTY,
                 citation="Kodali, Abernethy, Hays & Kira, On Convergence and Stability of GANs, arXiv:1705.07215, 2017, eq. 1"),
         Variant("began", "BEGAN (Berthelot et al. 2017)", None, kind="began",
                 defaults=dict(lr=1e-4, beta1=0.5, beta2=0.999, n_disc=1, began_gamma=0.5, began_lambda=1e-3),
+                search={"wide": dict(began_lambda=["log", 1e-4, 1e-2], began_gamma=["uniform", 0, 1]),
+                        "narrow": dict(began_lambda=1e-3, began_gamma=["uniform", 0.6, 0.9])},
                 citation="Berthelot, Schumm & Metz, BEGAN: Boundary Equilibrium GANs, arXiv:1703.10717, 2017, section 3.4"),
         Variant("vae", "variational autoencoder baseline", None, kind="vae", defaults=dict(lr=1e-4, beta1=0.9, beta2=0.999, n_disc=1),
                 citation="Kingma & Welling, Auto-Encoding Variational Bayes, ICLR 2014; as the study's baseline, Lucic et al. 2018"),
@@ -182,7 +216,12 @@ def _load_entry_points() -> None:
             print(f"ganbench: skipping variant '{ep.name}' from entry point {ep.value}: {type(e).__name__}: {e}", file=sys.stderr)
 
 
+CODE_NAME = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_][\w.]*")
+
+
 def _import_loss(name: str) -> Variant:
+    """Import ``package.module:function``; it must be a function (or a Variant) defined in that module, so that
+    ``builtins:print`` or a class is refused without being called."""
     module_name, _, attr = name.partition(":")
     try:
         obj = importlib.import_module(module_name)
@@ -190,17 +229,33 @@ def _import_loss(name: str) -> Variant:
             obj = getattr(obj, part)
     except (ImportError, AttributeError) as e:
         raise VariantError(f"variant: cannot import '{name}' ({type(e).__name__}: {e})") from None
-    return _as_variant(name, obj, name)
+    if isinstance(obj, Variant):
+        return replace(obj, name=name)
+    if not inspect.isfunction(obj) or obj.__module__ != module_name:
+        raise VariantError(f"variant: '{name}' is not a function defined in {module_name} (it is {type(obj).__name__}"
+                           f"{' from ' + str(getattr(obj, '__module__', None)) if getattr(obj, '__module__', None) else ''}); "
+                           "name a loss function (d_real, d_fake) -> (d_loss, g_loss) of your module")
+    return Variant(name, f"your loss {name}", obj, defaults=dict(_GAN))
+
+
+def import_variant(name: str) -> Variant:
+    """A variant the user named on this command line: ``package.module:function`` is imported here, and only here."""
+    if isinstance(name, str) and name not in VARIANTS and CODE_NAME.fullmatch(name):
+        VARIANTS[name] = _import_loss(name)
+    return get_variant(name)
 
 
 def get_variant(name: str) -> Variant:
-    """A variant by name: built in, registered by an installed package, or ``package.module:function``."""
+    """A variant by name: built in, registered by an installed package, or ``package.module:function`` once the
+    user has named it (import_variant). A name read from a file on disk never imports code by itself."""
     if not isinstance(name, str):
         raise VariantError(f"variant: {name!r} is not a name; choose one of {', '.join(VARIANTS)}")
-    if name not in VARIANTS and re.fullmatch(r"[A-Za-z_][\w.]*:[A-Za-z_][\w.]*", name):
-        VARIANTS[name] = _import_loss(name)
+    if name not in VARIANTS and CODE_NAME.fullmatch(name):
+        raise VariantError(f"variant: '{name}' names code to import (module:function); ganbench imports only what you name "
+                           f"on the command line: add --allow-code {name}")
     if name not in VARIANTS:
-        raise VariantError(f"variant: unknown '{name}', choose one of {', '.join(VARIANTS)}, or give package.module:function")
+        raise VariantError(f"variant: unknown '{name}'{did_you_mean(name, VARIANTS)}; choose one of {', '.join(VARIANTS)}, "
+                           "or give package.module:function")
     return VARIANTS[name]
 
 

@@ -3,7 +3,22 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
+from pathlib import Path
+
+from benchmark.conditional.metrics import translation_metrics
+from benchmark.data import DATASETS, DataError, get_dataset
+from benchmark.files import dumps
+from benchmark.metrics.fidelity import MetricError, evaluate_generator
+from benchmark.protocols import lucic2018
+from benchmark.samples import export_samples
+from benchmark.schema import COMMAND_FIELDS, RUN_FIELDS, ConfigError, check_storage, did_you_mean
+from benchmark.train import check_out_dir, load_module, own_fields, pick_device, point_metrics, resolve_config, train, update_metrics
+from benchmark.variants import CODE_NAME, VARIANTS, VariantError, import_variant
+from sweeps.runner import create_studies, load_saved_spec, retry_failed, run_local, save_spec, storage_for, summary
+from sweeps.spaces import SPACES, named_space, variant_defaults
+from sweeps.spec import JournalError, SpecError, load_spec, spec_schema
 
 
 class UsageError(ValueError):
@@ -11,8 +26,6 @@ class UsageError(ValueError):
 
 
 def _cmd_variants(args) -> None:
-    from benchmark.variants import PARAMS, VARIANTS
-
     for name, v in VARIANTS.items():
         if not args.verbose:
             print(name)
@@ -20,86 +33,77 @@ def _cmd_variants(args) -> None:
         print(f"{name}\t{v.description}")
         if v.citation:
             print(f"\t{v.citation}")
-        for param, default in v.params.items():
-            print(f"\t{param} = {default!r}: {PARAMS[param]}")
-        for param, default in v.point_defaults.items():
-            print(f"\ton 2-D points: {param} = {default!r}")
+        for f in v.own:
+            print(f"\t{f.name} = {f.default!r}: {f.help}, {f.allowed()}")
+        for param, default in {**v.point_defaults, **v.own_defaults(on_points=True)}.items():
+            if param in v.point_defaults or default != v.params[param]:
+                print(f"\ton 2-D points: {param} = {default!r}")
 
 
 def _cmd_datasets(args) -> None:
-    from benchmark.data import DATASETS
-
     for name, d in DATASETS.items():
         print(f"{name}\t{'x'.join(map(str, d.shape))}\t{d.description}" if args.verbose else name)
 
 
 def _cmd_train(args) -> None:
-    from benchmark.train import resolve_config, train, check_out_dir
-    from pathlib import Path
-
     settings = {k: v for k, v in vars(args).items() if k not in ("func", "out", "quiet", "command", "library_output")}
     if settings.get("extractor"):
         settings.setdefault("eval_every", 0)
+    import_variant(args.variant)  # named on this command line: the one place a module:function is imported
     config = resolve_config(**settings)
     check_out_dir(Path(args.out))
     metrics = train(config, args.out, progress=not args.quiet, verbose=args.library_output)
-    print(json.dumps({k: v for k, v in metrics.items() if not isinstance(v, (list, dict))}, indent=2, default=float))
+    print(dumps({k: v for k, v in metrics.items() if not isinstance(v, (list, dict))}))
     print(f"run written to {args.out}")
 
 
 def _default_checkpoint(run_dir) -> str:
-    from pathlib import Path
-
     return "best" if (Path(run_dir) / "best.ckpt").is_file() else "last"
 
 
+def _allow_code(args) -> None:
+    """Variants the user named with --allow-code: the code a run's or a study's files name, imported on request."""
+    for name in getattr(args, "allow_code", None) or []:
+        import_variant(name)
+
+
 def _cmd_eval(args) -> None:
-    from benchmark.metrics.fidelity import MetricError, evaluate_generator
-    from benchmark.train import load_module, pick_device, update_metrics
-
-    from pathlib import Path
-
+    _check_options(args, ["eval_n"])
+    if args.extractor is not None:
+        RUN_FIELDS["extractor"].check(args.extractor)
     if args.weights and not Path(args.weights).is_file():
         raise UsageError(f"inception-weights: no file at {args.weights}")
     device = pick_device(args.device)
+    _allow_code(args)
     checkpoint = args.checkpoint or _default_checkpoint(args.run_dir)
     config, module = load_module(args.run_dir, device, checkpoint)
-    if args.n is not None and args.n < 2:
-        raise UsageError(f"n: {args.n} is not allowed, must be an integer >= 2")
-    from benchmark.data import get_dataset
-
-    if get_dataset(config["dataset"]).is_paired:  # image-to-image: the held-out pairs, as at the end of training
-        from benchmark.conditional.metrics import translation_metrics
-
+    info = get_dataset(config["dataset"])
+    if info.is_paired:  # image-to-image: the held-out pairs, as at the end of training
         scores = translation_metrics(module.generator, config["dataset"], args.extractor or config["extractor"],
                                      args.n or config["n_fake"], device, config["data_root"])
-        update_metrics(args.run_dir, {f"eval_{checkpoint}": scores})
-        print(json.dumps({"checkpoint": checkpoint, **scores}, indent=2))
-        return
-    # the run's own sample sizes by default: the same latents and the same real features as during training
-    n_fake, n_real = (args.n, args.n) if args.n else (config["n_fake"], config["n_real"])
-    try:
-        scores = evaluate_generator(module.generator, config["z_dim"], config["dataset"], args.extractor or config.get("extractor"),
-                                    n_fake, n_real, args.weights, config["data_root"], device, verbose=not args.quiet, prior=module.prior)
-    except MetricError as e:
-        raise UsageError(str(e)) from None
+    elif not info.is_image:  # 2-D points: the scores training wrote (modes, or the distance to the test points); no FID
+        if args.extractor or args.weights or args.n:
+            raise UsageError(f"run-dir: {config['dataset']} holds points, which have no image features; eval scores them "
+                             "as training did (modes covered, high quality, mode KL or sliced W1), without --extractor, "
+                             "--inception-weights or --n")
+        scores = point_metrics(module, info, config)
+    else:
+        # the run's own sample sizes by default: the same latents and the same real features as during training
+        n_fake, n_real = (args.n, args.n) if args.n else (config["n_fake"], config["n_real"])
+        try:
+            scores = evaluate_generator(module.generator, config["z_dim"], config["dataset"], args.extractor or config.get("extractor"),
+                                        n_fake, n_real, args.weights, config["data_root"], device, verbose=not args.quiet, prior=module.prior)
+        except MetricError as e:
+            raise UsageError(str(e)) from None
     update_metrics(args.run_dir, {f"eval_{checkpoint}": scores})
-    print(json.dumps({"checkpoint": checkpoint, **scores}, indent=2))
+    print(dumps({"checkpoint": checkpoint, **scores}))
 
 
 def _cmd_sample(args) -> None:
-    from pathlib import Path
-
-    from benchmark.data import get_dataset
-    from benchmark.samples import export_samples
-    from benchmark.train import check_out_dir, load_module, pick_device
-
-    if args.n < 1:
-        raise UsageError(f"n: {args.n} is not allowed, must be an integer >= 1")
-    if args.seed < 0:
-        raise UsageError(f"seed: {args.seed} is not allowed, must be an integer >= 0")
+    _check_options(args, ["sample_n", "sample_seed"])
     out = Path(args.out)
     check_out_dir(out)
+    _allow_code(args)
     checkpoint = args.checkpoint or _default_checkpoint(args.run_dir)
     config, module = load_module(args.run_dir, pick_device(args.device), checkpoint)
     files = export_samples(module, get_dataset(config["dataset"]), args.n, out, args.format, args.seed)
@@ -107,16 +111,22 @@ def _cmd_sample(args) -> None:
           f"{len(files)} file{'s' if len(files) != 1 else ''} in {out}")
 
 
-def _cmd_spaces(args) -> None:
-    from benchmark.protocols import PROTOCOLS
-    from benchmark.protocols import lucic2018
-    from benchmark.variants import VARIANTS
-    from sweeps.spaces import SPACES, named_space, variant_defaults
+def _cmd_spec(args) -> None:
+    if args.schema:
+        print(json.dumps(spec_schema(), indent=2))
+        return
+    if not args.file:
+        raise UsageError("file: give a study spec to check, or --schema")
+    spec = load_spec(args.file, import_code=True)
+    cells = spec.cells()
+    print(f"{args.file}: a valid spec: {len(cells)} stud{'y' if len(cells) == 1 else 'ies'} of {spec.settings} settings"
+          f"{f' + {spec.seeds} seeds' if spec.seeds else ''}, {spec.steps} steps each, protocol {spec.protocol}")
 
-    if args.protocol not in PROTOCOLS:
-        raise UsageError(f"protocol: unknown '{args.protocol}', choose one of {', '.join(PROTOCOLS)}")
+
+def _cmd_spaces(args) -> None:
+    RUN_FIELDS["protocol"].check(args.protocol)
     if args.space not in SPACES:
-        raise UsageError(f"space: unknown '{args.space}', choose one of {', '.join(SPACES)}")
+        raise UsageError(f"space: '{args.space}' is not allowed, must be one of {', '.join(SPACES)}{did_you_mean(args.space, SPACES)}")
     allowed = list(lucic2018.GAN_TYPE) if args.protocol == "lucic2018" else list(VARIANTS)
     if args.variant and args.variant not in allowed:
         raise UsageError(f"variant: '{args.variant}' is not searched under protocol {args.protocol}; choose one of {', '.join(allowed)}")
@@ -133,13 +143,9 @@ def _cmd_spaces(args) -> None:
 
 
 def _cmd_sweep_run(args) -> None:
-    from pathlib import Path
-
-    from sweeps.runner import save_spec
-    from sweeps.spec import SpecError, load_spec
-
+    _check_options(args, EXECUTOR_OPTIONS)
     try:
-        spec = load_spec(args.spec)
+        spec = load_spec(args.spec, import_code=True)  # the spec named on this command line may name your loss
         study_dir = Path(args.dir or Path("results") / spec.name)
         save_spec(study_dir, spec)
     except SpecError as e:
@@ -148,31 +154,28 @@ def _cmd_sweep_run(args) -> None:
 
 
 def _run_executor(args, study_dir) -> None:
-    from sweeps.runner import create_studies, load_saved_spec, run_local, storage_for
-
+    allowed = [v for v in load_saved_spec(study_dir).variants if CODE_NAME.fullmatch(v)]  # imported already, on request
     if args.executor == "slurm":
-        from sweeps.slurm import submit
+        from sweeps.slurm import submit  # submitit: only for SLURM
 
         create_studies(load_saved_spec(study_dir), storage_for(study_dir, args.storage))
         jobs = submit(study_dir, args.workers, args.partition, args.gpus_per_task, args.cpus_per_task, args.mem,
-                      args.time, args.array_parallelism, args.storage, args.signal_delay)
+                      args.time, args.array_parallelism, args.storage, args.signal_delay, allowed)
         print(f"submitted job array {jobs[0].job_id.split('_')[0]} ({len(jobs)} tasks); follow with: ganbench sweep status {study_dir}")
         return
-    run_local(study_dir, args.workers, args.storage)
+    run_local(study_dir, args.workers, args.storage, allow_code=allowed)
     _print_status(study_dir, args.storage, as_json=False)
 
 
 def _print_status(study_dir, storage_url, as_json) -> None:
-    from sweeps.runner import load_saved_spec, storage_for, summary
-
-    rows = summary(load_saved_spec(study_dir), storage_for(study_dir, storage_url))
+    rows = summary(load_saved_spec(study_dir), storage_for(study_dir, storage_url, create=False))
     if as_json:
-        print(json.dumps({"study_dir": str(study_dir), "studies": rows}, indent=2))
+        print(dumps({"study_dir": str(study_dir), "studies": rows}))
         return
     print(f"{'variant':<16}{'dataset':<14}{'done/budget':>12}{'diverged':>10}{'pruned':>8}{'failed':>8}{'running':>9}"
           f"{'steps used':>12}{'best':>12}{'seeds (mean ± std)':>26}")
     for r in rows:
-        done = r["finished"] + r["diverged"] + r["failed"]
+        done = r["finished"] + r["diverged"] + r["pruned"]  # a failed trial is no result: resume runs it again
         best = f"{r['best']:.4g}" if r["best"] is not None else "-"
         seeds = "-"
         if r["seeds_budget"]:
@@ -181,44 +184,75 @@ def _print_status(study_dir, storage_url, as_json) -> None:
         name = r["variant"] if r.get("pack", 1) == 1 else f"{r['variant']}+pack{r['pack']}"
         print(f"{name:<16}{r['dataset']:<14}{str(done) + '/' + str(r['budget']):>12}{r['diverged']:>10}{r['pruned']:>8}"
               f"{r['failed']:>8}{r['running']:>9}{r['steps_used'] / max(1, r['budget_steps']):>12.0%}{best:>12}{seeds:>26}")
+    if any(r["failed"] for r in rows):
+        print(f"failed trials do not complete a budget: `ganbench sweep resume {study_dir}` runs them again")
 
 
-def _cmd_sweep_status(args) -> None:
-    from sweeps.runner import load_saved_spec
-    from sweeps.spec import SpecError
-
+def _saved_study(args) -> None:
     try:
         load_saved_spec(args.dir)
     except (FileNotFoundError, SpecError) as e:
         raise UsageError(str(e)) from None
+
+
+def _cmd_sweep_status(args) -> None:
+    _check_options(args, ["storage"])
+    _saved_study(args)
+    _allow_code(args)
     _print_status(args.dir, args.storage, args.json)
 
 
 def _cmd_sweep_resume(args) -> None:
-    from pathlib import Path
-
-    from sweeps.runner import load_saved_spec
-    from sweeps.spec import SpecError
-
-    try:
-        load_saved_spec(args.dir)
-    except (FileNotFoundError, SpecError) as e:
-        raise UsageError(str(e)) from None
+    _check_options(args, EXECUTOR_OPTIONS)
+    _saved_study(args)
+    _allow_code(args)
+    retried = retry_failed(load_saved_spec(args.dir), storage_for(args.dir, args.storage, create=False))
+    if retried:
+        print(f"{retried} failed trial{'s' if retried != 1 else ''} enqueued again with {'their' if retried != 1 else 'its'} setting")
     _run_executor(args, Path(args.dir))
 
 
+EXECUTOR_OPTIONS = ("executor", "workers", "storage", "partition", "gpus_per_task", "cpus_per_task", "mem", "time",
+                    "signal_delay", "array_parallelism")
+
+
+def _add_option(s, name: str, dest: str | None = None) -> None:
+    """One of the other commands' options, from its schema field (benchmark.schema.COMMAND_FIELDS)."""
+    f = COMMAND_FIELDS[name]
+    kind = _parse_as(f.type) if f.type in (int, float) else str
+    s.add_argument(f.cli_flag, dest=dest or name, type=kind, default=f.default, help=_field_help(f), metavar=f.cli_flag[2:].upper())
+
+
+def _check_options(args, names) -> None:
+    """The options' values against their fields, before any work: one line naming the flag."""
+    for name in names:
+        f, dest = COMMAND_FIELDS[name], _DESTS.get(name, name)
+        value = getattr(args, dest, None)
+        if value is not None:
+            f.check(value, f.cli_flag[2:])
+    if "storage" in names:
+        check_storage(getattr(args, "storage", None))
+    if getattr(args, "executor", None) == "slurm" and shutil.which("sbatch") is None:
+        raise UsageError("executor: slurm needs SLURM's sbatch on PATH (this machine has none); run on a cluster login node, "
+                         "or use --executor local")
+
+
+_DESTS = {"eval_n": "n", "sample_n": "n", "sample_seed": "seed"}
+
+
+def _add_allow_code(s) -> None:
+    s.add_argument("--allow-code", dest="allow_code", action="append", metavar="MODULE:FUNCTION",
+                   help="import this variant (your loss), which the run's or study's files name; ganbench never imports "
+                        "code because a file on disk names it (repeatable)")
+
+
 def _add_executor_args(s) -> None:
-    s.add_argument("--executor", choices=["local", "slurm"], default="local", help="local worker processes or a SLURM job array")
-    s.add_argument("--workers", type=int, default=1, help="local worker processes, or SLURM array tasks (default 1)")
-    s.add_argument("--storage", help="an Optuna storage URL (default: a JournalStorage file in the study directory)")
-    s.add_argument("--partition", help="SLURM partition")
-    s.add_argument("--gpus-per-task", dest="gpus_per_task", type=int, default=0, help="GPUs per SLURM task")
-    s.add_argument("--cpus-per-task", dest="cpus_per_task", type=int, default=1, help="CPUs per SLURM task")
-    s.add_argument("--mem", type=float, help="memory per SLURM task in GB")
-    s.add_argument("--time", type=int, default=60, help="time limit per SLURM task in minutes; tasks are requeued at it")
-    s.add_argument("--signal-delay", dest="signal_delay", type=int, default=90,
-                   help="seconds before the time limit at which SLURM warns a task, which then requeues itself (default 90)")
-    s.add_argument("--array-parallelism", dest="array_parallelism", type=int, default=64, help="SLURM tasks running at once")
+    for name in EXECUTOR_OPTIONS:
+        if name == "executor":
+            f = COMMAND_FIELDS[name]
+            s.add_argument("--executor", choices=f.options, default=f.default, help=f.help)
+        else:
+            _add_option(s, name)
 
 
 def _add_sweep_commands(sub) -> None:
@@ -234,19 +268,21 @@ def _add_sweep_commands(sub) -> None:
     s = ss.add_parser("status", help="trials done against the budget, and the best value, per variant and data set")
     s.add_argument("dir")
     s.add_argument("--json", action="store_true", help="one JSON document, for scripts")
-    s.add_argument("--storage", help="an Optuna storage URL, if not the default file")
+    _add_option(s, "storage")
+    _add_allow_code(s)
     s.set_defaults(func=_cmd_sweep_status)
-    s = ss.add_parser("resume", help="re-run lost trials and finish the budget; does nothing for a finished study")
+    s = ss.add_parser("resume", help="re-run lost and failed trials and finish the budget; does nothing for a finished study")
     s.add_argument("dir")
     _add_executor_args(s)
+    _add_allow_code(s)
     s.set_defaults(func=_cmd_sweep_resume)
 
 
 def _cmd_report(args) -> None:
-    from analysis.report import write_report
+    from analysis.report import write_report  # matplotlib and seaborn: 1-2 s that no other command needs
 
-    if args.budget is not None and args.budget < 1:
-        raise UsageError(f"budget: {args.budget} is not allowed, must be an integer >= 1")
+    _check_options(args, ["storage", "budget"])
+    _allow_code(args)
     try:
         index = write_report(args.dirs, args.out, args.budget, args.storage)
     except ValueError as e:
@@ -264,10 +300,45 @@ def _add_report_command(sub) -> None:
                                    "REPORT/figures/ (PNG and SVG), REPORT/trials.csv and trials.parquet. Works on running studies.")
     s.add_argument("dirs", nargs="+", metavar="DIR", help="study directories")
     s.add_argument("--out", required=True, help="report directory")
-    s.add_argument("--storage", help="the Optuna storage URL the studies were run with (default: the journal in each DIR)")
-    s.add_argument("--budget", type=int, help="settings per variant at which pairs of variants are tested for a significant "
-                                              "difference (default: the fewest any variant finished)")
+    _add_option(s, "storage")
+    _add_option(s, "budget")
+    _add_allow_code(s)
     s.set_defaults(func=_cmd_report)
+
+
+def _parse_as(kind):
+    """argparse's type for a schema field: int or float as Python reads them (bounds are the schema's to check)."""
+    def parse(text: str):
+        try:
+            return kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not {'an integer' if kind is int else 'a number'}") from None
+
+    parse.__name__ = kind.__name__
+    return parse
+
+
+def _field_help(f, default=None) -> str:
+    default = f.default if default is None else default
+    shown = "" if default is None else f"; default {default}"
+    allowed = "" if f.type is bool or (f.type is str and not f.choices) else f"; {f.allowed()}"
+    return f"{f.help}{allowed}{shown}".replace("%", "%%")
+
+
+def _add_setting_flags(s) -> None:
+    """``ganbench train``'s settings, one flag per schema field: the run's common ones, then every variant's own."""
+    def add(f, help_text, required=False):
+        if f.type is bool:
+            s.add_argument(f.cli_flag, dest=f.name, action=argparse.BooleanOptionalAction, default=None, help=help_text)
+        else:
+            s.add_argument(f.cli_flag, dest=f.name, type=_parse_as(f.type) if f.type in (int, float) else str,
+                           required=required, help=help_text, metavar=f.name.upper())
+
+    for f in RUN_FIELDS.values():
+        add(f, _field_help(f), required=f.name == "steps")
+    for name, takers in own_fields().items():
+        defaults = ", ".join(f"{v} {f.default}" for v, f in takers)
+        add(takers[0][1], f"{', '.join(v for v, _ in takers)}: {_field_help(takers[0][1], defaults)}")
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -297,56 +368,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "last.ckpt into --out. Unset hyperparameters take the variant's defaults.")
     s.add_argument("--variant", required=True, help="a name from `ganbench variants` (-v: citations and own hyperparameters)")
     s.add_argument("--dataset", required=True, help="a name from `ganbench datasets`")
-    s.add_argument("--steps", type=int, required=True,
-                   help="training steps as the protocol counts them: generator updates (ganbench), discriminator updates (lucic2018)")
-    s.add_argument("--protocol", help="ganbench (default) or lucic2018: the study's code exactly (see docs/protocol.md)")
     s.add_argument("--out", required=True, help="run directory (new or empty)")
-    s.add_argument("--arch", help="infogan (default for images), dcgan (32x32, 64x64) or mlp (PacGAN's 2-D nets, default for 2-D data)")
-    s.add_argument("--lr", type=float, help="Adam learning rate of both players")
-    s.add_argument("--beta1", type=float, help="Adam beta1")
-    s.add_argument("--beta2", type=float, help="Adam beta2")
-    s.add_argument("--n-disc", dest="n_disc", type=int, help="discriminator updates per generator update")
-    s.add_argument("--batch-size", dest="batch_size", type=int, help="batch size (default 64)")
-    s.add_argument("--z-dim", dest="z_dim", type=int, help="latent dimension (default 64)")
-    s.add_argument("--penalty-weight", dest="penalty_weight", type=float, help="lambda of WGAN-GP and DRAGAN (default 10)")
-    s.add_argument("--clip", type=float, help="WGAN weight clipping bound (default 0.01)")
-    s.add_argument("--d-batch-norm", dest="d_batch_norm", action=argparse.BooleanOptionalAction, default=None,
-                   help="batch norm in the discriminator (default: the variant's under the protocol)")
-    s.add_argument("--fgan-generator-loss", dest="fgan_generator_loss",
-                   help="f-GAN variants: paper (default; G maximises E[g_f(V)], Nowozin et al. 3.2) or saddle (G minimises the bound)")
-    s.add_argument("--began-gamma", dest="began_gamma", type=float, help="BEGAN diversity ratio gamma")
-    s.add_argument("--began-lambda", dest="began_lambda", type=float, help="BEGAN learning rate of k_t")
-    s.add_argument("--spectral-norm", dest="spectral_norm", action=argparse.BooleanOptionalAction, default=None,
-                   help="spectral normalisation of every discriminator layer (Miyato et al. 2018); classifier and critic variants only")
-    s.add_argument("--margin", type=float, help="ebgan: margin m on the per-dimension reconstruction energy (default 1)")
-    s.add_argument("--pt-weight", dest="pt_weight", type=float, help="ebgan: weight of the pulling-away term (default 0.1, the paper's)")
-    s.add_argument("--pretrain-steps", dest="pretrain_steps", type=int, help="magan: steps of autoencoder pretraining on real data (default 100)")
-    s.add_argument("--mmd-bandwidth", dest="mmd_bandwidth", type=float,
-                   help="gmmn, mmd_gan: scale of the Gaussian kernel mixture (defaults 2 and 1: the papers' kernels)")
-    s.add_argument("--ae-weight", dest="ae_weight", type=float, help="mmd_gan: weight of the critic's autoencoder term (default 8, the paper's code)")
-    s.add_argument("--rank-weight", dest="rank_weight", type=float,
-                   help="mmd_gan: weight of the one-sided rank term (lambda_rg: 16 as in the paper's code; 0 on 2-D points)")
-    s.add_argument("--rho", type=float, help="fisher_gan: rho of the augmented Lagrangian (default 1e-6, the paper's)")
-    s.add_argument("--moments", help="mcgan: mean, covariance or mean_covariance (default)")
-    s.add_argument("--features", type=int, help="mcgan, cramer_gan: critic feature dimension; mmd_gan: code size")
-    s.add_argument("--loss", help="pix2pix: l1, gan, cgan, l1_gan or l1_cgan (default, the paper's)")
-    s.add_argument("--generator", help="pix2pix: unet (default) or encoder_decoder (no skip connections)")
-    s.add_argument("--patch", help="pix2pix: the discriminator's patch on a 256x256 image, scaled to the image: 1, 16, 70 (default) or image")
-    s.add_argument("--l1-weight", dest="l1_weight", type=float, help="pix2pix: lambda, the weight of the L1 term (default 100, the paper's)")
-    s.add_argument("--ngf", type=int, help="pix2pix: width of the first generator and discriminator layers (default 64, the paper's)")
-    s.add_argument("--pack", type=int, help="PacGAN packing: the discriminator judges m samples at once (default 1: none)")
-    s.add_argument("--generators", type=int,
-                   help="a uniform mixture of K generators against one discriminator, each sample from one picked at random (default 1)")
-    s.add_argument("--prior", help="latent prior: uniform (U(-1, 1), the study's) or normal (N(0, I), PacGAN's 2-D default)")
-    s.add_argument("--seed", type=int, help="random seed (default 0); the same seed gives the same numbers on CPU")
-    s.add_argument("--device", help="cpu, cuda or auto (default)")
-    s.add_argument("--data-root", dest="data_root", help="where torchvision data sets live (default ~/.cache/ganbench/data or $GANBENCH_DATA)")
-    s.add_argument("--checkpoint-every", dest="checkpoint_every", type=int, help="save a resumable checkpoint every N steps")
-    s.add_argument("--eval-every", dest="eval_every", type=int,
-                   help="score FID every N steps and at the end (0: at the end only); the run keeps the minimum")
-    s.add_argument("--extractor", help="inception-v3-compat or lenet-mnist (default: lenet-mnist for mnist5k, else Inception)")
-    s.add_argument("--n-fake", dest="n_fake", type=int, help="generated samples per FID (default 10000)")
-    s.add_argument("--n-real", dest="n_real", type=int, help="real test samples per FID (default 10000, or the whole test split)")
+    _add_setting_flags(s)
     s.add_argument("--quiet", action="store_true", help="no progress bar")
     s.set_defaults(func=_cmd_train)
 
@@ -357,11 +380,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--checkpoint", choices=["best", "last"],
                    help="best: the weights of the minimum FID (best.ckpt, the default where it exists); last: the end of training")
     s.add_argument("--extractor", help="inception-v3-compat or lenet-mnist (default: the run's)")
-    s.add_argument("--n", type=int, help="generated and real samples (default: the run's n_fake and n_real, so the "
-                                          "recorded FID is reproduced exactly)")
+    _add_option(s, "eval_n", "n")
     s.add_argument("--inception-weights", dest="weights", help="a local file of Inception weights (offline use)")
-    s.add_argument("--device", default="auto", help="cpu, cuda or auto")
+    s.add_argument("--device", default="auto", help="cpu, cuda, cuda:N or auto")
     s.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_allow_code(s)
     s.set_defaults(func=_cmd_eval)
 
     s = sub.add_parser("sample", help="generate samples from a finished run: PNG files or an .npz array",
@@ -370,11 +393,12 @@ def build_parser() -> argparse.ArgumentParser:
                                    "images (N, C, H, W) in [0, 1]).")
     s.add_argument("run_dir", help="a run directory written by `ganbench train`")
     s.add_argument("--checkpoint", choices=["best", "last"], help="best (the minimum FID; the default where it exists) or last")
-    s.add_argument("--n", type=int, default=64, help="how many samples (default 64)")
+    _add_option(s, "sample_n", "n")
     s.add_argument("--out", required=True, help="a new or empty directory")
     s.add_argument("--format", choices=["png", "npz"], default="png", help="png (default) or npz")
-    s.add_argument("--seed", type=int, default=0, help="seed of the latents (default 0): the same seed gives the same samples")
-    s.add_argument("--device", default="auto", help="cpu, cuda or auto")
+    _add_option(s, "sample_seed", "seed")
+    s.add_argument("--device", default="auto", help="cpu, cuda, cuda:N or auto")
+    _add_allow_code(s)
     s.set_defaults(func=_cmd_sample)
 
     s = sub.add_parser("spaces", help="print the search space and defaults of each variant",
@@ -386,6 +410,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--protocol", default="ganbench", help="ganbench (default) or lucic2018 (the study's params.py)")
     s.add_argument("--json", action="store_true", help="machine-readable output")
     s.set_defaults(func=_cmd_spaces)
+
+    s = sub.add_parser("spec", help="check a study spec, or print the JSON Schema of specs (for editors)",
+                       description="`ganbench spec FILE` checks a study spec as `sweep run` would, without running it; "
+                                   "`ganbench spec --schema` prints the JSON Schema every spec follows, derived from the same "
+                                   "declarations (point your editor's YAML support at it).")
+    s.add_argument("file", nargs="?", help="a study spec (YAML)")
+    s.add_argument("--schema", action="store_true", help="print the JSON Schema of study specs")
+    s.set_defaults(func=_cmd_spec)
     _add_later_commands(sub)
     return p
 
@@ -402,14 +434,9 @@ _REGISTRARS: list = [_add_sweep_commands, _add_report_command]
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    from benchmark.data import DataError
-    from benchmark.train import ConfigError
-
-    from sweeps.spec import JournalError
-
     try:
         args.func(args)
-    except (ConfigError, DataError, UsageError, JournalError) as e:
+    except (ConfigError, DataError, UsageError, JournalError, SpecError, VariantError) as e:
         print(f"ganbench {args.command}: error: {e}", file=sys.stderr)
         return 2
     except OSError as e:  # an output place that cannot be written: /proc/x, a read-only mount, a full disk

@@ -41,6 +41,9 @@ from optuna.trial import TrialState
 from . import optuna_internals
 from .liveness import Heartbeat, StopIfAbandoned, TrialAbandoned, heartbeat_stale
 from .spaces import constant, is_distribution, suggest
+from benchmark.files import dumps, write_json
+from benchmark.variants import import_variant
+
 from .spec import JournalError, Spec, trial_config
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -68,10 +71,15 @@ def check_journal(path: Path) -> None:
             good += len(line)
 
 
-def storage_for(study_dir: Path, url: str | None = None):
+def storage_for(study_dir: Path, url: str | None = None, create: bool = True):
+    """The study's Optuna storage: ``url``, or the journal file in its folder. ``create=False`` (status, report):
+    a missing journal is an error, not a new empty file in someone's folder."""
     if url:
         return url
     path = Path(study_dir) / "optuna.journal"
+    if not create and not path.is_file():
+        raise JournalError(f"dir: {study_dir} has no optuna.journal, the record of its trials; if the study was run with "
+                           "--storage URL, give the same --storage, else restore the journal (ganbench does not make a new one here)")
     check_journal(path)
     return JournalStorage(JournalFileBackend(str(path), lock_obj=JournalFileOpenLock(str(path))))
 
@@ -82,14 +90,12 @@ def save_spec(study_dir: Path, spec: Spec) -> None:
     from .spec import SpecError
 
     path = Path(study_dir) / "spec.json"
-    text = json.dumps(spec.__dict__, indent=2)
+    text = dumps(spec.__dict__)
     if path.is_file() and json.loads(path.read_text()) != json.loads(text):
         raise SpecError(f"dir: {study_dir} already runs another spec ({json.loads(path.read_text()).get('name')}); "
                         "continue it with `ganbench sweep resume`, or choose a new --dir")
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(".spec.json.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
+    write_json(path, spec.__dict__)
 
 
 def load_saved_spec(study_dir: Path) -> Spec:
@@ -213,6 +219,25 @@ def recover_lost_trials(study: optuna.Study) -> int:
         if _owner_gone(t.user_attrs, me, t.datetime_start):
             if optuna_internals.fail_lost(study, t):
                 keep = {k: t.user_attrs[k] for k in ("setting", "seed_index", "phase", "variant", "dataset", "space") if k in t.user_attrs}
+                study.enqueue_trial(t.params, user_attrs={**keep, "retry_of": t.number}, skip_if_exists=False)
+                n += 1
+    return n
+
+
+def retry_failed(spec: Spec, storage) -> int:
+    """`sweep resume`: every failed trial (an error in training, not a verdict on its setting) is enqueued again
+    with its setting, and the failed attempt marked ``status: retried`` so it counts once. Returns how many."""
+    n = 0
+    for name in [spec.study_name(*cell) for cell in spec.cells()] + [spec.seed_study_name(*cell) for cell in spec.cells() if spec.seeds]:
+        try:
+            study = optuna.load_study(study_name=name, storage=storage)
+        except KeyError:
+            continue
+        for t in study.get_trials(deepcopy=False, states=(TrialState.FAIL,)):
+            if t.user_attrs.get("status") == "failed":
+                optuna_internals.set_user_attr(study, t, "status", "retried")
+                keep = {k: t.user_attrs[k] for k in ("setting", "seed_index", "phase", "variant", "dataset", "space", "pack", "protocol",
+                                                     "experiment") if k in t.user_attrs}
                 study.enqueue_trial(t.params, user_attrs={**keep, "retry_of": t.number}, skip_if_exists=False)
                 n += 1
     return n
@@ -368,8 +393,11 @@ def objective(metrics: dict) -> float:
     return math.inf
 
 
-def work(study_dir: Path | str, storage_url: str | None = None) -> int:
-    """A worker: run waiting trials of every study in the directory until none can start. Returns trials run."""
+def work(study_dir: Path | str, storage_url: str | None = None, allow_code: list | tuple = ()) -> int:
+    """A worker: run waiting trials of every study in the directory until none can start. Returns trials run.
+    ``allow_code``: the spec's losses (module:function) that the user named when starting or resuming the sweep."""
+    for name in allow_code:
+        import_variant(name)
     study_dir = Path(study_dir)
     spec = load_saved_spec(study_dir)
     storage = storage_for(study_dir, storage_url)
@@ -436,7 +464,8 @@ def trials_done(row: dict) -> int:
     return row["finished"] + row["diverged"] + row["pruned"] + row["failed"] + row["seeds_done"]
 
 
-def run_local(study_dir: Path, workers: int, storage_url: str | None = None, progress: bool = True) -> list[dict]:
+def run_local(study_dir: Path, workers: int, storage_url: str | None = None, progress: bool = True,
+              allow_code: list | tuple = ()) -> list[dict]:
     """N worker processes on this machine; a progress bar of trials done against the budget."""
     import sys
 
@@ -446,6 +475,7 @@ def run_local(study_dir: Path, workers: int, storage_url: str | None = None, pro
     storage = storage_for(study_dir, storage_url)
     create_studies(spec, storage)
     cmd = [sys.executable, "-m", "sweeps.worker", str(study_dir)] + (["--storage", storage_url] if storage_url else [])
+    cmd += [f"--allow-code={name}" for name in allow_code]
     # the CPUs this process may use (a SLURM or cgroup allotment, taskset), not the machine's: more threads than
     # cores makes torch's thread pools spin against each other (measured: 50x slower with 4 workers x 2 threads on 2)
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)

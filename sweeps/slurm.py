@@ -20,6 +20,9 @@ from .runner import work  # noqa: E402
 
 
 class Worker(submitit.helpers.Checkpointable):
+    def __init__(self, allow_code: list | tuple = ()):
+        self.allow_code = list(allow_code)  # the spec's losses the user named when submitting
+
     def __call__(self, study_dir: str, storage_url: str | None = None) -> int:
         import logging
 
@@ -27,13 +30,13 @@ class Worker(submitit.helpers.Checkpointable):
             os.kill(os.getpid(), signal.SIGUSR2)
 
         logging.getLogger("pytorch_lightning").setLevel(logging.ERROR)
-        return work(study_dir, storage_url)
+        return work(study_dir, storage_url, getattr(self, "allow_code", []))
     # submitit.helpers.Checkpointable.checkpoint resubmits the same call: the worker picks up where it was.
 
 
 def submit(study_dir: Path, tasks: int, partition: str | None = None, gpus_per_task: int = 0, cpus_per_task: int = 1,
            mem_gb: float | None = None, time_min: int = 60, array_parallelism: int = 64, storage_url: str | None = None,
-           signal_delay_s: int = 90, max_requeues: int = 100):
+           signal_delay_s: int = 90, allow_code: list | tuple = (), max_requeues: int = 100):
     """Submit ``tasks`` workers as one job array. SLURM signals a task ``signal_delay_s`` before its time limit;
     submitit then requeues it, and the requeued worker resumes its trial from the last checkpoint. Every requeue
     makes progress (checkpoints), so the cap is high: submitit's default of 3 would strand long trials."""
@@ -48,4 +51,4 @@ def submit(study_dir: Path, tasks: int, partition: str | None = None, gpus_per_t
     if mem_gb:
         params["mem_gb"] = mem_gb
     executor.update_parameters(**params)
-    return executor.map_array(Worker(), [str(study_dir)] * tasks, [storage_url] * tasks)
+    return executor.map_array(Worker(allow_code), [str(study_dir)] * tasks, [storage_url] * tasks)

@@ -1,4 +1,5 @@
-"""Search spaces, declared as data: a parameter maps to a constant or to a distribution. `wide` and `narrow` name
+"""Search spaces, declared as data on the schema's fields (benchmark/schema.py for the common settings, each
+variant's own fields in benchmark/variants.py): a parameter maps to a constant or to a distribution. `wide` and `narrow` name
 ganbench's spaces under its own protocol and the study's exact ranges (params.py) under ``lucic2018``; a spec may
 also write a space out in the same form (see README).
 
@@ -12,37 +13,25 @@ import math
 
 import numpy as np
 
+from benchmark.protocols import lucic2018
+from benchmark.schema import NOT_SEARCHED, RUN_FIELDS, ConfigError, did_you_mean
+from benchmark.variants import get_variant
+
 KINDS = ("uniform", "log", "int", "choice")
 FIXED = dict(batch_size=64, z_dim=64, beta2=0.999)
-BASE = {
-    "wide": dict(beta1=["uniform", 0, 1], lr=["log", 1e-5, 1e-2], n_disc=["int", 1, 5], d_batch_norm=["choice", False, True]),
-    "narrow": dict(beta1=0.5, lr=["log", 1e-4, 1e-3], n_disc=1, d_batch_norm=False),
-}
-# each variant's own hyperparameters: a log range around its paper's value (wide), or a tighter one (narrow)
-_CLIP = {"wide": ["log", 1e-3, 1], "narrow": ["log", 1e-2, 1]}
-_PENALTY = {"wide": ["log", 1e-1, 1e2], "narrow": ["log", 1e-1, 10]}
-PER_VARIANT = {
-    space: {
-        "wgan": dict(clip=_CLIP[space]), "wgan_gp": dict(penalty_weight=_PENALTY[space]),
-        "dragan": dict(penalty_weight=_PENALTY[space]),
-        "began": dict(began_lambda=["log", 1e-4, 1e-2], began_gamma=["uniform", 0, 1]) if space == "wide"
-        else dict(began_lambda=1e-3, began_gamma=["uniform", 0.6, 0.9]),
-        "hinge": dict(spectral_norm=["choice", False, True]) if space == "wide" else dict(spectral_norm=True),
-        "rwgan": dict(penalty_weight=_PENALTY[space]),
-        "mcgan": dict(clip=_CLIP[space], moments=["choice", "mean", "covariance", "mean_covariance"] if space == "wide" else "mean_covariance"),
-        "cramer_gan": dict(penalty_weight=_PENALTY[space]),
-        "fisher_gan": dict(rho=["log", 1e-8, 1e-4] if space == "wide" else ["log", 1e-7, 1e-5]),
-        "gmmn": dict(mmd_bandwidth=["log", 0.2, 20] if space == "wide" else ["log", 1, 4]),
-        "mmd_gan": dict(clip=_CLIP[space], mmd_bandwidth=["log", 0.1, 10] if space == "wide" else ["log", 0.5, 2],
-                        ae_weight=["log", 0.8, 80] if space == "wide" else 8.0,
-                        **({"rank_weight": ["log", 1.6, 160]} if space == "wide" else {})),
-        "ebgan": dict(margin=["log", 0.1, 10] if space == "wide" else ["log", 0.3, 3],
-                      pt_weight=["log", 0.01, 1] if space == "wide" else 0.1),
-        "magan": dict(pretrain_steps=["int", 0, 500] if space == "wide" else 100),
-    }
-    for space in ("wide", "narrow")
-}
-SPACES = tuple(BASE)
+SPACES = ("wide", "narrow")
+
+
+def base_space(space: str) -> dict:
+    """The ranges every variant shares (lr, beta1, n_disc, d_batch_norm), declared on their schema fields."""
+    return {name: getattr(f, space) for name, f in RUN_FIELDS.items() if getattr(f, space) is not None}
+
+
+def variant_space(variant, space: str) -> dict:
+    """A variant's own ranges: of the common settings it has its own range for (Variant.search) and of its own
+    hyperparameters (their schema fields)."""
+    own = {f.name: getattr(f, space) for f in variant.own if getattr(f, space) is not None}
+    return {**variant.search.get(space, {}), **own}
 
 
 class SpaceError(ValueError):
@@ -51,59 +40,79 @@ class SpaceError(ValueError):
 
 # pix2pix (and its ablations): the paper's Adam settings at the centre; no latents, packing or batch norm choice
 TRANSLATION = {
-    "wide": dict(batch_size=16, beta2=0.999, n_disc=1, lr=["log", 1e-5, 1e-2], beta1=["uniform", 0, 1], l1_weight=["log", 1, 1e4]),
-    "narrow": dict(batch_size=16, beta2=0.999, n_disc=1, lr=["log", 1e-4, 1e-3], beta1=0.5, l1_weight=["log", 10, 1000]),
+    space: dict(batch_size=16, beta2=0.999, n_disc=1, lr=RUN_FIELDS["lr"].wide if space == "wide" else RUN_FIELDS["lr"].narrow,
+                 beta1=RUN_FIELDS["beta1"].wide if space == "wide" else RUN_FIELDS["beta1"].narrow)
+    for space in SPACES
 }
-
-
-def _is_translation(variant: str) -> bool:
-    from benchmark.variants import get_variant
-
-    return get_variant(variant).kind == "pix2pix"
 
 
 def named_space(name: str, variant: str, protocol: str = "ganbench") -> dict:
     if protocol == "lucic2018":
-        from benchmark.protocols import lucic2018
-
         return {**FIXED, **lucic2018.space(variant, name)}
-    if _is_translation(variant):
-        from benchmark.variants import get_variant
-
-        has_l1 = get_variant(variant).params["loss"].startswith("l1")  # lambda means nothing without the L1 term
-        return {k: v for k, v in TRANSLATION[name].items() if has_l1 or k != "l1_weight"}
-    return {**FIXED, **BASE[name], **PER_VARIANT[name].get(variant, {})}
+    v = get_variant(variant)
+    if v.kind == "pix2pix":
+        has_l1 = v.params["loss"].startswith("l1")  # lambda means nothing without the L1 term
+        return {k: x for k, x in {**TRANSLATION[name], **variant_space(v, name)}.items() if has_l1 or k != "l1_weight"}
+    return {**FIXED, **base_space(name), **variant_space(v, name)}
 
 
 def is_distribution(value) -> bool:
     return isinstance(value, (list, tuple)) and bool(value) and value[0] in KINDS
 
 
-def check_space(space: dict, where: str) -> None:
-    """Raise SpaceError naming ``where.param`` for anything that is neither a constant nor a valid distribution."""
-    from benchmark.train import DEFAULTS
-    from benchmark.variants import PARAMS
+def searchable(variant: str | None = None) -> dict:
+    """The fields a space may set: the common model settings, and the variant's own (every variant's without one)."""
+    from benchmark.variants import VARIANTS
 
+    fields = {n: f for n, f in RUN_FIELDS.items() if n not in NOT_SEARCHED}
+    for v in ([get_variant(variant)] if variant else VARIANTS.values()):
+        fields.update({f.name: f for f in v.own})
+    return fields
+
+
+def check_space(space: dict, where: str, variant: str | None = None) -> None:
+    """Raise SpaceError naming ``where.param`` for anything that is neither a constant nor a distribution whose
+    every value lies inside the parameter's declared bounds (so [uniform, -1, 1] for lr is refused here)."""
     if not isinstance(space, dict) or not space:
         raise SpaceError(f"{where}: a search space is a name ({', '.join(SPACES)}) or a mapping of parameters")
+    fields = searchable(variant)
     for name, value in space.items():
-        field = f"{where}.{name}"
-        if name not in DEFAULTS and name not in PARAMS or name in ("protocol", "steps", "seed", "device", "data_root", "eval_every", "extractor", "n_fake", "n_real", "arch", "checkpoint_every"):
-            raise SpaceError(f"{field}: not a hyperparameter; searchable are lr, beta1, beta2, n_disc, d_batch_norm, "
-                             "batch_size, z_dim, penalty_weight, clip, began_gamma, began_lambda, spectral_norm, "
-                             + ", ".join(PARAMS))
-        if isinstance(value, (list, tuple)):
-            kind = value[0] if value else None
-            if kind not in KINDS:
-                raise SpaceError(f"{field}: a distribution is [uniform|log|int, lo, hi] or [choice, a, b, ...], got {value!r}")
-            if kind != "choice":
-                ok = len(value) == 3 and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value[1:])
-                ok = ok and value[1] <= value[2] and (kind != "log" or value[1] > 0) and (kind != "int" or all(float(v).is_integer() for v in value[1:]))
-                if not ok:
-                    raise SpaceError(f"{field}: {value!r} is not allowed, must be [{kind}, lo, hi] with lo <= hi"
-                                     + (" and lo > 0" if kind == "log" else "") + (" integers" if kind == "int" else ""))
-            elif len(value) < 2:
-                raise SpaceError(f"{field}: [choice, ...] needs at least one option")
+        at = f"{where}.{name}"
+        if name not in fields:
+            raise SpaceError(f"{at}: not a hyperparameter{' of ' + variant if variant else ''}{did_you_mean(name, fields)}; "
+                             f"searchable are {', '.join(fields)}")
+        try:
+            check_range(fields[name], value, at)
+        except ConfigError as e:
+            raise SpaceError(str(e)) from None
+
+
+def check_range(f, value, at: str) -> None:
+    """A constant, or a distribution over values the field allows."""
+    if not isinstance(value, (list, tuple)):
+        f.check(value, at)
+        return
+    kind = value[0] if value else None
+    if kind not in KINDS:
+        raise SpaceError(f"{at}: a distribution is [uniform|log|int, lo, hi] or [choice, a, b, ...], got {value!r}")
+    if kind == "choice":
+        if len(value) < 2:
+            raise SpaceError(f"{at}: [choice, ...] needs at least one option")
+        for option in value[1:]:
+            f.check(option, at)
+        return
+    ok = len(value) == 3 and all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in value[1:])
+    ok = ok and value[1] <= value[2] and (kind != "log" or value[1] > 0) and (kind != "int" or all(float(v).is_integer() for v in value[1:]))
+    if not ok:
+        raise SpaceError(f"{at}: {value!r} is not allowed, must be [{kind}, lo, hi] with lo <= hi"
+                         + (" and lo > 0" if kind == "log" else "") + (" integers" if kind == "int" else ""))
+    if kind == "int" and f.type is not int:
+        raise SpaceError(f"{at}: {value!r} is not allowed, [int, lo, hi] is for integer settings; {f.name} is {f.allowed()}")
+    lo, hi = (int(value[1]), int(value[2])) if kind == "int" else (float(value[1]), float(value[2]))
+    f.check(lo, f"{at} (its low end)")
+    # numpy's and Optuna's uniform draws lie in [lo, hi): an exclusive upper bound may be the range's end
+    if not (kind == "uniform" and f.lt is not None and hi == f.lt):
+        f.check(hi, f"{at} (its high end)")
 
 
 def sample(space: dict, rng: np.random.Generator) -> dict:
@@ -151,17 +160,13 @@ def variant_defaults(variant: str, protocol: str = "ganbench", space: str = "wid
     defaults there (as `ganbench train` has them); under lucic2018 the study's defaults of that space (params.py:
     they differ between wide and narrow for the VAE's batch norm)."""
     if protocol == "lucic2018":
-        from benchmark.protocols import lucic2018
-
         return dict(FIXED, **lucic2018.defaults(variant, space))
-    from benchmark.variants import get_variant
-
     v = get_variant(variant)
     d = v.defaults
     if v.kind == "pix2pix":
         return dict(batch_size=16, **d, **v.params)
     setting = dict(FIXED, **{k: x for k, x in d.items() if k != "beta2"}, beta2=d.get("beta2", 0.999), d_batch_norm=False,
-                   **v.params, **({"spectral_norm": False} if v.judges_samples and v.name == "hinge" else {}))
+                   **v.own_defaults(on_points), **({"spectral_norm": False} if v.judges_samples and v.name == "hinge" else {}))
     return {**setting, **(v.point_defaults if on_points else {})}
 
 
@@ -174,6 +179,4 @@ def settings_for(space: dict, variant: str, n: int, seed: int) -> list[dict]:
 
 def replayed_settings(experiment: str, variant: str, n: int) -> list[dict]:
     """The first n settings the study itself trained for ``variant`` in ``experiment`` (its own draws)."""
-    from benchmark.protocols import lucic2018
-
     return [dict(FIXED, **s) for s in lucic2018.replay(experiment)[variant][:n]]

@@ -4,13 +4,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import yaml
 
-from .spaces import SPACES, SpaceError, check_space, named_space, replayed_settings, settings_for, variant_defaults
+from benchmark.data import DataError, canonical_name, get_dataset
+from benchmark.nets import ARCHITECTURES
+from benchmark.protocols import lucic2018
+from benchmark.schema import RUN_FIELDS, ConfigError, Field, did_you_mean
+from benchmark.train import resolve_config
+from benchmark.variants import VARIANTS, VariantError, get_variant, import_variant
+
+from .spaces import SPACES, SpaceError, check_space, named_space, replayed_settings, sample, searchable, settings_for, variant_defaults
 
 
-class SpecError(ValueError):
-    pass
+class SpecError(ConfigError):
+    """A spec that cannot be run; the message starts with the field's dotted name."""
 
 
 class JournalError(ValueError):
@@ -43,7 +51,6 @@ class Spec:
         """The study's experiment replayed on ``dataset``: the spec's, else the one that searched this space on it."""
         if self.protocol != "lucic2018":
             return None
-        from benchmark.protocols import lucic2018
 
         return self.experiment or lucic2018.experiment_for(dataset, self.space if isinstance(self.space, str) else "")
 
@@ -54,8 +61,6 @@ class Spec:
             if self.sampler != "random":
                 return [variant_defaults(variant, self.protocol, self.space_label(variant))]
             return replayed_settings(self.experiment_for(dataset), variant, n)
-        from benchmark.data import get_dataset
-
         space, info = self.space_for(variant, dataset), get_dataset(dataset)
         own = info.defaults
         # the first setting: the variant's defaults, under the data set's own protocol, then the space's constants
@@ -77,8 +82,6 @@ class Spec:
             return s
         space = named_space(s, variant, self.protocol)
         if dataset is not None:
-            from benchmark.data import get_dataset
-
             own = get_dataset(dataset).defaults
             space.update({k: own[k] for k, v in space.items() if k in own and not isinstance(v, list)})
         return space
@@ -103,80 +106,123 @@ class Spec:
         return self.settings * self.steps
 
 
-def load_spec(path: Path | str) -> Spec:
-    from benchmark.data import DataError, canonical_name, get_dataset
-    from benchmark.variants import VariantError, get_variant
+# The spec's own fields; the run settings it shares with `ganbench train` are the run schema's fields themselves.
+SPEC_FIELDS: dict[str, Field] = {f.name: f for f in [
+    Field("name", str, None, "the study's name (default: the spec file's name); results go to results/<name>"),
+    RUN_FIELDS["protocol"], RUN_FIELDS["steps"].with_default(None),
+    RUN_FIELDS["seed"].with_default(0, help="the search's seed: trial i trains with seed 1000 * seed + i"),
+    RUN_FIELDS["arch"], RUN_FIELDS["eval_every"], RUN_FIELDS["extractor"], RUN_FIELDS["n_fake"], RUN_FIELDS["n_real"],
+    RUN_FIELDS["generators"],
+    Field("sampler", str, "random", "random: the settings drawn when the study is created; tpe: Optuna's TPE picks them",
+          choices=("random", "tpe")),
+    Field("pruner", str, "none", "hyperband stops poor trials at FID checkpoints (needs eval_every) and spends the steps on more settings",
+          choices=("none", "hyperband")),
+    Field("experiment", str, None, "protocol lucic2018: the study's experiment whose draws the random search replays",
+          choices=lambda: tuple(lucic2018.EXPERIMENTS)),
+]}
+BUDGET_FIELDS: dict[str, Field] = {f.name: f for f in [
+    Field("settings", int, None, "hyperparameter settings per variant and data set (the budget)", ge=1),
+    Field("seeds", int, 0, "then the best setting trained again with this many seeds", ge=0),
+]}
+REQUIRED = ("variants", "datasets", "space", "budget", "steps")
 
-    path = Path(path)
-    if not path.is_file():
-        raise SpecError(f"spec: no file at {path}")
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML keeps the last of a key written twice; a spec that says `steps:` twice is refused instead."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, str) and key in seen:
+                raise SpecError(f"{key}: written twice (line {key_node.start_mark.line + 1}); a spec says each field once")
+            seen.add(key)
+        return super().construct_mapping(node, deep)
+
+
+def _read_yaml(path: Path):
     try:
-        raw = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as e:  # a syntax error, or a tag such as !!python/object that safe_load refuses
+        return yaml.load(path.read_text(), Loader=_UniqueKeyLoader) or {}
+    except yaml.YAMLError as e:  # a syntax error, or a tag such as !!python/object that the safe loader refuses
         mark = getattr(e, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
         raise SpecError(f"spec: {path} is not valid YAML{where}: {getattr(e, 'problem', None) or e}") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise SpecError(f"spec: {path} cannot be read ({type(e).__name__})") from None
+
+
+def _names(raw: dict, field: str, lookup) -> list:
+    value = raw.get(field)
+    if not isinstance(value, list) or not value:
+        raise SpecError(f"{field}: {_show(value)} is not allowed, must be a non-empty list of names")
+    for i, x in enumerate(value):
+        if not isinstance(x, str):
+            raise SpecError(f"{field}[{i}]: {_show(x)} is not allowed, must be a name")
+        try:
+            lookup(x)
+        except (VariantError, DataError) as e:
+            raise SpecError(f"{field}[{i}]: {str(e).partition(': ')[2]}") from None
+    twice = sorted({x for x in value if value.count(x) > 1})
+    if twice:
+        raise SpecError(f"{field}: '{twice[0]}' is listed twice; each study runs once (its trials would show on two rows)")
+    return value
+
+
+def load_spec(path: Path | str, import_code: bool = False) -> Spec:
+    """Read and check a study spec: every field against its declaration, before any work or any file.
+    ``import_code``: the spec was named on this command line, so the losses it names (module:function) may be
+    imported; a spec read from a study folder never imports code by itself."""
+    path = Path(path)
+    if not path.is_file():
+        raise SpecError(f"spec: no file at {path}")
+    raw = _read_yaml(path)
     if not isinstance(raw, dict):
         raise SpecError("spec: the file must hold a mapping of fields")
-    known = set(Spec.__dataclass_fields__) | {"budget"}
+    known = [*SPEC_FIELDS, "variants", "datasets", "space", "budget", "pack"]
     for k in raw:
         if k not in known:
-            raise SpecError(f"{k}: unknown field, known are {', '.join(sorted(known))}")
+            raise SpecError(f"{k}: unknown field{did_you_mean(str(k), known)}; known are {', '.join(known)}")
+    for k in REQUIRED:
+        if k not in raw:
+            raise SpecError(f"{k}: required" + (", a mapping with 'settings' (hyperparameter settings per variant and data set)" if k == "budget" else ""))
     raw.setdefault("name", path.stem)
-    if not isinstance(raw["name"], str) or not raw["name"] or raw["name"].startswith(".") or any(c in raw["name"] for c in "/\\"):
+    try:
+        for k, f in SPEC_FIELDS.items():
+            if k in raw:
+                raw[k] = f.check(raw[k]) if raw[k] is not None or f.nullable else None
+    except ConfigError as e:
+        raise SpecError(str(e)) from None
+    if not raw["name"] or raw["name"].startswith(".") or any(c in raw["name"] for c in "/\\"):
         raise SpecError(f"name: {raw['name']!r} is not allowed, must be a plain name (no path separators, not starting with '.')")
-    budget = raw.pop("budget", None)
+    budget = raw.pop("budget")
     if not isinstance(budget, dict) or "settings" not in budget:
-        raise SpecError("budget: required, a mapping with 'settings' (hyperparameter settings per variant and data set)")
+        raise SpecError(f"budget: {_show(budget)} is not allowed, must be a mapping with 'settings' (and optionally 'seeds')")
     for k in budget:
-        if k not in ("settings", "seeds"):
-            raise SpecError(f"budget.{k}: unknown field, known are settings, seeds")
-    raw["settings"] = budget["settings"]
-    raw["seeds"] = budget.get("seeds", 0)
+        if k not in BUDGET_FIELDS:
+            raise SpecError(f"budget.{k}: unknown field{did_you_mean(str(k), BUDGET_FIELDS)}; known are {', '.join(BUDGET_FIELDS)}")
+    try:
+        raw["settings"] = BUDGET_FIELDS["settings"].check(budget["settings"], "budget.settings")
+        raw["seeds"] = BUDGET_FIELDS["seeds"].check(budget.get("seeds", 0), "budget.seeds")
+    except ConfigError as e:
+        raise SpecError(str(e)) from None
 
     if isinstance(raw.get("datasets"), list):
-        raw["datasets"] = [canonical_name(d) for d in raw["datasets"]]
-    for field, lookup in (("variants", get_variant), ("datasets", get_dataset)):
-        if not isinstance(raw.get(field), list) or not raw[field]:
-            raise SpecError(f"{field}: required, a non-empty list of names")
-        for x in raw[field]:
-            try:
-                lookup(x)
-            except (VariantError, DataError) as e:
-                raise SpecError(f"{field}: {str(e).partition(': ')[2]}") from None
+        raw["datasets"] = [canonical_name(d) if isinstance(d, str) else d for d in raw["datasets"]]
+    _names(raw, "variants", import_variant if import_code else get_variant)
+    _names(raw, "datasets", get_dataset)
     _check_spaces(raw)
-    if raw.get("sampler", "random") not in ("random", "tpe"):
-        raise SpecError(f"sampler: '{raw['sampler']}' is not one of random, tpe")
     _check_protocol(raw)
-    if raw.get("arch") is not None:
-        from benchmark.nets import ARCHITECTURES
-
-        if raw["arch"] not in ARCHITECTURES:
-            raise SpecError(f"arch: unknown '{raw['arch']}', choose one of {', '.join(ARCHITECTURES)}")
-        if all(ARCHITECTURES[raw["arch"]].check(get_dataset(d).shape) for d in raw["datasets"]):
-            raise SpecError(f"arch: '{raw['arch']}' fits none of the data sets {raw['datasets']}")
+    if raw.get("arch") is not None and all(ARCHITECTURES[raw["arch"]].check(get_dataset(d).shape) for d in raw["datasets"]):
+        raise SpecError(f"arch: '{raw['arch']}' fits none of the data sets {raw['datasets']}")
     pack = raw.get("pack", 1)
     packs = pack if isinstance(pack, list) and pack else [pack]
     if any(not isinstance(m, int) or isinstance(m, bool) or m < 1 for m in packs) or len(set(packs)) != len(packs):
-        raise SpecError(f"pack: {pack!r} is not allowed, must be an integer >= 1 or a list of distinct ones")
-    if raw.get("pruner", "none") not in ("none", "hyperband"):
-        raise SpecError(f"pruner: '{raw['pruner']}' is not one of none, hyperband")
-    for field in ("settings", "steps"):
-        if not isinstance(raw.get(field), int) or raw[field] < 1:
-            raise SpecError(f"{'budget.settings' if field == 'settings' else field}: {raw.get(field)!r} is not allowed, must be an integer >= 1")
-    if not isinstance(raw["seeds"], int) or raw["seeds"] < 0:
-        raise SpecError(f"budget.seeds: {raw['seeds']!r} is not allowed, must be an integer >= 0")
+        raise SpecError(f"pack: {_show(pack)} is not allowed, must be an integer >= 1 or a list of distinct ones")
     if raw.get("pruner", "none") == "hyperband":
         image = [d for d in raw["datasets"] if get_dataset(d).is_image]
         if not raw.get("eval_every") or len(image) != len(raw["datasets"]):
             raise SpecError("pruner: hyperband prunes on FID during training; it needs eval_every >= 1 and image data sets only")
     spec = Spec(**raw)
-    from benchmark.train import ConfigError, resolve_config
-
-    import numpy as np
-
-    from .spaces import sample
-
     for v, d, m in spec.cells():  # every combination resolves, so a typo fails now rather than in a worker
         try:
             resolve_config(**trial_config(spec, v, d, sample(spec.space_for(v, d), np.random.default_rng(0)), seed=0, pack=m))
@@ -185,13 +231,43 @@ def load_spec(path: Path | str) -> Spec:
     return spec
 
 
-def _check_protocol(raw: dict) -> None:
-    from benchmark.protocols import PROTOCOLS
-    from benchmark.protocols import lucic2018
+def spec_schema() -> dict:
+    """The JSON Schema (draft 2020-12) of a study spec, from the same declarations load_spec checks against."""
+    distribution = {"type": "array", "minItems": 2, "prefixItems": [{"enum": ["uniform", "log", "int", "choice"]}],
+                    "description": "[uniform|log|int, lo, hi] or [choice, a, b, ...]"}
+    params = {name: {"anyOf": [f.json_schema(), distribution]} for name, f in searchable().items()}
+    written_out = {"type": "object", "properties": params, "additionalProperties": False}
+    names = {"type": "array", "minItems": 1, "uniqueItems": True, "items": {"type": "string"}}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "ganbench study spec",
+        "type": "object",
+        "required": list(REQUIRED),
+        "additionalProperties": False,
+        "properties": {
+            **{k: f.json_schema() for k, f in SPEC_FIELDS.items()},
+            "variants": {**names, "description": "variants to compare: `ganbench variants`, or package.module:function",
+                         "items": {"type": "string", "examples": list(VARIANTS)}},
+            "datasets": {**names, "description": "data sets: `ganbench datasets`, folder:PATH or npz:PATH"},
+            "space": {"description": "wide or narrow for every variant, or per variant a name or a written-out space",
+                      "anyOf": [{"enum": list(SPACES)},
+                                {"type": "object", "additionalProperties": {"anyOf": [{"enum": list(SPACES)}, written_out]}}]},
+            "budget": {"type": "object", "required": ["settings"], "additionalProperties": False,
+                       "properties": {k: f.json_schema() for k, f in BUDGET_FIELDS.items()}},
+            "pack": {"description": "PacGAN packing; a list runs one study per degree",
+                     "anyOf": [RUN_FIELDS["pack"].json_schema(),
+                               {"type": "array", "uniqueItems": True, "minItems": 1, "items": RUN_FIELDS["pack"].json_schema()}]},
+        },
+    }
 
+
+def _show(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _check_protocol(raw: dict) -> None:
     protocol = raw.get("protocol", "ganbench")
-    if not isinstance(protocol, str) or protocol not in PROTOCOLS:
-        raise SpecError(f"protocol: {protocol!r} is not allowed, a spec runs under one protocol: {', '.join(PROTOCOLS)}")
     if protocol != "lucic2018":
         if raw.get("experiment") is not None:
             raise SpecError("experiment: only protocol lucic2018 replays a study experiment")
@@ -203,8 +279,6 @@ def _check_protocol(raw: dict) -> None:
         raise SpecError("space: protocol lucic2018 searches the study's own spaces, wide or narrow")
     experiment = raw.get("experiment")
     if experiment is not None:
-        if experiment not in lucic2018.EXPERIMENTS:
-            raise SpecError(f"experiment: unknown '{experiment}', choose one of {', '.join(lucic2018.EXPERIMENTS)}")
         _, n, space = lucic2018.EXPERIMENTS[experiment]
         if space != raw["space"]:
             raise SpecError(f"experiment: {experiment} searched the {space} space, the spec says space: {raw['space']}")
@@ -231,6 +305,8 @@ def _yaml_number(value):
 
 def _check_spaces(raw: dict) -> None:
     space, variants = raw.get("space"), raw["variants"]
+    if not isinstance(space, (str, dict)):
+        raise SpecError(f"space: {_show(space)} is not allowed, must be one of {', '.join(SPACES)}, or a mapping from each variant to a space")
     per_variant = space if isinstance(space, dict) else {v: space for v in variants}
     if isinstance(space, dict):
         extra = set(space) - set(variants)
@@ -241,27 +317,24 @@ def _check_spaces(raw: dict) -> None:
         where = "space" if isinstance(space, str) else f"space.{v}"
         if isinstance(s, str):
             if s not in SPACES:
-                raise SpecError(f"{where}: '{s}' is not one of {', '.join(SPACES)} (or write the space out)")
+                raise SpecError(f"{where}: '{s}' is not one of {', '.join(SPACES)}{did_you_mean(s, SPACES)} (or write the space out)")
             continue
         per_variant[v] = s = {k: _yaml_number(x) for k, x in s.items()} if isinstance(s, dict) else s
         if isinstance(space, dict):
             space[v] = s
         try:
-            check_space(s, where)
+            check_space(s, where, v)
         except SpaceError as e:
             raise SpecError(str(e)) from None
 
 
 def trial_config(spec: Spec, variant: str, dataset: str, params: dict, seed: int, pack: int = 1) -> dict:
-    from benchmark.data import get_dataset
-
     # checkpoints (for resuming a killed trial) every tenth of the run, but not more often than every 100 steps:
     # an infogan checkpoint with Adam's state is ~150 MB, and writing one costs more than a short trial's steps
     info = get_dataset(dataset)
     # FID settings apply to images only (mixtures are scored by their modes); a paired data set is scored once at
     # the end on n_fake held-out pairs
     image = info.is_image and not info.is_paired
-    from benchmark.nets import ARCHITECTURES
 
     # a spec's arch applies to the data sets it fits: an image net to images, a vector net to the 2-D mixtures
     fits = spec.arch in ARCHITECTURES and ARCHITECTURES[spec.arch].check(info.shape) is None

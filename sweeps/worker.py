@@ -9,5 +9,6 @@ if __name__ == "__main__":
     p = argparse.ArgumentParser()
     p.add_argument("study_dir")
     p.add_argument("--storage")
+    p.add_argument("--allow-code", dest="allow_code", action="append", default=[])
     a = p.parse_args()
-    work(a.study_dir, a.storage)
+    work(a.study_dir, a.storage, a.allow_code)

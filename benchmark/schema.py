@@ -1,0 +1,258 @@
+"""Every input ganbench takes, declared once: a ``Field`` says a setting's type, default, bounds or choices, help,
+search ranges (wide and narrow) and, where it differs, its default on 2-D points. The run configuration's common
+fields are ``RUN_FIELDS`` here; each variant's own parameters are declared beside the variant (``variants.py``).
+From these declarations derive: the checks (``Field.check``, one line naming the field, the value and what is
+allowed, with "did you mean" for a near miss), ``ganbench train``'s flags and help, the search spaces and the check
+that each range lies inside its parameter's bounds, and the JSON Schema of a study spec.
+
+Why dataclasses and one validator rather than pydantic: every input here is a flat scalar with bounds or choices;
+pydantic's lax mode coerces ("1" -> 1, True -> 1) and its messages would need rewriting into the one-line form,
+so its strict mode plus a formatter would be more code than ``Field.check``.
+"""
+from __future__ import annotations
+
+import difflib
+import math
+from dataclasses import dataclass, replace
+
+UINT32_MAX = 2**32 - 1  # numpy's and Lightning's seed range; torch takes more, but seed_everything would re-draw
+NO_DEFAULT = object()
+
+
+class ConfigError(ValueError):
+    """Bad input; the message starts with the field's dotted name."""
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: type  # int, float, bool or str
+    default: object = None  # None: resolved from the variant, protocol or data set (see train.resolve_config)
+    help: str = ""
+    ge: float | None = None
+    gt: float | None = None
+    le: float | None = None
+    lt: float | None = None
+    choices: object = None  # a tuple, or a function returning one (a registry's names, looked up when needed)
+    nullable: bool = False  # None is a value of its own (eval_every: never), not "unset"
+    wide: object = None  # the search range (a distribution list or a constant) in the wide space; None: not searched
+    narrow: object = None
+    point_default: object = NO_DEFAULT  # the default on 2-D points, where the image default does not carry over
+    cite: str = ""
+    flag: str | None = None  # the command-line flag, when not --name-with-dashes; "" for none
+
+    @property
+    def options(self) -> tuple | None:
+        return tuple(self.choices()) if callable(self.choices) else self.choices
+
+    @property
+    def cli_flag(self) -> str:
+        return self.flag if self.flag is not None else "--" + self.name.replace("_", "-")
+
+    def allowed(self) -> str:
+        """What the field takes, in words: 'an integer >= 1', 'a number in [0, 1)', 'one of a, b'."""
+        if self.choices is not None:
+            return "one of " + ", ".join(map(str, self.options))
+        if self.type is bool:
+            return "true or false"
+        if self.type is str:
+            return "a string"
+        noun = "an integer" if self.type is int else "a number"
+        lo = f"{'[' if self.ge is not None else '('}{_num(self.ge if self.ge is not None else self.gt)}" if (self.ge, self.gt) != (None, None) else None
+        hi = f"{_num(self.le if self.le is not None else self.lt)}{']' if self.le is not None else ')'}" if (self.le, self.lt) != (None, None) else None
+        if lo and hi:
+            return f"{noun} in {lo}, {hi}"
+        if lo:
+            return f"{noun} {'>=' if self.ge is not None else '>'} {_num(self.ge if self.ge is not None else self.gt)}"
+        if hi:
+            return f"{noun} {'<=' if self.le is not None else '<'} {_num(self.le if self.le is not None else self.lt)}"
+        return noun
+
+    def check(self, value, where: str | None = None):
+        """The value if it is allowed (a YAML 70 for a choice of strings becomes '70'); else ConfigError naming
+        ``where`` (the field's dotted path; its name by default)."""
+        where = where or self.name
+        if value is None and self.nullable:
+            return None
+        options = self.options
+        if self.type is str and options and isinstance(value, int) and not isinstance(value, bool) and str(value) in options:
+            value = str(value)
+        if not _is_type(value, self.type):
+            raise ConfigError(f"{where}: {_show(value)} is not allowed, must be {self.allowed()}")
+        if options is not None and value not in options:
+            raise ConfigError(f"{where}: {_show(value)} is not allowed, must be {self.allowed()}{did_you_mean(value, options)}")
+        if self.type in (int, float):
+            ok = (math.isfinite(value) and (self.ge is None or value >= self.ge) and (self.gt is None or value > self.gt)
+                  and (self.le is None or value <= self.le) and (self.lt is None or value < self.lt))
+            if not ok:
+                raise ConfigError(f"{where}: {_show(value)} is not allowed, must be {self.allowed()}")
+        return float(value) if self.type is float else value
+
+    def json_schema(self) -> dict:
+        kind = {int: "integer", float: "number", bool: "boolean", str: "string"}[self.type]
+        s: dict = {"type": [kind, "null"] if self.nullable else kind, "description": self.help}
+        if self.choices is not None:
+            s["enum"] = list(self.options) + ([None] if self.nullable else [])
+        for key, bound in (("minimum", self.ge), ("exclusiveMinimum", self.gt), ("maximum", self.le), ("exclusiveMaximum", self.lt)):
+            if bound is not None:
+                s[key] = bound
+        if self.default is not None:
+            s["default"] = self.default
+        return s
+
+    def with_default(self, default, **changes) -> "Field":
+        return replace(self, default=default, **changes)
+
+
+def _is_type(value, kind) -> bool:
+    if kind is bool:
+        return isinstance(value, bool)
+    if kind is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return isinstance(value, str)
+
+
+def _num(x) -> str:
+    return f"{x:g}" if isinstance(x, float) else str(x)
+
+
+def _show(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def did_you_mean(value, known) -> str:
+    close = difflib.get_close_matches(str(value), [str(k) for k in known], n=1, cutoff=0.6) if isinstance(value, str) else []
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def unknown(where: str, name: str, known) -> ConfigError:
+    return ConfigError(f"{where}: unknown '{name}'{did_you_mean(name, known)}; known are {', '.join(known)}")
+
+
+def _architectures() -> tuple:
+    from .nets import ARCHITECTURES
+
+    return tuple(ARCHITECTURES)
+
+
+def _generator_losses() -> tuple:
+    from .losses import GENERATOR_LOSSES
+
+    return tuple(GENERATOR_LOSSES)
+
+
+def _extractors() -> tuple:
+    from .metrics.fidelity import EXTRACTORS
+
+    return tuple(EXTRACTORS)
+
+
+# The run's common fields. A default of None is filled by resolve_config from, in order: the data set's own protocol
+# (PacGAN's on the 2-D mixtures), the variant's defaults (compare_gan v1, or the study's under lucic2018), and the
+# ``fallback`` below. The wide and narrow ranges are ganbench's spaces for every variant (variants add their own).
+_LOG_LR = ["log", 1e-5, 1e-2]
+RUN_FIELDS: dict[str, Field] = {f.name: f for f in [
+    Field("protocol", str, "ganbench", "what a step is, the defaults, nets and rules: ganbench's own, or lucic2018, the study's code "
+          "exactly (see docs/protocol.md)",
+          choices=("ganbench", "lucic2018")),
+    Field("arch", str, None, "the nets (default: infogan, the study's, for images; mlp, PacGAN's, for 2-D points)", choices=_architectures),
+    Field("steps", int, 1000, "training steps as the protocol counts them: generator updates (ganbench), discriminator updates (lucic2018)", ge=1),
+    Field("batch_size", int, 64, "batch size", ge=1),
+    Field("z_dim", int, 64, "latent dimension", ge=1),
+    Field("lr", float, None, "Adam learning rate of both players (default: the variant's)", gt=0, wide=_LOG_LR, narrow=["log", 1e-4, 1e-3]),
+    Field("beta1", float, None, "Adam beta1 (default: the variant's)", ge=0, lt=1, wide=["uniform", 0, 1], narrow=0.5),
+    Field("beta2", float, None, "Adam beta2 (default: the variant's)", ge=0, lt=1),
+    Field("n_disc", int, None, "discriminator updates per generator update (default: the variant's)", ge=1, wide=["int", 1, 5], narrow=1),
+    Field("penalty_weight", float, None, "lambda of the gradient penalties (WGAN-GP, DRAGAN, ...; default 10)", ge=0),
+    Field("clip", float, None, "weight clipping bound of clipped critics (WGAN, McGan, MMD GAN; default 0.01)", gt=0),
+    Field("d_batch_norm", bool, None, "batch norm in the discriminator (default: the variant's under the protocol)",
+          wide=["choice", False, True], narrow=False),
+    Field("began_gamma", float, None, "BEGAN diversity ratio gamma (default 0.5)", ge=0, le=1),
+    Field("began_lambda", float, None, "BEGAN learning rate of k_t (default 1e-3)", ge=0),
+    Field("fgan_generator_loss", str, None, "f-GAN variants: paper (the default; G maximises E[g_f(V)], Nowozin et al. 3.2) or "
+          "saddle (G minimises the bound)", choices=_generator_losses),
+    Field("pack", int, 1, "PacGAN packing: the discriminator judges m samples at once (1: none)", ge=1),
+    Field("generators", int, 1, "a uniform mixture of K generators against one discriminator, each sample from one picked at random", ge=1),
+    Field("prior", str, None, "latent prior: uniform is U(-1, 1) (the study's), normal N(0, I) (PacGAN's 2-D default)",
+          choices=("uniform", "normal")),
+    Field("spectral_norm", bool, False, "spectral normalisation of every discriminator layer (Miyato et al. 2018); classifier and critic variants only"),
+    Field("seed", int, 0, "random seed; the same seed gives the same numbers on CPU", ge=0, le=UINT32_MAX),
+    Field("device", str, "auto", "cpu, cuda, cuda:N or auto (cuda when torch sees one)"),
+    Field("data_root", str, None, "where torchvision data sets live (default ~/.cache/ganbench/data or $GANBENCH_DATA)"),
+    Field("checkpoint_every", int, 0, "save a resumable checkpoint every N steps (0: none)", ge=0),
+    Field("eval_every", int, None, "score FID every N steps and at the end (0: at the end only; unset: never); the run keeps the minimum",
+          ge=0, nullable=True),
+    Field("extractor", str, None, "FID's feature extractor (default: lenet-mnist for mnist5k, else Inception)",
+          choices=_extractors),
+    Field("n_fake", int, 10_000, "generated samples per FID", ge=2),
+    Field("n_real", int, 10_000, "real test samples per FID (or the whole test split)", ge=2),
+]}
+# what a variant without its own default falls back to
+FALLBACKS = dict(lr=2e-4, beta1=0.5, beta2=0.999, n_disc=1, penalty_weight=10.0, clip=0.01, began_gamma=0.5, began_lambda=1e-3,
+                 d_batch_norm=False)
+# settings of the run, not of the model: never searched
+NOT_SEARCHED = ("protocol", "steps", "seed", "device", "data_root", "eval_every", "extractor", "n_fake", "n_real", "arch",
+                "checkpoint_every", "pack", "generators", "prior", "fgan_generator_loss")
+
+
+def check_device(device: str, where: str = "device") -> str:
+    """auto, cpu, cuda or cuda:N, against the devices torch sees here."""
+    import torch
+
+    if not isinstance(device, str):
+        raise ConfigError(f"{where}: {_show(device)} is not allowed, must be auto, cpu, cuda or cuda:N")
+    if device in ("auto", "cpu"):
+        return device
+    if device == "cuda" or (device.startswith("cuda:") and device[5:].isdigit()):
+        n = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        index = int(device[5:]) if ":" in device else 0
+        if index >= n:
+            seen = f"{n} CUDA device{'s' if n != 1 else ''}" if n else "no CUDA device"
+            raise ConfigError(f"{where}: '{device}' asked for but torch sees {seen}; use cpu or auto")
+        return device
+    raise ConfigError(f"{where}: '{device}' is not allowed, must be auto, cpu, cuda or cuda:N{did_you_mean(device, ['auto', 'cpu', 'cuda'])}")
+
+
+# The other commands' options (eval, sample, sweep, report): declared here too, so the CLI and the checks agree.
+COMMAND_FIELDS: dict[str, Field] = {f.name: f for f in [
+    Field("workers", int, 1, "local worker processes, or SLURM array tasks", ge=1),
+    Field("storage", str, None, "an Optuna storage URL (default: a JournalStorage file in the study directory)"),
+    Field("executor", str, "local", "local worker processes or a SLURM job array", choices=("local", "slurm")),
+    Field("partition", str, None, "SLURM partition"),
+    Field("gpus_per_task", int, 0, "GPUs per SLURM task", ge=0),
+    Field("cpus_per_task", int, 1, "CPUs per SLURM task", ge=1),
+    Field("mem", float, None, "memory per SLURM task in GB", gt=0),
+    Field("time", int, 60, "time limit per SLURM task in minutes; tasks are requeued at it", ge=1),
+    Field("signal_delay", int, 90, "seconds before the time limit at which SLURM warns a task, which then requeues itself", ge=0),
+    Field("array_parallelism", int, 64, "SLURM tasks running at once", ge=1),
+    Field("eval_n", int, None, "generated and real samples (default: the run's n_fake and n_real, so the recorded score is "
+          "reproduced exactly)", ge=2, flag="--n"),
+    Field("sample_n", int, 64, "how many samples", ge=1, flag="--n"),
+    Field("sample_seed", int, 0, "seed of the latents: the same seed gives the same samples", ge=0, le=UINT32_MAX, flag="--seed"),
+    Field("budget", int, None, "settings per variant at which pairs of variants are tested for a significant difference "
+          "(default: the fewest any variant finished)", ge=1),
+]}
+
+
+STORAGE_SCHEMES = ("sqlite", "postgresql", "mysql")
+
+
+def check_storage(url: str | None, where: str = "storage") -> str | None:
+    """An Optuna storage URL that SQLAlchemy can parse, of a kind Optuna stores studies in."""
+    if url is None:
+        return None
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        raise ConfigError(f"{where}: '{url}' is not a storage URL; give e.g. sqlite:///study.db or "
+                          "postgresql://user@host/db (default: a journal file in the study directory)") from None
+    if parsed.get_backend_name() not in STORAGE_SCHEMES:
+        raise ConfigError(f"{where}: '{parsed.get_backend_name()}' is not a storage Optuna keeps studies in; use one of "
+                          f"{', '.join(STORAGE_SCHEMES)}{did_you_mean(parsed.get_backend_name(), STORAGE_SCHEMES)}")
+    return url
