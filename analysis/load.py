@@ -12,6 +12,8 @@ from optuna.storages import JournalStorage
 from optuna.storages.journal import JournalFileBackend, JournalFileOpenLock
 from optuna.trial import TrialState
 
+from benchmark.files import restore
+
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 HYPERPARAMETERS = ["lr", "beta1", "beta2", "n_disc", "d_batch_norm", "batch_size", "z_dim", "penalty_weight", "clip", "began_gamma", "began_lambda"]
 METRIC_ATTRS = ["fid_min", "fid_min_step", "fid_final", "fid", "kid", "precision", "recall", "f1", "inception_score", "extractor",
@@ -24,6 +26,9 @@ def _storage(study_dir: Path, url: str | None = None):
     if url:  # a study run with --storage URL (e.g. postgresql://... for many nodes)
         return url
     path = str(study_dir / "optuna.journal")
+    if not Path(path).is_file():  # reading a study never creates its record
+        raise ValueError(f"dir: {study_dir} has no optuna.journal, the record of its trials; if the study was run with "
+                         "--storage URL, give the same --storage")
     return JournalStorage(JournalFileBackend(path, lock_obj=JournalFileOpenLock(path)))
 
 
@@ -43,7 +48,7 @@ def load_trials(study_dirs: list, storage_url: str | None = None) -> pd.DataFram
             study = optuna.load_study(study_name=summary.study_name, storage=storage)
             budget = study.user_attrs.get("budget")
             for t in study.get_trials(deepcopy=False):
-                a = t.user_attrs
+                a = restore(t.user_attrs)  # non-finite scores, stored as null in strict JSON, as the floats they were
                 if a.get("status") in ("lost", "retried"):
                     continue  # a dead worker's or a failed attempt, run again under the same setting
                 state = {TrialState.WAITING: "waiting", TrialState.RUNNING: "running"}.get(t.state, a.get("status", "failed"))

@@ -3,9 +3,7 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import math
-import os
 import shutil
 from pathlib import Path
 
@@ -16,6 +14,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
+
+from benchmark.files import finish_partial, is_ours, open_partial, partial_of, remove_partial  # noqa: E402
 
 from .budget import bootstrap_min_curve, compare_at_budget  # noqa: E402
 from .load import HYPERPARAMETERS, check_comparable, load_trials  # noqa: E402
@@ -432,16 +432,53 @@ def _img(path: Path) -> str:
     return f'<img alt="{path.stem}" src="data:image/png;base64,{base64.b64encode(path.read_bytes()).decode()}">'
 
 
+REPORT_MARKER = ".ganbench-report"  # in every finished report: the one kind of --out folder a new report replaces
+
+
+def check_report_out(out: Path) -> None:
+    """A new or empty folder, or an earlier ganbench report (replaced); anything else is the user's and refused."""
+    if out.is_symlink():
+        raise ValueError(f"out: {out} is a symbolic link; give the folder's own path")
+    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / REPORT_MARKER).is_file())):
+        raise ValueError(f"out: {out} already holds something that is not a ganbench report; choose a new or empty folder")
+
+
 def write_report(study_dirs: list, out: Path | str, budget: int | None = None, storage_url: str | None = None) -> Path:
+    """The report of ``study_dirs`` into ``out``: written in a marked working folder, renamed when complete, and
+    removed if anything fails (nothing half-written is left)."""
     out = Path(out)
     if budget is not None and budget < 1:
         raise ValueError(f"budget: {budget} is not allowed, must be an integer >= 1 (settings per variant)")
+    seen: dict = {}
+    for d in map(Path, study_dirs):
+        if d.resolve() in seen:
+            raise ValueError(f"study: {d} is the study {seen[d.resolve()]} again; each study is read once (its trials would count twice)")
+        seen[d.resolve()] = d
+    check_report_out(out)
+    if partial_of(out).exists() and not is_ours(partial_of(out)):
+        raise ValueError(f"out: {partial_of(out)} exists and ganbench did not make it; move it away or choose another --out")
     df = load_trials(study_dirs, storage_url)
     if df.empty:
         raise ValueError("study: no trials in " + ", ".join(map(str, study_dirs)))
     check_comparable(df)
-    tmp = out.with_name(out.name + ".partial")
-    shutil.rmtree(tmp, ignore_errors=True)
+    remove_partial(partial_of(out))  # a crashed report's leftover
+    tmp = open_partial(out)
+    try:
+        _write_report(df, tmp, study_dirs, budget)
+        (tmp / REPORT_MARKER).write_text("a ganbench report: `ganbench report --out` replaces it\n")
+    except BaseException:
+        remove_partial(tmp)
+        raise
+    if out.exists():
+        if any(out.iterdir()) and not (out / REPORT_MARKER).is_file():
+            remove_partial(tmp)
+            raise ValueError(f"out: {out} was filled while the report was written; nothing was replaced")
+        shutil.rmtree(out)  # an earlier report (checked above) or an empty folder
+    finish_partial(tmp, out)
+    return out / "index.html"
+
+
+def _write_report(df: pd.DataFrame, tmp: Path, study_dirs: list, budget: int | None) -> None:
     figures = tmp / "figures"
     figures.mkdir(parents=True)
     colours = colours_for(df["variant"].unique())
@@ -531,10 +568,6 @@ def write_report(study_dirs: list, out: Path | str, budget: int | None = None, s
             "body{font-family:sans-serif;max-width:1100px;margin:2em auto}table{border-collapse:collapse;font-size:13px}"
             "td,th{border:1px solid #ccc;padding:3px 6px}img{max-width:100%}</style></head><body>" + "\n".join(body) + "</body></html>")
     (tmp / "index.html").write_text(page)
-    if out.exists():
-        shutil.rmtree(out)
-    os.replace(tmp, out)
-    return out / "index.html"
 
 
 def _has_tabulate() -> bool:

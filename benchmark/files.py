@@ -67,6 +67,22 @@ def strict(obj, path: str = "", found: dict | None = None):
     return obj
 
 
+def restore(obj: dict) -> dict:
+    """The inverse of ``dumps`` for a mapping read back: each value named under ``non_finite`` is that float again
+    (dotted paths into nested mappings), so a report computes with inf, not with a missing value."""
+    if not isinstance(obj, dict) or not isinstance(obj.get("non_finite"), dict):
+        return obj
+    out = {k: v for k, v in obj.items() if k != "non_finite"}
+    for path, kind in obj["non_finite"].items():
+        *parents, last = path.split(".")
+        node = out
+        for p in parents:
+            node = node.get(p) if isinstance(node, dict) else None
+        if isinstance(node, dict) and node.get(last) is None and kind in ("inf", "-inf", "nan"):
+            node[last] = float(kind)
+    return out
+
+
 def dumps(obj, indent: int | None = 2) -> str:
     """Strict JSON of ``obj``; a mapping gets ``non_finite`` naming what was not a finite number."""
     found: dict = {}

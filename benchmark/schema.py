@@ -195,7 +195,7 @@ FALLBACKS = dict(lr=2e-4, beta1=0.5, beta2=0.999, n_disc=1, penalty_weight=10.0,
                  d_batch_norm=False)
 # settings of the run, not of the model: never searched
 NOT_SEARCHED = ("protocol", "steps", "seed", "device", "data_root", "eval_every", "extractor", "n_fake", "n_real", "arch",
-                "checkpoint_every", "pack", "generators", "prior", "fgan_generator_loss")
+                "checkpoint_every")
 
 
 def check_device(device: str, where: str = "device") -> str:

@@ -271,6 +271,8 @@ def load_module(run_dir: Path | str, device: str = "cpu", checkpoint: str = "las
         module = build_module(config, get_dataset(config["dataset"]).shape)
         state = torch.load(run_dir / CHECKPOINTS[checkpoint], map_location="cpu", weights_only=True)["state_dict"]
         module.load_state_dict(state)
+    except VariantError:  # names code the user has not named on this command line
+        raise
     except (ValueError, KeyError, RuntimeError, EOFError, OSError) as e:  # truncated, foreign or hand-edited files
         raise ConfigError(f"run-dir: {run_dir} cannot be loaded ({type(e).__name__}: {str(e).splitlines()[0][:120]})") from None
     return config, module.to(device)

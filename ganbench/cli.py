@@ -15,7 +15,7 @@ from benchmark.protocols import lucic2018
 from benchmark.samples import export_samples
 from benchmark.schema import COMMAND_FIELDS, RUN_FIELDS, ConfigError, check_storage, did_you_mean
 from benchmark.train import check_out_dir, load_module, own_fields, pick_device, point_metrics, resolve_config, train, update_metrics
-from benchmark.variants import CODE_NAME, VARIANTS, VariantError, import_variant
+from benchmark.variants import CODE_NAME, VARIANTS, VariantError, get_variant, import_variant
 from sweeps.runner import create_studies, load_saved_spec, retry_failed, run_local, save_spec, storage_for, summary
 from sweeps.spaces import SPACES, named_space, variant_defaults
 from sweeps.spec import JournalError, SpecError, load_spec, spec_schema
@@ -189,23 +189,25 @@ def _print_status(study_dir, storage_url, as_json) -> None:
 
 
 def _saved_study(args) -> None:
+    """The study folder's spec, its variants known here (a loss it names imported only with --allow-code)."""
     try:
-        load_saved_spec(args.dir)
+        spec = load_saved_spec(args.dir)
     except (FileNotFoundError, SpecError) as e:
         raise UsageError(str(e)) from None
+    _allow_code(args)
+    for v in spec.variants:
+        get_variant(v)
 
 
 def _cmd_sweep_status(args) -> None:
     _check_options(args, ["storage"])
     _saved_study(args)
-    _allow_code(args)
     _print_status(args.dir, args.storage, args.json)
 
 
 def _cmd_sweep_resume(args) -> None:
     _check_options(args, EXECUTOR_OPTIONS)
     _saved_study(args)
-    _allow_code(args)
     retried = retry_failed(load_saved_spec(args.dir), storage_for(args.dir, args.storage, create=False))
     if retried:
         print(f"{retried} failed trial{'s' if retried != 1 else ''} enqueued again with {'their' if retried != 1 else 'its'} setting")

@@ -41,7 +41,7 @@ from optuna.trial import TrialState
 from . import optuna_internals
 from .liveness import Heartbeat, StopIfAbandoned, TrialAbandoned, heartbeat_stale
 from .spaces import constant, is_distribution, suggest
-from benchmark.files import dumps, write_json
+from benchmark.files import dumps, restore, strict, write_json
 from benchmark.variants import import_variant
 
 from .spec import JournalError, Spec, trial_config
@@ -373,8 +373,11 @@ def _train_and_tell(study, trial, spec, attrs, out, v, d, params, seed, pack, pr
         trial.set_user_attr("error", "".join(traceback.format_exception_only(type(e), e)).strip()[-2000:])
         study.tell(trial, state=TrialState.FAIL)
         return
-    for k, val in metrics.items():
+    found: dict = {}
+    for k, val in strict(metrics, "", found).items():  # attributes in strict JSON: a non-finite score is null, named
         trial.set_user_attr(k, val)
+    if found:
+        trial.set_user_attr("non_finite", found)
     if metrics.get("status") == "pruned":
         study.tell(trial, state=TrialState.PRUNED)  # its value: the last FID it reported
         return
@@ -387,9 +390,10 @@ def objective(metrics: dict) -> float:
     mixture (which a noise cloud cannot win, unlike the mode KL: benchmark.metrics.modes); inf when diverged."""
     if metrics.get("status") == "diverged":
         return math.inf
+    metrics = restore(metrics)  # a metrics.json read back: its nulls for non-finite scores are those floats again
     for key in ("fid_min", "fid", "mixture_mismatch", "mode_kl", "sliced_w1"):
         if key in metrics:
-            return float(metrics[key])
+            return float(metrics[key]) if metrics[key] is not None else math.inf
     return math.inf
 
 

@@ -21,6 +21,9 @@ from urllib.parse import parse_qs
 import numpy as np
 import torch
 
+import torchvision.transforms.v2.functional as F
+from PIL import Image, UnidentifiedImageError
+
 from .base import DataError, DatasetInfo, Split
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
@@ -66,15 +69,17 @@ def _folder(name: str, rest: str) -> DatasetInfo:
         raise DataError(f"dataset: {root} holds {len(files)} image{'s' if len(files) != 1 else ''}; a folder data set needs at "
                         f"least 2 ({', '.join(sorted(IMAGE_SUFFIXES))})")
     sizes, grey = set(), True
-    from PIL import Image, UnidentifiedImageError
-
-    for f in files:
-        try:
-            with Image.open(f) as im:
-                sizes.add(im.size)
-                grey &= im.mode in GREY_MODES
-        except (UnidentifiedImageError, OSError) as e:
-            raise DataError(f"dataset: {f} is not a readable image ({type(e).__name__}); remove it or fix it") from None
+    for f in files:  # probed before any training: each header, its size, and its data's integrity (verify)
+        with _open_image(f) as im:
+            sizes.add(im.size)
+            grey &= im.mode in GREY_MODES
+            if max(im.size) > MAX_SIDE:
+                raise DataError(f"dataset: {f} is {im.size[0]}x{im.size[1]}; images up to {MAX_SIDE} pixels a side are read "
+                                "(resize it, or remove it)")
+            try:
+                im.verify()
+            except Exception as e:  # noqa: BLE001 - PIL raises many kinds for damaged data
+                raise DataError(f"dataset: {f} is damaged ({type(e).__name__}: {str(e)[:80]}); remove it or fix it") from None
     if size is None and len(sizes) > 1:
         (w1, h1), (w2, h2) = sorted(sizes)[:2]
         raise DataError(f"dataset: the images in {root} have different sizes ({w1}x{h1}, {w2}x{h2}, ...); "
@@ -93,12 +98,27 @@ def _folder(name: str, rest: str) -> DatasetInfo:
                        shape, load, fingerprint=fingerprint)
 
 
-def _read_image(path: Path, shape: tuple, size: int | None) -> torch.Tensor:
-    from PIL import Image
-    import torchvision.transforms.v2.functional as F
+MAX_SIDE = 8192
 
-    with Image.open(path) as im:
-        x = F.pil_to_tensor(im.convert("L" if shape[0] == 1 else "RGB"))
+
+def _open_image(path: Path):
+    """PIL's image, or DataError naming the file: unreadable, or a decompression bomb (a header claiming far more
+    pixels than PIL's limit; PIL raises DecompressionBombError, which is not an OSError)."""
+    try:
+        return Image.open(path)
+    except Image.DecompressionBombError as e:
+        raise DataError(f"dataset: {path} claims more pixels than PIL decodes safely ({Image.MAX_IMAGE_PIXELS * 2:,}); "
+                        "a decompression bomb or a damaged header: remove it") from None
+    except (UnidentifiedImageError, OSError, ValueError) as e:
+        raise DataError(f"dataset: {path} is not a readable image ({type(e).__name__}); remove it or fix it") from None
+
+
+def _read_image(path: Path, shape: tuple, size: int | None) -> torch.Tensor:
+    try:
+        with _open_image(path) as im:
+            x = F.pil_to_tensor(im.convert("L" if shape[0] == 1 else "RGB"))
+    except OSError as e:  # truncated data that verify() let through (JPEG verifies nothing)
+        raise DataError(f"dataset: {path} is damaged ({type(e).__name__}: {str(e)[:80]}); remove it or fix it") from None
     if size is not None:
         x = F.center_crop(F.resize(x, size, antialias=True), [size, size])
     return x
@@ -117,7 +137,14 @@ def _npz(name: str, path_text: str) -> DatasetInfo:
                 raise DataError(f"dataset: {path} lacks the array '{sorted(missing)[0]}'; an npz data set holds train and test")
             shapes = {k: f[k].shape for k in ("train", "test")}
             dtypes = {k: f[k].dtype for k in ("train", "test")}
-    except (ValueError, OSError) as e:
+            for k in ("train", "test"):  # a NaN point would train a diverging model and blame it
+                if np.issubdtype(dtypes[k], np.floating) and not np.isfinite(f[k]).all():
+                    bad = int((~np.isfinite(f[k])).any(axis=tuple(range(1, f[k].ndim))).sum()) if f[k].ndim > 1 else 0
+                    raise DataError(f"dataset: {path}:{k} holds NaN or infinite values ({bad} sample{'s' if bad != 1 else ''}); "
+                                    "remove or fix them")
+    except DataError:
+        raise
+    except (ValueError, OSError, EOFError) as e:
         raise DataError(f"dataset: {path} is not a readable .npz file ({type(e).__name__})") from None
     train_shape = _sample_shape(shapes["train"], dtypes["train"], path, "train")
     if _sample_shape(shapes["test"], dtypes["test"], path, "test") != train_shape:
@@ -135,11 +162,13 @@ def _npz(name: str, path_text: str) -> DatasetInfo:
 
 
 def _sample_shape(shape: tuple, dtype, path: Path, key: str) -> tuple:
-    if len(shape) < 2 or shape[0] < 1:
+    if len(shape) < 2 or 0 in shape:
         raise DataError(f"dataset: {path}:{key} has shape {shape}; give (N, D) points or (N, H, W[, C]) images")
     if not (np.issubdtype(dtype, np.floating) or dtype == np.uint8):
         raise DataError(f"dataset: {path}:{key} is {dtype}; images must be uint8 (or floats in [0, 1]), points floats")
     if len(shape) == 2:
+        if shape[1] < 1:
+            raise DataError(f"dataset: {path}:{key} has shape {shape}: points of no coordinates; give (N, D) with D >= 1")
         if dtype == np.uint8:
             raise DataError(f"dataset: {path}:{key} is uint8 of shape {shape}; points must be floats")
         return (shape[1],)
