@@ -1,13 +1,16 @@
-"""The registry of GAN variants: a loss, a penalty and defaults per name.
+"""The registry of GAN variants: a loss, a penalty, defaults and the variant's own hyperparameters per name.
 
-Adding a variant is one loss function in ``losses/`` and one line here (and a training step in ``module.py`` where
-the players' updates differ, as for BEGAN, EBGAN, MMD GAN, Fisher GAN, Cramér GAN, GMMN and the VAE). ``defaults`` are the variant's
-default hyperparameters (compare_gan v1), which sweeps also use as the first setting of a random search.
+Adding a variant is one loss function in ``losses/`` and one entry here (and a training step in ``module/`` where
+the players' updates differ, as for BEGAN, EBGAN, MMD GAN, Fisher GAN, Cramér GAN, GMMN and the VAE). ``defaults`` are
+the variant's defaults of the common settings (compare_gan v1), which sweeps also use as the first setting of a
+random search. ``own`` declares its own hyperparameters, each a ``schema.Field`` (type, default, bounds, 2-D default,
+search ranges, help): `train`'s flags, `spaces`, the checks and the README's table come from that declaration.
 
-Your own loss, without editing ganbench: name it ``package.module:function`` wherever a variant is named (a
-function of the discriminator's outputs on real and generated samples returning ``(d_loss, g_loss)``, as those in
-``losses/``), or register it from your package under the entry-point group ``ganbench.variants`` (the entry
-point a loss function or a ``Variant``); see examples/my_loss/.
+Your own loss, without editing ganbench: name it ``package.module:function`` on the command line (``--variant``, a
+spec given to ``sweep run``, or ``--allow-code`` for a run or study folder that names it: a file on disk never imports
+code by itself), a function defined in that module of the discriminator's outputs on real and generated samples
+returning ``(d_loss, g_loss)``, as those in ``losses/``; or register it from your package under the entry-point group
+``ganbench.variants`` (the entry point a loss function or a ``Variant``); see examples/my_loss/.
 """
 from __future__ import annotations
 

@@ -11,6 +11,20 @@ logging.getLogger("lightning.pytorch").setLevel(logging.ERROR)
 os.environ.setdefault("GANBENCH_CACHE", "")
 
 
+CLUSTER_FIXTURES = {"slurm", "postgres"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """One test cluster and one PostgreSQL server a run: every test that uses them goes to one xdist worker
+    (--dist loadgroup), and is slow; slow tests are started first, so the two workers finish together."""
+    for item in items:
+        if CLUSTER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.xdist_group("cluster"))
+            item.add_marker(pytest.mark.cluster)
+            item.add_marker(pytest.mark.slow)
+    items.sort(key=lambda item: (item.get_closest_marker("cluster") is None, item.get_closest_marker("slow") is None))
+
+
 @pytest.fixture
 def run(tmp_path):
     """Train from keyword settings into a fresh directory; returns (metrics, run_dir)."""

@@ -3,7 +3,7 @@
 Every loss takes the discriminator's raw outputs on a real and a fake batch and returns ``(d_loss, g_loss)``: the
 discriminator minimises the first, the generator the second. Losses whose players need more than that (Fisher GAN's
 multiplier, Cramér GAN's second fake batch, the autoencoder discriminators' margins) are still pure functions; the
-training step that feeds them lives in ``module.py``. Penalties (gradient penalties, clipping) live in
+training step that feeds them lives in ``module/`` (``module/base.py`` and its siblings). Penalties (gradient penalties, clipping) live in
 ``penalties.py``.
 
 - ``classic``: minimax, non-saturating, Wasserstein, least squares, hinge;
