@@ -18,7 +18,7 @@ test: install
 	$(BIN)/python -m pytest -q --durations=15
 
 demo: install
-	$(BIN)/python -m sweeps.demo
+	$(BIN)/python -m ganbench.sweeps.demo
 
 # PacGAN's Table 1, shortened (sweeps/studies/pacgan_2d_short.yaml): about 25 minutes on 2 cores
 reproduce-pacgan: install

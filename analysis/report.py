@@ -15,7 +15,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
-from benchmark.files import finish_partial, is_ours, open_partial, partial_of, remove_partial  # noqa: E402
+from ganbench.benchmark.files import finish_partial, is_ours, open_partial, partial_of, remove_partial  # noqa: E402
 
 from .budget import bootstrap_min_curve, compare_at_budget  # noqa: E402
 from .load import HYPERPARAMETERS, check_comparable, load_trials  # noqa: E402

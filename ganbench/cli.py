@@ -7,18 +7,18 @@ import shutil
 import sys
 from pathlib import Path
 
-from benchmark.conditional.metrics import translation_metrics
-from benchmark.data import DATASETS, DataError, get_dataset
-from benchmark.files import dumps
-from benchmark.metrics.fidelity import MetricError, evaluate_generator
-from benchmark.protocols import lucic2018
-from benchmark.samples import export_samples
-from benchmark.schema import COMMAND_FIELDS, RUN_FIELDS, ConfigError, check_storage, did_you_mean
-from benchmark.train import check_out_dir, load_module, own_fields, pick_device, point_metrics, resolve_config, train, update_metrics
-from benchmark.variants import CODE_NAME, VARIANTS, VariantError, get_variant, import_variant
-from sweeps.runner import create_studies, load_saved_spec, retry_failed, run_local, save_spec, storage_for, summary
-from sweeps.spaces import SPACES, named_space, variant_defaults
-from sweeps.spec import JournalError, SpecError, load_spec, spec_schema
+from ganbench.benchmark.conditional.metrics import translation_metrics
+from ganbench.benchmark.data import DATASETS, DataError, get_dataset
+from ganbench.benchmark.files import dumps
+from ganbench.benchmark.metrics.fidelity import MetricError, evaluate_generator
+from ganbench.benchmark.protocols import lucic2018
+from ganbench.benchmark.samples import export_samples
+from ganbench.benchmark.schema import COMMAND_FIELDS, RUN_FIELDS, ConfigError, check_storage, did_you_mean
+from ganbench.benchmark.train import check_out_dir, load_module, own_fields, pick_device, point_metrics, resolve_config, train, update_metrics
+from ganbench.benchmark.variants import CODE_NAME, VARIANTS, VariantError, get_variant, import_variant
+from ganbench.sweeps.runner import create_studies, load_saved_spec, retry_failed, run_local, save_spec, storage_for, summary
+from ganbench.sweeps.spaces import SPACES, named_space, variant_defaults
+from ganbench.sweeps.spec import JournalError, SpecError, load_spec, spec_schema
 
 
 class UsageError(ValueError):
@@ -156,7 +156,7 @@ def _cmd_sweep_run(args) -> None:
 def _run_executor(args, study_dir) -> None:
     allowed = [v for v in load_saved_spec(study_dir).variants if CODE_NAME.fullmatch(v)]  # imported already, on request
     if args.executor == "slurm":
-        from sweeps.slurm import submit  # submitit: only for SLURM
+        from ganbench.sweeps.slurm import submit  # submitit: only for SLURM
 
         create_studies(load_saved_spec(study_dir), storage_for(study_dir, args.storage))
         jobs = submit(study_dir, args.workers, args.partition, args.gpus_per_task, args.cpus_per_task, args.mem,
@@ -188,26 +188,27 @@ def _print_status(study_dir, storage_url, as_json) -> None:
         print(f"failed trials do not complete a budget: `ganbench sweep resume {study_dir}` runs them again")
 
 
-def _saved_study(args) -> None:
-    """The study folder's spec, its variants known here (a loss it names imported only with --allow-code)."""
+def _saved_study(args, runs_code: bool) -> None:
+    """The study folder's spec; a command that trains (``runs_code``) needs its variants known here, a loss it
+    names imported only with --allow-code. Reading a study's record needs no variant's code."""
     try:
         spec = load_saved_spec(args.dir)
     except (FileNotFoundError, SpecError) as e:
         raise UsageError(str(e)) from None
     _allow_code(args)
-    for v in spec.variants:
+    for v in spec.variants if runs_code else []:
         get_variant(v)
 
 
 def _cmd_sweep_status(args) -> None:
     _check_options(args, ["storage"])
-    _saved_study(args)
+    _saved_study(args, runs_code=False)
     _print_status(args.dir, args.storage, args.json)
 
 
 def _cmd_sweep_resume(args) -> None:
     _check_options(args, EXECUTOR_OPTIONS)
-    _saved_study(args)
+    _saved_study(args, runs_code=True)
     retried = retry_failed(load_saved_spec(args.dir), storage_for(args.dir, args.storage, create=False))
     if retried:
         print(f"{retried} failed trial{'s' if retried != 1 else ''} enqueued again with {'their' if retried != 1 else 'its'} setting")
@@ -281,7 +282,7 @@ def _add_sweep_commands(sub) -> None:
 
 
 def _cmd_report(args) -> None:
-    from analysis.report import write_report  # matplotlib and seaborn: 1-2 s that no other command needs
+    from ganbench.analysis.report import write_report  # matplotlib and seaborn: 1-2 s that no other command needs
 
     _check_options(args, ["storage", "budget"])
     _allow_code(args)

@@ -7,9 +7,9 @@ import re
 import sys
 from pathlib import Path
 
-from benchmark.schema import RUN_FIELDS
-from benchmark.variants import VARIANTS
-from sweeps.spec import BUDGET_FIELDS, SPEC_FIELDS
+from ganbench.benchmark.schema import RUN_FIELDS
+from ganbench.benchmark.variants import VARIANTS
+from ganbench.sweeps.spec import BUDGET_FIELDS, SPEC_FIELDS
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 

@@ -16,8 +16,8 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from benchmark.nets import build_discriminator, build_generator  # noqa: E402
-from sweeps.spec import load_spec  # noqa: E402
+from ganbench.benchmark.nets import build_discriminator, build_generator  # noqa: E402
+from ganbench.sweeps.spec import load_spec  # noqa: E402
 
 SHAPES = {"mnist": (1, 28, 28), "fashion_mnist": (1, 28, 28), "cifar10": (3, 32, 32), "celeba": (3, 64, 64)}
 INCEPTION_GFLOP_PER_IMAGE = 11.5  # Inception-v3 at 299x299: ~5.7 GMACs forward

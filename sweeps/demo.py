@@ -1,6 +1,6 @@
 """`make demo`: run sweeps/studies/demo.yaml and demo_ring.yaml with local workers into results/, write their
 report, and print what they found. A second run resumes the studies (finished trials are kept).
-``python -m sweeps.demo --steps N --settings K`` shortens it (the tests do)."""
+``python -m ganbench.sweeps.demo --steps N --settings K`` shortens it (the tests do)."""
 from __future__ import annotations
 
 import argparse
@@ -10,8 +10,8 @@ import shutil
 import time
 from pathlib import Path
 
-from analysis.load import load_trials
-from analysis.report import summary_lines, write_report
+from ganbench.analysis.load import load_trials
+from ganbench.analysis.report import summary_lines, write_report
 
 from .runner import run_local, save_spec
 from .spec import SpecError, load_spec
@@ -20,7 +20,7 @@ SPECS = ("demo", "demo_ring")
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(prog="python -m sweeps.demo", description=__doc__)
+    p = argparse.ArgumentParser(prog="python -m ganbench.sweeps.demo", description=__doc__)
     p.add_argument("--results", default="results", help="where the studies and the report go (default results/)")
     p.add_argument("--steps", type=int, help="training steps per trial (default: the specs')")
     p.add_argument("--settings", type=int, help="settings per variant (default: the specs')")

@@ -41,8 +41,8 @@ from optuna.trial import TrialState
 from . import optuna_internals
 from .liveness import Heartbeat, StopIfAbandoned, TrialAbandoned, heartbeat_stale
 from .spaces import constant, is_distribution, suggest
-from benchmark.files import dumps, restore, strict, write_json
-from benchmark.variants import import_variant
+from ganbench.benchmark.files import dumps, restore, strict, write_json
+from ganbench.benchmark.variants import import_variant
 
 from .spec import JournalError, Spec, trial_config
 
@@ -316,7 +316,7 @@ def _params(trial: optuna.Trial, space: dict, fixed: dict) -> dict:
 def run_trial(study: optuna.Study, trial: optuna.Trial, spec: Spec, study_dir: Path, best: optuna.trial.FrozenTrial | None = None) -> None:
     """Train one trial into ``DIR/trials/<variant>/<dataset>/<setting or seed-i>/`` and tell the study its result.
     ``best`` is the search trial whose setting a seed-phase trial re-trains."""
-    from benchmark.data import file_name
+    from ganbench.benchmark.data import file_name
 
     attrs, fixed = optuna_internals.frozen(study, trial).user_attrs, optuna_internals.fixed_params(study, trial)
     v, d, pack = attrs["variant"], attrs["dataset"], attrs.get("pack", 1)
@@ -350,7 +350,7 @@ def run_trial(study: optuna.Study, trial: optuna.Trial, spec: Spec, study_dir: P
 
 
 def _train_and_tell(study, trial, spec, attrs, out, v, d, params, seed, pack, prune, heartbeat) -> None:
-    from benchmark.train import resolve_config, train
+    from ganbench.benchmark.train import resolve_config, train
 
     try:
         config = resolve_config(**trial_config(spec, v, d, params, seed, pack))
@@ -478,7 +478,7 @@ def run_local(study_dir: Path, workers: int, storage_url: str | None = None, pro
     spec = load_saved_spec(study_dir)
     storage = storage_for(study_dir, storage_url)
     create_studies(spec, storage)
-    cmd = [sys.executable, "-m", "sweeps.worker", str(study_dir)] + (["--storage", storage_url] if storage_url else [])
+    cmd = [sys.executable, "-m", "ganbench.sweeps.worker", str(study_dir)] + (["--storage", storage_url] if storage_url else [])
     cmd += [f"--allow-code={name}" for name in allow_code]
     # the CPUs this process may use (a SLURM or cgroup allotment, taskset), not the machine's: more threads than
     # cores makes torch's thread pools spin against each other (measured: 50x slower with 4 workers x 2 threads on 2)

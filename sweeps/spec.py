@@ -7,12 +7,12 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from benchmark.data import DataError, canonical_name, get_dataset
-from benchmark.nets import ARCHITECTURES
-from benchmark.protocols import lucic2018
-from benchmark.schema import RUN_FIELDS, ConfigError, Field, did_you_mean
-from benchmark.train import resolve_config
-from benchmark.variants import VARIANTS, VariantError, get_variant, import_variant
+from ganbench.benchmark.data import DataError, canonical_name, get_dataset
+from ganbench.benchmark.nets import ARCHITECTURES
+from ganbench.benchmark.protocols import lucic2018
+from ganbench.benchmark.schema import RUN_FIELDS, ConfigError, Field, did_you_mean
+from ganbench.benchmark.train import resolve_config
+from ganbench.benchmark.variants import VARIANTS, VariantError, get_variant, import_variant
 
 from .spaces import SPACES, SpaceError, check_space, named_space, replayed_settings, sample, searchable, settings_for, variant_defaults
 

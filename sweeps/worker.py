@@ -1,4 +1,4 @@
-"""`python -m sweeps.worker DIR`: one worker process (started by the local executor)."""
+"""`python -m ganbench.sweeps.worker DIR`: one worker process (started by the local executor)."""
 import argparse
 import logging
 

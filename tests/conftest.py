@@ -28,7 +28,7 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture
 def run(tmp_path):
     """Train from keyword settings into a fresh directory; returns (metrics, run_dir)."""
-    from benchmark.train import resolve_config, train
+    from ganbench.benchmark.train import resolve_config, train
 
     counter = iter(range(1000))
 

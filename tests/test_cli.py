@@ -6,14 +6,14 @@ import sys
 
 import pytest
 
-from benchmark.data import DATASETS
-from benchmark.variants import VARIANTS
+from ganbench.benchmark.data import DATASETS
+from ganbench.benchmark.variants import VARIANTS
 
 
 def test_variants_and_datasets_listed_one_a_line(ganbench):
     assert ganbench("variants").stdout.split() == list(VARIANTS)
     assert ganbench("datasets").stdout.split() == list(DATASETS)
-    assert len(VARIANTS) == 33 and {"pix2pix", "pix2pix_l1", "pix2pix_patch_image", "fgan_kl", "fgan_neyman", "wgan_gp", "dragan", "began", "vae", "hinge", "rwgan", "mcgan",
+    assert len([v for v in VARIANTS if ":" not in v]) == 33 and {  # module:function losses other tests imported aside"pix2pix", "pix2pix_l1", "pix2pix_patch_image", "fgan_kl", "fgan_neyman", "wgan_gp", "dragan", "began", "vae", "hinge", "rwgan", "mcgan",
                                     "gmmn", "mmd_gan", "cramer_gan", "fisher_gan", "ebgan", "magan"} <= set(VARIANTS)
 
 

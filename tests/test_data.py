@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from benchmark.data import DATASETS, DataError, as_float, load_split
+from ganbench.benchmark.data import DATASETS, DataError, as_float, load_split
 
 
 def test_mnist5k_shapes_range_and_split():
@@ -101,8 +101,8 @@ def test_real_batches_resume_where_they_were(streamed):
     uninterrupted reader gets, for in-memory data and for a streamed data set (CelebA) alike, across epochs."""
     import torch
 
-    from benchmark.data import Split
-    from benchmark.module import RealBatches
+    from ganbench.benchmark.data import Split
+    from ganbench.benchmark.module import RealBatches
 
     class Numbered(torch.utils.data.Dataset):
         def __len__(self):

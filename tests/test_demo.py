@@ -6,7 +6,7 @@ import sys
 
 
 def test_shortened_demo_finds_a_significant_difference(tmp_path):
-    r = subprocess.run([sys.executable, "-m", "sweeps.demo", "--results", str(tmp_path), "--steps", "400"],
+    r = subprocess.run([sys.executable, "-m", "ganbench.sweeps.demo", "--results", str(tmp_path), "--steps", "400"],
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr[-3000:]
     summary = r.stdout[r.stdout.index("What the demo found"):].splitlines()

@@ -7,8 +7,8 @@ import pytest
 import torch
 from scipy.optimize import minimize_scalar
 
-from benchmark import losses
-from benchmark.losses import F_DIVERGENCES, f_divergence_bound
+from ganbench.benchmark import losses
+from ganbench.benchmark.losses import F_DIVERGENCES, f_divergence_bound
 
 R = torch.tensor([2.0, -1.0, 0.5, 3.0])
 FK = torch.tensor([-0.5, 1.5, -2.0, 0.0])

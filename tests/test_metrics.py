@@ -9,11 +9,11 @@ import torch_fidelity
 from scipy import linalg
 from torch_fidelity.metric_fid import fid_statistics_to_metric
 
-from benchmark.data import as_float, load_split
-from benchmark.metrics import fidelity
-from benchmark.metrics.fidelity import ImagesUint8, evaluate_generator, metrics_from_features, real_features, Extractor
-from benchmark.metrics.modes import mixture_modes
-from benchmark.nets import build_generator
+from ganbench.benchmark.data import as_float, load_split
+from ganbench.benchmark.metrics import fidelity
+from ganbench.benchmark.metrics.fidelity import ImagesUint8, evaluate_generator, metrics_from_features, real_features, Extractor
+from ganbench.benchmark.metrics.modes import mixture_modes
+from ganbench.benchmark.nets import build_generator
 
 
 @pytest.fixture(autouse=True)
@@ -80,7 +80,7 @@ def test_offline_extractor_separates_real_from_noise():
 
 
 def test_fid_falls_as_a_generator_trains(tmp_path):
-    from benchmark.train import resolve_config, train
+    from ganbench.benchmark.train import resolve_config, train
 
     m = train(resolve_config(variant="ns_gan", dataset="mnist5k", steps=300, eval_every=100, n_fake=500, n_real=500, seed=0),
               tmp_path / "r", progress=False)
@@ -131,7 +131,7 @@ def test_inception_path_offline_with_random_weights(tmp_path):
 
 
 def test_mixture_mode_counting_on_hand_made_samples():
-    from benchmark.data import RING8_CENTRES
+    from ganbench.benchmark.data import RING8_CENTRES
 
     c = torch.from_numpy(RING8_CENTRES)
     on_three = torch.cat([c[i].repeat(100, 1) for i in (0, 1, 2)] + [torch.tensor([[10.0, 10.0]]).repeat(100, 1)])

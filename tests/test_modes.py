@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from benchmark.data import GRID25_CENTRES, GRID25_STD, RING8_CENTRES, RING8_STD, get_dataset
-from benchmark.metrics.modes import mixture_metrics, mixture_modes, wasserstein1
-from benchmark.nets import GeneratorMixture, Packed, build_discriminator, build_generator
+from ganbench.benchmark.data import GRID25_CENTRES, GRID25_STD, RING8_CENTRES, RING8_STD, get_dataset
+from ganbench.benchmark.metrics.modes import mixture_metrics, mixture_modes, wasserstein1
+from ganbench.benchmark.nets import GeneratorMixture, Packed, build_discriminator, build_generator
 
 
 def test_the_mixtures_are_pacgans():
@@ -151,7 +151,7 @@ def test_truncated_transport_by_hand():
 
 
 def test_pacgan_specs_load_every_row():
-    from sweeps.spec import load_spec
+    from ganbench.sweeps.spec import load_spec
 
     for name, steps in [("pacgan_2d", 400_000), ("pacgan_2d_short", 2_500)]:
         spec = load_spec(f"sweeps/studies/{name}.yaml")
@@ -167,7 +167,7 @@ def test_pacgan_comparison_by_hand():
     2 * sqrt(1 + 0.64)."""
     import pandas as pd
 
-    from analysis.report import pacgan_comparison
+    from ganbench.analysis.report import pacgan_comparison
 
     df = pd.DataFrame(dict(dataset=["grid25", "grid25"], base_variant=["ns_gan"] * 2, pack=[1, 1], phase=["search", "seed"],
                            budget=[1, 1], status=["finished"] * 2, modes_covered=[17, 19], high_quality_fraction=[0.5, 0.7],
@@ -199,8 +199,8 @@ def test_table3_nets_have_the_papers_discriminator_sizes_and_are_compared_with_t
     import torch
     from torch import nn
 
-    from analysis.report import pacgan_comparison
-    from benchmark.nets import build_discriminator, build_generator
+    from ganbench.analysis.report import pacgan_comparison
+    from ganbench.benchmark.nets import build_discriminator, build_generator
 
     g = build_generator("unrolled_d_quarter", (3, 28, 28), 256)
     assert [m.out_channels for m in g.modules() if isinstance(m, nn.ConvTranspose2d)] == [32, 16, 8]

@@ -7,10 +7,10 @@ import pytest
 import torch
 from torch import nn
 
-from benchmark import losses
-from benchmark.losses.kernels import GMMN_BANDWIDTHS, MMD_GAN_BANDWIDTHS
-from benchmark.nets import build_discriminator
-from benchmark.penalties import exp_bregman, relaxed_wasserstein_penalty
+from ganbench.benchmark import losses
+from ganbench.benchmark.losses.kernels import GMMN_BANDWIDTHS, MMD_GAN_BANDWIDTHS
+from ganbench.benchmark.nets import build_discriminator
+from ganbench.benchmark.penalties import exp_bregman, relaxed_wasserstein_penalty
 
 T = torch.tensor
 
@@ -78,7 +78,7 @@ def test_mmd_gan_loss_with_its_one_sided_term():
 def test_mmd_gan_takes_its_rank_weight_and_a_2d_clip():
     """lambda_rg is a setting (16 by default, the code's; 0 on 2-D points); the encoder's clip is 0.01 on images and
     0.1 on 2-D points, unless given."""
-    from benchmark.train import ConfigError, resolve_config
+    from ganbench.benchmark.train import ConfigError, resolve_config
 
     on_digits, on_ring = resolve_config(variant="mmd_gan", dataset="mnist5k"), resolve_config(variant="mmd_gan", dataset="ring8")
     assert on_digits["rank_weight"] == 16.0 and on_digits["clip"] == 0.01 and on_ring["clip"] == 0.1 and on_ring["rank_weight"] == 0
@@ -181,7 +181,7 @@ def test_spectral_norm_gives_every_layer_unit_spectral_norm():
 def test_a_sweep_starts_mmd_gan_from_the_defaults_train_uses(tmp_path):
     """The first setting of a search is the variant's default setting, the same as `ganbench train`'s: on 2-D points
     MMD GAN's clip 0.1 and no rank term; on images 0.01 and 16. The narrow space leaves lambda_rg at that default."""
-    from sweeps.spec import load_spec
+    from ganbench.sweeps.spec import load_spec
 
     path = tmp_path / "s.yaml"
     path.write_text("name: s\nvariants: [mmd_gan]\ndatasets: [ring8, mnist5k]\nspace: narrow\nbudget: {settings: 3}\nsteps: 10\n")

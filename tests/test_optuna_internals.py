@@ -6,7 +6,7 @@ from optuna.storages import JournalStorage
 from optuna.storages.journal import JournalFileBackend
 from optuna.trial import TrialState
 
-from sweeps import optuna_internals as oi
+from ganbench.sweeps import optuna_internals as oi
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 import torch
 from torch import nn
 
-from benchmark.penalties import clip_weights, dragan_penalty, gradient_penalty
+from ganbench.benchmark.penalties import clip_weights, dragan_penalty, gradient_penalty
 
 
 class UnitGradientCritic(nn.Module):

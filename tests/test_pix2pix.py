@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import torch
 
-from benchmark.conditional.nets import Translator, patch_discriminator, receptive_field
-from benchmark.losses.translation import l1_weight_of, pix2pix_discriminator_loss, pix2pix_generator_loss
+from ganbench.benchmark.conditional.nets import Translator, patch_discriminator, receptive_field
+from ganbench.benchmark.losses.translation import l1_weight_of, pix2pix_discriminator_loss, pix2pix_generator_loss
 
 
 def _trace(net: Translator, x: torch.Tensor):
@@ -85,8 +85,8 @@ def test_pix2pix_objective_by_hand():
 
 
 def test_cgan_discriminator_sees_input_and_output_gan_the_output_alone():
-    from benchmark.module import build_module
-    from benchmark.train import resolve_config
+    from ganbench.benchmark.module import build_module
+    from ganbench.benchmark.train import resolve_config
 
     seen = {}
     for variant in ("pix2pix", "pix2pix_l1_gan", "pix2pix_l1"):
@@ -107,8 +107,8 @@ def test_cgan_discriminator_sees_input_and_output_gan_the_output_alone():
 
 
 def test_edges2digits_pairs_are_aligned_deterministic_and_split():
-    from benchmark.data import load_split
-    from benchmark.data.paired import sobel_edges
+    from ganbench.benchmark.data import load_split
+    from ganbench.benchmark.data.paired import sobel_edges
 
     train, test, again = load_split("edges2digits", "train"), load_split("edges2digits", "test"), load_split("edges2digits", "train")
     digits = load_split("mnist5k", "train")
@@ -145,7 +145,7 @@ def _archive(tmp_path, name="facades", splits=("train", "val", "test")):
 
 
 def test_paper_archive_is_downloaded_unpacked_and_split(tmp_path, monkeypatch):
-    from benchmark.data import load_split
+    from ganbench.benchmark.data import load_split
 
     monkeypatch.setenv("GANBENCH_PIX2PIX_URL", _archive(tmp_path).as_uri())
     root = tmp_path / "data"
@@ -181,7 +181,7 @@ def test_offline_paper_set_is_one_line_exit_2(ganbench, tmp_path, monkeypatch):
     (dict(variant="pix2pix", dataset="edges2digits", eval_every=5), "eval_every", "at the end"),
 ])
 def test_bad_pix2pix_settings_name_the_field(settings, field, allowed):
-    from benchmark.train import ConfigError, resolve_config
+    from ganbench.benchmark.train import ConfigError, resolve_config
 
     with pytest.raises(ConfigError) as e:
         resolve_config(steps=2, **settings)
@@ -191,9 +191,9 @@ def test_bad_pix2pix_settings_name_the_field(settings, field, allowed):
 def test_a_short_run_beats_its_untrained_start(run):
     """Two seeds: 150 steps of L1 + cGAN on edges2digits lower L1 and raise the classifier score over the same
     generator untrained (same seed, same held-out pairs)."""
-    from benchmark.conditional.metrics import translation_metrics
-    from benchmark.module import build_module
-    from benchmark.train import resolve_config
+    from ganbench.benchmark.conditional.metrics import translation_metrics
+    from ganbench.benchmark.module import build_module
+    from ganbench.benchmark.train import resolve_config
 
     for seed in (0, 1):
         settings = dict(variant="pix2pix", dataset="edges2digits", steps=150, ngf=16, seed=seed, n_fake=300)

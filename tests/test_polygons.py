@@ -3,11 +3,11 @@ import numpy as np
 import pytest
 import torch
 
-from benchmark.data import load_split
-from benchmark.metrics.dataset_metrics import dataset_metrics
-from benchmark.metrics.modes import stacked_mnist_modes
-from benchmark.data.polygons import random_convex_polygons, render
-from benchmark.metrics.polygons import THRESHOLD, distance_to_polygons, invert
+from ganbench.benchmark.data import load_split
+from ganbench.benchmark.metrics.dataset_metrics import dataset_metrics
+from ganbench.benchmark.metrics.modes import stacked_mnist_modes
+from ganbench.benchmark.data.polygons import random_convex_polygons, render
+from ganbench.benchmark.metrics.polygons import THRESHOLD, distance_to_polygons, invert
 
 
 @pytest.mark.parametrize("k", [3, 4, 6])

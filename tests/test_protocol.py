@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 import torch
 
-from benchmark import losses
-from benchmark.nets import build_autoencoder, build_discriminator, build_generator
-from benchmark.nets.layers import TFBatchNorm
-from benchmark.penalties import STUDY_PENALTIES
-from benchmark.protocols import lucic2018
-from benchmark.train import resolve_config
+from ganbench.benchmark import losses
+from ganbench.benchmark.nets import build_autoencoder, build_discriminator, build_generator
+from ganbench.benchmark.nets.layers import TFBatchNorm
+from ganbench.benchmark.penalties import STUDY_PENALTIES
+from ganbench.benchmark.protocols import lucic2018
+from ganbench.benchmark.train import resolve_config
 
 STUDY_VARIANTS = ["ns_gan", "mm_gan", "wgan", "wgan_gp", "dragan", "vae", "lsgan", "began"]
 
@@ -129,8 +129,8 @@ def test_replayed_draws_equal_the_study_loop():
 def test_a_lucic2018_study_enqueues_the_replayed_settings(tmp_path):
     import yaml
 
-    from sweeps.runner import create_studies, storage_for
-    from sweeps.spec import load_spec
+    from ganbench.sweeps.runner import create_studies, storage_for
+    from ganbench.sweeps.spec import load_spec
 
     path = tmp_path / "replay.yaml"
     path.write_text(yaml.safe_dump(dict(name="replay", protocol="lucic2018", experiment="phase1_gan8_mnist_sample100_rep1",
@@ -173,7 +173,7 @@ HAND = {  # GAN.py:78-95, WGAN.py:76-82, LSGAN.py:62-71: (d_loss, g_loss) from t
 
 @pytest.mark.parametrize("variant", list(HAND))
 def test_study_losses_match_hand_computed_values(variant):
-    from benchmark.module import loss_for
+    from ganbench.benchmark.module import loss_for
 
     d, g = loss_for({"variant": variant, "protocol": "lucic2018"})(torch.tensor(R), torch.tensor(FK))
     assert float(d) == pytest.approx(HAND[variant][0], rel=1e-12)
@@ -284,7 +284,7 @@ DEFAULT_DIFFERENCES = {  # docs/protocol.md, row "defaults": ganbench's own defa
 
 @pytest.mark.parametrize("variant", STUDY_VARIANTS)
 def test_protocols_differ_only_where_the_table_says(variant):
-    from benchmark.module import build_module, loss_for
+    from ganbench.benchmark.module import build_module, loss_for
 
     shape = (1, 28, 28)
     defaults_ganbench = resolve_config(variant=variant, dataset="mnist5k", n_fake=500, n_real=500)
@@ -347,7 +347,7 @@ def test_bad_protocol_specs_name_the_field(ganbench, tmp_path, extra, field):
 
 
 def test_the_eight_study_specs_load():
-    from sweeps.spec import load_spec
+    from ganbench.sweeps.spec import load_spec
 
     paths = sorted(Path("sweeps/studies").glob("lucic_*.yaml"))
     assert len(paths) == 8
@@ -363,7 +363,7 @@ def test_the_eight_study_specs_load():
 # --- the study's step, driven by hand (Lightning's optimizer plumbing replaced by plain calls) -------------------
 
 def _driven(variant, **extra):
-    from benchmark.module import build_module
+    from ganbench.benchmark.module import build_module
 
     config = resolve_config(variant=variant, dataset="mnist5k", protocol="lucic2018", n_fake=200, n_real=200, **extra)
     module = build_module(config, (1, 28, 28))
@@ -398,7 +398,7 @@ def test_began_k_is_updated_from_recomputed_errors_and_not_clamped():
 def test_reports_refuse_to_mix_protocols():
     import pandas as pd
 
-    from analysis.load import check_comparable
+    from ganbench.analysis.load import check_comparable
 
     df = pd.DataFrame({"study": ["a", "b"], "protocol": ["ganbench", "lucic2018"], "metric": ["fid", "fid"],
                        "extractor": ["lenet-mnist"] * 2, "n_fake": [500, 500], "n_real": [500, 500], "dataset": ["mnist5k"] * 2})

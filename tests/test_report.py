@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.budget import bootstrap_min_curve, compare_at_budget, expected_min_without_replacement
-from analysis.load import check_comparable, load_trials
-from analysis.report import write_report
+from ganbench.analysis.budget import bootstrap_min_curve, compare_at_budget, expected_min_without_replacement
+from ganbench.analysis.load import check_comparable, load_trials
+from ganbench.analysis.report import write_report
 
 
 def test_expected_min_closed_form_by_hand():
@@ -50,8 +50,8 @@ def test_mixing_extractors_is_refused():
 
 @pytest.fixture(scope="module")
 def study(tmp_path_factory):
-    from sweeps.runner import run_local, save_spec
-    from sweeps.spec import load_spec
+    from ganbench.sweeps.runner import run_local, save_spec
+    from ganbench.sweeps.spec import load_spec
 
     tmp = tmp_path_factory.mktemp("study")
     (tmp / "s.yaml").write_text("name: s\nvariants: [ns_gan, wgan_gp]\ndatasets: [mnist5k]\nspace: narrow\n"
@@ -67,7 +67,7 @@ def study(tmp_path_factory):
     import json
 
     import optuna
-    from sweeps.runner import storage_for
+    from ganbench.sweeps.runner import storage_for
 
     st = optuna.load_study(study_name="s.ns_gan.mnist5k.narrow", storage=storage_for(study_dir))
     t = st.ask()
@@ -143,7 +143,7 @@ def test_report_from_a_storage_url(tmp_path):
 
 def test_baseline_table_by_hand():
     """Seed 004's question as a table: each variant's best and median against ns_gan, with the bootstrap's verdict."""
-    from analysis.report import baseline_table
+    from ganbench.analysis.report import baseline_table
 
     scores = {"ns_gan": range(11, 19), "hinge": range(1, 9), "mmd_gan": range(21, 29), "ebgan": [x + 0.5 for x in range(11, 19)]}
     df = pd.DataFrame([dict(dataset="mnist5k", variant=v, metric="fid", phase="search", status="finished", score=float(x))
@@ -160,7 +160,7 @@ def test_search_curves_count_recorded_steps_and_the_headline_fraction_by_hand():
     """Curves come from the steps each trial recorded (a pruned trial its rung), in finishing order; only finished
     trials improve the best. The headline: random's final bests 10 and 6 (target 8); TPE reaches <= 8 after 300 of
     1,000 steps in one repetition and 500 in the other (median fraction 0.4); a method that never does: inf."""
-    from analysis.search import best_curve, efficiency, steps_to_reach
+    from ganbench.analysis.search import best_curve, efficiency, steps_to_reach
 
     def study(rows):
         return pd.DataFrame([dict(status=s, steps=n, score=v, completed=i) for i, (s, n, v) in enumerate(rows)])

@@ -12,12 +12,12 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from benchmark.files import dumps, loads
-from benchmark.schema import RUN_FIELDS, ConfigError, Field
-from benchmark.train import own_fields, resolve_config
-from benchmark.variants import VARIANTS, Variant, losses
-from sweeps.spaces import SPACES, check_space, named_space, searchable
-from sweeps.spec import BUDGET_FIELDS, SPEC_FIELDS, spec_schema
+from ganbench.benchmark.files import dumps, loads
+from ganbench.benchmark.schema import RUN_FIELDS, ConfigError, Field
+from ganbench.benchmark.train import own_fields, resolve_config
+from ganbench.benchmark.variants import VARIANTS, Variant, losses
+from ganbench.sweeps.spaces import SPACES, check_space, named_space, searchable
+from ganbench.sweeps.spec import BUDGET_FIELDS, SPEC_FIELDS, spec_schema
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE_SPEC = dict(name="s", variants=["ns_gan"], datasets=["ring8"], arch="mlp_small", space="narrow",
@@ -151,7 +151,7 @@ def test_every_named_range_lies_inside_its_fields_bounds():
 
 
 def test_a_range_beyond_the_bounds_is_refused_when_read():
-    from sweeps.spaces import SpaceError
+    from ganbench.sweeps.spaces import SpaceError
 
     with pytest.raises(SpaceError, match=r"^s\.lr \(its low end\): -1\.0 is not allowed"):
         check_space({"lr": ["uniform", -1, 1]}, "s", "ns_gan")
@@ -204,7 +204,7 @@ def test_strict_json_round_trip():
     text = dumps({"mode_kl": math.inf, "fid_history": [1.0, math.nan], "ok": 2.0})
     data = loads(text)
     assert data["mode_kl"] is None and data["non_finite"] == {"mode_kl": "inf", "fid_history[1]": "nan"}
-    from benchmark.files import restore
+    from ganbench.benchmark.files import restore
 
     assert restore(data)["mode_kl"] == math.inf
 

@@ -12,9 +12,9 @@ import pytest
 from conftest import wait_all
 from optuna.trial import TrialState
 
-from sweeps.runner import load_saved_spec, save_spec, storage_for
-from sweeps.slurm import submit
-from sweeps.spec import load_spec
+from ganbench.sweeps.runner import load_saved_spec, save_spec, storage_for
+from ganbench.sweeps.slurm import submit
+from ganbench.sweeps.spec import load_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -50,7 +50,7 @@ def assert_exact_budget(study_dir):
 
 def test_job_array_runs_exactly_the_budget(slurm, tmp_path):
     study_dir = make_study(tmp_path, steps=40)
-    from sweeps.runner import create_studies
+    from ganbench.sweeps.runner import create_studies
 
     create_studies(load_saved_spec(study_dir), storage_for(study_dir))
     jobs = submit(study_dir, tasks=2, time_min=10)
@@ -60,7 +60,7 @@ def test_job_array_runs_exactly_the_budget(slurm, tmp_path):
 
 
 def test_scancelled_task_then_resume_loses_nothing(slurm, tmp_path):
-    from sweeps.runner import create_studies, run_local
+    from ganbench.sweeps.runner import create_studies, run_local
 
     study_dir = make_study(tmp_path, steps=400)
     create_studies(load_saved_spec(study_dir), storage_for(study_dir))
@@ -105,7 +105,7 @@ def test_task_at_its_time_limit_is_requeued_and_resumes_from_its_checkpoint(slur
                     "space: {ns_gan: {lr: 1.0e-4, beta1: 0.5, batch_size: 64, z_dim: 2, n_disc: 1, d_batch_norm: false}}\n")
     study_dir = tmp_path / "study"
     save_spec(study_dir, load_spec(path))
-    from sweeps.runner import create_studies
+    from ganbench.sweeps.runner import create_studies
 
     create_studies(load_saved_spec(study_dir), storage_for(study_dir))
     # SLURM sends USR2 30 s before the two-minute limit (its timer may fire up to 60 s early, so 30-90 s after the

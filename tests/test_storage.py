@@ -8,8 +8,8 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
-from sweeps.runner import load_saved_spec, run_local, save_spec, storage_for
-from sweeps.spec import load_spec
+from ganbench.sweeps.runner import load_saved_spec, run_local, save_spec, storage_for
+from ganbench.sweeps.spec import load_spec
 from conftest import wait_all
 
 REPO = Path(__file__).resolve().parents[1]
@@ -51,8 +51,8 @@ def test_eight_local_workers_run_exactly_the_budget(tmp_path, request, kind):
 
 
 def test_a_slurm_array_of_eight_on_postgres_runs_exactly_the_budget(slurm, postgres, tmp_path):
-    from sweeps.runner import create_studies
-    from sweeps.slurm import submit
+    from ganbench.sweeps.runner import create_studies
+    from ganbench.sweeps.slurm import submit
 
     study_dir = make_study(tmp_path)
     create_studies(load_saved_spec(study_dir), storage_for(study_dir, postgres))

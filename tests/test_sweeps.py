@@ -12,9 +12,9 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
-from sweeps.runner import load_saved_spec, run_local, save_spec, storage_for, summary
-from sweeps.spaces import named_space, settings_for
-from sweeps.spec import SpecError, load_spec
+from ganbench.sweeps.runner import load_saved_spec, run_local, save_spec, storage_for, summary
+from ganbench.sweeps.spaces import named_space, settings_for
+from ganbench.sweeps.spec import SpecError, load_spec
 
 SPEC = """
 name: t
@@ -99,7 +99,7 @@ def test_two_workers_finish_exactly_the_budget(tmp_path):
 
 def test_sigkilled_worker_loses_nothing_and_counts_nothing_twice(tmp_path):
     study_dir = make_study(tmp_path, steps=400)
-    worker = subprocess.Popen([sys.executable, "-m", "sweeps.worker", str(study_dir)])
+    worker = subprocess.Popen([sys.executable, "-m", "ganbench.sweeps.worker", str(study_dir)])
     deadline = time.time() + 300
     while time.time() < deadline:  # kill it once it has finished a trial and is inside the next one
         ts = trials(study_dir) if (study_dir / "optuna.journal").exists() else []
@@ -118,7 +118,7 @@ def test_sigkilled_worker_loses_nothing_and_counts_nothing_twice(tmp_path):
 
 def test_worker_killed_between_claim_and_record_is_recovered(tmp_path, monkeypatch):
     """A worker killed right after it claimed a trial, before recording itself, leaves an owner-less RUNNING trial."""
-    import sweeps.runner as runner
+    import ganbench.sweeps.runner as runner
 
     study_dir = make_study(tmp_path, steps=5)
     spec = load_saved_spec(study_dir)
@@ -271,7 +271,7 @@ def test_a_frozen_worker_is_replaced_and_its_late_result_not_counted(tmp_path, m
     path.write_text("name: t\nvariants: [ns_gan]\ndatasets: [ring8]\narch: mlp_small\nspace: narrow\nbudget: {settings: 1}\nsteps: 4000\n")
     study_dir = tmp_path / "study"
     save_spec(study_dir, load_spec(path))
-    frozen = subprocess.Popen([sys.executable, "-m", "sweeps.worker", str(study_dir)], stdout=subprocess.PIPE, text=True)
+    frozen = subprocess.Popen([sys.executable, "-m", "ganbench.sweeps.worker", str(study_dir)], stdout=subprocess.PIPE, text=True)
     checkpoint = study_dir / "trials" / "ns_gan" / "ring8" / "0.partial" / "last.ckpt"
     deadline = time.time() + 120
     while not checkpoint.exists():

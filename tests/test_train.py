@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from benchmark.variants import VARIANTS
+from ganbench.benchmark.variants import VARIANTS
 
 
 @pytest.mark.parametrize("variant", [v for v, x in VARIANTS.items() if x.kind != "pix2pix"])  # pix2pix: paired data only
@@ -89,7 +89,7 @@ def _whole_and_killed_then_resumed(cfg, tmp_path, kill_at):
     """Train ``cfg`` once through, and once killed after step ``kill_at`` then started again; both metrics."""
     import pytorch_lightning as pl
 
-    from benchmark.train import train
+    from ganbench.benchmark.train import train
 
     class KillAt(pl.Callback):
         def on_train_batch_end(self, trainer, module, *args):
@@ -107,14 +107,14 @@ def _whole_and_killed_then_resumed(cfg, tmp_path, kill_at):
 def test_killed_run_resumes_from_its_checkpoint(tmp_path, steps, every, kill_at):
     """A run killed after a checkpoint continues from it and ends where an uninterrupted run ends (the second case
     once ended 200 iterations short: Lightning resumes its position in the epoch, so the loader must not shrink)."""
-    from benchmark.train import resolve_config
+    from ganbench.benchmark.train import resolve_config
 
     cfg = resolve_config(variant="ns_gan", dataset="ring8", steps=steps, checkpoint_every=every, seed=1)
     whole, resumed = _whole_and_killed_then_resumed(cfg, tmp_path, kill_at)
     assert resumed["steps"] == steps and resumed["resumed_from_step"] == kill_at // every * every
     assert resumed["g_loss"] == pytest.approx(whole["g_loss"], rel=1e-5)
     assert not (tmp_path / "resumed.partial").exists()
-    from analysis.load import read_curves  # the curves survive the kill: every step once, as the whole run's
+    from ganbench.analysis.load import read_curves  # the curves survive the kill: every step once, as the whole run's
 
     curves, whole_curves = read_curves(tmp_path / "resumed"), read_curves(tmp_path / "whole")
     assert [s for s, _ in curves["g_loss"]] == [s for s, _ in whole_curves["g_loss"]]
@@ -123,7 +123,7 @@ def test_killed_run_resumes_from_its_checkpoint(tmp_path, steps, every, kill_at)
 
 def test_killed_lucic2018_run_resumes_with_its_update_counts(tmp_path):
     """Under the study's protocol the generator's schedule depends on the step count: a resumed run keeps it."""
-    from benchmark.train import resolve_config
+    from ganbench.benchmark.train import resolve_config
 
     cfg = resolve_config(variant="wgan", dataset="mnist5k", protocol="lucic2018", steps=14, n_disc=5, checkpoint_every=6,
                          seed=1, n_fake=200, n_real=200)
@@ -136,7 +136,7 @@ def test_killed_lucic2018_run_resumes_with_its_update_counts(tmp_path):
 def test_a_run_keeps_its_curves_and_best_checkpoint_and_eval_reproduces_its_fid(ganbench, tmp_path):
     """The study's score is the minimum FID over checkpoints: the weights that made it are kept, samples.png shows
     them, and `ganbench eval --checkpoint best` gives the recorded minimum again, to the last digit."""
-    from analysis.load import read_curves
+    from ganbench.analysis.load import read_curves
 
     run = tmp_path / "run"
     r = ganbench("train", "--variant", "ns_gan", "--dataset", "mnist5k", "--steps", 40, "--eval-every", 10,
@@ -180,7 +180,7 @@ def test_sample_writes_pngs_or_an_array_from_a_checkpoint(ganbench, tmp_path):
 def test_killed_run_on_cuda_resumes_to_the_same_numbers(tmp_path):
     """On a GPU the latents and penalty points come from the CUDA generator: its state is checkpointed too, so a
     resumed run equals an uninterrupted one (WGAN-GP draws from it twice a critic step)."""
-    from benchmark.train import resolve_config
+    from ganbench.benchmark.train import resolve_config
 
     cfg = resolve_config(variant="wgan_gp", dataset="ring8", steps=60, checkpoint_every=20, seed=1, device="cuda")
     whole, resumed = _whole_and_killed_then_resumed(cfg, tmp_path, 45)

@@ -11,7 +11,7 @@ import pytest
 import torch
 from PIL import Image
 
-from benchmark.data import get_dataset, load_split
+from ganbench.benchmark.data import get_dataset, load_split
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -54,7 +54,7 @@ def test_an_npz_of_points_trains_and_is_scored_against_its_test_split(run, tmp_p
 
 
 def test_sliced_w1_of_a_shifted_copy_is_the_shift_in_one_dimension():
-    from benchmark.metrics.points import sliced_w1
+    from ganbench.benchmark.metrics.points import sliced_w1
 
     x = torch.randn(1000, 1, dtype=torch.float64)
     assert sliced_w1(x, x) == 0 and sliced_w1(x, x + 0.5) == pytest.approx(0.5, abs=1e-12)
@@ -92,8 +92,8 @@ def test_bad_folders_exit_2_with_one_line(ganbench, tmp_path, kind, says):
     assert r.stderr.count("\n") == 1 and not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize("name,says", [("no_such_module:f", "cannot import"), ("benchmark.losses:nothing", "cannot import"),
-                                       ("benchmark.losses:GENERATOR_LOSSES", "not a loss function"),
+@pytest.mark.parametrize("name,says", [("no_such_module:f", "cannot import"), ("ganbench.benchmark.losses:nothing", "cannot import"),
+                                       ("ganbench.benchmark.losses:GENERATOR_LOSSES", "not a function defined in"),
                                        ("torch.nn.functional:relu", "failed on discriminator outputs")])
 def test_a_loss_that_cannot_be_used_exits_2(ganbench, tmp_path, name, says):
     r = ganbench("train", "--variant", name, "--dataset", "ring8", "--steps", 2, "--out", tmp_path / "out")

@@ -115,7 +115,7 @@ def _atomic_save(obj, path: Path) -> None:
 
 
 def real_features(dataset: str, split_name: str, n: int, extractor: Extractor, data_root=None, cuda=False, verbose=False) -> dict:
-    from benchmark.data import file_name, get_dataset, load_split
+    from ganbench.benchmark.data import file_name, get_dataset, load_split
 
     info = get_dataset(dataset)
     key_fields = dict(dataset=dataset, split=split_name, n=n, extractor=extractor.name, weights=extractor.weights_id,
@@ -176,7 +176,7 @@ def evaluate_generator(generator, z_dim: int, dataset: str, extractor: str | Non
     ``dataset_specific`` adds what only some data sets define (stacked-MNIST modes, polygon precision/recall)."""
     ext = Extractor(extractor or default_extractor(dataset), weights)
     cuda = str(device).startswith("cuda")
-    from benchmark.data import load_split
+    from ganbench.benchmark.data import load_split
 
     available, lowered = len(load_split(dataset, "test", data_root)), {}
     if n_real > available:  # a small test split: both sizes come down together, and the result says so

@@ -1,6 +1,6 @@
 """`lenet-mnist`: an offline feature extractor for digits, registered with torch-fidelity.
 
-A small LeNet trained on the mnist5k train split by ``python -m benchmark.metrics.lenet`` (weights checked in
+A small LeNet trained on the mnist5k train split by ``python -m ganbench.benchmark.metrics.lenet`` (weights checked in
 under ``weights/lenet_mnist.pt``). Features: ``fc1`` (128-d, for FID, KID and precision/recall) and ``logits``
 (10 classes, for Inception Score and for counting stacked-MNIST modes). Inputs follow torch-fidelity's
 convention: uint8 images (N, 3, H, W); the channels are averaged, so grey digits tiled to 3 channels are read
@@ -80,7 +80,7 @@ def _hash_file(path: str, mtime_ns: int, size: int) -> str:
 
 def train_lenet(epochs: int = 20, seed: int = 0) -> float:
     """Train on mnist5k's train split (with small random shifts) and return the test accuracy."""
-    from benchmark.data import as_float, load_split
+    from ganbench.benchmark.data import as_float, load_split
 
     torch.manual_seed(seed)
     train, test = load_split("mnist5k", "train"), load_split("mnist5k", "test")

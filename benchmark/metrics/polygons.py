@@ -24,8 +24,8 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from benchmark.data import as_float, load_split
-from benchmark.data.polygons import coverage
+from ganbench.benchmark.data import as_float, load_split
+from ganbench.benchmark.data.polygons import coverage
 
 # RMSE in [0, 1] pixel units. Measured on 500 test triangles: median 0.00025, max 0.00044; on 300 quadrilaterals:
 # min 0.044, median 0.15; uniform noise: >= 0.5. The threshold sits between, with room for a generator's blur.

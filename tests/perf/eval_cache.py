@@ -10,8 +10,8 @@ import time
 import torch
 
 os.environ["GANBENCH_CACHE"] = tempfile.mkdtemp(prefix="ganbench-perf-")
-from benchmark.metrics.fidelity import Extractor, evaluate_generator, generated_features, metrics_from_features, real_features  # noqa: E402
-from benchmark.nets import build_generator  # noqa: E402
+from ganbench.benchmark.metrics.fidelity import Extractor, evaluate_generator, generated_features, metrics_from_features, real_features  # noqa: E402
+from ganbench.benchmark.nets import build_generator  # noqa: E402
 
 
 def timed(fn) -> float:

@@ -10,9 +10,9 @@ torch.set_num_threads(1)
 
 
 def step_times(steps: int = 20) -> dict:
-    from benchmark.module import RealBatches, build_module
-    from benchmark.data import load_split
-    from benchmark.train import resolve_config
+    from ganbench.benchmark.module import RealBatches, build_module
+    from ganbench.benchmark.data import load_split
+    from ganbench.benchmark.train import resolve_config
 
     out = {}
     for arch in ("infogan", "conv_small"):
@@ -31,8 +31,8 @@ def step_times(steps: int = 20) -> dict:
 
 
 def metric_times() -> None:
-    from benchmark.data import get_dataset
-    from benchmark.metrics.modes import mixture_reference, wasserstein1
+    from ganbench.benchmark.data import get_dataset
+    from ganbench.benchmark.metrics.modes import mixture_reference, wasserstein1
 
     info = get_dataset("ring8")
     ref = mixture_reference(info.mode_centres, info.mode_std)

@@ -22,11 +22,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from analysis.load import load_trials  # noqa: E402
-from analysis.report import write_report  # noqa: E402
-from analysis.search import efficiency, study_curves  # noqa: E402
-from sweeps.runner import run_local, save_spec  # noqa: E402
-from sweeps.spec import load_spec  # noqa: E402
+from ganbench.analysis.load import load_trials  # noqa: E402
+from ganbench.analysis.report import write_report  # noqa: E402
+from ganbench.analysis.search import efficiency, study_curves  # noqa: E402
+from ganbench.sweeps.runner import run_local, save_spec  # noqa: E402
+from ganbench.sweeps.spec import load_spec  # noqa: E402
 
 MNIST = "datasets: [mnist5k]\narch: conv_small\nsteps: 300\neval_every: 100\nextractor: lenet-mnist\nn_fake: 500\nn_real: 500\n"
 GRID = "datasets: [grid25]\narch: mlp_small\nsteps: 2000\n"

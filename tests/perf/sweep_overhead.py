@@ -14,8 +14,8 @@ from pathlib import Path
 
 import optuna
 
-from sweeps.runner import create_studies, load_saved_spec, run_local, save_spec, storage_for
-from sweeps.spec import load_spec
+from ganbench.sweeps.runner import create_studies, load_saved_spec, run_local, save_spec, storage_for
+from ganbench.sweeps.spec import load_spec
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -48,7 +48,7 @@ def slurm(tmp: Path, trials: int) -> None:
         print("SLURM: not measured, the cluster could not be started:", r.stderr.strip()[-300:])
         return
     os.environ["SLURM_CONF"] = r.stdout.strip().splitlines()[-1]
-    from sweeps.slurm import submit
+    from ganbench.sweeps.slurm import submit
 
     study_dir = study(tmp, "slurm", trials, 1)
     started = time.perf_counter()

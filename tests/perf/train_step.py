@@ -12,9 +12,9 @@ import time
 
 import torch
 
-from benchmark.data import get_dataset, load_split
-from benchmark.module import RealBatches, build_module
-from benchmark.train import resolve_config
+from ganbench.benchmark.data import get_dataset, load_split
+from ganbench.benchmark.module import RealBatches, build_module
+from ganbench.benchmark.train import resolve_config
 
 logging.getLogger("pytorch_lightning").setLevel(logging.ERROR)
 
