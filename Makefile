@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install test demo perf clean reproduce-pacgan
+.PHONY: install test check demo perf clean reproduce-pacgan
 
 $(BIN)/ganbench: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,9 +13,14 @@ $(BIN)/ganbench: pyproject.toml
 
 install: $(BIN)/ganbench
 
+# everything, spread over two cores (the cluster tests share one worker: one SLURM and one PostgreSQL a run)
 test: install
 	bash scripts/test_deps.sh
-	$(BIN)/python -m pytest -q --durations=15
+	$(BIN)/python -m pytest -q -n 2 --dist loadgroup --durations=15
+
+# the quick tier for working: every module, no test that trains for long or starts a cluster (under 3 minutes)
+check: install
+	$(BIN)/python -m pytest -q -n 2 -m "not slow" --durations=5
 
 demo: install
 	$(BIN)/python -m ganbench.sweeps.demo

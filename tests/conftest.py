@@ -5,7 +5,10 @@ import time
 from pathlib import Path
 
 import pytest
+import torch
 
+if os.environ.get("PYTEST_XDIST_WORKER"):  # two workers on two cores: one thread each, or their pools spin against each other
+    torch.set_num_threads(1)
 logging.getLogger("pytorch_lightning").setLevel(logging.ERROR)
 logging.getLogger("lightning.pytorch").setLevel(logging.ERROR)
 os.environ.setdefault("GANBENCH_CACHE", "")

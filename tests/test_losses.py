@@ -120,12 +120,14 @@ def _train_critic(name, p, q, steps=1500, seed=0):
         return float(f_divergence_bound(name, net(p.sample((200_000, 1))), net(q.sample((200_000, 1)))))
 
 
+@pytest.mark.slow
 def test_variational_bound_estimates_kl():
     """KL(N(0,1) || N(1,1)) = 0.5."""
     est = _train_critic("kl", torch.distributions.Normal(0.0, 1.0), torch.distributions.Normal(1.0, 1.0))
     assert est == pytest.approx(0.5, rel=0.1)
 
 
+@pytest.mark.slow
 def test_variational_bound_estimates_squared_hellinger():
     """H^2 = sum (sqrt p - sqrt q)^2 = 2 (1 - exp(-(mu1 - mu2)^2 / 8)) for unit-variance Gaussians."""
     est = _train_critic("hellinger", torch.distributions.Normal(0.0, 1.0), torch.distributions.Normal(1.0, 1.0))

@@ -79,6 +79,7 @@ def test_offline_extractor_separates_real_from_noise():
     assert real_noise > 20 * real_real
 
 
+@pytest.mark.slow
 def test_fid_falls_as_a_generator_trains(tmp_path):
     from ganbench.benchmark.train import resolve_config, train
 
@@ -111,6 +112,7 @@ def test_cache_is_read_not_recomputed_and_keyed_by_weights(tmp_path, cache):
     assert fidelity.stats["real_feature_extractions"] == before + 3
 
 
+@pytest.mark.slow
 def test_inception_path_offline_with_random_weights(tmp_path):
     """The real Inception code path, with a weights file of random values written here (no download)."""
     from torch_fidelity.feature_extractor_inceptionv3 import FeatureExtractorInceptionV3

@@ -41,6 +41,7 @@ def test_packed_shapes_for_images_and_vectors():
     assert d(torch.rand(10, 2)).shape == (5, 1) and d.net[0].linear.in_features == 4
 
 
+@pytest.mark.slow
 def test_pack_one_is_todays_discriminator(run):
     torch.manual_seed(0)
     net = build_discriminator("mlp", (2,), 1, False)
@@ -180,6 +181,7 @@ def test_pacgan_comparison_by_hand():
     assert t.loc["mode_kl", "published"] == 0.70
 
 
+@pytest.mark.slow
 def test_packing_covers_more_grid_modes_than_gan(run):
     """PacGAN's net and protocol at 2,500 steps (1/160 of the paper's length), three seeds each: PacGAN2 covers more
     of the grid's 25 modes than GAN on average. (In `make reproduce-pacgan` at this length, over five runs: GAN 8.0,

@@ -188,6 +188,7 @@ def test_bad_pix2pix_settings_name_the_field(settings, field, allowed):
     assert str(e.value).startswith(f"{field}:") and allowed in str(e.value)
 
 
+@pytest.mark.slow
 def test_a_short_run_beats_its_untrained_start(run):
     """Two seeds: 150 steps of L1 + cGAN on edges2digits lower L1 and raise the classifier score over the same
     generator untrained (same seed, same held-out pairs)."""
@@ -205,6 +206,7 @@ def test_a_short_run_beats_its_untrained_start(run):
         assert (out / "samples.png").is_file()
 
 
+@pytest.mark.slow
 def test_eval_gives_the_recorded_scores_again_and_sample_writes_translations(ganbench, tmp_path):
     run = tmp_path / "run"
     r = ganbench("train", "--variant", "pix2pix_l1_gan", "--dataset", "inpaint_digits", "--steps", 10, "--ngf", 8, "--n-fake", 200,

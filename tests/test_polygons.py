@@ -30,6 +30,7 @@ def test_triangles_data_set():
     assert not torch.equal(train.tensor[:2000], test.tensor)
 
 
+@pytest.mark.slow
 def test_polygon_distance_separates_triangles_from_other_shapes():
     real = load_split("triangles", "test").tensor[:300]
     quads = render(random_convex_polygons(300, 4, seed=9))
@@ -62,6 +63,7 @@ class Memorizer(torch.nn.Module):
         return self.images[idx] + 0 * z.sum(1).view(-1, 1, 1, 1)  # differentiable in z, flat: inversion finds nothing
 
 
+@pytest.mark.slow
 def test_polygon_precision_recall_of_generators():
     train = load_split("triangles", "train").tensor[:500].float() / 255
     r = dataset_metrics(Memorizer(train), 4, "triangles", n_fake=200)
@@ -71,6 +73,7 @@ def test_polygon_precision_recall_of_generators():
     assert dataset_metrics(noise, 4, "triangles", n_fake=100)["polygon_precision"] == 0
 
 
+@pytest.mark.slow
 def test_stacked_mnist_modes_by_classifier():
     real = load_split("stacked_mnist", "test").tensor
     r = stacked_mnist_modes(real)

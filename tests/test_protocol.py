@@ -220,6 +220,7 @@ def test_update_counts_follow_the_study_loop(steps, disc_iters):
     assert lucic2018.update_counts(steps, disc_iters) == _study_counts(steps, disc_iters)
 
 
+@pytest.mark.slow
 def test_a_lucic2018_run_counts_updates_and_scores_at_the_study_checkpoints(run):
     m, out = run(variant="wgan", dataset="mnist5k", protocol="lucic2018", steps=12, n_disc=5, eval_every=5, n_fake=200, n_real=200)
     assert (m["steps"], m["discriminator_updates"], m["generator_updates"]) == (12, 12, 4)  # G at steps 0, 1, 6, 11

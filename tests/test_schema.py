@@ -77,6 +77,7 @@ def _run_cli(args: list) -> tuple[int, str]:
 SPEC_TOP = {k: f for k, f in SPEC_FIELDS.items() if k not in ("name", "experiment")}  # experiment: lucic2018 only
 
 
+@pytest.mark.slow
 @settings(**HEALTH)
 @given(data=st.data())
 def test_a_spec_with_one_invalid_field_is_refused_naming_it(tmp_path_factory, data):
@@ -120,6 +121,7 @@ def test_a_spec_with_one_invalid_field_is_refused_naming_it(tmp_path_factory, da
 TRAIN = ["train", "--variant", "{variant}", "--dataset", "ring8", "--steps", "2", "--arch", "mlp_small"]
 
 
+@pytest.mark.slow
 @settings(**HEALTH)
 @given(data=st.data())
 def test_a_train_command_with_one_invalid_setting_is_refused_naming_it(tmp_path_factory, data):

@@ -42,6 +42,7 @@ def check_exact_budget(study_dir, url):
         assert len({t.user_attrs["pid"] for t in done}) > 1  # the work was shared
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["journal", "postgres"])
 def test_eight_local_workers_run_exactly_the_budget(tmp_path, request, kind):
     url = request.getfixturevalue("postgres") if kind == "postgres" else None

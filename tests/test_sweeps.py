@@ -86,6 +86,7 @@ def test_bad_spec_names_the_field(tmp_path, text, field):
         load_spec(tmp_path / "s.yaml")
 
 
+@pytest.mark.slow
 def test_two_workers_finish_exactly_the_budget(tmp_path):
     study_dir = make_study(tmp_path)
     rows = run_local(study_dir, workers=2, progress=False)
@@ -97,6 +98,7 @@ def test_two_workers_finish_exactly_the_budget(tmp_path):
     assert len(trials(study_dir)) == before
 
 
+@pytest.mark.slow
 def test_sigkilled_worker_loses_nothing_and_counts_nothing_twice(tmp_path):
     study_dir = make_study(tmp_path, steps=400)
     worker = subprocess.Popen([sys.executable, "-m", "ganbench.sweeps.worker", str(study_dir)])
@@ -116,6 +118,7 @@ def test_sigkilled_worker_loses_nothing_and_counts_nothing_twice(tmp_path):
     assert len(lost) == 1 and lost[0].number == running[0].number
 
 
+@pytest.mark.slow
 def test_worker_killed_between_claim_and_record_is_recovered(tmp_path, monkeypatch):
     """A worker killed right after it claimed a trial, before recording itself, leaves an owner-less RUNNING trial."""
     import ganbench.sweeps.runner as runner
@@ -261,6 +264,7 @@ def test_a_damaged_journal_is_refused_in_one_line_and_left_as_it_is(ganbench, tm
         assert r.returncode == 0 and (finished == 2 if damage == "garbage" else finished >= 1), finished
 
 
+@pytest.mark.slow
 def test_a_frozen_worker_is_replaced_and_its_late_result_not_counted(tmp_path, monkeypatch):
     """SIGSTOP a worker for longer than the heartbeat grace period: another worker judges its trial lost and re-runs
     it from the checkpoint. SIGCONT: the frozen worker finds its trial re-run and stops without telling the study,

@@ -19,6 +19,7 @@ def test_every_variant_trains_on_ring8(run, variant):
 
 # WGAN-GP with the image default lambda = 10 collapses on 2-D data at this length;
 # Gulrajani et al.'s own toy experiments use a small lambda, so the test does too.
+@pytest.mark.slow
 @pytest.mark.parametrize("variant,extra", [("ns_gan", {}), ("lsgan", {}), ("wgan_gp", {"penalty_weight": 1.0})])
 def test_variants_cover_the_ring(run, variant, extra):
     """The small net at a high learning rate: a quick check that each loss learns, on the same seeds for every
@@ -33,6 +34,7 @@ RING_STEPS = 2000
 OBJECTIVE_TABLE = ["hinge", "rwgan", "mcgan", "gmmn", "mmd_gan", "cramer_gan", "fisher_gan", "ebgan", "magan"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("variant", OBJECTIVE_TABLE)
 def test_objective_table_variants_train_on_digits(run, variant):
     """A few hundred steps of each newer objective on the digits (conv_small), a complete run with finite losses."""
@@ -48,6 +50,7 @@ QUICK_RING = {"arch": "mlp_small", "lr": 1e-3, "steps": 3000}
 
 @pytest.mark.parametrize("variant,extra", [("hinge", {"spectral_norm": True}), ("fisher_gan", {}),
                                            ("cramer_gan", QUICK_RING), ("mmd_gan", QUICK_RING)])
+@pytest.mark.slow
 def test_objective_table_variants_cover_the_ring(run, variant, extra):
     """At least 6 of ring8's 8 modes, seed 0. hinge + SN and Fisher GAN on ring8's own protocol (PacGAN's nets,
     batch 100, Adam lr 1e-4 and beta1 0.8), cut to RING_STEPS. Cramér GAN and MMD GAN, whose critics take 5 updates
@@ -103,6 +106,7 @@ def _whole_and_killed_then_resumed(cfg, tmp_path, kill_at):
     return whole, train(cfg, tmp_path / "resumed", progress=False)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("steps,every,kill_at", [(40, 20, 30), (1000, 200, 500)])
 def test_killed_run_resumes_from_its_checkpoint(tmp_path, steps, every, kill_at):
     """A run killed after a checkpoint continues from it and ends where an uninterrupted run ends (the second case
@@ -121,6 +125,7 @@ def test_killed_run_resumes_from_its_checkpoint(tmp_path, steps, every, kill_at)
     assert [v for _, v in curves["g_loss"]] == pytest.approx([v for _, v in whole_curves["g_loss"]], rel=1e-3, abs=1e-6)
 
 
+@pytest.mark.slow
 def test_killed_lucic2018_run_resumes_with_its_update_counts(tmp_path):
     """Under the study's protocol the generator's schedule depends on the step count: a resumed run keeps it."""
     from ganbench.benchmark.train import resolve_config
@@ -133,6 +138,7 @@ def test_killed_lucic2018_run_resumes_with_its_update_counts(tmp_path):
     assert resumed["d_loss"] == pytest.approx(whole["d_loss"], rel=1e-5)
 
 
+@pytest.mark.slow
 def test_a_run_keeps_its_curves_and_best_checkpoint_and_eval_reproduces_its_fid(ganbench, tmp_path):
     """The study's score is the minimum FID over checkpoints: the weights that made it are kept, samples.png shows
     them, and `ganbench eval --checkpoint best` gives the recorded minimum again, to the last digit."""
