@@ -3,7 +3,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import matplotlib
+import numpy as np
 import torch
+import torchvision
+
+from .conditional.metrics import held_out_pairs
+from .files import finish_partial, open_partial, remove_partial
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402  (after choosing the file-only backend)
 
 
 def save_samples(module, info, path: Path, n: int = 64, seed: int = 1234) -> None:
@@ -14,15 +23,8 @@ def save_samples(module, info, path: Path, n: int = 64, seed: int = 1234) -> Non
     x = module.sample(n if info.is_image else 2500).float().cpu()
     torch.random.set_rng_state(state)
     if info.is_image:
-        import torchvision
-
         torchvision.utils.save_image(x.clamp(0, 1), path, nrow=8, padding=2)
         return
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     fig, ax = plt.subplots(figsize=(4, 4), dpi=100)
     ax.scatter(x[:, 0], x[:, 1], s=2, alpha=0.4, label="generated")
     if info.mode_centres is not None:
@@ -49,39 +51,35 @@ def export_samples(module, info, n: int, out: Path, fmt: str = "png", seed: int 
     ``grid.png`` and one ``000000.png`` per image (2-D data: a scatter plot ``grid.png``); ``npz`` writes
     ``samples.npz`` with ``samples`` (float32; images (N, C, H, W) in [0, 1]). Written beside ``out`` and renamed,
     so an interrupted export leaves nothing."""
-    import os
-    import shutil
+    remove_partial(out.with_name(out.name + ".partial"))  # an interrupted export's leftover (ours only)
+    tmp = open_partial(out)
+    try:
+        _export(module, info, n, tmp, fmt, seed)
+    except BaseException:
+        remove_partial(tmp)
+        raise
+    if out.exists():
+        out.rmdir()  # an empty directory (checked by the caller)
+    finish_partial(tmp, out)
+    return sorted(out.iterdir())
 
-    import numpy as np
 
-    tmp = out.with_name(out.name + ".partial")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
+def _export(module, info, n: int, tmp: Path, fmt: str, seed: int) -> None:
     x = _generate(module, n, seed, batch=n if info.is_paired else 1000)  # a translator's samples: the first n held-out inputs
     if info.is_image:
         x = x.clamp(0, 1)
     if fmt == "npz":
         np.savez_compressed(tmp / "samples.npz", samples=x.numpy(), seed=seed)
     elif info.is_image:
-        import torchvision
-
         torchvision.utils.save_image(x[:64], tmp / "grid.png", nrow=8, padding=2)
         for i, image in enumerate(x):
             torchvision.utils.save_image(image, tmp / f"{i:06d}.png")
     else:
         save_samples(module, info, tmp / "grid.png", seed=seed)
-    if out.exists():
-        out.rmdir()  # an empty directory (checked by the caller)
-    os.replace(tmp, out)
-    return sorted(out.iterdir())
 
 
 def save_translations(module, info, path: Path, n: int = 8, columns: int = 2) -> None:
     """Input | output | target triplets of the first ``n`` held-out pairs, ``columns`` triplets a row."""
-    import torchvision
-
-    from .conditional.metrics import held_out_pairs
-
     inputs, targets, _ = held_out_pairs(info.name, n, module.config.get("data_root"))
     outputs = module.translate(inputs).cpu()
     if inputs.shape[1] != targets.shape[1]:

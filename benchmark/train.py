@@ -15,7 +15,14 @@ from pathlib import Path
 
 import torch
 
-from .data import DataError, canonical_name, get_dataset, load_split
+from .conditional.metrics import translation_metrics
+from .conditional.nets import Translator
+from .data import DATASETS, DataError, canonical_name, get_dataset, load_split
+from .logs import log_every, quiet_libraries, run_loggers
+from .metrics.dataset_metrics import DATASET_METRICS, dataset_metrics
+from .metrics.fidelity import default_extractor
+from .module import Diverged, RealBatches, build_module
+from .samples import save_samples
 from .metrics.latents import fixed_samples
 from .metrics.modes import MIXTURE_SAMPLES, mixture_metrics
 from .metrics.points import POINTS, sliced_w1
@@ -120,8 +127,6 @@ def resolve_config(**settings) -> dict:
     for name, f in RUN_FIELDS.items():  # every value, given or filled in, once more against its declaration
         cfg[name] = f.check(cfg[name]) if cfg[name] is not None or f.nullable else cfg[name]
     if info.is_image:
-        from .metrics.fidelity import default_extractor
-
         cfg["extractor"] = cfg["extractor"] or default_extractor(cfg["dataset"])
     return _check_where(cfg)
 
@@ -165,8 +170,6 @@ def _resolve_translation(settings: dict, variant, info) -> dict:
     for name in TRANSLATION_FIELDS:
         if cfg[name] is not None:
             cfg[name] = RUN_FIELDS[name].check(cfg[name])
-    from .conditional.nets import Translator
-
     try:
         Translator(info.input_shape[0], info.shape[0], info.shape[-1], 1)
     except ValueError as e:
@@ -176,8 +179,6 @@ def _resolve_translation(settings: dict, variant, info) -> dict:
 
 
 def _datasets() -> dict:
-    from .data import DATASETS
-
     return DATASETS
 
 
@@ -257,8 +258,6 @@ def load_module(run_dir: Path | str, device: str = "cpu", checkpoint: str = "las
     """The trained module of a finished run directory, with the weights of ``checkpoint``: ``last`` (the end of
     training) or ``best`` (the minimum FID). Both files are read with ``weights_only=True``: ganbench wrote them,
     and they hold tensors and plain values only."""
-    from .module import build_module
-
     run_dir = Path(run_dir)
     if checkpoint not in CHECKPOINTS:
         raise ConfigError(f"checkpoint: unknown '{checkpoint}', choose best or last")
@@ -291,16 +290,13 @@ def train(config: dict, out: Path | str, progress: bool = True, callbacks: list 
     bad input before any work. A ``<out>.partial`` left by a killed run is resumed from its checkpoint.
     ``should_stop(step, fid)`` is asked at every FID checkpoint; True ends the run early, with status "pruned".
     ``verbose`` lets the libraries' tips and warnings through."""
-    from .logs import log_every, quiet_libraries, run_loggers
-
     quiet_libraries(verbose)
+    # Lightning here, not at the top: importing it raises a warning a user cannot act on, which quiet_libraries
+    # silences first (the modules that build on it, checkpoint and the FID schedule, come with it)
     import pytorch_lightning as pl
     from pytorch_lightning.callbacks import TQDMProgressBar
 
     from .checkpoint import StepCheckpoint
-    from .module import Diverged, RealBatches, build_module
-    from .samples import save_samples
-    from .metrics.dataset_metrics import DATASET_METRICS, dataset_metrics
 
     out = Path(out)
     check_out_dir(out)
@@ -359,8 +355,6 @@ def train(config: dict, out: Path | str, progress: bool = True, callbacks: list 
         metrics["error"] = error
     module.to(device)
     if status != "diverged" and info.is_paired:  # image-to-image: scored on held-out pairs
-        from .conditional.metrics import translation_metrics
-
         metrics.update(translation_metrics(module.generator, config["dataset"], config["extractor"], config["n_fake"], device, config["data_root"]))
     elif status != "diverged" and not info.is_image:
         metrics.update(point_metrics(module, info, config))

@@ -28,6 +28,7 @@ import math
 import os
 import socket
 import subprocess
+import sys
 import time
 import traceback
 from importlib import metadata
@@ -37,14 +38,17 @@ import optuna
 from optuna.storages import JournalStorage
 from optuna.storages.journal import JournalFileBackend, JournalFileOpenLock
 from optuna.trial import TrialState
+from tqdm import tqdm
 
 from . import optuna_internals
 from .liveness import Heartbeat, StopIfAbandoned, TrialAbandoned, heartbeat_stale
 from .spaces import constant, is_distribution, suggest
+from ganbench.benchmark.data import file_name
 from ganbench.benchmark.files import dumps, restore, strict, write_json
+from ganbench.benchmark.train import resolve_config, train
 from ganbench.benchmark.variants import import_variant
 
-from .spec import JournalError, Spec, trial_config
+from .spec import JournalError, Spec, SpecError, trial_config
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
@@ -87,8 +91,6 @@ def storage_for(study_dir: Path, url: str | None = None, create: bool = True):
 def save_spec(study_dir: Path, spec: Spec) -> None:
     """Write the spec a study directory runs; a directory that already runs another spec is refused (SpecError):
     its trials would be counted against a budget they were not drawn for."""
-    from .spec import SpecError
-
     path = Path(study_dir) / "spec.json"
     text = dumps(spec.__dict__)
     if path.is_file() and json.loads(path.read_text()) != json.loads(text):
@@ -99,8 +101,6 @@ def save_spec(study_dir: Path, spec: Spec) -> None:
 
 
 def load_saved_spec(study_dir: Path) -> Spec:
-    from .spec import SpecError
-
     path = Path(study_dir) / "spec.json"
     if not path.is_file():
         raise FileNotFoundError(f"dir: {study_dir} holds no study (spec.json missing)")
@@ -316,8 +316,6 @@ def _params(trial: optuna.Trial, space: dict, fixed: dict) -> dict:
 def run_trial(study: optuna.Study, trial: optuna.Trial, spec: Spec, study_dir: Path, best: optuna.trial.FrozenTrial | None = None) -> None:
     """Train one trial into ``DIR/trials/<variant>/<dataset>/<setting or seed-i>/`` and tell the study its result.
     ``best`` is the search trial whose setting a seed-phase trial re-trains."""
-    from ganbench.benchmark.data import file_name
-
     attrs, fixed = optuna_internals.frozen(study, trial).user_attrs, optuna_internals.fixed_params(study, trial)
     v, d, pack = attrs["variant"], attrs["dataset"], attrs.get("pack", 1)
     if attrs["phase"] == "seed":
@@ -350,8 +348,6 @@ def run_trial(study: optuna.Study, trial: optuna.Trial, spec: Spec, study_dir: P
 
 
 def _train_and_tell(study, trial, spec, attrs, out, v, d, params, seed, pack, prune, heartbeat) -> None:
-    from ganbench.benchmark.train import resolve_config, train
-
     try:
         config = resolve_config(**trial_config(spec, v, d, params, seed, pack))
         if (out / "metrics.json").exists():  # trained, but its worker died before telling the study
@@ -471,10 +467,6 @@ def trials_done(row: dict) -> int:
 def run_local(study_dir: Path, workers: int, storage_url: str | None = None, progress: bool = True,
               allow_code: list | tuple = ()) -> list[dict]:
     """N worker processes on this machine; a progress bar of trials done against the budget."""
-    import sys
-
-    from tqdm import tqdm
-
     spec = load_saved_spec(study_dir)
     storage = storage_for(study_dir, storage_url)
     create_studies(spec, storage)

@@ -81,14 +81,18 @@ def test_offline_extractor_separates_real_from_noise():
 
 @pytest.mark.slow
 def test_fid_falls_as_a_generator_trains(tmp_path):
+    """FID (lenet-mnist, 500 samples) at steps 200, 400 and 600 of ns_gan on the digits falls below 0.7 of its first
+    value on each of seeds 0-2. The small conv net (a quarter of infogan's widths) shows it at a fifth of the cost of
+    infogan at 300 steps on one seed (measured: 0.63, 0.44, 0.47 of the first value; 24 s a seed on one thread)."""
     from ganbench.benchmark.train import resolve_config, train
 
-    m = train(resolve_config(variant="ns_gan", dataset="mnist5k", steps=300, eval_every=100, n_fake=500, n_real=500, seed=0),
-              tmp_path / "r", progress=False)
-    fids = [h["fid"] for h in m["fid_history"]]
-    assert [h["step"] for h in m["fid_history"]] == [100, 200, 300]
-    assert m["fid_min"] == min(fids) and m["fid_final"] == fids[-1] and m["extractor"] == "lenet-mnist"
-    assert fids[-1] < 0.7 * fids[0], fids
+    for seed in range(3):
+        m = train(resolve_config(variant="ns_gan", dataset="mnist5k", arch="conv_small", steps=600, eval_every=200, n_fake=500,
+                                 n_real=500, seed=seed), tmp_path / f"r{seed}", progress=False)
+        fids = [h["fid"] for h in m["fid_history"]]
+        assert [h["step"] for h in m["fid_history"]] == [200, 400, 600]
+        assert m["fid_min"] == min(fids) and m["fid_final"] == fids[-1] and m["extractor"] == "lenet-mnist"
+        assert fids[-1] < 0.7 * fids[0], (seed, fids)
 
 
 def test_cache_is_read_not_recomputed_and_keyed_by_weights(tmp_path, cache):
