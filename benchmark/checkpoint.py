@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytorch_lightning as pl
@@ -14,12 +15,18 @@ class StepCheckpoint(pl.Callback):
     then renames, so a kill mid-write leaves the previous checkpoint whole. Add it after callbacks whose state
     it should hold (the FID schedule)."""
 
-    def __init__(self, path: Path, every: int, steps: int):
+    def __init__(self, path: Path, every: int, steps: int, every_s: float | None = None):
         self.path, self.every, self.steps = Path(path), every, steps
+        # also every `every_s` seconds of training, so that a slow machine (or a short SLURM window) never trains a
+        # whole window without a checkpoint to requeue from
+        self.every_s = float(os.environ.get("GANBENCH_CHECKPOINT_S", 600)) if every_s is None else every_s
+        self.last = time.monotonic()
 
     def on_train_batch_end(self, trainer, module, *args) -> None:
         n = module.steps_done
-        if n % self.every == 0 and n < self.steps:
+        due = n % self.every == 0 or time.monotonic() - self.last >= self.every_s
+        if due and n < self.steps:
+            self.last = time.monotonic()
             tmp = self.path.with_name(f".{self.path.name}.tmp")
             trainer.save_checkpoint(tmp, weights_only=False)  # the whole training state
             os.replace(tmp, self.path)

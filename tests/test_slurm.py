@@ -97,7 +97,10 @@ def steps_for_seconds(tmp_path, seconds):
     return max(8000, int(rate * seconds) // 1000 * 1000)
 
 
-def test_task_at_its_time_limit_is_requeued_and_resumes_from_its_checkpoint(slurm, tmp_path):
+def test_task_at_its_time_limit_is_requeued_and_resumes_from_its_checkpoint(slurm, tmp_path, monkeypatch):
+    # checkpoints every 5 s of training as well as every tenth of the run: on a loaded machine (the suite runs on
+    # two workers) a window may train less than a tenth, and would then never leave a checkpoint to resume from
+    monkeypatch.setenv("GANBENCH_CHECKPOINT_S", "5")
     # one trial of ~120 s of training in tasks that train at most ~90 s each (see below)
     steps = steps_for_seconds(tmp_path, 120)
     path = tmp_path / "s.yaml"
