@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import base64
 import html
+import json
 import math
 import shutil
+from itertools import combinations
 from pathlib import Path
 
 import matplotlib
@@ -14,11 +16,13 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
+from scipy.stats import mannwhitneyu  # noqa: E402
 
 from ganbench.benchmark.files import finish_partial, is_ours, open_partial, partial_of, remove_partial  # noqa: E402
 
 from .budget import bootstrap_min_curve, compare_at_budget  # noqa: E402
-from .load import HYPERPARAMETERS, check_comparable, load_trials  # noqa: E402
+from .load import check_comparable, load_trials, read_curves  # noqa: E402
+from .search import curve_band, study_curves  # noqa: E402
 
 PUBLISHED = Path(__file__).resolve().parent.parent / "results" / "published" / "lucic2018.csv"
 PACGAN = PUBLISHED.with_name("pacgan2018.csv")
@@ -150,7 +154,6 @@ def fig_fid_over_training(df, figures, colours):
     if g.empty:
         return []
     names = []
-    import json
 
     for dataset, h in g.groupby("dataset"):
         fig, ax = plt.subplots(figsize=(5, 3.5))
@@ -166,8 +169,6 @@ def fig_fid_over_training(df, figures, colours):
 
 def fig_loss_curves(df, figures):
     """The training curves (logs/metrics.csv) of each variant's best trial: the losses, per step."""
-    from .load import read_curves
-
     names = []
     ok = df[(df["status"] == "finished") & np.isfinite(df["score"])]
     for dataset, g in ok.groupby("dataset"):
@@ -214,9 +215,6 @@ def significance_table(df, budget: int | None = None) -> pd.DataFrame:
     """Every pair of variants on each data set: is the difference of their minimum scores at a budget of k settings
     significant (bootstrap, see analysis.budget.compare_at_budget)? k defaults to the smallest number of settings any
     of them finished. Where both ran a seed phase, a Mann-Whitney U test on the seed scores too."""
-    from itertools import combinations
-
-    from scipy.stats import mannwhitneyu
 
     rows = []
     search = df[df["status"].isin(["finished", "diverged"]) & (df["phase"] != "seed")]
@@ -290,7 +288,6 @@ def summary_lines(df, budget: int | None = None) -> list[str]:
 def fig_search(df, figures):
     """Best score against training steps spent, one line per search method (mean over the studies of that method,
     with a bootstrap band), where studies of several samplers or pruners ran the same variant on the same data."""
-    from .search import curve_band, study_curves
 
     names = []
     for (dataset, variant), by_method in study_curves(df).items():
@@ -414,7 +411,6 @@ def ablation_table(df: pd.DataFrame) -> pd.DataFrame:
     """pix2pix's ablations, a row per variant: its loss, generator and patch (from the run's config.json) and the
     held-out scores of its best setting (by the sweep's objective, the FID of outputs against targets), with the
     mean classifier score over its settings beside it. Empty when no study translated images."""
-    import json
 
     ok = df[(df["status"] == "finished") & df["classifier_score"].notna()] if "classifier_score" in df else df.iloc[:0]
     rows = []

@@ -15,13 +15,16 @@ import difflib
 import math
 from dataclasses import dataclass, replace
 
+import torch
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
 UINT32_MAX = 2**32 - 1  # numpy's and Lightning's seed range; torch takes more, but seed_everything would re-draw
 NO_DEFAULT = object()
 
 
 class ConfigError(ValueError):
     """Bad input; the message starts with the field's dotted name."""
-
 
 @dataclass(frozen=True)
 class Field:
@@ -200,7 +203,6 @@ NOT_SEARCHED = ("protocol", "steps", "seed", "device", "data_root", "eval_every"
 
 def check_device(device: str, where: str = "device") -> str:
     """auto, cpu, cuda or cuda:N, against the devices torch sees here."""
-    import torch
 
     if not isinstance(device, str):
         raise ConfigError(f"{where}: {_show(device)} is not allowed, must be auto, cpu, cuda or cuda:N")
@@ -244,8 +246,6 @@ def check_storage(url: str | None, where: str = "storage") -> str | None:
     """An Optuna storage URL that SQLAlchemy can parse, of a kind Optuna stores studies in."""
     if url is None:
         return None
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
 
     try:
         parsed = make_url(url)

@@ -18,20 +18,19 @@ import torch
 from .conditional.metrics import translation_metrics
 from .conditional.nets import Translator
 from .data import DATASETS, DataError, canonical_name, get_dataset, load_split
+from .files import MARKER, finish_partial, is_ours, open_partial, partial_of, remove_partial, write_json
 from .logs import log_every, quiet_libraries, run_loggers
 from .metrics.dataset_metrics import DATASET_METRICS, dataset_metrics
 from .metrics.fidelity import default_extractor
-from .module import Diverged, RealBatches, build_module
-from .samples import save_samples
 from .metrics.latents import fixed_samples
 from .metrics.modes import MIXTURE_SAMPLES, mixture_metrics
 from .metrics.points import POINTS, sliced_w1
-from .files import MARKER, finish_partial, is_ours, open_partial, partial_of, remove_partial, write_json
+from .module import Diverged, RealBatches, build_module
 from .nets import ArchitectureError, check_fits
 from .protocols import lucic2018
+from .samples import save_samples
 from .schema import FALLBACKS, RUN_FIELDS, ConfigError, check_device, did_you_mean
 from .variants import VARIANTS, VariantError, get_variant
-
 
 DEFAULTS = {name: f.default for name, f in RUN_FIELDS.items()}
 

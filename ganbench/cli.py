@@ -14,9 +14,26 @@ from ganbench.benchmark.metrics.fidelity import MetricError, evaluate_generator
 from ganbench.benchmark.protocols import lucic2018
 from ganbench.benchmark.samples import export_samples
 from ganbench.benchmark.schema import COMMAND_FIELDS, RUN_FIELDS, ConfigError, check_storage, did_you_mean
-from ganbench.benchmark.train import check_out_dir, load_module, own_fields, pick_device, point_metrics, resolve_config, train, update_metrics
+from ganbench.benchmark.train import (
+    check_out_dir,
+    load_module,
+    own_fields,
+    pick_device,
+    point_metrics,
+    resolve_config,
+    train,
+    update_metrics,
+)
 from ganbench.benchmark.variants import CODE_NAME, VARIANTS, VariantError, get_variant, import_variant
-from ganbench.sweeps.runner import create_studies, load_saved_spec, retry_failed, run_local, save_spec, storage_for, summary
+from ganbench.sweeps.runner import (
+    create_studies,
+    load_saved_spec,
+    retry_failed,
+    run_local,
+    save_spec,
+    storage_for,
+    summary,
+)
 from ganbench.sweeps.spaces import SPACES, named_space, variant_defaults
 from ganbench.sweeps.spec import JournalError, SpecError, load_spec, spec_schema
 

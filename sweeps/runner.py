@@ -40,14 +40,14 @@ from optuna.storages.journal import JournalFileBackend, JournalFileOpenLock
 from optuna.trial import TrialState
 from tqdm import tqdm
 
-from . import optuna_internals
-from .liveness import Heartbeat, StopIfAbandoned, TrialAbandoned, heartbeat_stale
-from .spaces import constant, is_distribution, suggest
 from ganbench.benchmark.data import file_name
 from ganbench.benchmark.files import dumps, restore, strict, write_json
 from ganbench.benchmark.train import resolve_config, train
 from ganbench.benchmark.variants import import_variant
 
+from . import optuna_internals
+from .liveness import Heartbeat, StopIfAbandoned, TrialAbandoned, heartbeat_stale
+from .spaces import constant, is_distribution, suggest
 from .spec import JournalError, Spec, SpecError, trial_config
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)

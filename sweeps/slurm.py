@@ -14,6 +14,8 @@ _held_signals: list[int] = []
 if os.environ.get("SUBMITIT_EXECUTOR") == "slurm":
     signal.signal(signal.SIGUSR2, lambda signum, frame: _held_signals.append(signum))
 
+import logging
+
 import submitit  # noqa: E402
 
 from .runner import work  # noqa: E402
@@ -24,8 +26,6 @@ class Worker(submitit.helpers.Checkpointable):
         self.allow_code = list(allow_code)  # the spec's losses the user named when submitting
 
     def __call__(self, study_dir: str, storage_url: str | None = None) -> int:
-        import logging
-
         if _held_signals:  # submitit's handler is in place now: it checkpoints and requeues
             os.kill(os.getpid(), signal.SIGUSR2)
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from ganbench.benchmark.protocols import lucic2018
 from ganbench.benchmark.schema import NOT_SEARCHED, RUN_FIELDS, ConfigError, did_you_mean
-from ganbench.benchmark.variants import get_variant
+from ganbench.benchmark.variants import VARIANTS, get_variant
 
 KINDS = ("uniform", "log", "int", "choice")
 FIXED = dict(batch_size=64, z_dim=64, beta2=0.999)
@@ -62,7 +62,6 @@ def is_distribution(value) -> bool:
 
 def searchable(variant: str | None = None) -> dict:
     """The fields a space may set: the common model settings, and the variant's own (every variant's without one)."""
-    from ganbench.benchmark.variants import VARIANTS
 
     fields = {n: f for n, f in RUN_FIELDS.items() if n not in NOT_SEARCHED}
     for v in ([get_variant(variant)] if variant else VARIANTS.values()):

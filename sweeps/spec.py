@@ -14,7 +14,17 @@ from ganbench.benchmark.schema import RUN_FIELDS, ConfigError, Field, did_you_me
 from ganbench.benchmark.train import resolve_config
 from ganbench.benchmark.variants import VARIANTS, VariantError, get_variant, import_variant
 
-from .spaces import SPACES, SpaceError, check_space, named_space, replayed_settings, sample, searchable, settings_for, variant_defaults
+from .spaces import (
+    SPACES,
+    SpaceError,
+    check_space,
+    named_space,
+    replayed_settings,
+    sample,
+    searchable,
+    settings_for,
+    variant_defaults,
+)
 
 
 class SpecError(ConfigError):

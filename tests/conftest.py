@@ -17,6 +17,7 @@ os.environ.setdefault("GANBENCH_CACHE", "")
 CLUSTER_FIXTURES = {"slurm", "postgres"}
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads xdist_group to group the tests
 def pytest_collection_modifyitems(config, items):
     """One test cluster and one PostgreSQL server a run: every test that uses them goes to one xdist worker
     (--dist loadgroup), and is slow; slow tests are started first, so the two workers finish together."""

@@ -256,9 +256,12 @@ def test_a_config_naming_code_is_refused_without_importing_it(ganbench, tmp_path
     r = ganbench("eval", tmp_path / "run")
     assert r.returncode == 2 and "--allow-code noisy_loss:loss" in r.stderr
     assert not (tmp_path / "IMPORTED").exists() and "noisy_loss" not in sys.modules and "noisy import" not in r.stdout
-    r = ganbench("eval", tmp_path / "run", "--allow-code", "noisy_loss:loss")  # named: imported, then scored
-    assert r.returncode == 0, r.stderr
-    assert (tmp_path / "IMPORTED").exists()
+    try:
+        r = ganbench("eval", tmp_path / "run", "--allow-code", "noisy_loss:loss")  # named: imported, then scored
+        assert r.returncode == 0, r.stderr
+        assert (tmp_path / "IMPORTED").exists()
+    finally:
+        VARIANTS.pop("noisy_loss:loss", None)  # the registry is shared by the tests of this process
 
 
 def test_the_readmes_generated_sections_are_fresh():

@@ -9,9 +9,13 @@ under a fixed seed so that a checkpoint always scores the same.
 from __future__ import annotations
 
 import torch
+from torch_fidelity.utils import get_featuresdict_from_dataset
+from torchmetrics.functional.image import peak_signal_noise_ratio, structural_similarity_index_measure
 
 from ..data import as_float, get_dataset, load_split
+from ..metrics.fidelity import EXTRACTORS, Extractor, metrics_from_features
 from ..metrics.latents import LATENT_SEED
+from ..metrics.lenet import WEIGHTS, LeNet
 
 BATCH = 250
 DIGIT_PAD = 2  # the digit tasks pad 28x28 digits to 32x32 (data/paired.py); the classifier reads the 28x28 centre
@@ -57,10 +61,6 @@ class _Uint8RGB(torch.utils.data.Dataset):
 
 
 def fid_outputs_to_targets(outputs: torch.Tensor, targets: torch.Tensor, extractor: str, device: str = "cpu") -> float:
-    from torch_fidelity.utils import get_featuresdict_from_dataset
-
-    from ..metrics.fidelity import EXTRACTORS, Extractor, metrics_from_features
-
     cuda = str(device).startswith("cuda")
     fe = Extractor(extractor, None).build(cuda)
     feats = [get_featuresdict_from_dataset(_Uint8RGB(x), fe, batch_size=BATCH, cuda=cuda, save_cpu_ram=True, verbose=False)
@@ -70,8 +70,6 @@ def fid_outputs_to_targets(outputs: torch.Tensor, targets: torch.Tensor, extract
 
 @torch.no_grad()
 def classifier_accuracy(images: torch.Tensor, labels: torch.Tensor) -> float:
-    from ..metrics.lenet import WEIGHTS, LeNet
-
     net = LeNet()
     net.load_state_dict({k: v.float() for k, v in torch.load(WEIGHTS, map_location="cpu", weights_only=True).items()})
     net.eval()
@@ -80,8 +78,6 @@ def classifier_accuracy(images: torch.Tensor, labels: torch.Tensor) -> float:
 
 
 def translation_metrics(generator, dataset: str, extractor: str, n: int, device: str = "cpu", data_root=None) -> dict:
-    from torchmetrics.functional.image import peak_signal_noise_ratio, structural_similarity_index_measure
-
     inputs, targets, labels = held_out_pairs(dataset, n, data_root)
     outputs = translate(generator, inputs, device)
     out = {"l1": float((outputs - targets).abs().mean()),

@@ -1,7 +1,9 @@
 """The types every data set shares: a split, a data set's description, the error for bad data input."""
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -61,8 +63,6 @@ def as_float(x: torch.Tensor) -> torch.Tensor:
 def file_name(name: str) -> str:
     """A name that is safe as one path component: registry names as they are; user data sets (folder:PATH) and
     losses (package.module:function) as their readable tail and a short hash of the whole name."""
-    import hashlib
-    import re
 
     if re.fullmatch(r"[A-Za-z0-9_.+-]+", name) and name not in (".", ".."):
         return name

@@ -14,12 +14,15 @@ edges2shoes A -> B. The test split is ``test`` where the archive has one, else `
 from __future__ import annotations
 
 import os
+import shutil
 import tarfile
 import urllib.request
 from pathlib import Path
 
+import numpy as np
 import torch
 import torch.nn.functional as F
+from PIL import Image
 
 from .base import DataError, Split
 from .digits import _mnist5k
@@ -100,8 +103,6 @@ def _download(name: str, root: Path) -> Path:
         raise DataError(f"dataset: the archive {url} has no {name}/train folder; it is not a pix2pix data set")
     os.replace(inner, folder)
     if unpacked.exists():
-        import shutil
-
         shutil.rmtree(unpacked)
     return folder
 
@@ -117,9 +118,6 @@ class SideBySidePairs(torch.utils.data.Dataset):
         return len(self.files)
 
     def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
-        import numpy as np
-        from PIL import Image
-
         with Image.open(self.files[i]) as im:
             x = torch.from_numpy(np.array(im.convert("RGB"))).permute(2, 0, 1).float() / 255
         w = x.shape[2] // 2

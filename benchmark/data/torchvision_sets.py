@@ -1,12 +1,17 @@
 """MNIST, Fashion-MNIST, CIFAR-10 and CelebA through torchvision, under a data root; downloaded when online."""
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 from typing import Callable
 
 import torch
+import torchvision
+import torchvision.transforms.v2 as T
+from PIL import Image
 
 from .base import DataError, Split
+
 
 def _missing(name: str, root: Path, files: str, err: Exception) -> DataError:
     return DataError(
@@ -17,8 +22,6 @@ def _missing(name: str, root: Path, files: str, err: Exception) -> DataError:
 
 def _torchvision_mnist(cls_name: str, folder: str) -> Callable[[str, Path], Split]:
     def load(split: str, root: Path) -> Split:
-        import torchvision
-
         cls = getattr(torchvision.datasets, cls_name)
         try:
             ds = cls(str(root), train=split == "train", download=True)
@@ -31,15 +34,11 @@ def _torchvision_mnist(cls_name: str, folder: str) -> Callable[[str, Path], Spli
 
 
 def _cifar10(split: str, root: Path) -> Split:
-    import torchvision
-
     class CIFAR10(torchvision.datasets.CIFAR10):
         def _check_integrity(self) -> bool:  # presence, not md5: re-packed copies and test fixtures differ
             return all((Path(self.root) / self.base_folder / f).is_file() for f, _ in self.train_list + self.test_list)
 
         def _load_meta(self) -> None:
-            import pickle
-
             with open(Path(self.root) / self.base_folder / self.meta["filename"], "rb") as f:
                 self.classes = pickle.load(f, encoding="latin1")[self.meta["key"]]
             self.class_to_idx = {c: i for i, c in enumerate(self.classes)}
@@ -58,8 +57,6 @@ class CelebA64(torch.utils.data.Dataset):
     SPLITS = {"train": "0", "valid": "1", "test": "2"}
 
     def __init__(self, root: Path, split: str):
-        import torchvision.transforms.v2 as T
-
         folder = Path(root) / "celeba"
         lines = (folder / "list_eval_partition.txt").read_text().split("\n")
         self.files = [folder / "img_align_celeba" / f for f, s in (ln.split() for ln in lines if ln.strip()) if s == self.SPLITS[split]]
@@ -69,8 +66,6 @@ class CelebA64(torch.utils.data.Dataset):
         return len(self.files)
 
     def __getitem__(self, i: int) -> torch.Tensor:
-        from PIL import Image
-
         with Image.open(self.files[i]) as im:
             return self.transform(im.convert("RGB"))
 
@@ -79,8 +74,6 @@ def _celeba(split: str, root: Path) -> Split:
     folder = Path(root) / "celeba"
     if not (folder / "list_eval_partition.txt").is_file() or not (folder / "img_align_celeba").is_dir():
         try:
-            import torchvision
-
             torchvision.datasets.CelebA(str(root), split="all", download=True)
         except Exception as err:  # noqa: BLE001
             raise _missing("CelebA", root, "celeba/img_align_celeba/*.jpg and celeba/list_eval_partition.txt", err) from None

@@ -20,7 +20,6 @@ from urllib.parse import parse_qs
 
 import numpy as np
 import torch
-
 import torchvision.transforms.v2.functional as F
 from PIL import Image, UnidentifiedImageError
 
@@ -106,7 +105,7 @@ def _open_image(path: Path):
     pixels than PIL's limit; PIL raises DecompressionBombError, which is not an OSError)."""
     try:
         return Image.open(path)
-    except Image.DecompressionBombError as e:
+    except Image.DecompressionBombError:
         raise DataError(f"dataset: {path} claims more pixels than PIL decodes safely ({Image.MAX_IMAGE_PIXELS * 2:,}); "
                         "a decompression bomb or a damaged header: remove it") from None
     except (UnidentifiedImageError, OSError, ValueError) as e:

@@ -26,6 +26,10 @@ import math
 
 import numpy as np
 import torch
+from scipy.optimize import linear_sum_assignment
+from scipy.spatial.distance import cdist
+
+from .lenet import WEIGHTS, LeNet
 
 MIXTURE_SAMPLES = 2_500  # PacGAN: num_log_figure_sample
 STACKED_MNIST_SAMPLES = 26_000  # PacGAN: num_test_sample
@@ -59,8 +63,6 @@ def mixture_modes(samples: torch.Tensor, centres: np.ndarray, std: float) -> dic
 def wasserstein1(a: torch.Tensor, b: torch.Tensor, cap: float | None = None) -> float:
     """Exact W1 between two equal-size point sets: the mean cost of an optimal one-to-one assignment. ``cap``:
     under the truncated metric min(|x - y| / cap, 1) instead of |x - y|."""
-    from scipy.optimize import linear_sum_assignment
-    from scipy.spatial.distance import cdist
 
     cost = cdist(a.detach().double().cpu().numpy(), b.detach().double().cpu().numpy())
     if cap is None:
@@ -99,7 +101,6 @@ def mixture_metrics(samples: torch.Tensor, info) -> dict:
 
 def stacked_mnist_modes(images: torch.Tensor, batch: int = 1000) -> dict:
     """Stacked MNIST: each of the 3 channels read by the lenet-mnist classifier; the mode is the digit triple."""
-    from .lenet import WEIGHTS, LeNet
 
     net = LeNet()
     net.load_state_dict({k: v.float() for k, v in torch.load(WEIGHTS, map_location="cpu", weights_only=True).items()})
