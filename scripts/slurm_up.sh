@@ -3,6 +3,16 @@
 # Installs Debian's slurmctld, slurmd, slurm-client and munge when missing.
 set -euo pipefail
 if [ -n "${SLURM_CONF:-}" ] && sinfo -h >/dev/null 2>&1; then echo "$SLURM_CONF"; exit 0; fi
+# one start at a time, and a cluster this script already started is reused, never restarted under its jobs (two test
+# workers that each ask for the cluster must not kill each other's)
+state=${GANBENCH_SLURM_DIR:-/tmp/ganbench-slurm}
+mkdir -p "$state"
+exec 9>"$state/.lock"
+flock 9
+if [ -f "$state/slurm.conf" ] && command -v sinfo >/dev/null \
+   && SLURM_CONF="$state/slurm.conf" sinfo -h -o %t 2>/dev/null | grep -qE '^(idle|mix|alloc)'; then
+  echo "$state/slurm.conf"; exit 0
+fi
 if ! command -v slurmctld >/dev/null || ! command -v munged >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slurmctld slurmd slurm-client munge >&2
