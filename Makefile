@@ -13,10 +13,10 @@ $(BIN)/ganbench: pyproject.toml
 
 install: $(BIN)/ganbench
 
-# everything, spread over two cores (the cluster tests share one worker: one SLURM and one PostgreSQL a run)
+# everything, spread over two cores (one test SLURM cluster and one PostgreSQL server, shared by both workers)
 test: install
 	bash scripts/test_deps.sh
-	$(BIN)/python -m pytest -q -n 2 --dist loadgroup --durations=15
+	$(BIN)/python -m pytest -q -n 2 --durations=15
 
 # the quick tier for working: every module, no test that trains for long or starts a cluster (under 3 minutes)
 check: install

@@ -7,6 +7,10 @@ set -euo pipefail
 port=${GANBENCH_PG_PORT:-55432}
 data=${GANBENCH_PG_DIR:-/tmp/ganbench-pg}
 url="postgresql://ganbench@127.0.0.1:$port/ganbench"
+# one start at a time: parallel test workers that each ask for the server must not both run initdb
+mkdir -p "$(dirname "$data")"
+exec 9>"$data.lock"
+flock 9
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
     echo "postgres_up.sh: PostgreSQL is not installed; install Debian's postgresql (or run as root with apt)" >&2; exit 1

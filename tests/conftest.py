@@ -17,16 +17,16 @@ os.environ.setdefault("GANBENCH_CACHE", "")
 CLUSTER_FIXTURES = {"slurm", "postgres"}
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads xdist_group to group the tests
 def pytest_collection_modifyitems(config, items):
-    """One test cluster and one PostgreSQL server a run: every test that uses them goes to one xdist worker
-    (--dist loadgroup), and is slow; slow tests are started first, so the two workers finish together."""
+    """Tests that use the test cluster or the PostgreSQL server are slow; slow tests start first, so that the two
+    xdist workers finish together. Both workers may start such tests at once: scripts/slurm_up.sh and postgres_up.sh
+    start one cluster and one server a machine (a lock; a running one is reused, never restarted under another
+    worker's jobs). xdist's loadgroup would keep them on one worker, but it does not group under pytest 9 here."""
     for item in items:
         if CLUSTER_FIXTURES & set(getattr(item, "fixturenames", ())):
-            item.add_marker(pytest.mark.xdist_group("cluster"))
             item.add_marker(pytest.mark.cluster)
             item.add_marker(pytest.mark.slow)
-    items.sort(key=lambda item: (item.get_closest_marker("cluster") is None, item.get_closest_marker("slow") is None))
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from ganbench.sweeps.runner import load_saved_spec, save_spec, storage_for
 from ganbench.sweeps.slurm import submit
 from ganbench.sweeps.spec import load_spec
 
-pytestmark = [pytest.mark.xdist_group("cluster"), pytest.mark.slow]  # one test cluster a run: one xdist worker
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -43,7 +43,6 @@ def check_exact_budget(study_dir, url):
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("cluster")  # one PostgreSQL server and one test cluster a run: one xdist worker
 @pytest.mark.parametrize("kind", ["journal", "postgres"])
 def test_eight_local_workers_run_exactly_the_budget(tmp_path, request, kind):
     url = request.getfixturevalue("postgres") if kind == "postgres" else None
@@ -52,7 +51,6 @@ def test_eight_local_workers_run_exactly_the_budget(tmp_path, request, kind):
     check_exact_budget(study_dir, url)
 
 
-@pytest.mark.xdist_group("cluster")
 def test_a_slurm_array_of_eight_on_postgres_runs_exactly_the_budget(slurm, postgres, tmp_path):
     from ganbench.sweeps.runner import create_studies
     from ganbench.sweeps.slurm import submit
