@@ -158,11 +158,12 @@ def _extractors() -> tuple:
 # ``fallback`` below. The wide and narrow ranges are ganbench's spaces for every variant (variants add their own).
 _LOG_LR = ["log", 1e-5, 1e-2]
 RUN_FIELDS: dict[str, Field] = {f.name: f for f in [
-    Field("protocol", str, "ganbench", "what a step is, the defaults, nets and rules: ganbench's own, or lucic2018, the study's code "
-          "exactly (see docs/protocol.md)",
-          choices=("ganbench", "lucic2018")),
+    Field("protocol", str, "ganbench", "what a step is, the defaults, nets and rules: ganbench's own; lucic2018, the study's code "
+          "exactly; pacgan2018, PacGAN's code on the 2-D mixtures (see docs/protocol.md)",
+          choices=("ganbench", "lucic2018", "pacgan2018")),
     Field("arch", str, None, "the nets (default: infogan, the study's, for images; mlp, PacGAN's, for 2-D points)", choices=_architectures),
-    Field("steps", int, 1000, "training steps as the protocol counts them: generator updates (ganbench), discriminator updates (lucic2018)", ge=1),
+    Field("steps", int, 1000, "training steps as the protocol counts them: generator updates (ganbench), discriminator updates (lucic2018), "
+          "simultaneous updates of both (pacgan2018; 1,000 an epoch)", ge=1),
     Field("batch_size", int, 64, "batch size", ge=1),
     Field("z_dim", int, 64, "latent dimension", ge=1),
     Field("lr", float, None, "Adam learning rate of both players (default: the variant's)", gt=0, wide=_LOG_LR, narrow=["log", 1e-4, 1e-3]),

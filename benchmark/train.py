@@ -27,7 +27,7 @@ from .metrics.modes import MIXTURE_SAMPLES, mixture_metrics
 from .metrics.points import POINTS, sliced_w1
 from .module import Diverged, RealBatches, build_module
 from .nets import ArchitectureError, check_fits
-from .protocols import lucic2018
+from .protocols import lucic2018, pacgan2018
 from .samples import save_samples
 from .schema import FALLBACKS, RUN_FIELDS, ConfigError, check_device, did_you_mean
 from .variants import VARIANTS, VariantError, get_variant
@@ -40,6 +40,8 @@ def variant_defaults(variant: str, protocol: str = "ganbench") -> dict:
     (its wide-range defaults; TF's Adam has beta2 0.999)."""
     if protocol == "lucic2018":
         return {"beta2": 0.999, **lucic2018.defaults(variant, "wide")}
+    if protocol == "pacgan2018":  # Blocks' Adam's beta2; the rest is the data set's (PACGAN_2D)
+        return {**FALLBACKS, **get_variant(variant).defaults, "beta2": 0.999, "n_disc": 1, "d_batch_norm": False}
     return {**FALLBACKS, **get_variant(variant).defaults}
 
 
@@ -88,6 +90,9 @@ def resolve_config(**settings) -> dict:
     if protocol == "lucic2018" and settings["variant"] not in lucic2018.GAN_TYPE:
         raise ConfigError(f"variant: '{settings['variant']}' is not in the Lucic et al. study; under protocol lucic2018 "
                           f"choose one of {', '.join(lucic2018.GAN_TYPE)}")
+    if protocol == "pacgan2018" and settings["variant"] != pacgan2018.VARIANT:
+        raise ConfigError(f"variant: protocol pacgan2018 trains PacGAN's GAN, {pacgan2018.VARIANT} (its softplus losses), "
+                          f"not '{settings['variant']}'")
     if not isinstance(settings["dataset"], str):
         raise ConfigError(f"dataset: {settings['dataset']!r} is not allowed, must be a data set's name")
     settings["dataset"] = canonical_name(settings["dataset"])
@@ -118,6 +123,8 @@ def resolve_config(**settings) -> dict:
         if cfg["n_fake"] != cfg["n_real"]:
             raise ConfigError(f"n_fake: the study scores as many generated as real images; under protocol lucic2018 "
                               f"n_fake ({cfg['n_fake']}) must equal n_real ({cfg['n_real']})")
+    if protocol == "pacgan2018":
+        _check_pacgan(cfg)
     cfg["arch"] = cfg["arch"] or default_arch(info.shape)
     try:
         check_fits(cfg["arch"], info.shape)
@@ -230,6 +237,19 @@ def _fill_variant_params(cfg: dict, variant, on_points: bool = False) -> None:
         raise ConfigError("spectral_norm: protocol lucic2018 trains the study's nets, which have none")
 
 
+def _check_pacgan(cfg: dict) -> None:
+    """What PacGAN's 2-D code fixes: its data sets, nets, prior and single simultaneous update; the optimiser's
+    constants, batch, latent size, packing and length stay settings."""
+    if cfg["dataset"] not in pacgan2018.DATASETS:
+        raise ConfigError(f"dataset: protocol pacgan2018 is PacGAN's code for its 2-D experiments, {' and '.join(pacgan2018.DATASETS)}; "
+                          f"not '{cfg['dataset']}' (its Stacked MNIST and CelebA code is other code, not transcribed)")
+    fixed = dict(arch="mlp", n_disc=1, generators=1, spectral_norm=False, d_batch_norm=False, prior="normal")
+    for name, value in fixed.items():
+        if cfg[name] not in (None, value):
+            raise ConfigError(f"{name}: protocol pacgan2018 fixes it at {value} (PacGAN's nets and its one simultaneous "
+                              f"update a step), not {cfg[name]!r}")
+
+
 def pick_device(device: str) -> str:
     if check_device(device) == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
@@ -301,8 +321,12 @@ def train(config: dict, out: Path | str, progress: bool = True, callbacks: list 
     check_out_dir(out)
     device = pick_device(config["device"])
     info = get_dataset(config["dataset"])
-    # a packed discriminator judges batch_size packs of `pack` samples: that many real and generated samples a step
-    real = RealBatches(load_split(config["dataset"], "train", config["data_root"]), config["batch_size"] * config.get("pack", 1), config["seed"])
+    split = load_split(config["dataset"], "train", config["data_root"])
+    if config["protocol"] == "pacgan2018":  # PacGAN's data: packed examples drawn once, batch_size of them a step
+        split.tensor = pacgan2018.packed_examples(split.tensor, config["pack"], config["seed"])
+        real = RealBatches(split, config["batch_size"], config["seed"])
+    else:  # a packed discriminator judges batch_size packs of `pack` samples: that many real and generated samples a step
+        real = RealBatches(split, config["batch_size"] * config.get("pack", 1), config["seed"])
 
     partial = open_partial(out)
     resume_from = partial / "last.ckpt"
@@ -314,6 +338,8 @@ def train(config: dict, out: Path | str, progress: bool = True, callbacks: list 
     pl.seed_everything(config["seed"], workers=True, verbose=False)
     module = build_module(config, info.shape)
     module.real, module.log_every = real, log_every(config["steps"])
+    if config["protocol"] == "pacgan2018":
+        module.mixture = info  # its metrics after every epoch
     cbs = list(callbacks or [])
     if config.get("eval_every") is not None and info.is_image and not info.is_paired:
         from .metrics.during_training import FIDSchedule

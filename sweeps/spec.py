@@ -9,7 +9,7 @@ import yaml
 
 from ganbench.benchmark.data import DataError, canonical_name, get_dataset
 from ganbench.benchmark.nets import ARCHITECTURES
-from ganbench.benchmark.protocols import lucic2018
+from ganbench.benchmark.protocols import lucic2018, pacgan2018
 from ganbench.benchmark.schema import RUN_FIELDS, ConfigError, Field, did_you_mean
 from ganbench.benchmark.train import resolve_config
 from ganbench.benchmark.variants import VARIANTS, VariantError, get_variant, import_variant
@@ -278,9 +278,15 @@ def _show(value) -> str:
 
 def _check_protocol(raw: dict) -> None:
     protocol = raw.get("protocol", "ganbench")
+    if protocol != "lucic2018" and raw.get("experiment") is not None:
+        raise SpecError("experiment: only protocol lucic2018 replays a study experiment")
+    if protocol == "pacgan2018":
+        if raw["variants"] != [pacgan2018.VARIANT]:
+            raise SpecError(f"variants: protocol pacgan2018 trains PacGAN's GAN only; write variants: [{pacgan2018.VARIANT}]")
+        outside = [d for d in raw["datasets"] if d not in pacgan2018.DATASETS]
+        if outside:
+            raise SpecError(f"datasets: protocol pacgan2018 is PacGAN's 2-D code; {outside[0]} is not one of {', '.join(pacgan2018.DATASETS)}")
     if protocol != "lucic2018":
-        if raw.get("experiment") is not None:
-            raise SpecError("experiment: only protocol lucic2018 replays a study experiment")
         return
     outside = [v for v in raw["variants"] if v not in lucic2018.GAN_TYPE]
     if outside:

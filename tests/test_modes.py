@@ -158,8 +158,10 @@ def test_pacgan_specs_load_every_row():
         spec = load_spec(f"sweeps/studies/{name}.yaml")
         assert spec.steps == steps and sorted(spec.cells()) == sorted(
             ("ns_gan", d, m) for d in ("ring8", "grid25") for m in (1, 2, 3, 4))
-        assert spec.settings_for("ns_gan", "grid25", 1) == [dict(batch_size=100, z_dim=2, beta2=0.999, lr=1e-4, beta1=0.8,
-                                                                  n_disc=1, d_batch_norm=False)]
+        assert spec.protocol == "pacgan2018"
+        first = spec.settings_for("ns_gan", "grid25", 1)[0]
+        assert {k: first[k] for k in ("batch_size", "z_dim", "beta2", "lr", "beta1", "n_disc", "d_batch_norm")} == dict(
+            batch_size=100, z_dim=2, beta2=0.999, lr=1e-4, beta1=0.8, n_disc=1, d_batch_norm=False)
     assert load_spec("sweeps/studies/pacgan_stacked.yaml").packs == [1, 2, 3, 4]
 
 

@@ -4,12 +4,14 @@
 - ``critics``: Fisher GAN and Cramér GAN;
 - ``autoencoders``: BEGAN, EBGAN, MAGAN, MMD GAN;
 - ``non_adversarial``: GMMN and the VAE;
-- ``pix2pix``: image-to-image translation (a conditional task on paired data).
+- ``pix2pix``: image-to-image translation (a conditional task on paired data);
+- ``pacgan``: PacGAN's own step (protocol ``pacgan2018``): both players from one forward pass.
 """
 from .autoencoders import BEGANModule, EBGANModule, MAGANModule, MMDGANModule
 from .base import Diverged, GANModule, RealBatches, loss_for
 from .critics import CramerGANModule, FisherGANModule
 from .non_adversarial import GMMNModule, VAEModule
+from .pacgan import PacGANModule
 from .pix2pix import Pix2PixModule
 from ..variants import get_variant
 
@@ -19,6 +21,8 @@ MODULES = {"gan": GANModule, "began": BEGANModule, "ebgan": EBGANModule, "magan"
 
 
 def build_module(config: dict, shape: tuple) -> GANModule:
+    if config.get("protocol") == "pacgan2018":
+        return PacGANModule(config, shape)
     return MODULES[get_variant(config["variant"]).kind](config, shape)
 
 

@@ -169,6 +169,10 @@ class GANModule(pl.LightningModule):
     def training_step(self, batch, batch_idx):
         logs = self.study_step() if self.study else self.gan_step()
         self.steps_done += 1
+        self._finish_step(logs)
+
+    def _finish_step(self, logs: dict) -> None:
+        """Refuse a non-finite loss; show the losses, and log them every log_every steps."""
         values = torch.stack([v for v in logs.values() if v is not None]).detach()
         if not torch.isfinite(values).all():
             raise Diverged(f"non-finite loss at step {self.steps_done}: " + ", ".join(f"{k}={v.item():.4g}" for k, v in logs.items() if v is not None))

@@ -35,6 +35,39 @@ class TFBatchNorm(nn.Module):
         return (x - mean.view(shape)) * scale.view(shape) + self.bias.view(shape)
 
 
+class BlocksBatchNorm(nn.Module):
+    """blocks.bricks.bn.BatchNormalization as PacGAN's generator uses it (pacgan_task.py:45-57, 124-149). Training:
+    the batch's mean and stdev = sqrt(biased variance + 1e-4); each call's statistics are kept in ``calls`` for the
+    training step, which moves the *population* mean and stdev towards their mean over the step's calls (PacGAN's
+    ``bn_updates``, ``update_population``). Evaluation: the population statistics. Scale 1 and shift 0 at start."""
+
+    def __init__(self, n: int, eps: float = 1e-4):
+        super().__init__()
+        self.eps = eps
+        self.weight, self.bias = nn.Parameter(torch.ones(n)), nn.Parameter(torch.zeros(n))
+        self.register_buffer("population_mean", torch.zeros(n))
+        self.register_buffer("population_stdev", torch.ones(n))
+        self.calls: list[tuple[torch.Tensor, torch.Tensor]] = []
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.training:
+            mean = x.mean(0)
+            stdev = torch.sqrt(x.sub(mean).square().mean(0) + self.eps)
+            self.calls.append((mean.detach(), stdev.detach()))
+        else:
+            mean, stdev = self.population_mean, self.population_stdev
+        return (x - mean) / stdev * self.weight + self.bias
+
+    @torch.no_grad()
+    def update_population(self, rate: float) -> None:
+        """population <- rate * (mean of the calls' statistics) + (1 - rate) * population; forgets the calls."""
+        if self.calls:
+            means, stdevs = zip(*self.calls)
+            self.population_mean.lerp_(torch.stack(means).mean(0), rate)
+            self.population_stdev.lerp_(torch.stack(stdevs).mean(0), rate)
+        self.calls = []
+
+
 def torch_batch_norm(n: int, dims: int) -> nn.Module:
     return nn.BatchNorm1d(n) if dims == 1 else nn.BatchNorm2d(n)
 
@@ -70,6 +103,20 @@ def init_tf_study(module: nn.Module) -> None:
             nn.init.zeros_(m.bias)
 
 
+def blocks_batch_norm(n: int, dims: int) -> nn.Module:
+    return BlocksBatchNorm(n)
+
+
+def init_blocks(module: nn.Module) -> None:
+    """PacGAN's bricks: IsotropicGaussian(0.02) weights, Constant(0) biases (pacgan_task.py:61-92); batch-norm scale
+    1 and shift 0 (Blocks' defaults, kept by BlocksBatchNorm)."""
+    for m in module.modules():
+        if isinstance(m, nn.Linear):
+            nn.init.normal_(m.weight, 0.0, 0.02)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+
+
 @dataclass(frozen=True)
 class Style:
     """A protocol's layer conventions: ``batch_norm(n, dims)`` and an initialiser of a whole net."""
@@ -77,7 +124,8 @@ class Style:
     init: Callable[[nn.Module], None]
 
 
-STYLES = {"ganbench": Style(torch_batch_norm, init_normal), "lucic2018": Style(tf_batch_norm, init_tf_study)}
+STYLES = {"ganbench": Style(torch_batch_norm, init_normal), "lucic2018": Style(tf_batch_norm, init_tf_study),
+          "pacgan2018": Style(blocks_batch_norm, init_blocks)}
 
 
 def maybe(on: bool, layer: Callable[[], nn.Module]) -> nn.Module:

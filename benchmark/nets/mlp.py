@@ -6,7 +6,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .layers import Style, maybe
+from .layers import BlocksBatchNorm, Style, blocks_batch_norm, maybe
 
 GEN_WIDTH, DISC_WIDTH, MAXOUT_PIECES, GEN_LAYERS, DISC_LAYERS = 400, 200, 5, 4, 3
 
@@ -29,8 +29,9 @@ class Maxout(nn.Module):
 def generator(shape, z_dim: int, style: Style) -> nn.Module:
     layers, n = [], z_dim
     for _ in range(GEN_LAYERS):
-        # PacGAN's generator: BN population statistics at rate 0.05 (pacgan_task.py, bn_updates)
-        layers += [nn.Linear(n, GEN_WIDTH, bias=False), nn.BatchNorm1d(GEN_WIDTH, momentum=0.05), nn.ReLU()]
+        # PacGAN's own batch norm under its protocol; else PyTorch's, its population statistics at PacGAN's rate
+        bn = BlocksBatchNorm(GEN_WIDTH) if style.batch_norm is blocks_batch_norm else nn.BatchNorm1d(GEN_WIDTH, momentum=0.05)
+        layers += [nn.Linear(n, GEN_WIDTH, bias=False), bn, nn.ReLU()]
         n = GEN_WIDTH
     return nn.Sequential(*layers, nn.Linear(n, shape[0]))
 

@@ -1,0 +1,76 @@
+"""The protocol of Lin et al. 2018, "PacGAN: The power of two samples in generative adversarial networks", for its
+2-D experiments (Table 1), transcribed from the paper's code: fjxmlzn/PacGAN at commit 190853e (2020-10-01; the 2-D code as of 2018), and
+the code it runs on, ALI (IshmaelBelghazi/ALI, ``ali/algorithms.py``) and Blocks. ``file:line`` below is under
+``synthetic_data_experiments/`` of that commit; docs/protocol.md sets every aspect beside ganbench's own protocol.
+
+This module is data and small pure functions: the constants, the paper's losses, the packed data set, the update
+rule of Blocks' Adam and of the batch-norm population statistics. The training step is
+``benchmark.module.pacgan.PacGANModule``; the nets are ``benchmark.nets.mlp`` with ``layers.STYLES["pacgan2018"]``.
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+PAPER_CODE = "fjxmlzn/PacGAN@190853e (synthetic_data_experiments/2D*_GAN&PacGAN)"
+DATASETS = ("ring8", "grid25")  # 2DRing_GAN&PacGAN, 2DGrid_GAN&PacGAN; the Stacked MNIST and CelebA runs are TF code of their own
+VARIANT = "ns_gan"  # PacGAN.compute_losses (PacGAN/pacgan/bricks.py:69-72): softplus forms, the non-saturating G loss
+
+# config.py:15-35 (the same in both folders)
+EPOCHS = 400  # num_epoch
+EXAMPLES = 100_000  # num_sample: packed examples, drawn once
+BATCH_SIZE = 100  # batch_size: packs a step
+LEARNING_RATE, BETA1 = 1e-4, 0.8  # Adam(learning_rate, beta1): Blocks' Adam, beta2 its default (see BETA1_MEANING)
+INIT_STD = 0.02  # weights_init_std: IsotropicGaussian for every weight; biases_init Constant(0)
+LOG_SAMPLES = 2_500  # num_log_figure_sample: the fixed latents the metrics are computed on, each epoch
+MONITOR_EXAMPLES = 5_000  # PacGAN/pacgan/streams.py:33: the training monitor's ShuffledScheme(5000, batch_size)
+
+# pacgan_task.py:149 ``bn_updates``: population statistics <- 0.05 * (mean over the m generator calls) + 0.95 * them
+BN_RATE = 0.05
+BN_EPSILON = 1e-4  # blocks.bricks.bn.BatchNormalization's default epsilon, inside the square root of the batch variance
+
+# Blocks' Adam changed convention on 2017-01-24 (mila-iqia/blocks aa064519, merged in #1176 on 2017-01-25): before,
+# beta1 was the weight of the *new* gradient (default 0.1; beta1 = 0.8 meant PyTorch's 0.2), after, the usual decay
+# (default 0.9). ALI's mixture script, which PacGAN's copies, set 0.8 in June 2016 under the old convention; PacGAN
+# asks for ALI's "development version" of Blocks and was run in 2017 (arXiv v1 December 2017; repository January
+# 2018), which gives the new one. The code cannot settle it; ganbench takes the new meaning (PyTorch's 0.8) and the
+# old one is measured beside it (docs/protocol.md).
+BETA1_MEANING = {"blocks since 2017-01-25 (taken)": 0.8, "blocks before 2017-01-25": 0.2}
+
+
+def epoch_steps(batch_size: int = BATCH_SIZE) -> int:
+    """Steps an epoch: the 100,000 packed examples in batches (fuel's ShuffledScheme), the short last batch dropped
+    (exact at the paper's batch of 100)."""
+    return EXAMPLES // batch_size
+
+
+def losses(data_preds: torch.Tensor, sample_preds: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """bricks.py:69-72: D's loss softplus(-D(x)) + softplus(D(G(z))), G's softplus(D(x)) + softplus(-D(G(z))),
+    means over the batch. G's first term carries no gradient to G: its gradient is the non-saturating GAN's."""
+    d_loss = (F.softplus(-data_preds) + F.softplus(sample_preds)).mean()
+    g_loss = (F.softplus(data_preds) + F.softplus(-sample_preds)).mean()
+    return d_loss, g_loss
+
+
+def packed_examples(points: torch.Tensor, pack: int, seed: int, n: int = EXAMPLES) -> torch.Tensor:
+    """PacGAN/pacgan/datasets.py:58-70, GaussianPackingMixture: the data set's points drawn once, then for each of
+    the m copies n indices with replacement (``np.random.randint``); example i is the m points side by side.
+    Returns (n, m, D)."""
+    g = torch.Generator().manual_seed(seed)
+    idx = torch.randint(len(points), (pack, n), generator=g)
+    return torch.stack([points[i] for i in idx], dim=1)
+
+
+def blocks_adam_(param: torch.Tensor, grad: torch.Tensor, state: dict, lr: float, beta1: float, beta2: float = 0.999,
+                 eps: float = 1e-8) -> None:
+    """One step of Blocks' Adam (blocks/algorithms/__init__.py, class Adam, after 2017-01-24, decay_factor 1), in
+    place: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2; p -= lr sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps).
+    PyTorch's Adam adds eps to the bias-corrected sqrt(v) instead: the same up to eps's scale."""
+    if not state:
+        state.update(t=0, m=torch.zeros_like(param), v=torch.zeros_like(param))
+    state["t"] += 1
+    t, m, v = state["t"], state["m"], state["v"]
+    m.mul_(beta1).add_(grad, alpha=1 - beta1)
+    v.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+    step = lr * (1 - beta2**t) ** 0.5 / (1 - beta1**t)
+    param.addcdiv_(m, v.sqrt().add_(eps), value=-step)

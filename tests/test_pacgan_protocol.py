@@ -1,0 +1,163 @@
+"""Protocol pacgan2018: each rule of PacGAN's 2-D code (benchmark/protocols/pacgan2018.py) against the paper's code's
+equations, computed by hand here, and a run that logs its metrics after every epoch."""
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+import torch
+
+from ganbench.benchmark import losses
+from ganbench.benchmark.module import PacGANModule, build_module
+from ganbench.benchmark.nets.layers import BlocksBatchNorm
+from ganbench.benchmark.protocols import pacgan2018
+from ganbench.benchmark.schema import ConfigError
+from ganbench.benchmark.train import resolve_config
+
+
+def config(**kw):
+    return resolve_config(variant="ns_gan", dataset="grid25", protocol="pacgan2018", steps=10, **kw)
+
+
+def test_defaults_are_the_papers_config():
+    """config.py:15-35: batch 100, Adam lr 1e-4 beta1 0.8 (beta2 Blocks' 0.999), z in 2-D ~ N(0, I), PacGAN's nets,
+    400 epochs of 1,000 steps."""
+    c = resolve_config(variant="ns_gan", dataset="ring8", protocol="pacgan2018")
+    assert (c["batch_size"], c["lr"], c["beta1"], c["beta2"], c["z_dim"], c["prior"], c["arch"], c["n_disc"]) == (
+        100, 1e-4, 0.8, 0.999, 2, "normal", "mlp", 1)
+    assert c["steps"] == pacgan2018.EPOCHS * pacgan2018.epoch_steps() == 400_000
+
+
+@pytest.mark.parametrize("kw, field", [(dict(variant="wgan"), "variant"), (dict(dataset="mnist5k"), "dataset"),
+                                       (dict(n_disc=5), "n_disc"), (dict(arch="mlp_small"), "arch"),
+                                       (dict(prior="uniform"), "prior"), (dict(generators=2), "generators")])
+def test_what_the_protocol_fixes_is_refused_with_its_field(kw, field):
+    settings = {**dict(variant="ns_gan", dataset="grid25", protocol="pacgan2018"), **kw}
+    with pytest.raises(ConfigError, match=f"^{field}: .*pacgan2018"):
+        resolve_config(**settings)
+
+
+def test_losses_are_bricks_py_69_72_and_give_the_non_saturating_gradients():
+    d_real, d_fake = torch.randn(7, 1, requires_grad=True), torch.randn(7, 1, requires_grad=True)
+    d_loss, g_loss = pacgan2018.losses(d_real, d_fake)
+    sp = torch.nn.functional.softplus
+    assert torch.allclose(d_loss, (sp(-d_real) + sp(d_fake)).mean())
+    assert torch.allclose(g_loss, (sp(d_real) + sp(-d_fake)).mean())
+    ns_d, ns_g = losses.non_saturating(d_real, d_fake)
+    assert torch.allclose(d_loss, ns_d)
+    ours = torch.autograd.grad(g_loss, d_fake)[0]
+    assert torch.allclose(ours, torch.autograd.grad(ns_g, d_fake)[0])
+
+
+def test_blocks_adam_is_the_papers_formula_and_torch_adam_without_epsilon():
+    """Blocks' Adam: lr * sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps); with eps 0 it is PyTorch's Adam."""
+    torch.manual_seed(0)
+    p, q = torch.randn(5), None
+    q = p.clone().requires_grad_(True)
+    torch_adam = torch.optim.Adam([q], lr=1e-2, betas=(0.8, 0.999), eps=0)
+    state = {}
+    for _ in range(10):
+        g = torch.randn(5)
+        pacgan2018.blocks_adam_(p, g, state, lr=1e-2, beta1=0.8, eps=0)
+        q.grad = g.clone()
+        torch_adam.step()
+    assert torch.allclose(p, q.detach(), atol=1e-6)
+    # the first step by hand: m = 0.2 g, v = 0.001 g^2, step = lr sqrt(0.001) / 0.2 * m / sqrt(v) = lr sign(g)
+    p, g = torch.zeros(3), torch.tensor([2.0, -0.5, 1e-3])
+    pacgan2018.blocks_adam_(p, g, {}, lr=0.1, beta1=0.8, eps=0)
+    assert torch.allclose(p, torch.tensor([-0.1, 0.1, -0.1]))
+
+
+def test_batch_norm_is_blocks_and_its_population_moves_at_005_towards_the_mean_of_the_calls():
+    bn = BlocksBatchNorm(3)
+    x1, x2 = torch.randn(100, 3) * 2 + 1, torch.randn(100, 3) - 1
+    y1 = bn(x1)
+    bn(x2)
+    var1 = ((x1 - x1.mean(0)) ** 2).mean(0)  # the biased variance, epsilon 1e-4 inside the root
+    assert torch.allclose(y1, (x1 - x1.mean(0)) / torch.sqrt(var1 + 1e-4), atol=1e-5)
+    stdev = lambda x: torch.sqrt(((x - x.mean(0)) ** 2).mean(0) + 1e-4)  # noqa: E731
+    bn.update_population(0.05)
+    assert torch.allclose(bn.population_mean, 0.05 * (x1.mean(0) + x2.mean(0)) / 2, atol=1e-6)
+    assert torch.allclose(bn.population_stdev, 0.95 + 0.05 * (stdev(x1) + stdev(x2)) / 2, atol=1e-6)
+    assert bn.calls == []
+    bn.eval()
+    assert torch.allclose(bn(x1), (x1 - bn.population_mean) / bn.population_stdev)
+
+
+def test_packed_examples_are_m_points_drawn_with_replacement_once():
+    points = torch.arange(20.0).reshape(10, 2)
+    packed = pacgan2018.packed_examples(points, 3, seed=1, n=50)
+    assert packed.shape == (50, 3, 2)
+    assert all(any(torch.equal(p, q) for q in points) for p in packed.reshape(-1, 2))
+    assert torch.equal(packed, pacgan2018.packed_examples(points, 3, seed=1, n=50))
+
+
+class Batches:
+    def __init__(self, real):
+        self.real = real
+
+    def next(self, device):
+        return self.real
+
+
+def test_one_step_updates_both_players_from_one_pass_with_a_generator_call_per_copy():
+    """ali_algorithm: D's and G's gradients at the same parameters, from the same latents and data, both applied;
+    the generator called m times on 100 latents (compute_losses), its population statistics moved once by the mean
+    of the m calls' statistics."""
+    pack, batch = 2, 100
+    c = config(pack=pack)
+    torch.manual_seed(0)
+    module = build_module(c, (2,))
+    assert isinstance(module, PacGANModule)
+    module.real = Batches(torch.randn(batch, pack, 2))
+    before = copy.deepcopy(module)
+
+    calls = []
+    module.generator.register_forward_hook(lambda m, i, o: calls.append(i[0].shape[0]))
+    opt_g, opt_d = module.configure_optimizers()
+    module.optimizers = lambda: (opt_g, opt_d)
+    module.manual_backward = lambda loss: loss.backward()
+    torch.manual_seed(1)
+    module.paper_step()
+    assert calls == [batch] * pack
+
+    # by hand, from the parameters before the step and the same latents
+    torch.manual_seed(1)
+    zs = [torch.randn(batch, 2) for _ in range(pack)]
+    outs = [before.generator(z) for z in zs]
+    fake = torch.stack(outs, 1).reshape(batch * pack, 2)
+    real = module.real.real.reshape(batch * pack, 2)
+    d_real, d_fake = before.discriminator(real), before.discriminator(fake)
+    d_loss, g_loss = pacgan2018.losses(d_real, d_fake)
+    grads = [(list(net.parameters()), torch.autograd.grad(loss, list(net.parameters()), retain_graph=True))
+             for net, loss in ((before.discriminator, d_loss), (before.generator, g_loss))]  # all at the same point
+    for params, gs in grads:
+        for p, g in zip(params, gs):
+            with torch.no_grad():
+                pacgan2018.blocks_adam_(p, g, {}, lr=c["lr"], beta1=c["beta1"], beta2=c["beta2"])
+    for (name, p), q in zip(module.named_parameters(), before.parameters()):
+        assert torch.allclose(p, q, atol=1e-6), name
+    first = next(m for m in before.generator.modules() if isinstance(m, BlocksBatchNorm))
+    pre = zs[0] @ before.generator[0].weight.T, zs[1] @ before.generator[0].weight.T
+    expected = 0.05 * (pre[0].mean(0) + pre[1].mean(0)) / 2
+    got = next(m for m in module.generator.modules() if isinstance(m, BlocksBatchNorm)).population_mean
+    assert torch.allclose(got, expected.detach(), atol=1e-6) and first is not None
+
+
+def test_a_run_logs_the_papers_metrics_after_every_epoch(tmp_path):
+    """Two epochs at batch 1,000 (100 steps an epoch): a row per epoch with modes, high quality and reverse KL in
+    logs/metrics.csv, the last equal to the run's final scores (the same fixed latents, population statistics)."""
+    import pandas as pd
+
+    from ganbench.benchmark.train import train
+
+    c = resolve_config(variant="ns_gan", dataset="grid25", protocol="pacgan2018", steps=200, batch_size=1000, pack=2)
+    m = train(c, tmp_path / "run", progress=False)
+    assert m["protocol"] == "pacgan2018" and m["generator_updates"] == m["discriminator_updates"] == 200
+    curves = pd.read_csv(tmp_path / "run" / "logs" / "metrics.csv").dropna(subset=["epoch"])
+    assert curves["epoch"].tolist() == [1, 2] and curves["step"].tolist() == [100, 200]
+    last = curves.iloc[-1]
+    assert last["modes_covered"] == m["modes_covered"] and last["high_quality_fraction"] == m["high_quality_fraction"]
+    assert last["mode_kl"] == pytest.approx(m["mode_kl"])
+    assert json.loads((tmp_path / "run" / "config.json").read_text())["protocol"] == "pacgan2018"
