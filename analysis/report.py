@@ -51,7 +51,8 @@ def _label(metric: str) -> str:
 
 
 def _save(fig, figures: Path, name: str) -> str:
-    fig.tight_layout()
+    if not fig.get_constrained_layout():
+        fig.tight_layout()
     for ext in ("png", "svg"):
         fig.savefig(figures / f"{name}.{ext}", dpi=110)
     plt.close(fig)
@@ -396,10 +397,57 @@ def pacgan_comparison(df: pd.DataFrame) -> pd.DataFrame:
             both = math.sqrt((0 if math.isnan(se) else se) ** 2 + r.se**2)
             agree = "yes" if abs(mean - r.value) <= 2 * both else "no"
             steps = int(runs["train_steps"].iloc[0]) if "train_steps" in runs and pd.notna(runs["train_steps"].iloc[0]) else None
+            protocol = runs["protocol"].iloc[0] if "protocol" in runs else None
             rows.append(dict(table=r.table, dataset=dataset, row=r.row if not setting else f"{r.row}, {setting}", pack=pack,
-                             steps=steps, metric=r.metric, runs=len(values),
+                             protocol=protocol, steps=steps, metric=r.metric, runs=len(values),
                              measured=mean, measured_se=se, published=r.value, published_se=r.se, within_2se=agree))
     return pd.DataFrame(rows)
+
+
+PACGAN_CURVES = {"modes_covered": ("modes covered", 1.0), "high_quality_fraction": ("high quality (%)", 100.0),
+                 "mode_kl": ("reverse KL", 1.0)}
+
+
+def pacgan_epoch_curves(df: pd.DataFrame) -> pd.DataFrame:
+    """PacGAN's metrics after every epoch (protocol pacgan2018 logs them into each run's curves): one row per
+    (data set, pack, run, epoch), the runs pacgan_comparison averages."""
+    rows = []
+    done = df[(df["status"] == "finished") & (df["protocol"] == "pacgan2018")] if "protocol" in df else df.iloc[0:0]
+    for r in done.itertuples():
+        if not isinstance(getattr(r, "run_dir", None), str) or not Path(r.run_dir).is_dir():
+            continue
+        curves = read_curves(r.run_dir)
+        for step, epoch in curves.get("epoch", []):
+            values = {m: dict(curves.get(m, [])).get(step) for m in PACGAN_CURVES}
+            rows.append(dict(dataset=r.dataset, pack=r.pack, trial=r.trial, epoch=int(epoch), step=step, **values))
+    return pd.DataFrame(rows)
+
+
+def fig_pacgan_epochs(epochs: pd.DataFrame, figures: Path) -> list[str]:
+    """Each metric against epochs, a line per pack (the mean over its runs, the band their range), PacGAN's Table 1
+    value dashed in the same colour."""
+    if epochs.empty:
+        return []
+    pub = pd.read_csv(PACGAN, comment="#")
+    names = []
+    for dataset, g in epochs.groupby("dataset"):
+        fig, axes = plt.subplots(1, len(PACGAN_CURVES), figsize=(4.2 * len(PACGAN_CURVES), 3.4), constrained_layout=True)
+        for ax, (metric, (label, scale)) in zip(axes, PACGAN_CURVES.items()):
+            for i, (pack, h) in enumerate(g.groupby("pack")):
+                colour = plt.cm.viridis(i / max(1, g["pack"].nunique() - 1) * 0.85)
+                by = h.groupby("epoch")[metric].agg(["mean", "min", "max"]).replace([np.inf, -np.inf], np.nan) * scale
+                name = "GAN" if pack == 1 else f"PacGAN{pack}"
+                ax.plot(by.index, by["mean"], color=colour, label=f"{name} ({h['trial'].nunique()} runs)")
+                ax.fill_between(by.index, by["min"], by["max"], color=colour, alpha=0.2, lw=0)
+                published = "high_quality_percent" if metric == "high_quality_fraction" else metric  # a percentage there
+                ref = pub[(pub["dataset"] == dataset) & (pub["pack"] == pack) & (pub["metric"] == published) & (pub["table"] == 1)]
+                if len(ref):
+                    ax.axhline(float(ref["value"].iloc[0]), color=colour, ls="--", lw=1)
+            ax.set(xlabel="epoch (1,000 steps)", ylabel=label, title=label)
+        axes[0].legend(fontsize=8)
+        fig.suptitle(f"{dataset}: PacGAN's metrics after every epoch (band: range over runs; dashed: Table 1 at 400 epochs)")
+        names.append(_save(fig, figures, f"pacgan_epochs_{dataset}"))
+    return names
 
 
 TRANSLATION_METRICS = ["classifier_score", "l1", "psnr", "ssim", "fid"]
@@ -482,6 +530,8 @@ def _write_report(df: pd.DataFrame, tmp: Path, study_dirs: list, budget: int | N
     names = (fig_distributions(df, figures, colours) + fig_budget(curves, figures, colours) + fig_sensitivity(df, figures, colours)
              + fig_precision_recall(df, figures, colours) + fig_best_samples(df, figures) + fig_mode_coverage(df, figures, colours) + fig_fid_over_training(df, figures, colours)
              + fig_loss_curves(df, figures) + fig_search(df, figures))
+    epochs = pacgan_epoch_curves(df)
+    names += fig_pacgan_epochs(epochs, figures)
     table = best_table(df)
     significance = significance_table(df, budget)
     comparison = published_comparison(table)
@@ -494,6 +544,8 @@ def _write_report(df: pd.DataFrame, tmp: Path, study_dirs: list, budget: int | N
     significance.to_csv(tmp / "significance.csv", index=False)
     if len(pacgan):
         pacgan.to_csv(tmp / "pacgan_comparison.csv", index=False)
+    if len(epochs):
+        epochs.to_csv(tmp / "pacgan_epochs.csv", index=False)
 
     title = "ganbench report" + (" (PARTIAL: trials still running)" if partial else "")
     md = [f"# {title}", "", f"Studies: {', '.join(map(str, study_dirs))}. Trials: {len(df)}.", "", "## Best per variant and data set", "",
@@ -504,8 +556,10 @@ def _write_report(df: pd.DataFrame, tmp: Path, study_dirs: list, budget: int | N
     pacgan_text = ("Mean ± standard error over the runs of the best setting (the seed phase; with a single setting, "
                    "every run of it) beside "
                    "PacGAN's published value; within_2se: the difference is within two combined standard errors. "
-                   "steps: the runs' length; the paper's Table 1 trains 400,000 steps (400 epochs of 100,000 2-D samples at "
-                   "batch 100). Differences from the paper's protocol (length, framework) are listed in the study's spec.")
+                   "protocol: what the runs trained under (pacgan2018 is PacGAN's code; docs/protocol.md lists what remains "
+                   "different); steps: the runs' length; the paper's Table 1 trains 400,000 steps (400 epochs of 100,000 "
+                   "packed 2-D examples at batch 100). Under pacgan2018 the figures pacgan_epochs_* show each metric "
+                   "after every epoch against the paper's value.")
     if len(pacgan):
         md += ["## Beside PacGAN (Lin et al. 2018)", "", pacgan_text, "",
                pacgan.to_markdown(index=False) if _has_tabulate() else pacgan.to_string(index=False), ""]

@@ -145,19 +145,32 @@ def test_one_step_updates_both_players_from_one_pass_with_a_generator_call_per_c
     assert torch.allclose(got, expected.detach(), atol=1e-6) and first is not None
 
 
-def test_a_run_logs_the_papers_metrics_after_every_epoch(tmp_path):
-    """Two epochs at batch 1,000 (100 steps an epoch): a row per epoch with modes, high quality and reverse KL in
-    logs/metrics.csv, the last equal to the run's final scores (the same fixed latents, population statistics)."""
+def test_a_run_logs_the_papers_metrics_after_every_epoch_and_the_report_plots_them(tmp_path, monkeypatch):
+    """Two epochs (the data set shrunk to 2,000 packed examples here, so an epoch is 20 steps at batch 100): a row per
+    epoch with modes, high quality and reverse KL in logs/metrics.csv, the last equal to the run's final scores (the
+    same fixed latents, population statistics); the report's PacGAN table names the protocol and length of its row
+    and its figure plots the epochs against Table 1."""
     import pandas as pd
 
+    from ganbench.analysis.report import fig_pacgan_epochs, pacgan_comparison, pacgan_epoch_curves
     from ganbench.benchmark.train import train
 
-    c = resolve_config(variant="ns_gan", dataset="grid25", protocol="pacgan2018", steps=200, batch_size=1000, pack=2)
+    monkeypatch.setattr(pacgan2018, "EXAMPLES", 2_000)
+    c = resolve_config(variant="ns_gan", dataset="grid25", protocol="pacgan2018", steps=40, pack=2)
     m = train(c, tmp_path / "run", progress=False)
-    assert m["protocol"] == "pacgan2018" and m["generator_updates"] == m["discriminator_updates"] == 200
+    assert m["protocol"] == "pacgan2018" and m["generator_updates"] == m["discriminator_updates"] == 40
     curves = pd.read_csv(tmp_path / "run" / "logs" / "metrics.csv").dropna(subset=["epoch"])
-    assert curves["epoch"].tolist() == [1, 2] and curves["step"].tolist() == [100, 200]
+    assert curves["epoch"].tolist() == [1, 2] and curves["step"].tolist() == [20, 40]
     last = curves.iloc[-1]
     assert last["modes_covered"] == m["modes_covered"] and last["high_quality_fraction"] == m["high_quality_fraction"]
     assert last["mode_kl"] == pytest.approx(m["mode_kl"])
-    assert json.loads((tmp_path / "run" / "config.json").read_text())["protocol"] == "pacgan2018"
+
+    trials = pd.DataFrame([dict(status="finished", protocol="pacgan2018", dataset="grid25", base_variant="ns_gan", pack=2,
+                                phase="search", budget=1, train_steps=40, trial=0, run_dir=str(tmp_path / "run"),
+                                **{k: m[k] for k in ("modes_covered", "high_quality_fraction", "mode_kl")})])
+    table = pacgan_comparison(trials)
+    assert set(table["protocol"]) == {"pacgan2018"} and set(table["steps"]) == {40} and set(table["row"]) == {"PacGAN2"}
+    epochs = pacgan_epoch_curves(trials)
+    assert epochs["epoch"].tolist() == [1, 2] and epochs["modes_covered"].iloc[-1] == m["modes_covered"]
+    (name,) = fig_pacgan_epochs(epochs, tmp_path)
+    assert name == "pacgan_epochs_grid25" and (tmp_path / f"{name}.png").stat().st_size > 10_000
