@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install test check demo perf clean reproduce-pacgan
+.PHONY: install test check demo perf clean reproduce-pacgan gpu-check
 
 $(BIN)/ganbench: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,12 @@ test: install
 # the quick tier for working: every module, no test that trains for long or starts a cluster (under 3 minutes)
 check: install
 	$(BIN)/python -m pytest -q -n 2 -m "not slow" --durations=5
+
+# a GPU node checked and measured in one go (srun --gpus 1 make gpu-check): the CUDA tests, steps a second with
+# k = 1, 2, 4, 8 trials sharing the device, peak memory, extraction rates -> results/gpu_check/<device>.json.
+# Without CUDA: a tiny CPU version that says no GPU was found.
+gpu-check: install
+	$(BIN)/python scripts/gpu_check.py
 
 demo: install
 	$(BIN)/python -m ganbench.sweeps.demo

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
+import time
 import warnings
 from pathlib import Path
 
@@ -58,3 +60,90 @@ def run_loggers(run_dir: Path) -> list:
 def log_every(steps: int) -> int:
     """About 500 points a curve, and every step of a short run."""
     return max(1, steps // 500)
+
+
+PLAIN_EVERY_S, PLAIN_EVERY_FRACTION = 30.0, 0.05
+
+
+def interactive() -> bool:
+    """Whether progress goes to a terminal; otherwise (a SLURM job's output file, `make demo > log`) a bar's
+    redraws would pile up in the file, and plain lines are printed instead."""
+    return sys.stderr.isatty()
+
+
+class PlainProgress:
+    """A progress bar for files: ``desc: n/total (p%) postfix, elapsed`` on its own line every 30 s or every 5% of
+    the total, whichever comes first, and once at the end. The part of tqdm's interface ganbench uses: ``n``,
+    ``set_postfix``, ``refresh``, ``update``, and use as a context manager."""
+
+    def __init__(self, total: int, desc: str, stream=None):
+        self.total, self.desc, self.n, self.stream = total, desc, 0, stream or sys.stderr
+        self.postfix, self.started = "", time.monotonic()
+        self._last_time, self._last_n = self.started, 0
+
+    def set_postfix(self, **values) -> None:
+        self.postfix = ", ".join(f"{k}={v}" for k, v in values.items())
+
+    def update(self, n: int = 1) -> None:
+        self.n += n
+        self.refresh()
+
+    def refresh(self) -> None:
+        now = time.monotonic()
+        step = max(1, int(self.total * PLAIN_EVERY_FRACTION)) if self.total else None
+        if now - self._last_time >= PLAIN_EVERY_S or (step and self.n - self._last_n >= step):
+            self._print(now)
+
+    def _print(self, now: float) -> None:
+        pct = f" ({100 * self.n / self.total:.0f}%)" if self.total else ""
+        extra = f", {self.postfix}" if self.postfix else ""
+        print(f"{self.desc}: {self.n}/{self.total}{pct}{extra}, {_clock(now - self.started)}", file=self.stream, flush=True)
+        self._last_time, self._last_n = now, self.n
+
+    def close(self) -> None:
+        if self.n != self._last_n:
+            self._print(time.monotonic())
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _clock(seconds: float) -> str:
+    m, s = divmod(int(seconds), 60)
+    return f"{m // 60}:{m % 60:02d}:{s:02d}" if m >= 60 else f"{m}:{s:02d}"
+
+
+def progress_bar(total: int, desc: str, enabled: bool = True):
+    """tqdm on a terminal, PlainProgress in a file, nothing when not ``enabled``."""
+    from tqdm import tqdm
+
+    if not enabled:
+        return tqdm(total=total, disable=True)
+    return tqdm(total=total, desc=desc) if interactive() else PlainProgress(total, desc)
+
+
+def training_progress(steps: int):
+    """The Lightning callback that shows a run's progress: its TQDM bar on a terminal, plain lines in a file."""
+    import pytorch_lightning as pl
+    from pytorch_lightning.callbacks import TQDMProgressBar
+
+    if interactive():
+        return TQDMProgressBar(refresh_rate=max(1, steps // 200))
+
+    class PlainTrainingProgress(pl.Callback):
+        def __init__(self):
+            self.bar = PlainProgress(steps, "training steps")
+
+        def on_train_batch_end(self, trainer, module, *args) -> None:
+            losses = {k: f"{float(v):.3g}" for k, v in trainer.progress_bar_metrics.items()}
+            self.bar.set_postfix(**losses)
+            self.bar.n = int(module.steps_done)
+            self.bar.refresh()
+
+        def on_train_end(self, trainer, module) -> None:
+            self.bar.close()
+
+    return PlainTrainingProgress()

@@ -221,7 +221,10 @@ def check_device(device: str, where: str = "device") -> str:
 
 # The other commands' options (eval, sample, sweep, report): declared here too, so the CLI and the checks agree.
 COMMAND_FIELDS: dict[str, Field] = {f.name: f for f in [
-    Field("workers", int, 1, "local worker processes, or SLURM array tasks", ge=1),
+    Field("workers", int, None, "device slots: local worker slots (default: one per visible GPU, else 1), or SLURM array "
+          "tasks (default 1)", ge=1),
+    Field("trials_per_device", int, None, "trials that share one device: k worker processes on each local slot or SLURM "
+          "task, each slot pinned to its GPU (default: the spec's trials_per_device, else 1)", ge=1),
     Field("storage", str, None, "an Optuna storage URL (default: a JournalStorage file in the study directory)"),
     Field("executor", str, "local", "local worker processes or a SLURM job array", choices=("local", "slurm")),
     Field("partition", str, None, "SLURM partition"),

@@ -19,7 +19,7 @@ from .conditional.metrics import translation_metrics
 from .conditional.nets import Translator
 from .data import DATASETS, DataError, canonical_name, get_dataset, load_split
 from .files import MARKER, finish_partial, is_ours, open_partial, partial_of, remove_partial, write_json
-from .logs import log_every, quiet_libraries, run_loggers
+from .logs import interactive, log_every, quiet_libraries, run_loggers, training_progress
 from .metrics.dataset_metrics import DATASET_METRICS, dataset_metrics
 from .metrics.fidelity import default_extractor
 from .metrics.latents import fixed_samples
@@ -313,7 +313,6 @@ def train(config: dict, out: Path | str, progress: bool = True, callbacks: list 
     # Lightning here, not at the top: importing it raises a warning a user cannot act on, which quiet_libraries
     # silences first (the modules that build on it, checkpoint and the FID schedule, come with it)
     import pytorch_lightning as pl
-    from pytorch_lightning.callbacks import TQDMProgressBar
 
     from .checkpoint import StepCheckpoint
 
@@ -346,14 +345,14 @@ def train(config: dict, out: Path | str, progress: bool = True, callbacks: list 
 
         cbs.append(FIDSchedule(config, should_stop, best_path=partial / "best.ckpt"))
     if progress:
-        cbs.append(TQDMProgressBar(refresh_rate=max(1, config["steps"] // 200)))
+        cbs.append(training_progress(config["steps"]))
     if config["checkpoint_every"]:
         cbs.append(StepCheckpoint(resume_from, config["checkpoint_every"], config["steps"]))
     loggers = run_loggers(partial)
     trainer = pl.Trainer(
         max_epochs=1, max_steps=-1, accelerator="gpu" if device.startswith("cuda") else "cpu", devices=1,
         logger=loggers, enable_checkpointing=False, enable_model_summary=False,
-        enable_progress_bar=progress, callbacks=cbs, num_sanity_val_steps=0, deterministic=device == "cpu",
+        enable_progress_bar=progress and interactive(), callbacks=cbs, num_sanity_val_steps=0, deterministic=device == "cpu",
     )
     # Lightning's global_step counts optimizer steps (n_disc + 1 per step under ganbench's protocol), so the run's
     # length is the length of this loader of step numbers; the real data comes from module.real. A resumed run gets the same

@@ -176,12 +176,27 @@ def _run_executor(args, study_dir) -> None:
         from ganbench.sweeps.slurm import submit  # submitit: only for SLURM
 
         create_studies(load_saved_spec(study_dir), storage_for(study_dir, args.storage))
-        jobs = submit(study_dir, args.workers, args.partition, args.gpus_per_task, args.cpus_per_task, args.mem,
-                      args.time, args.array_parallelism, args.storage, args.signal_delay, allowed)
-        print(f"submitted job array {jobs[0].job_id.split('_')[0]} ({len(jobs)} tasks); follow with: ganbench sweep status {study_dir}")
+        k = args.trials_per_device or load_saved_spec(study_dir).trials_per_device
+        jobs = submit(study_dir, args.workers or 1, args.partition, args.gpus_per_task, args.cpus_per_task, args.mem,
+                      args.time, args.array_parallelism, args.storage, args.signal_delay, allowed, trials_per_device=k)
+        print(f"submitted job array {jobs[0].job_id.split('_')[0]} ({len(jobs)} tasks, {k} trial{'s' if k > 1 else ''} a task); "
+              f"follow with: ganbench sweep status {study_dir}")
         return
-    run_local(study_dir, args.workers, args.storage, allow_code=allowed)
+    run_local(study_dir, args.workers, args.storage, allow_code=allowed, trials_per_device=args.trials_per_device)
     _print_status(study_dir, args.storage, as_json=False)
+
+
+def _cmd_sweep_plan(args) -> None:
+    from ganbench.sweeps.plan import format_plan, load_gpu_check, plan
+
+    _check_options(args, ["trials_per_device"])
+    try:
+        spec = load_spec(args.spec, import_code=True)
+    except SpecError as e:
+        raise UsageError(str(e)) from None
+    check = load_gpu_check(args.gpu_check) if args.gpu_check else None
+    p = plan(spec, args.trials_per_device, check)
+    print(dumps(p) if args.json else format_plan(p))
 
 
 def _print_status(study_dir, storage_url, as_json) -> None:
@@ -232,7 +247,7 @@ def _cmd_sweep_resume(args) -> None:
     _run_executor(args, Path(args.dir))
 
 
-EXECUTOR_OPTIONS = ("executor", "workers", "storage", "partition", "gpus_per_task", "cpus_per_task", "mem", "time",
+EXECUTOR_OPTIONS = ("executor", "workers", "trials_per_device", "storage", "partition", "gpus_per_task", "cpus_per_task", "mem", "time",
                     "signal_delay", "array_parallelism")
 
 
@@ -285,6 +300,17 @@ def _add_sweep_commands(sub) -> None:
     s.add_argument("--dir", help="study directory (default results/<spec name>)")
     _add_executor_args(s)
     s.set_defaults(func=_cmd_sweep_run)
+    s = ss.add_parser("plan", help="what a spec will run and cost, before submitting it",
+                      description="Print what a spec will run (trials, steps and FID checkpoints per variant, data set "
+                                  "and pack), the cost of a step (timed here for about a second a cell, or read from a "
+                                  "`make gpu-check` file), device-hours with one trial a device and with k sharing one, "
+                                  "and the SLURM array that runs it.")
+    s.add_argument("spec", help="a study spec, e.g. sweeps/studies/lucic_mnist_wide.yaml")
+    _add_option(s, "trials_per_device")
+    s.add_argument("--gpu-check", dest="gpu_check", metavar="FILE",
+                   help="price with a GPU node's measurements (results/gpu_check/<device>.json from `make gpu-check`)")
+    s.add_argument("--json", action="store_true", help="one JSON document, for scripts")
+    s.set_defaults(func=_cmd_sweep_plan)
     s = ss.add_parser("status", help="trials done against the budget, and the best value, per variant and data set")
     s.add_argument("dir")
     s.add_argument("--json", action="store_true", help="one JSON document, for scripts")

@@ -38,10 +38,10 @@ import optuna
 from optuna.storages import JournalStorage
 from optuna.storages.journal import JournalFileBackend, JournalFileOpenLock
 from optuna.trial import TrialState
-from tqdm import tqdm
 
 from ganbench.benchmark.data import file_name
 from ganbench.benchmark.files import dumps, restore, strict, write_json
+from ganbench.benchmark.logs import progress_bar
 from ganbench.benchmark.train import resolve_config, train
 from ganbench.benchmark.variants import import_variant
 
@@ -93,11 +93,16 @@ def save_spec(study_dir: Path, spec: Spec) -> None:
     its trials would be counted against a budget they were not drawn for."""
     path = Path(study_dir) / "spec.json"
     text = dumps(spec.__dict__)
-    if path.is_file() and json.loads(path.read_text()) != json.loads(text):
+    how_run = ("trials_per_device",)  # how the executors run it, not what it runs
+    if path.is_file() and _without(json.loads(path.read_text()), how_run) != _without(json.loads(text), how_run):
         raise SpecError(f"dir: {study_dir} already runs another spec ({json.loads(path.read_text()).get('name')}); "
                         "continue it with `ganbench sweep resume`, or choose a new --dir")
     path.parent.mkdir(parents=True, exist_ok=True)
     write_json(path, spec.__dict__)
+
+
+def _without(d: dict, keys) -> dict:
+    return {k: v for k, v in d.items() if k not in keys}
 
 
 def load_saved_spec(study_dir: Path) -> Spec:
@@ -176,8 +181,14 @@ def create_studies(spec: Spec, storage) -> list[tuple[optuna.Study, optuna.Study
 
 
 def worker_identity() -> dict:
+    """Who runs a trial, recorded on it: the process, its SLURM task and incarnation, and its device slot (the
+    executors' k workers a device share a slot; CUDA_VISIBLE_DEVICES says which GPU the slot holds)."""
     return {"host": socket.gethostname(), "pid": os.getpid(), "slurm_job_id": os.environ.get("SLURM_JOB_ID"),
-            "slurm_array_task_id": os.environ.get("SLURM_ARRAY_TASK_ID"), "slurm_restart": os.environ.get("SLURM_RESTART_COUNT", "0")}
+            "slurm_array_task_id": os.environ.get("SLURM_ARRAY_TASK_ID"), "slurm_restart": os.environ.get("SLURM_RESTART_COUNT", "0"),
+            "device_slot": os.environ.get(DEVICE_SLOT), "cuda_visible_devices": os.environ.get("CUDA_VISIBLE_DEVICES")}
+
+
+DEVICE_SLOT = "GANBENCH_DEVICE_SLOT"  # set by the executors for each worker process they start
 
 
 CLAIM_GRACE_S = 60  # a live worker records itself within milliseconds of claiming a trial
@@ -190,8 +201,10 @@ def _owner_gone(attrs: dict, me: dict, started=None) -> bool:
     if heartbeat_stale(attrs):
         return True
     if attrs.get("slurm_job_id"):
-        if attrs["slurm_job_id"] == me["slurm_job_id"]:  # this very job, requeued: its earlier incarnation is gone
-            return attrs.get("pid") != me["pid"] or attrs.get("host") != me["host"]
+        if attrs["slurm_job_id"] == me["slurm_job_id"]:
+            if attrs.get("slurm_restart") != me["slurm_restart"] or attrs.get("host") != me["host"]:
+                return True  # this very job, requeued: its earlier incarnation is gone
+            return _process_gone(attrs["pid"], me["pid"])  # a sibling worker of this task (trials_per_device > 1)
         try:
             out = subprocess.run(["squeue", "-h", "-j", attrs["slurm_job_id"], "-o", "%T"], capture_output=True, text=True, timeout=30)
         except (OSError, subprocess.TimeoutExpired):
@@ -201,10 +214,15 @@ def _owner_gone(attrs: dict, me: dict, started=None) -> bool:
         return not any(s in out.stdout for s in ("RUNNING", "PENDING", "REQUEUE", "CONFIGURING", "COMPLETING", "SUSPENDED"))
     if attrs.get("host") != me["host"] or attrs.get("pid") is None:
         return False  # another host's process: only its own host (or SLURM) can tell
-    if attrs["pid"] == me["pid"]:
+    return _process_gone(attrs["pid"], me["pid"])
+
+
+def _process_gone(pid: int | None, mine: int) -> bool:
+    """Whether a process of this host has ended (never this one)."""
+    if pid is None or pid == mine:
         return False
     try:
-        os.kill(attrs["pid"], 0)
+        os.kill(pid, 0)
     except ProcessLookupError:
         return True
     except PermissionError:
@@ -464,23 +482,56 @@ def trials_done(row: dict) -> int:
     return row["finished"] + row["diverged"] + row["pruned"] + row["failed"] + row["seeds_done"]
 
 
-def run_local(study_dir: Path, workers: int, storage_url: str | None = None, progress: bool = True,
-              allow_code: list | tuple = ()) -> list[dict]:
-    """N worker processes on this machine; a progress bar of trials done against the budget."""
+def worker_command(study_dir: Path, storage_url: str | None, allow_code) -> list[str]:
+    cmd = [sys.executable, "-m", "ganbench.sweeps.worker", str(study_dir)] + (["--storage", storage_url] if storage_url else [])
+    return cmd + [f"--allow-code={name}" for name in allow_code]
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may use (a SLURM or cgroup allotment, taskset), not the machine's: more threads than
+    cores makes torch's thread pools spin against each other (measured: 50x slower with 4 workers x 2 threads on 2)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def start_workers(cmd: list[str], slots: list[tuple[str, str | None]], per_slot: int) -> list[subprocess.Popen]:
+    """``per_slot`` worker processes on each (slot name, GPU index or None) slot; each process sees only its slot's
+    GPU, and the slots' processes share this process's CPUs."""
+    threads = max(1, usable_cpus() // (len(slots) * per_slot))
+    procs = []
+    for slot, gpu in slots:
+        env = {**os.environ, "OMP_NUM_THREADS": str(threads), DEVICE_SLOT: slot}
+        if gpu is not None:
+            env["CUDA_VISIBLE_DEVICES"] = gpu
+        procs += [subprocess.Popen(cmd, env=env) for _ in range(per_slot)]
+    return procs
+
+
+def visible_gpus() -> list[str]:
+    """The GPUs this process may use, as CUDA_VISIBLE_DEVICES names them (none without CUDA)."""
+    import torch
+
+    if not torch.cuda.is_available():
+        return []
+    named = [g for g in os.environ.get("CUDA_VISIBLE_DEVICES", "").split(",") if g.strip()]
+    return named[: torch.cuda.device_count()] if named else [str(i) for i in range(torch.cuda.device_count())]
+
+
+def run_local(study_dir: Path, workers: int | None = None, storage_url: str | None = None, progress: bool = True,
+              allow_code: list | tuple = (), trials_per_device: int | None = None) -> list[dict]:
+    """Worker processes on this machine: ``workers`` device slots (default: one per visible GPU, else one), each
+    pinned to a GPU (round robin) and running ``trials_per_device`` workers (default: the spec's); a progress bar of
+    trials done against the budget."""
     spec = load_saved_spec(study_dir)
     storage = storage_for(study_dir, storage_url)
     create_studies(spec, storage)
-    cmd = [sys.executable, "-m", "ganbench.sweeps.worker", str(study_dir)] + (["--storage", storage_url] if storage_url else [])
-    cmd += [f"--allow-code={name}" for name in allow_code]
-    # the CPUs this process may use (a SLURM or cgroup allotment, taskset), not the machine's: more threads than
-    # cores makes torch's thread pools spin against each other (measured: 50x slower with 4 workers x 2 threads on 2)
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    env = {**os.environ, "OMP_NUM_THREADS": str(max(1, cpus // workers))}
-    procs = [subprocess.Popen(cmd, env=env) for _ in range(workers)]
+    gpus = visible_gpus()
+    workers = workers or max(1, len(gpus))
+    slots = [(str(i), gpus[i % len(gpus)] if gpus else None) for i in range(workers)]
+    procs = start_workers(worker_command(study_dir, storage_url, allow_code), slots, trials_per_device or spec.trials_per_device)
     pairs = len(spec.cells())
     by_steps = spec.pruner != "none"  # with pruning the number of trials is not known in advance: count steps
     total = pairs * (spec.budget_steps if by_steps else spec.settings + spec.seeds)
-    with tqdm(total=total, desc="training steps" if by_steps else "trials", disable=not progress) as bar:
+    with progress_bar(total, "training steps" if by_steps else "trials", enabled=progress) as bar:
         while any(p.poll() is None for p in procs):
             rows = summary(spec, storage)
             n = sum(r["steps_used"] if by_steps else trials_done(r) for r in rows)

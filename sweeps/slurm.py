@@ -18,28 +18,37 @@ import logging
 
 import submitit  # noqa: E402
 
-from .runner import work  # noqa: E402
+from .runner import start_workers, work, worker_command  # noqa: E402
 
 
 class Worker(submitit.helpers.Checkpointable):
-    def __init__(self, allow_code: list | tuple = ()):
+    def __init__(self, allow_code: list | tuple = (), trials_per_device: int = 1):
         self.allow_code = list(allow_code)  # the spec's losses the user named when submitting
+        self.trials_per_device = trials_per_device
 
     def __call__(self, study_dir: str, storage_url: str | None = None) -> int:
         if _held_signals:  # submitit's handler is in place now: it checkpoints and requeues
             os.kill(os.getpid(), signal.SIGUSR2)
 
         logging.getLogger("pytorch_lightning").setLevel(logging.ERROR)
-        return work(study_dir, storage_url, getattr(self, "allow_code", []))
+        k = getattr(self, "trials_per_device", 1)
+        if k == 1:
+            return work(study_dir, storage_url, getattr(self, "allow_code", []))
+        # k worker processes on this task's device(s); a requeue ends them with the task, and the next incarnation
+        # takes over their trials (runner._owner_gone: another SLURM_RESTART_COUNT)
+        slot = os.environ.get("SLURM_ARRAY_TASK_ID", "0")
+        procs = start_workers(worker_command(Path(study_dir), storage_url, self.allow_code), [(slot, None)], k)
+        return max(p.wait() for p in procs)
     # submitit.helpers.Checkpointable.checkpoint resubmits the same call: the worker picks up where it was.
 
 
 def submit(study_dir: Path, tasks: int, partition: str | None = None, gpus_per_task: int = 0, cpus_per_task: int = 1,
            mem_gb: float | None = None, time_min: int = 60, array_parallelism: int = 64, storage_url: str | None = None,
-           signal_delay_s: int = 90, allow_code: list | tuple = (), max_requeues: int = 100):
+           signal_delay_s: int = 90, allow_code: list | tuple = (), max_requeues: int = 100, trials_per_device: int = 1):
     """Submit ``tasks`` workers as one job array. SLURM signals a task ``signal_delay_s`` before its time limit;
     submitit then requeues it, and the requeued worker resumes its trial from the last checkpoint. Every requeue
-    makes progress (checkpoints), so the cap is high: submitit's default of 3 would strand long trials."""
+    makes progress (checkpoints), so the cap is high: submitit's default of 3 would strand long trials.
+    ``trials_per_device`` k: each task runs k workers sharing its GPU (SLURM's CUDA_VISIBLE_DEVICES)."""
     executor = submitit.AutoExecutor(folder=str(Path(study_dir) / "slurm" / "%j"), cluster="slurm",
                                      slurm_max_num_timeout=max_requeues)
     params = dict(timeout_min=time_min, cpus_per_task=cpus_per_task, slurm_array_parallelism=array_parallelism,
@@ -51,4 +60,4 @@ def submit(study_dir: Path, tasks: int, partition: str | None = None, gpus_per_t
     if mem_gb:
         params["mem_gb"] = mem_gb
     executor.update_parameters(**params)
-    return executor.map_array(Worker(allow_code), [str(study_dir)] * tasks, [storage_url] * tasks)
+    return executor.map_array(Worker(allow_code, trials_per_device), [str(study_dir)] * tasks, [storage_url] * tasks)

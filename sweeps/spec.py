@@ -56,6 +56,7 @@ class Spec:
     pack: int | list = 1  # PacGAN packing; a list runs one study per degree (GAN, PacGAN2, ...)
     generators: int = 1  # a uniform mixture of this many generators
     experiment: str | None = None  # lucic2018: the study's experiment whose draws the random search replays
+    trials_per_device: int = 1  # worker processes sharing one device (a GPU, or the CPU); the executors' --trials-per-device
 
     def experiment_for(self, dataset: str) -> str | None:
         """The study's experiment replayed on ``dataset``: the spec's, else the one that searched this space on it."""
@@ -129,6 +130,8 @@ SPEC_FIELDS: dict[str, Field] = {f.name: f for f in [
           choices=("none", "hyperband")),
     Field("experiment", str, None, "protocol lucic2018: the study's experiment whose draws the random search replays",
           choices=lambda: tuple(lucic2018.EXPERIMENTS)),
+    Field("trials_per_device", int, 1, "trials sharing one device: k worker processes per GPU (or per local slot on a CPU); "
+          "`make gpu-check` measures what k saves, `ganbench sweep plan` prices it", ge=1),
 ]}
 BUDGET_FIELDS: dict[str, Field] = {f.name: f for f in [
     Field("settings", int, None, "hyperparameter settings per variant and data set (the budget)", ge=1),

@@ -50,15 +50,24 @@ def assert_exact_budget(study_dir):
     return ts
 
 
-def test_job_array_runs_exactly_the_budget(slurm, tmp_path):
-    study_dir = make_study(tmp_path, steps=40)
+def test_job_array_with_two_trials_a_task_runs_exactly_the_budget(slurm, tmp_path):
+    """Two array tasks, each running two workers on its device (--trials-per-device 2): every setting once, no
+    trial lost or counted twice, each trial recording its task as its device slot; siblings of one task do not
+    take each other's running trials for lost ones."""
+    study_dir = make_study(tmp_path, steps=150)
     from ganbench.sweeps.runner import create_studies
 
     create_studies(load_saved_spec(study_dir), storage_for(study_dir))
-    jobs = submit(study_dir, tasks=2, time_min=10)
+    jobs = submit(study_dir, tasks=2, time_min=10, trials_per_device=2)
     wait_all(jobs)
     ts = assert_exact_budget(study_dir)
-    assert len({t.user_attrs["slurm_array_task_id"] for t in ts if t.state == TrialState.COMPLETE}) >= 1
+    done = [t for t in ts if t.state == TrialState.COMPLETE]
+    assert not [t for t in ts if t.state == TrialState.FAIL]  # no sibling declared lost
+    assert all(t.user_attrs["device_slot"] == t.user_attrs["slurm_array_task_id"] for t in done)
+    pids = {}
+    for t in done:
+        pids.setdefault(t.user_attrs["slurm_array_task_id"], set()).add(t.user_attrs["pid"])
+    assert max(len(p) for p in pids.values()) == 2  # two workers of one task trained
 
 
 def test_scancelled_task_then_resume_loses_nothing(slurm, tmp_path):

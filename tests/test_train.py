@@ -184,6 +184,7 @@ def test_sample_writes_pngs_or_an_array_from_a_checkpoint(ganbench, tmp_path):
     assert r.returncode == 2 and "error: out:" in r.stderr
 
 
+@pytest.mark.cuda
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 def test_killed_run_on_cuda_resumes_to_the_same_numbers(tmp_path):
     """On a GPU the latents and penalty points come from the CUDA generator: its state is checkpointed too, so a

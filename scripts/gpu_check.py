@@ -1,0 +1,160 @@
+"""`make gpu-check`: check and measure a GPU node in one go (about 6 minutes on one GPU), e.g.
+
+    srun --gpus 1 make gpu-check
+
+1. the CUDA-only tests (pytest -m cuda);
+2. steps a second of the study's nets at MNIST, CIFAR-10 and CelebA shapes and of PacGAN's 2-D nets, with k = 1, 2,
+   4, 8 trials sharing the device (k processes measured at the same time), and each trial's peak device memory;
+3. whether CUDA MPS is running (this script never starts or stops it: that is the node's setting);
+4. lenet-mnist's feature extraction rate and, when its weights are cached, Inception's.
+
+It prints one table and writes results/gpu_check/<device>.json, which `ganbench sweep plan --gpu-check FILE` prices
+a study with. Without CUDA it runs a tiny version on the CPU (two workloads, k = 1 and 2, two seconds each) and says
+that no GPU was found, so the script itself is tested everywhere.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def measure_one(workload: str, device: str, seconds: float, barrier: Path, k: int) -> None:
+    """A worker process: warm up, wait for the other k - 1, measure, print one JSON line."""
+    import torch
+
+    from ganbench.benchmark.speed import step_rate
+
+    torch.set_num_threads(max(1, int(os.environ.get("OMP_NUM_THREADS", "1"))))
+    step_rate(workload, device, seconds=0.0, warmup=3)  # kernels chosen, memory allocated, allocate, before the others measure
+    (barrier / f"ready-{os.getpid()}").touch()
+    deadline = time.time() + 120
+    while len(list(barrier.glob("ready-*"))) < k and time.time() < deadline:
+        time.sleep(0.05)
+    print(json.dumps(step_rate(workload, device, seconds=seconds, warmup=1)), flush=True)
+
+
+def measure_shared(workload: str, k: int, device: str, seconds: float) -> dict:
+    """k processes training ``workload`` at once on ``device``."""
+    with tempfile.TemporaryDirectory() as barrier:
+        threads = max(1, (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1) // k)
+        env = {**os.environ, "OMP_NUM_THREADS": str(threads)}
+        cmd = [sys.executable, __file__, "--worker", workload, "--device", device, "--seconds", str(seconds), "--barrier", barrier, "--k", str(k)]
+        procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) for _ in range(k)]
+        results, errors = [], []
+        for p in procs:
+            out, err = p.communicate(timeout=600)
+            if p.returncode == 0 and out.strip():
+                results.append(json.loads(out.strip().splitlines()[-1]))
+            else:
+                errors.append(err.strip().splitlines()[-1] if err.strip() else f"exit {p.returncode}")
+    rates = [r["steps_per_s"] for r in results]
+    peaks = [r["peak_memory_bytes"] for r in results if r["peak_memory_bytes"] is not None]
+    return {"workload": workload, "k": k, "processes_ok": len(results), "errors": errors,
+            "per_trial_steps_per_s": sum(rates) / len(rates) if rates else None,
+            "device_steps_per_s": sum(rates) if rates else None, "peak_memory_bytes_per_trial": max(peaks) if peaks else None}
+
+
+def mps_status() -> str:
+    if not shutil.which("nvidia-cuda-mps-control"):
+        return "not installed on this node (k processes share the GPU by time-slicing)"
+    running = subprocess.run(["pgrep", "-f", "nvidia-cuda-mps-control"], capture_output=True).returncode == 0
+    return ("running: the k-process figures below are with MPS" if running else
+            "installed, not running: the figures below are without MPS; start it with `nvidia-cuda-mps-control -d` "
+            "(a node setting, so this check leaves it alone) and run gpu-check again to compare")
+
+
+def cuda_tests() -> dict:
+    started = time.time()
+    r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-m", "cuda", "-p", "no:cacheprovider", str(ROOT / "tests")],
+                       capture_output=True, text=True, cwd=ROOT, timeout=300)
+    tail = r.stdout.strip().splitlines()[-1] if r.stdout.strip() else r.stderr.strip()[-300:]
+    return {"exit_status": r.returncode, "summary": tail, "seconds": round(time.time() - started, 1)}
+
+
+def device_name() -> tuple[str, dict]:
+    import torch
+
+    if torch.cuda.is_available():
+        p = torch.cuda.get_device_properties(0)
+        return p.name, {"memory_bytes": p.total_memory, "cuda": torch.version.cuda, "devices_visible": torch.cuda.device_count()}
+    return f"cpu {platform.processor() or platform.machine()}", {"cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()}
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--out", default=str(ROOT / "results" / "gpu_check"), help="where the JSON goes (default results/gpu_check/)")
+    p.add_argument("--seconds", type=float, help="seconds each measurement runs (default 5 on a GPU, 2 on CPU)")
+    p.add_argument("--worker", help=argparse.SUPPRESS)
+    p.add_argument("--device", default="cpu", help=argparse.SUPPRESS)
+    p.add_argument("--barrier", help=argparse.SUPPRESS)
+    p.add_argument("--k", type=int, default=1, help=argparse.SUPPRESS)
+    a = p.parse_args()
+    if a.worker:
+        measure_one(a.worker, a.device, a.seconds, Path(a.barrier), a.k)
+        return 0
+
+    import torch
+
+    from ganbench.benchmark.files import write_json
+    from ganbench.benchmark.speed import WORKLOADS, extraction_rate, inception_weights_present
+
+    started = time.time()
+    gpu = torch.cuda.is_available()
+    name, facts = device_name()
+    device = "cuda" if gpu else "cpu"
+    seconds = a.seconds or (5.0 if gpu else 2.0)
+    if not gpu:
+        print("no GPU found (torch sees no CUDA device): running the tiny CPU version of the check")
+    workloads, ks = (list(WORKLOADS), (1, 2, 4, 8)) if gpu else (["pacgan_2d", "mnist"], (1, 2))
+    report = {"device": name, **facts, "torch": torch.__version__, "gpu": gpu, "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+              "commit": subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip() or None,
+              "mps": mps_status() if gpu else "no GPU", "seconds_per_measurement": seconds}
+    report["cuda_tests"] = cuda_tests() if gpu else {"summary": "skipped: no GPU"}
+    print(f"CUDA tests: {report['cuda_tests']['summary']}")
+    rows = []
+    for w in workloads:
+        for k in ks:
+            rows.append(measure_shared(w, k, device, seconds))
+            base = next(r for r in rows if r["workload"] == w and r["k"] == 1)["device_steps_per_s"]
+            rows[-1]["speedup_vs_one_trial"] = rows[-1]["device_steps_per_s"] / base if base and rows[-1]["device_steps_per_s"] else None
+    report["steps"] = rows
+    report["extraction"] = [extraction_rate("lenet-mnist", device, seconds=min(seconds, 3.0))]
+    if inception_weights_present():
+        report["extraction"].append(extraction_rate("inception-v3-compat", device, seconds=min(seconds, 3.0), batch=64))
+    else:
+        report["extraction"].append({"extractor": "inception-v3-compat", "images_per_s": None, "note": "weights not cached (offline)"})
+    report["wall_s"] = round(time.time() - started, 1)
+
+    print(f"\n{name} ({'GPU' if gpu else 'no GPU: CPU'}), MPS: {report['mps']}")
+    print(f"{'workload':10s} {'k':>2s} {'steps/s a trial':>16s} {'steps/s device':>15s} {'vs k=1':>7s} {'peak MiB a trial':>17s}")
+    for r in rows:
+        mib = f"{r['peak_memory_bytes_per_trial'] / 2**20:.0f}" if r["peak_memory_bytes_per_trial"] else "-"
+        per = f"{r['per_trial_steps_per_s']:.1f}" if r["per_trial_steps_per_s"] else "failed"
+        dev = f"{r['device_steps_per_s']:.1f}" if r["device_steps_per_s"] else "-"
+        up = f"{r['speedup_vs_one_trial']:.2f}x" if r.get("speedup_vs_one_trial") else "-"
+        print(f"{r['workload']:10s} {r['k']:2d} {per:>16s} {dev:>15s} {up:>7s} {mib:>17s}" + (f"  errors: {r['errors'][0]}" if r["errors"] else ""))
+    for e in report["extraction"]:
+        print(f"{e['extractor']}: " + (f"{e['images_per_s']:.0f} images/s" if e["images_per_s"] else e["note"]))
+    out = Path(a.out) / f"{re.sub(r'[^A-Za-z0-9._-]+', '-', name).strip('-')}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_json(out, report)
+    print(f"written: {out} ({report['wall_s']:.0f} s)")
+    failed = report["cuda_tests"].get("exit_status", 0) not in (0, 5) or any(r["errors"] for r in rows)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,142 @@
+"""`ganbench sweep plan SPEC`: what a spec will run and what it will cost, before it is submitted.
+
+Counts come from the spec itself (the same Spec the executors run): trials per (variant, data set, pack), steps, FID
+checkpoints. The cost of a step is measured: on this machine's device by timing each cell's own configuration for
+about a second, or read from a `make gpu-check` file (results/gpu_check/<device>.json), which also has the rate
+with k trials sharing the device and each trial's peak memory. FLOPs a step are counted by torch's FlopCounterMode.
+"""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+from ganbench.benchmark.data import get_dataset
+from ganbench.benchmark.protocols import lucic2018
+from ganbench.benchmark.schema import ConfigError
+from ganbench.benchmark.speed import step_gflop, time_steps, workload_for
+from ganbench.benchmark.train import pick_device, resolve_config
+
+from .spec import Spec, trial_config
+
+MEMORY_HEADROOM = 0.9  # of a device's memory that k trials may plan to use (the allocator and CUDA context need the rest)
+
+
+class PlanError(ConfigError):
+    """A plan that cannot run as asked (e.g. more trials on a device than its memory holds)."""
+
+
+def fid_checkpoints(spec: Spec) -> int:
+    """FID evaluations of one full-length trial: at every checkpoint and at the end."""
+    if not spec.eval_every:
+        return 0
+    if spec.protocol == "lucic2018":
+        return sum(lucic2018.checkpoint_due(done, spec.eval_every) for done in range(1, spec.steps)) + 1
+    return len(range(spec.eval_every, spec.steps, spec.eval_every)) + 1
+
+
+def cells(spec: Spec) -> list[dict]:
+    """Every (variant, data set, pack) with its trial count, steps and FID checkpoints."""
+    per_trial_fids = fid_checkpoints(spec)
+    rows = []
+    for v, d, m in spec.cells():
+        trials = spec.settings + spec.seeds
+        rows.append(dict(variant=v, dataset=d, pack=m, trials=trials, steps_per_trial=spec.steps, steps=trials * spec.steps,
+                         fid_checkpoints=trials * per_trial_fids))
+    return rows
+
+
+def load_gpu_check(path: Path | str) -> dict:
+    try:
+        check = json.loads(Path(path).read_text())
+        assert isinstance(check.get("steps"), list) and "device" in check
+        return check
+    except (OSError, ValueError, AssertionError) as e:
+        raise PlanError(f"gpu-check: {path} is not a file `make gpu-check` wrote ({type(e).__name__})") from None
+
+
+def _measured(check: dict, workload: str, k: int) -> dict | None:
+    """The gpu-check row of ``workload`` at the largest measured k not above ``k``."""
+    rows = [r for r in check["steps"] if r["workload"] == workload and r["k"] <= k and r.get("per_trial_steps_per_s")]
+    return max(rows, key=lambda r: r["k"]) if rows else None
+
+
+def plan(spec: Spec, trials_per_device: int | None = None, check: dict | None = None, seconds: float = 1.0) -> dict:
+    """The spec's cells with their cost: seconds a step and device-hours with one trial a device and with k."""
+    k = trials_per_device or spec.trials_per_device
+    rows = cells(spec)
+    device = pick_device("auto") if check is None else check["device"]
+    for r in rows:
+        info = get_dataset(r["dataset"])
+        setting = spec.settings_for(r["variant"], r["dataset"], 1)[0]
+        config = resolve_config(**trial_config(spec, r["variant"], r["dataset"], {k_: v for k_, v in setting.items()}, 0, r["pack"]))
+        config["device"] = "cpu"
+        r["gflop_per_step"] = step_gflop(config, info.shape)
+        if check is None:
+            t = time_steps(config, info.shape, device, seconds=seconds, warmup=1, min_steps=2)
+            r["s_per_step"], r["s_per_step_shared"], r["priced_by"] = 1 / t["steps_per_s"], None, f"measured here ({device})"
+        else:
+            workload = workload_for(info.shape)
+            one, shared = (_measured(check, workload, 1), _measured(check, workload, k)) if workload else (None, None)
+            if one is None:
+                r["s_per_step"] = r["s_per_step_shared"] = None
+                r["priced_by"] = f"gpu-check has no workload of shape {tuple(info.shape)}"
+                continue
+            r["s_per_step"], r["priced_by"] = 1 / one["per_trial_steps_per_s"], f"gpu-check {workload}"
+            r["s_per_step_shared"] = 1 / shared["per_trial_steps_per_s"]
+            r["shared_k_measured"] = shared["k"]
+            _check_memory(check, workload, k, one)
+        r["device_hours"] = r["steps"] * r["s_per_step"] / 3600
+        if r.get("s_per_step_shared"):  # k' trials at a time (the largest measured k' <= k), each at its shared rate
+            r["device_hours_shared"] = r["steps"] * r["s_per_step_shared"] / r["shared_k_measured"] / 3600
+    total = lambda key: sum(r.get(key) or 0 for r in rows) if all(r.get(key) is not None for r in rows) else None  # noqa: E731
+    trials = sum(r["trials"] for r in rows)
+    return {"spec": spec.name, "protocol": spec.protocol, "trials_per_device": k, "device": device, "cells": rows,
+            "trials": trials, "steps": sum(r["steps"] for r in rows), "fid_checkpoints": sum(r["fid_checkpoints"] for r in rows),
+            "device_hours": total("device_hours"), "device_hours_shared": total("device_hours_shared") if k > 1 else None,
+            "slurm_tasks": math.ceil(trials / k)}
+
+
+def _check_memory(check: dict, workload: str, k: int, one: dict) -> None:
+    peak, memory = one.get("peak_memory_bytes_per_trial"), check.get("memory_bytes")
+    if peak and memory and k * peak > MEMORY_HEADROOM * memory:
+        fits = max(1, int(MEMORY_HEADROOM * memory // peak))
+        raise PlanError(f"trials_per_device: {k} trials of {peak / 2**30:.2f} GiB each ({workload}, measured by gpu-check) do not fit "
+                        f"in {check['device']}'s {memory / 2**30:.0f} GiB; at most {fits}")
+
+
+def _hours(h: float | None) -> str:
+    return "-" if h is None else f"{h:.1f}" if h >= 10 else f"{h:.3g}"
+
+
+def _gflop(r: dict) -> str:
+    return f"{r['gflop_per_step']:.2f}" if r.get("gflop_per_step") is not None else "-"
+
+
+def format_plan(p: dict) -> str:
+    k = p["trials_per_device"]
+    lines = [f"{p['spec']} (protocol {p['protocol']}): {p['trials']} trials, {p['steps']:,} steps, {p['fid_checkpoints']:,} FID "
+             f"checkpoints; priced on {p['device']}", ""]
+    head = f"{'variant':<14}{'dataset':<15}{'pack':>4}{'trials':>7}{'steps':>13}{'FIDs':>7}{'GFLOP/step':>11}{'s/step':>9}{'dev-h (k=1)':>12}"
+    head += f"{f'dev-h (k={k})':>13}" if k > 1 else ""
+    lines.append(head)
+    for r in p["cells"]:
+        s = f"{r['s_per_step']:.4f}" if r.get("s_per_step") else "-"
+        h = _hours(r.get("device_hours"))
+        line = f"{r['variant']:<14}{r['dataset']:<15}{r['pack']:>4}{r['trials']:>7}{r['steps']:>13,}{r['fid_checkpoints']:>7}{_gflop(r):>11}{s:>9}{h:>12}"
+        if k > 1:
+            line += f"{_hours(r.get('device_hours_shared')):>13}"
+        lines.append(line)
+    lines.append("")
+    if p["device_hours"] is not None:
+        lines.append(f"training: {p['device_hours']:,.1f} device-hours with one trial a device"
+                     + (f", {p['device_hours_shared']:,.1f} with {k} trials sharing each" if p.get("device_hours_shared") is not None else ""))
+    measured = {r.get("shared_k_measured") for r in p["cells"]} - {None}
+    if k > 1 and measured and max(measured) < k:
+        lines.append(f"gpu-check measured up to {max(measured)} trials a device: the k={k} column assumes no gain beyond that")
+    if k > 1 and p.get("device_hours_shared") is None:
+        lines.append(f"with {k} trials a device: measure it with `make gpu-check` on the node and pass --gpu-check results/gpu_check/<device>.json")
+    lines.append("FID checkpoints are not priced: generating and extracting n_fake images each (make gpu-check measures the extractors)")
+    lines.append(f"SLURM: a job array of {p['slurm_tasks']} tasks runs every trial at once ({k} a task, --trials-per-device {k}): "
+                 f"ganbench sweep run SPEC --executor slurm --workers {p['slurm_tasks']} --gpus-per-task 1 --trials-per-device {k}")
+    return "\n".join(lines)
