@@ -32,11 +32,39 @@ def _storage(study_dir: Path, url: str | None = None):
     return JournalStorage(JournalFileBackend(path, lock_obj=JournalFileOpenLock(path)))
 
 
+KEPT_TABLE = "trials.csv"  # a study kept under results/ (analysis.results.keep): its tidy table, no journal, no runs
+KEPT_COLUMNS = ("study", "protocol", "trial", "variant", "base_variant", "pack", "dataset", "phase", "setting", "budget",
+                "status", "value", "score", "metric", "train_steps")
+
+
+def is_kept(study_dir: Path) -> bool:
+    return (study_dir / KEPT_TABLE).is_file() and (study_dir / "meta.json").is_file() and not (study_dir / "optuna.journal").exists()
+
+
+def load_kept(study_dir: Path) -> pd.DataFrame:
+    """A kept study's table; one that does not parse or lacks a column the tables use fails naming its path."""
+    path = Path(study_dir) / KEPT_TABLE
+    try:
+        df = pd.read_csv(path)
+    except (ValueError, OSError) as e:
+        raise ValueError(f"results: {path} does not parse as a trial table ({type(e).__name__}: {str(e).splitlines()[0][:100]})") from None
+    missing = [c for c in KEPT_COLUMNS if c not in df]
+    if missing:
+        raise ValueError(f"results: {path} lacks the column{'s' if len(missing) > 1 else ''} {', '.join(missing)}")
+    df["study_dir"] = str(study_dir)
+    df["run_dir"] = None  # the runs themselves are not kept
+    return df
+
+
 def load_trials(study_dirs: list, storage_url: str | None = None) -> pd.DataFrame:
     """One row per trial of the studies in ``study_dirs`` (their spec.json and files), read from the journal in
-    each directory or, for studies run with ``--storage URL``, from that storage."""
-    rows = []
+    each directory or, for studies run with ``--storage URL``, from that storage; a study kept under results/ from
+    its table."""
+    rows, kept = [], []
     for study_dir in map(Path, study_dirs):
+        if is_kept(study_dir):
+            kept.append(load_kept(study_dir))
+            continue
         spec_path = study_dir / "spec.json"
         if not spec_path.is_file():
             raise FileNotFoundError(f"study: {study_dir} holds no study (spec.json missing)")
@@ -70,7 +98,7 @@ def load_trials(study_dirs: list, storage_url: str | None = None) -> pd.DataFram
                     row["metric"] = "fid" if spec.get("eval_every") is not None else "mixture_mismatch"
                 row["device_hours"] = (a.get("wall_time_s") or 0) / 3600
                 rows.append(row)
-    df = pd.DataFrame(rows)
+    df = pd.concat([pd.DataFrame(rows), *kept], ignore_index=True) if kept else pd.DataFrame(rows)
     if df.empty:
         return df
     # the score a trial is judged by: FID (min over checkpoints) for images, mode KL for mixtures; inf when diverged

@@ -50,6 +50,11 @@ def _label(metric: str) -> str:
             "sliced_w1": "sliced W1 to the test points (lower is better)"}.get(metric, metric)
 
 
+def _has_run(run_dir, file: str = "") -> bool:
+    """A trial's run folder is on disk (a study kept under results/ has its table only)."""
+    return isinstance(run_dir, str) and (Path(run_dir) / file).exists()
+
+
 def _save(fig, figures: Path, name: str) -> str:
     if not fig.get_constrained_layout():
         fig.tight_layout()
@@ -138,7 +143,7 @@ def fig_best_samples(df, figures):
     for dataset, g in ok.groupby("dataset"):
         best = g.loc[g.groupby("variant")["score"].idxmin()]
         best = best.set_index("variant").loc[_variant_order(best["variant"])]
-        images = [(v, Path(r.run_dir) / "samples.png") for v, r in best.iterrows() if (Path(r.run_dir) / "samples.png").exists()]
+        images = [(v, Path(r.run_dir) / "samples.png") for v, r in best.iterrows() if _has_run(r.run_dir, "samples.png")]
         if not images:
             continue
         fig, axes = plt.subplots(1, len(images), figsize=(3 * len(images), 3.3), squeeze=False)
@@ -174,7 +179,7 @@ def fig_loss_curves(df, figures):
     ok = df[(df["status"] == "finished") & np.isfinite(df["score"])]
     for dataset, g in ok.groupby("dataset"):
         best = g.loc[g.groupby("variant")["score"].idxmin()]
-        curves = [(r.variant, read_curves(r.run_dir)) for r in best.itertuples()]
+        curves = [(r.variant, read_curves(r.run_dir)) for r in best.itertuples() if _has_run(r.run_dir)]
         curves = [(v, {k: c for k, c in cs.items() if k != "fid"}) for v, cs in curves]
         curves = [(v, cs) for v, cs in sorted(curves, key=lambda vc: _variant_order([vc[0]])) if cs]
         if not curves:
@@ -413,14 +418,22 @@ def pacgan_epoch_curves(df: pd.DataFrame) -> pd.DataFrame:
     (data set, pack, run, epoch), the runs pacgan_comparison averages."""
     rows = []
     done = df[(df["status"] == "finished") & (df["protocol"] == "pacgan2018")] if "protocol" in df else df.iloc[0:0]
+    kept = []
+    for study_dir, g in done.groupby("study_dir") if "study_dir" in done else []:
+        if (Path(study_dir) / "pacgan_epochs.csv").is_file():  # a study kept under results/: its curves were kept too
+            curves = pd.read_csv(Path(study_dir) / "pacgan_epochs.csv")
+            runs = set(zip(g["study_name"], g["trial"]))
+            kept.append(curves[[(n, t) in runs for n, t in zip(curves["study_name"], curves["trial"])]])
+            done = done[done["study_dir"] != study_dir]
     for r in done.itertuples():
-        if not isinstance(getattr(r, "run_dir", None), str) or not Path(r.run_dir).is_dir():
+        if not _has_run(getattr(r, "run_dir", None)):
             continue
         curves = read_curves(r.run_dir)
         for step, epoch in curves.get("epoch", []):
             values = {m: dict(curves.get(m, [])).get(step) for m in PACGAN_CURVES}
-            rows.append(dict(dataset=r.dataset, pack=r.pack, trial=r.trial, epoch=int(epoch), step=step, **values))
-    return pd.DataFrame(rows)
+            rows.append(dict(dataset=r.dataset, pack=r.pack, study_name=getattr(r, "study_name", None), trial=r.trial,
+                             epoch=int(epoch), step=step, **values))
+    return pd.concat([pd.DataFrame(rows), *kept], ignore_index=True) if kept else pd.DataFrame(rows)
 
 
 def fig_pacgan_epochs(epochs: pd.DataFrame, figures: Path) -> list[str]:
@@ -437,7 +450,8 @@ def fig_pacgan_epochs(epochs: pd.DataFrame, figures: Path) -> list[str]:
                 colour = plt.cm.viridis(i / max(1, g["pack"].nunique() - 1) * 0.85)
                 by = h.groupby("epoch")[metric].agg(["mean", "min", "max"]).replace([np.inf, -np.inf], np.nan) * scale
                 name = "GAN" if pack == 1 else f"PacGAN{pack}"
-                ax.plot(by.index, by["mean"], color=colour, label=f"{name} ({h['trial'].nunique()} runs)")
+                runs = len(h[["study_name", "trial"]].drop_duplicates())
+                ax.plot(by.index, by["mean"], color=colour, label=f"{name} ({runs} runs)")
                 ax.fill_between(by.index, by["min"], by["max"], color=colour, alpha=0.2, lw=0)
                 published = "high_quality_percent" if metric == "high_quality_fraction" else metric  # a percentage there
                 ref = pub[(pub["dataset"] == dataset) & (pub["pack"] == pack) & (pub["metric"] == published) & (pub["table"] == 1)]
@@ -464,7 +478,7 @@ def ablation_table(df: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for variant, g in ok.groupby("variant"):
         best = g.loc[g["score"].idxmin()]
-        config_path = Path(best["run_dir"]) / "config.json"
+        config_path = Path(best["run_dir"] or "-") / "config.json"
         config = json.loads(config_path.read_text()) if config_path.is_file() else {}
         rows.append(dict(dataset=best["dataset"], variant=variant, loss=config.get("loss"), generator=config.get("generator"),
                          patch=config.get("patch"), settings=len(g), **{m: best[m] for m in TRANSLATION_METRICS},

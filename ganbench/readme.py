@@ -1,17 +1,89 @@
 """The README's generated sections: `python -m ganbench.readme` rewrites each block between
-``<!-- generated: NAME -->`` and ``<!-- end: NAME -->`` from its source; tests/test_schema.py fails when the README
-and the sources disagree. Sources: the schema (each variant's own parameters, the spec's fields)."""
+``<!-- generated: NAME -->`` and ``<!-- end: NAME -->`` from its source, and writes results/README.md (the gallery of
+the studies kept under results/); tests fail when the README and the sources disagree. Sources: the schema (each
+variant's own parameters, the spec's fields) and the measured studies under results/ (analysis.results)."""
 from __future__ import annotations
 
 import re
 import sys
 from pathlib import Path
 
+import json
+import math
+
+from ganbench.analysis.load import is_kept, load_kept
+from ganbench.analysis.report import pacgan_comparison
 from ganbench.benchmark.schema import RUN_FIELDS
 from ganbench.benchmark.variants import VARIANTS
 from ganbench.sweeps.spec import BUDGET_FIELDS, SPEC_FIELDS
 
 README = Path(__file__).resolve().parents[1] / "README.md"
+RESULTS = README.parent / "results"
+GALLERY = RESULTS / "README.md"
+
+
+def kept_studies() -> list[Path]:
+    return sorted(p for p in RESULTS.iterdir() if p.is_dir() and is_kept(p))
+
+
+def _mean_se(m, metric: str, unit: str = "") -> str:
+    if metric not in m.index:
+        return "-"
+    r = m.loc[metric]
+    if not math.isfinite(r["measured"]):
+        return "inf"
+    se = f" ± {r['measured_se']:.2g}" if math.isfinite(r["measured_se"]) else ""
+    return f"{r['measured']:.3g}{se}{unit}"
+
+
+def measured_pacgan() -> str:
+    """Every kept pacgan2018 study beside PacGAN's Table 1: mean ± standard error over its runs, from results/."""
+    rows = ["| data set | row | source | steps | beta1 | runs | modes | high quality | reverse KL |", "|---|---|---|---|---|---|---|---|---|"]
+    published = {}
+    for study_dir in kept_studies():
+        df = load_kept(study_dir)
+        if set(df["protocol"]) != {"pacgan2018"}:
+            continue
+        table = pacgan_comparison(df)
+        for (dataset, row), g in table.groupby(["dataset", "row"], sort=False):
+            m = g.set_index("metric")
+            beta1 = sorted(set(df.loc[(df["dataset"] == dataset) & (df["pack"] == g["pack"].iloc[0]), "beta1"]))
+            rows.append(f"| {dataset} | {row} | `results/{study_dir.name}` | {int(g['steps'].iloc[0]):,} | {', '.join(map(str, beta1))} | "
+                        f"{int(g['runs'].max())} | {_mean_se(m, 'modes_covered')} | {_mean_se(m, 'high_quality_percent', '%')} | "
+                        f"{_mean_se(m, 'mode_kl')} |")
+            published[(dataset, row)] = g.set_index("metric")
+    for (dataset, row), m in published.items():
+        cell = lambda k, unit="": f"{m.loc[k, 'published']:.3g} ± {m.loc[k, 'published_se']:.2g}{unit}" if k in m.index else "-"  # noqa: E731
+        rows.append(f"| {dataset} | {row} | PacGAN Table 1 | 400,000 | 0.8 | 10 | {cell('modes_covered')} | "
+                    f"{cell('high_quality_percent', '%')} | {cell('mode_kl')} |")
+    return "\n".join(rows)
+
+
+def gallery() -> str:
+    """results/README.md: each kept study, what produced it, and its headline figure."""
+    out = ["# Measured studies", "", "Each folder is one study ganbench ran, kept as data: `trials.csv` (one row per trial, the columns of "
+           "`ganbench report`'s trials.csv), `spec.json` (what it ran), `meta.json` (the command, commit, machine and wall time) and, "
+           "where the protocol logs them, `pacgan_epochs.csv` (PacGAN's metrics after every epoch of every run). "
+           "`ganbench report results/NAME --out DIR` rebuilds a study's report from these files alone, in seconds. "
+           "`python -m ganbench.readme` regenerates this page and the README's measured tables from them.", "",
+           "This page is generated; do not edit it.", ""]
+    for study_dir in kept_studies():
+        meta = json.loads((study_dir / "meta.json").read_text())
+        m = meta.get("machine", {})
+        out += [f"## {meta['study']}", "", f"- command: `{meta['command']}`",
+                f"- commit `{(meta.get('commit') or '?')[:10]}`, {meta.get('date')}; {m.get('processor')}, {m.get('cores')} cores"
+                f"{', ' + m['cuda'] if m.get('cuda') else ''}; {meta['trials']} trials, {meta['wall_time_s'] / 60:.0f} minutes of training",
+                *([f"- {meta['note']}"] if meta.get("note") else []), ""]
+        for fig in meta.get("figures", []):
+            out += [f"![{meta['study']}]({study_dir.name}/{fig})", "", f"*{meta['study']}: {_caption(fig)}*", ""]
+    return "\n".join(out)
+
+
+def _caption(fig: str) -> str:
+    if "pacgan_epochs" in fig:
+        return ("PacGAN's metrics (modes covered, high quality, reverse KL) after every epoch of 1,000 steps, mean over runs "
+                "per packing degree with their range as a band, and Table 1's value at 400 epochs dashed.")
+    return Path(fig).stem
 
 
 def _range(r) -> str:
@@ -49,7 +121,7 @@ def spec_fields() -> str:
     return "\n".join(rows)
 
 
-SECTIONS = {"variant-parameters": variant_parameters, "spec-fields": spec_fields}
+SECTIONS = {"variant-parameters": variant_parameters, "spec-fields": spec_fields, "measured-pacgan": measured_pacgan}
 
 
 def render(text: str) -> str:
@@ -62,7 +134,9 @@ def render(text: str) -> str:
 
 
 if __name__ == "__main__":
-    new = render(README.read_text())
+    new, pictures = render(README.read_text()), gallery() + "\n"
     if "--check" in sys.argv[1:]:
-        sys.exit(0 if new == README.read_text() else "README.md is stale: run python -m ganbench.readme")
+        stale = [p.name for p, text in ((README, new), (GALLERY, pictures)) if not p.is_file() or p.read_text() != text]
+        sys.exit(f"{', '.join(stale)} stale: run python -m ganbench.readme" if stale else 0)
     README.write_text(new)
+    GALLERY.write_text(pictures)

@@ -166,7 +166,7 @@ def test_a_run_logs_the_papers_metrics_after_every_epoch_and_the_report_plots_th
     assert last["mode_kl"] == pytest.approx(m["mode_kl"])
 
     trials = pd.DataFrame([dict(status="finished", protocol="pacgan2018", dataset="grid25", base_variant="ns_gan", pack=2,
-                                phase="search", budget=1, train_steps=40, trial=0, run_dir=str(tmp_path / "run"),
+                                phase="search", budget=1, train_steps=40, trial=0, study_name="s.ns_gan.grid25.custom.pack2", run_dir=str(tmp_path / "run"),
                                 **{k: m[k] for k in ("modes_covered", "high_quality_fraction", "mode_kl")})])
     table = pacgan_comparison(trials)
     assert set(table["protocol"]) == {"pacgan2018"} and set(table["steps"]) == {40} and set(table["row"]) == {"PacGAN2"}
