@@ -12,7 +12,7 @@ import json
 import math
 
 from ganbench.analysis.load import is_kept, load_kept
-from ganbench.analysis.report import pacgan_comparison
+from ganbench.analysis.report import ablation_table, baseline_table, pacgan_comparison
 from ganbench.benchmark.schema import RUN_FIELDS
 from ganbench.benchmark.variants import VARIANTS
 from ganbench.sweeps.spec import BUDGET_FIELDS, SPEC_FIELDS
@@ -57,6 +57,46 @@ def measured_pacgan() -> str:
         rows.append(f"| {dataset} | {row} | PacGAN Table 1 | 400,000 | 0.8 | 10 | {cell('modes_covered')} | "
                     f"{cell('high_quality_percent', '%')} | {cell('mode_kl')} |")
     return "\n".join(rows)
+
+
+def _kept(prefix: str) -> list[tuple[Path, object]]:
+    return [(d, load_kept(d)) for d in kept_studies() if d.name.startswith(prefix)]
+
+
+def _score(x: float, metric: str) -> str:
+    return "inf" if not math.isfinite(x) else f"{x:.3f}" if metric != "fid" else f"{x:.0f}"
+
+
+def measured_objectives() -> str:
+    """Each kept objectives_* study against ns_gan (the report's "Against ns_gan" table)."""
+    out = []
+    for study_dir, df in _kept("objectives_"):
+        t = baseline_table(df)
+        meta = json.loads((study_dir / "meta.json").read_text())
+        metric = t["metric"].iloc[0]
+        out += [f"`results/{study_dir.name}` ({meta['trials']} trials; {metric}, lower is better; p: the bootstrap test of the "
+                f"minimum at {int(t['settings'].min())} settings, significant below 0.05):", "",
+                f"| variant | best {metric} | median | diverged | p vs ns_gan | verdict |", "|---|---|---|---|---|---|"]
+        for r in t.itertuples():
+            p = "" if not math.isfinite(r.p_vs_baseline) else f"{r.p_vs_baseline:.3f}"
+            out.append(f"| `{r.variant}` | {_score(r.best, metric)} | {_score(r.median, metric)} | {r.diverged} | {p} | {r.verdict} |")
+        out.append("")
+    return "\n".join(out).rstrip() or "(no kept study)"
+
+
+def measured_pix2pix() -> str:
+    """Each kept pix2pix_* study's ablation table (the report's "Ablations" table)."""
+    out = []
+    for study_dir, df in _kept("pix2pix_"):
+        t = ablation_table(df)
+        out += [f"`results/{study_dir.name}`, each row the best of its settings by FID:", "",
+                "| variant | loss | generator | patch | classifier score | L1 | PSNR | SSIM | FID |", "|---|---|---|---|---|---|---|---|---|"]
+        for r in t.itertuples():
+            out.append(f"| `{r.variant}` | {r.loss} | {r.generator} | {r.patch} | {r.classifier_score:.3f} | {r.l1:.4f} | "
+                       f"{r.psnr:.1f} | {r.ssim:.3f} | {r.fid:.1f} |")
+        out.append(f"\nThe classifier reads the targets themselves at {t['classifier_score_targets'].iloc[0]:.3f}.")
+        out.append("")
+    return "\n".join(out).rstrip() or "(no kept study)"
 
 
 def gallery() -> str:
@@ -121,7 +161,8 @@ def spec_fields() -> str:
     return "\n".join(rows)
 
 
-SECTIONS = {"variant-parameters": variant_parameters, "spec-fields": spec_fields, "measured-pacgan": measured_pacgan}
+SECTIONS = {"variant-parameters": variant_parameters, "spec-fields": spec_fields, "measured-pacgan": measured_pacgan,
+            "measured-objectives": measured_objectives, "measured-pix2pix": measured_pix2pix}
 
 
 def render(text: str) -> str:
