@@ -164,10 +164,19 @@ def _cmd_sweep_run(args) -> None:
     try:
         spec = load_spec(args.spec, import_code=True)  # the spec named on this command line may name your loss
         study_dir = Path(args.dir or Path("results") / spec.name)
+        _check_device_fit(args, spec)
         save_spec(study_dir, spec)
     except SpecError as e:
         raise UsageError(str(e)) from None
     _run_executor(args, study_dir)
+
+
+def _check_device_fit(args, spec) -> None:
+    """Locally on a GPU with a kept `make gpu-check` file: k trials of the spec must fit in its memory."""
+    if args.executor == "local":
+        from ganbench.sweeps.plan import check_fits_device, gpu_check_here
+
+        check_fits_device(spec, args.trials_per_device or spec.trials_per_device, gpu_check_here())
 
 
 def _run_executor(args, study_dir) -> None:
@@ -241,6 +250,7 @@ def _cmd_sweep_status(args) -> None:
 def _cmd_sweep_resume(args) -> None:
     _check_options(args, EXECUTOR_OPTIONS)
     _saved_study(args, runs_code=True)
+    _check_device_fit(args, load_saved_spec(args.dir))
     retried = retry_failed(load_saved_spec(args.dir), storage_for(args.dir, args.storage, create=False))
     if retried:
         print(f"{retried} failed trial{'s' if retried != 1 else ''} enqueued again with {'their' if retried != 1 else 'its'} setting")

@@ -113,6 +113,28 @@ def _gflop(r: dict) -> str:
     return f"{r['gflop_per_step']:.2f}" if r.get("gflop_per_step") is not None else "-"
 
 
+def gpu_check_here() -> dict | None:
+    """This machine's GPU's `make gpu-check` file under results/gpu_check/, if one was kept."""
+    import re
+
+    import torch
+
+    if not torch.cuda.is_available():
+        return None
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", torch.cuda.get_device_name(0)).strip("-")
+    path = Path(__file__).resolve().parents[1] / "results" / "gpu_check" / f"{name}.json"
+    return load_gpu_check(path) if path.is_file() else None
+
+
+def check_fits_device(spec: Spec, k: int, check: dict | None) -> None:
+    """k trials of each of the spec's data sets fit in the device's memory, by the gpu-check's measured peaks."""
+    for d in spec.datasets:
+        workload = workload_for(get_dataset(d).shape)
+        one = _measured(check, workload, 1) if check and workload else None
+        if one:
+            _check_memory(check, workload, k, one)
+
+
 def format_plan(p: dict) -> str:
     k = p["trials_per_device"]
     lines = [f"{p['spec']} (protocol {p['protocol']}): {p['trials']} trials, {p['steps']:,} steps, {p['fid_checkpoints']:,} FID "
