@@ -415,10 +415,10 @@ PACGAN_CURVES = {"modes_covered": ("modes covered", 1.0), "high_quality_fraction
 
 
 def pacgan_epoch_curves(df: pd.DataFrame) -> pd.DataFrame:
-    """PacGAN's metrics after every epoch (protocol pacgan2018 logs them into each run's curves): one row per
+    """PacGAN's metrics after every epoch (logged into each run's curves on the 2-D mixtures): one row per
     (data set, pack, run, epoch), the runs pacgan_comparison averages."""
     rows = []
-    done = df[(df["status"] == "finished") & (df["protocol"] == "pacgan2018")] if "protocol" in df else df.iloc[0:0]
+    done = df[(df["status"] == "finished") & df["modes_covered"].notna()] if "modes_covered" in df else df.iloc[0:0]
     kept = []
     for study_dir, g in done.groupby("study_dir") if "study_dir" in done else []:
         if (Path(study_dir) / "pacgan_epochs.csv").is_file():  # a study kept under results/: its curves were kept too
@@ -574,7 +574,7 @@ def _write_report(df: pd.DataFrame, tmp: Path, study_dirs: list, budget: int | N
                    "PacGAN's published value; within_2se: the difference is within two combined standard errors. "
                    "protocol: what the runs trained under (pacgan2018 is PacGAN's code; docs/protocol.md lists what remains "
                    "different); steps: the runs' length; the paper's Table 1 trains 400,000 steps (400 epochs of 100,000 "
-                   "packed 2-D examples at batch 100). Under pacgan2018 the figures pacgan_epochs_* show each metric "
+                   "packed 2-D examples at batch 100). On the 2-D mixtures the figures pacgan_epochs_* show each metric "
                    "after every epoch against the paper's value.")
     if len(pacgan):
         md += ["## Beside PacGAN (Lin et al. 2018)", "", pacgan_text, "",

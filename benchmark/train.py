@@ -344,6 +344,10 @@ def train(config: dict, out: Path | str, progress: bool = True, callbacks: list 
         from .metrics.during_training import FIDSchedule
 
         cbs.append(FIDSchedule(config, should_stop, best_path=partial / "best.ckpt"))
+    if info.mode_centres is not None and config["protocol"] != "pacgan2018":  # the modes against epochs (PacGAN's 1,000 steps)
+        from .metrics.during_training import MixtureEpochs
+
+        cbs.append(MixtureEpochs(info, pacgan2018.epoch_steps(config["batch_size"])))
     if progress:
         cbs.append(training_progress(config["steps"]))
     if config["checkpoint_every"]:

@@ -174,3 +174,14 @@ def test_a_run_logs_the_papers_metrics_after_every_epoch_and_the_report_plots_th
     assert epochs["epoch"].tolist() == [1, 2] and epochs["modes_covered"].iloc[-1] == m["modes_covered"]
     (name,) = fig_pacgan_epochs(epochs, tmp_path)
     assert name == "pacgan_epochs_grid25" and (tmp_path / f"{name}.png").stat().st_size > 10_000
+
+
+def test_other_protocols_log_the_same_metrics_after_every_epoch(run):
+    """On a mixture with known modes every protocol's curves hold PacGAN's metrics after each epoch (100,000
+    examples / batch size steps), so protocols can be compared epoch by epoch."""
+    import pandas as pd
+
+    m, out = run(variant="ns_gan", dataset="ring8", steps=100, batch_size=2000, arch="mlp_small")
+    curves = pd.read_csv(out / "logs" / "metrics.csv").dropna(subset=["epoch"])
+    assert curves["epoch"].tolist() == [1, 2] and curves["step"].tolist() == [50, 100]
+    assert curves.iloc[-1]["modes_covered"] == m["modes_covered"]

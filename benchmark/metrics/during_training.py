@@ -11,6 +11,7 @@ import torch
 import pytorch_lightning as pl
 
 from ..protocols.lucic2018 import NAN_DETECTED, checkpoint_due
+from .modes import epoch_scores
 
 
 class FIDSchedule(pl.Callback):
@@ -92,3 +93,18 @@ class FIDSchedule(pl.Callback):
         if not finite:
             out["fid_sentinel"] = NAN_DETECTED  # every checkpoint made NaNs: the study's stored value, kept apart
         return out
+
+
+class MixtureEpochs(pl.Callback):
+    """PacGAN's metrics after every epoch (``every`` steps) on a mixture with known modes, into the run's curves,
+    under protocols whose step does not log them itself (pacgan2018's does, with its own batch-norm pass)."""
+
+    def __init__(self, info, every: int):
+        self.info, self.every = info, every
+
+    def on_train_batch_end(self, trainer, module, *args) -> None:
+        if module.steps_done % self.every == 0:
+            row = {"epoch": module.steps_done // self.every,
+                   **epoch_scores(module.generator, module.config["z_dim"], module.prior, module.device, self.info)}
+            for logger in trainer.loggers:
+                logger.log_metrics(row, step=module.steps_done)

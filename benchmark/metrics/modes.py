@@ -110,3 +110,14 @@ def stacked_mnist_modes(images: torch.Tensor, batch: int = 1000) -> dict:
         digits = torch.cat([net(b.reshape(-1, 1, 28, 28).cpu())[1].argmax(1).view(-1, 3) for b in x.split(batch)])
     modes = digits[:, 0] * 100 + digits[:, 1] * 10 + digits[:, 2]
     return mode_histogram_metrics(np.bincount(modes.numpy(), minlength=1000))
+
+
+EPOCH_METRICS = ("modes_covered", "high_quality_fraction", "mode_kl")  # PacGAN's MetricLogger, logged after each epoch
+
+
+def epoch_scores(generator, z_dim: int, prior: str, device, info) -> dict:
+    """PacGAN's metrics of a generator on the fixed latents (eval mode: population statistics)."""
+    from .latents import fixed_samples
+
+    m = mixture_metrics(fixed_samples(generator, z_dim, MIXTURE_SAMPLES, prior, device), info)
+    return {k: m[k] for k in EPOCH_METRICS}

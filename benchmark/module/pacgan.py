@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import torch
 
-from ..metrics.latents import fixed_samples
-from ..metrics.modes import mixture_metrics
+from ..metrics.modes import epoch_scores
 from ..nets.layers import BlocksBatchNorm
 from ..protocols import pacgan2018
 from .base import GANModule
@@ -105,6 +104,4 @@ class PacGANModule(GANModule):
 
     def scores(self) -> dict:
         """PacGAN's metrics on the fixed latents, the generator with its population statistics."""
-        samples = fixed_samples(self.generator, self.config["z_dim"], pacgan2018.LOG_SAMPLES, self.prior, self.device)
-        m = mixture_metrics(samples, self.mixture)
-        return {k: m[k] for k in ("modes_covered", "high_quality_fraction", "mode_kl")}
+        return epoch_scores(self.generator, self.config["z_dim"], self.prior, self.device, self.mixture)
