@@ -185,3 +185,56 @@ def test_other_protocols_log_the_same_metrics_after_every_epoch(run):
     curves = pd.read_csv(out / "logs" / "metrics.csv").dropna(subset=["epoch"])
     assert curves["epoch"].tolist() == [1, 2] and curves["step"].tolist() == [50, 100]
     assert curves.iloc[-1]["modes_covered"] == m["modes_covered"]
+
+
+def test_blocks_adams_first_two_updates_by_hand():
+    """beta1 0.8 (its 2017 meaning), beta2 0.999, lr 0.1, gradients 1 then -2 on one parameter, eps 1e-8."""
+    p, state = torch.zeros(1, dtype=torch.float64), {}
+    pacgan2018.blocks_adam_(p, torch.tensor([1.0], dtype=torch.float64), state, lr=0.1, beta1=0.8)
+    m1, v1 = 0.2 * 1.0, 0.001 * 1.0
+    first = -0.1 * (1 - 0.999) ** 0.5 / (1 - 0.8) * m1 / (v1**0.5 + 1e-8)
+    assert p.item() == pytest.approx(first, rel=1e-9)
+    pacgan2018.blocks_adam_(p, torch.tensor([-2.0], dtype=torch.float64), state, lr=0.1, beta1=0.8)
+    m2, v2 = 0.8 * m1 + 0.2 * -2.0, 0.999 * v1 + 0.001 * 4.0
+    second = first - 0.1 * (1 - 0.999**2) ** 0.5 / (1 - 0.8**2) * m2 / (v2**0.5 + 1e-8)
+    assert p.item() == pytest.approx(second, rel=1e-9) and second == pytest.approx(-0.0578, abs=1e-4)
+
+
+def test_the_generators_step_does_not_depend_on_the_discriminators_update():
+    """Both gradients are taken before either player moves: with D's learning rate 0 or not, G ends the same."""
+    c = config(pack=2)
+    ends = []
+    for d_lr in (c["lr"], 0.0):
+        torch.manual_seed(0)
+        module = build_module(c, (2,))
+        module.real = Batches(torch.randn(100, 2, 2))
+        opt_g, opt_d = module.configure_optimizers()
+        opt_d.param_groups[0]["lr"] = d_lr
+        module.optimizers, module.manual_backward = (lambda: (opt_g, opt_d)), (lambda loss: loss.backward())
+        torch.manual_seed(1)
+        module.paper_step()
+        ends.append([p.detach().clone() for p in module.generator.parameters()])
+    assert all(torch.equal(a, b) for a, b in zip(*ends))
+
+
+def test_metric_samples_are_fixed_and_use_population_statistics():
+    """The same 2,500 points from two calls on the same weights; a sample does not depend on the rest of its batch."""
+    from ganbench.benchmark.metrics.latents import fixed_samples
+
+    torch.manual_seed(0)
+    module = build_module(config(), (2,))
+    a = fixed_samples(module.generator, 2, pacgan2018.LOG_SAMPLES, "normal")
+    b = fixed_samples(module.generator, 2, pacgan2018.LOG_SAMPLES, "normal")
+    assert a.shape == (2_500, 2) and torch.equal(a, b)
+    module.generator.eval()
+    z = torch.randn(50, 2)
+    with torch.no_grad():
+        assert torch.allclose(module.generator(z)[:10], module.generator(z[:10]), atol=1e-6)
+        module.generator.train()
+        assert not torch.allclose(module.generator(z)[:10], module.generator(z[:10]), atol=1e-4)  # batch statistics in training
+
+
+def test_train_outside_the_protocols_scope_exits_2_with_one_line(ganbench, tmp_path):
+    r = ganbench("train", "--variant", "ns_gan", "--dataset", "mnist5k", "--protocol", "pacgan2018", "--steps", 10, "--out", tmp_path / "r")
+    assert r.returncode == 2 and "error: dataset: protocol pacgan2018" in r.stderr and r.stderr.count("\n") == 1
+    assert not (tmp_path / "r").exists()
