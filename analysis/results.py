@@ -55,6 +55,14 @@ def keep(study_dir: Path | str, command: str, dest: Path | str | None = None, wa
         figures = fig_pacgan_epochs(epochs, dest / "figures")
         for name_ in figures:  # the PNG is the gallery's; the SVG twin is not needed in the repository
             (dest / "figures" / f"{name_}.svg").unlink(missing_ok=True)
+    done = df[(df["status"] == "finished") & df["score"].notna()]
+    for dataset, g in done.groupby("dataset"):  # the best trial's samples: a picture of what the study reached
+        best = g.loc[g["score"].astype(float).idxmin()]
+        samples = Path(str(best["run_dir"])) / "samples.png"
+        if samples.is_file():
+            (dest / "figures").mkdir(exist_ok=True)
+            shutil.copyfile(samples, dest / "figures" / f"best_samples_{dataset}.png")
+            figures.append(f"best_samples_{dataset}")
     wall = wall_time_s if wall_time_s is not None else float(df["wall_time_s"].fillna(0).sum())
     write_json(dest / "meta.json", {"study": name, "command": command, "commit": commit or _commit(), "machine": machine(),
                                     "wall_time_s": wall, "trials": int(len(df)),

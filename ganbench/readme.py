@@ -84,15 +84,21 @@ def measured_objectives() -> str:
     return "\n".join(out).rstrip() or "(no kept study)"
 
 
+PIX2PIX_TABLE = {"pix2pix_l1": "1", "pix2pix_gan": "1", "pix2pix_cgan": "1", "pix2pix_l1_gan": "1", "pix2pix": "1-3",
+                 "pix2pix_encoder_decoder": "2", "pix2pix_patch1": "3", "pix2pix_patch16": "3", "pix2pix_patch_image": "3"}
+
+
 def measured_pix2pix() -> str:
     """Each kept pix2pix_* study's ablation table (the report's "Ablations" table)."""
     out = []
     for study_dir, df in _kept("pix2pix_"):
         t = ablation_table(df)
         out += [f"`results/{study_dir.name}`, each row the best of its settings by FID:", "",
-                "| variant | loss | generator | patch | classifier score | L1 | PSNR | SSIM | FID |", "|---|---|---|---|---|---|---|---|---|"]
-        for r in t.itertuples():
-            out.append(f"| `{r.variant}` | {r.loss} | {r.generator} | {r.patch} | {r.classifier_score:.3f} | {r.l1:.4f} | "
+                "| paper's table | variant | loss | generator | patch | classifier score | L1 | PSNR | SSIM | FID |",
+                "|---|---|---|---|---|---|---|---|---|---|"]
+        t["table"] = [PIX2PIX_TABLE.get(v, "") for v in t["variant"]]
+        for r in t.sort_values(["table", "variant"]).itertuples():
+            out.append(f"| {r.table} | `{r.variant}` | {r.loss} | {r.generator} | {r.patch} | {r.classifier_score:.3f} | {r.l1:.4f} | "
                        f"{r.psnr:.1f} | {r.ssim:.3f} | {r.fid:.1f} |")
         out.append(f"\nThe classifier reads the targets themselves at {t['classifier_score_targets'].iloc[0]:.3f}.")
         out.append("")
@@ -112,7 +118,7 @@ def gallery() -> str:
         m = meta.get("machine", {})
         out += [f"## {meta['study']}", "", f"- command: `{meta['command']}`",
                 f"- commit `{(meta.get('commit') or '?')[:10]}`, {meta.get('date')}; {m.get('processor')}, {m.get('cores')} cores"
-                f"{', ' + m['cuda'] if m.get('cuda') else ''}; {meta['trials']} trials, {meta['wall_time_s'] / 60:.0f} minutes of training",
+                f"{', ' + m['cuda'] if m.get('cuda') else ''}; {meta['trials']} trials, {meta['wall_time_s'] / 60:.0f} minutes' wall time",
                 *([f"- {meta['note']}"] if meta.get("note") else []), ""]
         for fig in meta.get("figures", []):
             out += [f"![{meta['study']}]({study_dir.name}/{fig})", "", f"*{meta['study']}: {_caption(fig)}*", ""]
@@ -123,6 +129,9 @@ def _caption(fig: str) -> str:
     if "pacgan_epochs" in fig:
         return ("PacGAN's metrics (modes covered, high quality, reverse KL) after every epoch of 1,000 steps, mean over runs "
                 "per packing degree with their range as a band, and Table 1's value at 400 epochs dashed.")
+    if "best_samples" in fig:
+        return ("samples of the study's best trial by its score"
+                " (for pix2pix: input | output | target triplets on held-out pairs)")
     return Path(fig).stem
 
 
