@@ -48,3 +48,26 @@ def test_a_damaged_table_fails_with_its_path(tmp_path, ganbench, damage, says):
         damage(pd.read_csv(table)).to_csv(table, index=False)
     r = ganbench("report", study, "--out", tmp_path / "report")
     assert r.returncode == 2 and str(table) in r.stderr and says in r.stderr and r.stderr.count("\n") == 1
+
+
+def test_keep_writes_a_study_that_reports_from_its_table_alone(tmp_path, ganbench):
+    """A finished study kept: its table without absolute paths, its spec, meta (command, commit, machine, wall time),
+    PacGAN's per-epoch curves and figures; the report from the kept folder equals the one from the study."""
+    import json
+
+    from ganbench.analysis.results import keep
+
+    spec = tmp_path / "k.yaml"
+    spec.write_text("name: k\nvariants: [ns_gan]\ndatasets: [ring8]\narch: mlp_small\nspace: narrow\nbudget: {settings: 2}\n"
+                    "steps: 100\n")
+    assert ganbench("sweep", "run", spec, "--dir", tmp_path / "study").returncode == 0
+    kept = keep(tmp_path / "study", "ganbench sweep run k.yaml", dest=tmp_path / "kept", wall_time_s=12.5)
+    meta = json.loads((kept / "meta.json").read_text())
+    assert meta["command"] == "ganbench sweep run k.yaml" and meta["wall_time_s"] == 12.5 and meta["machine"]["cores"] >= 1
+    table = pd.read_csv(kept / "trials.csv")
+    assert len(table) == 2 and "run_dir" not in table and "study_dir" not in table
+    assert (kept / "figures" / "best_samples_ring8.png").is_file() and meta["figures"] == ["figures/best_samples_ring8.png"]
+    for source in (tmp_path / "study", kept):
+        assert ganbench("report", source, "--out", tmp_path / f"report-{source.name}").returncode == 0
+    a, b = (pd.read_csv(tmp_path / f"report-{n}" / "budget_curves.csv") for n in ("study", "kept"))
+    pd.testing.assert_frame_equal(a, b)
