@@ -34,7 +34,7 @@ demo: install
 # PacGAN's Table 1, shortened (sweeps/studies/pacgan_2d_short.yaml): about 25 minutes on 2 cores
 reproduce-pacgan: install
 	$(BIN)/ganbench sweep run sweeps/studies/pacgan_2d_short.yaml --workers 2
-	$(BIN)/ganbench report results/pacgan_2d_short --out results/pacgan_2d_short-report
+	$(BIN)/ganbench report runs/pacgan_2d_short --out runs/pacgan_2d_short-report
 
 perf: install
 	$(BIN)/python tests/perf/train_step.py
@@ -44,4 +44,4 @@ perf: install
 	$(BIN)/python tests/perf/search_efficiency.py
 
 clean:
-	rm -rf $(VENV) results/demo
+	rm -rf $(VENV) runs/demo runs/demo_ring runs/demo-report

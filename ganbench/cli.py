@@ -163,7 +163,7 @@ def _cmd_sweep_run(args) -> None:
     _check_options(args, EXECUTOR_OPTIONS)
     try:
         spec = load_spec(args.spec, import_code=True)  # the spec named on this command line may name your loss
-        study_dir = Path(args.dir or Path("results") / spec.name)
+        study_dir = Path(args.dir or Path("runs") / spec.name)
         _check_device_fit(args, spec)
         save_spec(study_dir, spec)
     except SpecError as e:
@@ -307,7 +307,7 @@ def _add_sweep_commands(sub) -> None:
                       description="Run a study spec (YAML, see sweeps/studies/). Each (variant, data set) gets exactly "
                                   "budget.settings trials.")
     s.add_argument("spec", help="a study spec, e.g. sweeps/studies/tiny.yaml")
-    s.add_argument("--dir", help="study directory (default results/<spec name>)")
+    s.add_argument("--dir", help="study directory (default runs/<spec name>)")
     _add_executor_args(s)
     s.set_defaults(func=_cmd_sweep_run)
     s = ss.add_parser("plan", help="what a spec will run and cost, before submitting it",

@@ -11,8 +11,8 @@ from pathlib import Path
 import json
 import math
 
-from ganbench.analysis.load import is_kept, load_kept
-from ganbench.analysis.report import ablation_table, baseline_table, pacgan_comparison
+from ganbench.analysis.load import is_kept, load_kept, load_trials
+from ganbench.analysis.report import ablation_table, baseline_table, pacgan_comparison, summary_lines
 from ganbench.benchmark.schema import RUN_FIELDS
 from ganbench.benchmark.variants import VARIANTS
 from ganbench.sweeps.spec import BUDGET_FIELDS, SPEC_FIELDS
@@ -105,6 +105,20 @@ def measured_pix2pix() -> str:
     return "\n".join(out).rstrip() or "(no kept study)"
 
 
+DEMO = ("demo", "demo_ring")  # sweeps/demo.py's studies, as `make demo` names them
+
+
+def demo_summary() -> str:
+    """What `make demo` printed, from its two studies kept under results/."""
+    dirs = [RESULTS / name for name in DEMO]
+    if not all(d.is_dir() and is_kept(d) for d in dirs):
+        return "(the demo's studies are not kept under results/ yet)"
+    meta = json.loads((dirs[0] / "meta.json").read_text())
+    lines = [f"  {line}" for line in summary_lines(load_trials(dirs))]
+    return "\n".join(["```", f"What the demo found ({meta['wall_time_s'] / 60:.1f} min):", *lines,
+                      "  report: /path/to/runs/demo-report/index.html (samples of each variant's best trial under Figures)", "```"])
+
+
 def gallery() -> str:
     """results/README.md: each kept study, what produced it, and its headline figure."""
     out = ["# Measured studies", "", "Each folder is one study ganbench ran, kept as data: `trials.csv` (one row per trial, the columns of "
@@ -171,7 +185,7 @@ def spec_fields() -> str:
 
 
 SECTIONS = {"variant-parameters": variant_parameters, "spec-fields": spec_fields, "measured-pacgan": measured_pacgan,
-            "measured-objectives": measured_objectives, "measured-pix2pix": measured_pix2pix}
+            "measured-objectives": measured_objectives, "measured-pix2pix": measured_pix2pix, "demo-summary": demo_summary}
 
 
 def render(text: str) -> str:

@@ -1,4 +1,4 @@
-"""`make demo`: run sweeps/studies/demo.yaml and demo_ring.yaml with local workers into results/, write their
+"""`make demo`: run sweeps/studies/demo.yaml and demo_ring.yaml with local workers into runs/, write their
 report, and print what they found. A second run resumes the studies (finished trials are kept).
 ``python -m ganbench.sweeps.demo --steps N --settings K`` shortens it (the tests do)."""
 from __future__ import annotations
@@ -21,7 +21,7 @@ SPECS = ("demo", "demo_ring")
 
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="python -m ganbench.sweeps.demo", description=__doc__)
-    p.add_argument("--results", default="results", help="where the studies and the report go (default results/)")
+    p.add_argument("--results", default="runs", help="where the studies and the report go (default runs/)")
     p.add_argument("--steps", type=int, help="training steps per trial (default: the specs')")
     p.add_argument("--settings", type=int, help="settings per variant (default: the specs')")
     args = p.parse_args(argv)

@@ -119,7 +119,7 @@ class Spec:
 
 # The spec's own fields; the run settings it shares with `ganbench train` are the run schema's fields themselves.
 SPEC_FIELDS: dict[str, Field] = {f.name: f for f in [
-    Field("name", str, None, "the study's name (default: the spec file's name); results go to results/NAME"),
+    Field("name", str, None, "the study's name (default: the spec file's name); its folder is runs/NAME"),
     RUN_FIELDS["protocol"], RUN_FIELDS["steps"].with_default(None),
     RUN_FIELDS["seed"].with_default(0, help="the search's seed: trial i trains with seed 1000 * seed + i"),
     RUN_FIELDS["arch"], RUN_FIELDS["eval_every"], RUN_FIELDS["extractor"], RUN_FIELDS["n_fake"], RUN_FIELDS["n_real"],
