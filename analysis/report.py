@@ -6,6 +6,7 @@ import html
 import json
 import math
 import shutil
+import textwrap
 from itertools import combinations
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
@@ -57,10 +59,25 @@ def _has_run(run_dir, file: str = "") -> bool:
 
 
 def _save(fig, figures: Path, name: str) -> str:
-    if not fig.get_constrained_layout():
-        fig.tight_layout()
+    """Legible at its printed size: titles wrapped to their axes' width, log axes with few ticks, the layout
+    constrained so nothing is clipped, 150 dpi."""
+    width = fig.get_size_inches()[0]
+    for ax in fig.axes:
+        title = ax.get_title()
+        if title:
+            ax.set_title(textwrap.fill(title, max(20, int(11 * width * ax.get_position().width))))
+        label, height = ax.get_ylabel(), fig.get_size_inches()[1] * ax.get_position().height
+        if label:
+            ax.set_ylabel(textwrap.fill(label, max(16, int(9 * height))))
+        if ax.get_xscale() == "log":  # 1, 2 and 5 of each decade labelled plainly (1e-04, 2e-04, ...), at most six
+            ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0), numticks=6))
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0e}"))
+            ax.xaxis.set_minor_formatter(NullFormatter())
+    if fig._suptitle is not None:
+        fig.suptitle(textwrap.fill(fig._suptitle.get_text(), max(30, int(12 * width))))
+    fig.set_layout_engine("constrained")
     for ext in ("png", "svg"):
-        fig.savefig(figures / f"{name}.{ext}", dpi=110)
+        fig.savefig(figures / f"{name}.{ext}", dpi=150)
     plt.close(fig)
     return name
 
@@ -72,7 +89,7 @@ def fig_distributions(df, figures, colours):
         if g.empty:
             continue
         order = _variant_order(g["variant"])
-        fig, ax = plt.subplots(figsize=(1.2 + 0.9 * len(order), 4))
+        fig, ax = plt.subplots(figsize=(max(4.5, 1.2 + 0.9 * len(order)), 4))
         sns.boxplot(data=g, x="variant", y="score", order=order, hue="variant", palette=colours, ax=ax, fliersize=0, legend=False)
         sns.stripplot(data=g, x="variant", y="score", order=order, color="black", size=3, ax=ax)
         ax.set(title=f"{dataset}: distribution over settings", ylabel=_label(metric), xlabel="")
@@ -113,12 +130,16 @@ def fig_sensitivity(df, figures, colours):
         params = [h for h in ("lr", "beta1", "n_disc", "penalty_weight") if g[h].notna().any() and g[h].nunique() > 1]
         if not params:
             continue
-        fig, axes = plt.subplots(1, len(params), figsize=(3.6 * len(params), 3.4), squeeze=False)
+        fig, axes = plt.subplots(1, len(params), figsize=(3.6 * len(params) + 2.4, 3.6), squeeze=False, layout="constrained")
         for ax, p in zip(axes[0], params):
             sns.scatterplot(data=g, x=p, y="score", hue="variant", palette=colours, ax=ax, legend=ax is axes[0][0])
             if p in ("lr", "penalty_weight"):
                 ax.set_xscale("log")
             ax.set(ylabel=_label(g["metric"].iloc[0]) if ax is axes[0][0] else "")
+        handles, labels = axes[0][0].get_legend_handles_labels()
+        if axes[0][0].get_legend() is not None:  # beside the panels, not over the points
+            axes[0][0].get_legend().remove()
+            fig.legend(handles, labels, loc="outside right center", fontsize=8, frameon=False)
         fig.suptitle(f"{dataset}: score against each hyperparameter")
         names.append(_save(fig, figures, f"sensitivity_{dataset}"))
     return names
@@ -290,6 +311,20 @@ def summary_lines(df, budget: int | None = None) -> list[str]:
                 verdicts.append(f"not significantly better than {other} (p = {r.iloc[0]['p']:.2f})")
         lines.append(f"{dataset}: best {top['variant']} ({metric} {top['best']:.4g}, {int(top['done'])} settings); " + "; ".join(verdicts))
     return lines
+
+
+def plain_summary(df, budget: int | None = None) -> list[str]:
+    """The report's first lines: what was compared, at what budget and length, and what differs significantly."""
+    lines = []
+    for dataset, g in df.groupby("dataset"):
+        search = g[g["phase"] != "seed"]
+        per = search.groupby("variant").size()
+        steps = sorted(set(g["train_steps"].dropna().astype(int)))
+        lines.append(f"{dataset}: {len(per)} variant{'s' if len(per) != 1 else ''} ({', '.join(_variant_order(per.index))}), "
+                     f"{per.min()}{'' if per.min() == per.max() else f'-{per.max()}'} setting{'s' if per.max() != 1 else ''} each"
+                     f"{', ' + ' or '.join(f'{s:,}' for s in steps) + ' steps a trial' if steps else ''}"
+                     f"{', protocol ' + ', '.join(sorted(set(g['protocol'].dropna()))) if 'protocol' in g else ''}.")
+    return lines + summary_lines(df, budget)
 
 
 def fig_search(df, figures):
@@ -564,7 +599,9 @@ def _write_report(df: pd.DataFrame, tmp: Path, study_dirs: list, budget: int | N
         epochs.to_csv(tmp / "pacgan_epochs.csv", index=False)
 
     title = "ganbench report" + (" (PARTIAL: trials still running)" if partial else "")
-    md = [f"# {title}", "", f"Studies: {', '.join(map(str, study_dirs))}. Trials: {len(df)}.", "", "## Best per variant and data set", "",
+    summary = plain_summary(df, budget)
+    md = [f"# {title}", "", f"Studies: {', '.join(map(str, study_dirs))}. Trials: {len(df)}.", "", "## In short", "",
+          *[f"- {line}" for line in summary], "", "## Best per variant and data set", "",
           table.to_markdown(index=False) if _has_tabulate() else table.to_string(index=False), ""]
     if len(comparison):
         md += ["## Beside Lucic et al. 2018", "", "The `comparable` column says why a number is not comparable with the published one.", "",
@@ -611,6 +648,7 @@ def _write_report(df: pd.DataFrame, tmp: Path, study_dirs: list, budget: int | N
     (tmp / "report.md").write_text("\n".join(md) + "\n")
 
     body = [f"<h1>{html.escape(title)}</h1>", f"<p>Studies: {html.escape(', '.join(map(str, study_dirs)))}. Trials: {len(df)}.</p>",
+            "<h2>In short</h2>", "<ul>" + "".join(f"<li>{html.escape(line)}</li>" for line in summary) + "</ul>",
             "<h2>Best per variant and data set</h2>", table.to_html(index=False, na_rep="", float_format=lambda x: f"{x:.4g}")]
     if len(comparison):
         body += ["<h2>Beside Lucic et al. 2018</h2>", "<p>Where runs differ from the published protocol, the last column says how; "

@@ -71,3 +71,6 @@ def test_keep_writes_a_study_that_reports_from_its_table_alone(tmp_path, ganbenc
         assert ganbench("report", source, "--out", tmp_path / f"report-{source.name}").returncode == 0
     a, b = (pd.read_csv(tmp_path / f"report-{n}" / "budget_curves.csv") for n in ("study", "kept"))
     pd.testing.assert_frame_equal(a, b)
+    md = (tmp_path / "report-kept" / "report.md").read_text()  # a plain-language summary first
+    assert md.index("## In short") < md.index("## Best per variant")
+    assert "- ring8: 1 variant (ns_gan), 2 settings each, 100 steps a trial, protocol ganbench." in md
