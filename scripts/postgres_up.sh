@@ -26,7 +26,8 @@ if ! "$bin/pg_isready" -q -h 127.0.0.1 -p "$port"; then
     as_postgres "$bin/initdb -D $data -A trust -U postgres" >&2
   fi
   # many workers, each with a pool of connections: more than the default 100
-  as_postgres "$bin/pg_ctl -D $data -l $data/server.log -w -o '-p $port -k /tmp -c listen_addresses=127.0.0.1 -c max_connections=300' start" >&2
+  # the server must not inherit the lock's descriptor (9), or it holds the lock for as long as it runs
+  as_postgres "$bin/pg_ctl -D $data -l $data/server.log -w -o '-p $port -k /tmp -c listen_addresses=127.0.0.1 -c max_connections=300' start" >&2 9>&-
 fi
 psql="$bin/psql -h 127.0.0.1 -p $port -U postgres -qtA"
 [ "$($psql -c "select 1 from pg_roles where rolname='ganbench'")" = 1 ] || $psql -c "create role ganbench login" >&2

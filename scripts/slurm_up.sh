@@ -24,7 +24,9 @@ if [ ! -s /etc/munge/munge.key ]; then
 fi
 chown -R munge:munge /etc/munge /var/lib/munge /var/log/munge 2>/dev/null || true
 mkdir -p /run/munge && chown munge:munge /run/munge && chmod 0400 /etc/munge/munge.key
-pgrep -x munged >/dev/null || su -s /bin/sh munge -c "/usr/sbin/munged" 
+# the daemons must not inherit the lock's descriptor (9): they would hold the lock for as long as they run, and the
+# next caller (another test worker) would wait on it for ever
+pgrep -x munged >/dev/null || su -s /bin/sh munge -c "/usr/sbin/munged" 9>&-
 host=$(hostname -s)
 mem=$(( $(awk '/MemTotal/ {print $2}' /proc/meminfo) / 1024 - 1024 ))
 cpus=$(( $(nproc) > 8 ? $(nproc) : 8 ))
@@ -61,8 +63,8 @@ PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 CONF
 export SLURM_CONF="$conf"
 pkill -x slurmctld 2>/dev/null || true; pkill -x slurmd 2>/dev/null || true; sleep 1
-slurmctld -f "$conf" -c >&2
-slurmd -f "$conf" >&2
+slurmctld -f "$conf" -c >&2 9>&-
+slurmd -f "$conf" >&2 9>&-
 for _ in $(seq 60); do
   if sinfo -h -o %t 2>/dev/null | grep -qE '^idle'; then echo "$conf"; exit 0; fi
   sleep 1
