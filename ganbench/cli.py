@@ -401,7 +401,9 @@ class OneLineParser(argparse.ArgumentParser):
     """argparse's errors as ganbench's others: one line naming the argument, exit 2 (the usage is in --help)."""
 
     def error(self, message: str):
-        self.exit(2, f"{self.prog}: error: {message}\n")
+        # one line whatever the user typed: a value's line breaks (\n, \r, \x85, \u2028, ...) are shown escaped
+        one_line = "".join(c if c.isprintable() or c == " " else c.encode("unicode_escape").decode() for c in message)
+        self.exit(2, f"{self.prog}: error: {one_line}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -355,7 +355,7 @@ def test_the_eight_study_specs_load():
     for p in paths:
         spec = load_spec(p)
         dataset = spec.datasets[0]
-        assert spec.protocol == "lucic2018" and "GPU-hours" in p.read_text()
+        assert spec.protocol == "lucic2018" and "ganbench sweep plan" in p.read_text()  # where its cost is printed
         assert (spec.steps, spec.eval_every) == (lucic2018.schedule(dataset)["steps"], lucic2018.schedule(dataset)["eval_every"])
         assert spec.experiment == lucic2018.experiment_for(dataset, spec.space)
         assert spec.settings == lucic2018.EXPERIMENTS[spec.experiment][1]
