@@ -226,6 +226,12 @@ class GANModule(pl.LightningModule):
         real = self.real.next(self.device)
         fake = self.generator(self.sample_z(real.shape[0]))
         d_loss, g_loss = self.loss(self.discriminator(real), self.discriminator(fake))
+        self.simultaneous_update(opt_d, opt_g, d_loss, g_loss)
+        return {"d_loss": d_loss, "g_loss": g_loss}
+
+    def simultaneous_update(self, opt_d, opt_g, d_loss: torch.Tensor, g_loss: torch.Tensor) -> None:
+        """Both players' gradients at the same parameters, from one forward pass, then both applied (f-GAN's
+        Algorithm 1, ALI's ali_algorithm)."""
         d_params, g_params = list(self.discriminator.parameters()), list(self.generator.parameters())
         d_grads = torch.autograd.grad(d_loss, d_params, retain_graph=True)
         g_grads = torch.autograd.grad(g_loss, g_params)
@@ -235,7 +241,6 @@ class GANModule(pl.LightningModule):
         opt_g.step()
         self.d_updates += 1
         self.g_updates += 1
-        return {"d_loss": d_loss, "g_loss": g_loss}
 
     # --- lucic2018: one discriminator update; the generator on step 0 and every n_disc-th step after ----------
 

@@ -71,17 +71,9 @@ class PacGANModule(GANModule):
         fake = self.fake_packs(batch)
         preds = self.discriminator(torch.cat([real.reshape(batch * self.pack, -1), fake]))  # one pass, as get_predictions
         d_loss, g_loss = pacgan2018.losses(preds[:batch], preds[batch:])
-        d_params, g_params = list(self.discriminator.parameters()), list(self.generator.parameters())
-        d_grads = torch.autograd.grad(d_loss, d_params, retain_graph=True)
-        g_grads = torch.autograd.grad(g_loss, g_params)
-        for p, g in zip(d_params + g_params, d_grads + g_grads):
-            p.grad = g
-        opt_d.step()
-        opt_g.step()
+        self.simultaneous_update(opt_d, opt_g, d_loss, g_loss)
         for bn in self.batch_norms:
             bn.update_population(pacgan2018.BN_RATE)
-        self.d_updates += 1
-        self.g_updates += 1
         return {"d_loss": d_loss, "g_loss": g_loss}
 
     @torch.no_grad()
