@@ -10,7 +10,7 @@ import yaml
 from ganbench.benchmark.data import DataError, canonical_name, get_dataset
 from ganbench.benchmark.nets import ARCHITECTURES
 from ganbench.benchmark.protocols import lucic2018, pacgan2018
-from ganbench.benchmark.schema import RUN_FIELDS, ConfigError, Field, did_you_mean
+from ganbench.benchmark.schema import COMMAND_FIELDS, RUN_FIELDS, ConfigError, Field, did_you_mean
 from ganbench.benchmark.train import resolve_config
 from ganbench.benchmark.variants import VARIANTS, VariantError, get_variant, import_variant
 
@@ -130,8 +130,9 @@ SPEC_FIELDS: dict[str, Field] = {f.name: f for f in [
           choices=("none", "hyperband")),
     Field("experiment", str, None, "protocol lucic2018: the study's experiment whose draws the random search replays",
           choices=lambda: tuple(lucic2018.EXPERIMENTS)),
-    Field("trials_per_device", int, 1, "trials sharing one device: k worker processes per GPU (or per local slot on a CPU); "
-          "`make gpu-check` measures what k saves, `ganbench sweep plan` prices it", ge=1),
+    COMMAND_FIELDS["trials_per_device"].with_default(1, help="trials sharing one device: k worker processes per GPU (or per "
+                                                     "local slot on a CPU); `make gpu-check` measures what k saves, "
+                                                     "`ganbench sweep plan` prices it"),
 ]}
 BUDGET_FIELDS: dict[str, Field] = {f.name: f for f in [
     Field("settings", int, None, "hyperparameter settings per variant and data set (the budget)", ge=1),
