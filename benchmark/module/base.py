@@ -20,6 +20,7 @@ from ..protocols.lucic2018 import generator_update_due
 from ..variants import get_variant
 
 STUDY_LOSSES = {"lsgan": losses.least_squares_on_sigmoid}  # where the study's code computes a loss otherwise
+SHOW_EVERY = 10  # the progress display's losses: Lightning's log() costs about as much as a small net's step
 RESAMPLE_BEFORE_GENERATOR = {"wgan_gp"}  # the study draws new latents for G's update only here (WGAN_GP.py:111)
 
 
@@ -172,11 +173,13 @@ class GANModule(pl.LightningModule):
         self._finish_step(logs)
 
     def _finish_step(self, logs: dict) -> None:
-        """Refuse a non-finite loss; show the losses, and log them every log_every steps."""
+        """Refuse a non-finite loss; show the losses every SHOW_EVERY steps, and log them every log_every steps."""
         values = torch.stack([v for v in logs.values() if v is not None]).detach()
         if not torch.isfinite(values).all():
             raise Diverged(f"non-finite loss at step {self.steps_done}: " + ", ".join(f"{k}={v.item():.4g}" for k, v in logs.items() if v is not None))
-        self.log_dict({k: v.detach() for k, v in logs.items() if v is not None}, prog_bar=True, on_step=True, on_epoch=False, logger=False)
+        self.last_losses = {k: v.detach() for k, v in logs.items() if v is not None}  # the run's final losses, read by train()
+        if self.steps_done % SHOW_EVERY == 0 or self.steps_done == 1:
+            self.log_dict(self.last_losses, prog_bar=True, on_step=True, on_epoch=False, logger=False)
         if self.log_every and (self.steps_done % self.log_every == 0 or self.steps_done == 1):
             row = {k: float(v.detach()) for k, v in logs.items() if v is not None}
             for logger in self.loggers:  # keyed by the protocol's step, not Lightning's optimizer steps
