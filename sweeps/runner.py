@@ -495,8 +495,10 @@ def usable_cpus() -> int:
 
 def start_workers(cmd: list[str], slots: list[tuple[str, str | None]], per_slot: int) -> list[subprocess.Popen]:
     """``per_slot`` worker processes on each (slot name, GPU index or None) slot; each process sees only its slot's
-    GPU, and the slots' processes share this process's CPUs."""
+    GPU, and the slots' processes share this process's CPUs (at most OMP_NUM_THREADS threads each where it is set)."""
     threads = max(1, usable_cpus() // (len(slots) * per_slot))
+    if os.environ.get("OMP_NUM_THREADS", "").isdigit() and int(os.environ["OMP_NUM_THREADS"]) > 0:
+        threads = min(threads, int(os.environ["OMP_NUM_THREADS"]))
     procs = []
     for slot, gpu in slots:
         env = {**os.environ, "OMP_NUM_THREADS": str(threads), DEVICE_SLOT: slot}

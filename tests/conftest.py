@@ -9,6 +9,7 @@ import torch
 
 if os.environ.get("PYTEST_XDIST_WORKER"):  # two workers on two cores: one thread each, or their pools spin against each other
     torch.set_num_threads(1)
+    os.environ["OMP_NUM_THREADS"] = "1"  # and the processes a test starts (sweep workers, the CLI, the demo) too
 logging.getLogger("pytorch_lightning").setLevel(logging.ERROR)
 logging.getLogger("lightning.pytorch").setLevel(logging.ERROR)
 os.environ.setdefault("GANBENCH_CACHE", "")

@@ -54,7 +54,7 @@ def study(tmp_path_factory):
     from ganbench.sweeps.spec import load_spec
 
     tmp = tmp_path_factory.mktemp("study")
-    (tmp / "s.yaml").write_text("name: s\nvariants: [ns_gan, wgan_gp]\ndatasets: [mnist5k]\nspace: narrow\n"
+    (tmp / "s.yaml").write_text("name: s\nvariants: [ns_gan, wgan_gp]\ndatasets: [mnist5k]\narch: conv_small\nspace: narrow\n"
                                 "budget: {settings: 3, seeds: 2}\nsteps: 10\neval_every: 5\nextractor: lenet-mnist\n"
                                 "n_fake: 300\nn_real: 300\n")
     (tmp / "r.yaml").write_text("name: r\nvariants: [ns_gan, lsgan]\ndatasets: [ring8]\narch: mlp_small\nspace: narrow\nbudget: {settings: 2}\nsteps: 300\n")

@@ -222,7 +222,7 @@ def test_seed_phase_retrains_the_best_setting(tmp_path):
 
 @pytest.mark.slow  # 150-260 s on 2 cores: make test's, not make check's
 def test_hyperband_spends_the_step_budget_and_prunes_at_its_rungs(tmp_path):
-    spec, study_dir = _study(tmp_path, "name: hyperband\nvariants: [ns_gan]\ndatasets: [mnist5k]\nspace: narrow\npruner: hyperband\n"
+    spec, study_dir = _study(tmp_path, "name: hyperband\nvariants: [ns_gan]\ndatasets: [mnist5k]\narch: conv_small\nspace: narrow\npruner: hyperband\n"
                                        "budget: {settings: 4, seeds: 2}\nsteps: 30\neval_every: 10\nextractor: lenet-mnist\n"
                                        "n_fake: 200\nn_real: 200\n")
     rows = run_local(study_dir, workers=1, progress=False)
