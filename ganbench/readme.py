@@ -39,27 +39,45 @@ def _mean_se(m, metric: str, unit: str = "") -> str:
 COMPARE_AT_EPOCH = 10  # the shortest kept length: longer pacgan2018 studies are also shown at this epoch, from their curves
 
 
-def _epoch_row(study_dir: Path, dataset: str, pack: int, epoch: int) -> str | None:
-    """Mean ± SE over a kept study's runs at one epoch, from its pacgan_epochs.csv."""
+AGREEMENT = (("modes_covered", "modes"), ("high_quality_percent", "HQ"), ("mode_kl", "KL"))  # metric, its name in the table
+
+
+def _agrees(m) -> str:
+    """The metrics whose mean lies within two combined standard errors of Table 1's (report.pacgan_comparison)."""
+    names = [short for metric, short in AGREEMENT if metric in m.index and m.loc[metric, "within_2se"] == "yes"]
+    return ", ".join(names) or "none"
+
+
+def _epoch_row(study_dir: Path, dataset: str, pack: int, epoch: int, published) -> str | None:
+    """Mean ± SE over a kept study's runs at one epoch, from its pacgan_epochs.csv, and what agrees with Table 1."""
     import pandas as pd
 
     path = study_dir / "pacgan_epochs.csv"
     if not path.is_file():
         return None
     e = pd.read_csv(path)
-    e = e[(e["dataset"] == dataset) & (e["pack"] == pack) & (e["epoch"] == epoch)]
+    e = e[(e["dataset"] == dataset) & (e["pack"] == pack) & (e["epoch"] == epoch)].rename(
+        columns={"high_quality_fraction": "high_quality_percent"})
     if e.empty:
         return None
-    cell = lambda col, scale=1.0, unit="": (f"{e[col].mean() * scale:.3g} ± {e[col].std(ddof=1) * scale / math.sqrt(len(e)):.2g}{unit}"  # noqa: E731
-                                             if len(e) > 1 else f"{e[col].mean() * scale:.3g}{unit}")
-    return f"{len(e)} | {cell('modes_covered')} | {cell('high_quality_fraction', 100, '%')} | {cell('mode_kl')} |"
+    e["high_quality_percent"] *= 100
+    cells, agree = [], []
+    for metric, short in AGREEMENT:
+        mean = e[metric].mean()
+        se = e[metric].std(ddof=1) / math.sqrt(len(e)) if len(e) > 1 else float("nan")
+        unit = "%" if metric == "high_quality_percent" else ""
+        cells.append(f"{mean:.3g} ± {se:.2g}{unit}" if math.isfinite(se) else f"{mean:.3g}{unit}")
+        p = published.loc[metric]
+        if math.isfinite(mean) and abs(mean - p["published"]) <= 2 * math.hypot(0 if math.isnan(se) else se, p["published_se"]):
+            agree.append(short)
+    return f"{len(e)} | {' | '.join(cells)} | {', '.join(agree) or 'none'} |"
 
 
 def measured_pacgan() -> str:
     """Every kept study on the 2-D mixtures beside PacGAN's Table 1: mean ± standard error over its runs, from
     results/; a longer study also at COMPARE_AT_EPOCH, from its per-epoch curves, so every row has an equal-length twin."""
-    rows = ["| data set | row | source | protocol | steps | beta1 | runs | modes | high quality | reverse KL |",
-            "|---|---|---|---|---|---|---|---|---|---|"]
+    rows = ["| data set | row | source | protocol | steps | beta1 | runs | modes | high quality | reverse KL | within 2 SE of Table 1 |",
+            "|---|---|---|---|---|---|---|---|---|---|---|"]
     published = {}
     for study_dir in kept_studies():
         df = load_kept(study_dir)
@@ -72,15 +90,15 @@ def measured_pacgan() -> str:
             head = f"| {dataset} | {row} | `results/{study_dir.name}` | {g['protocol'].iloc[0]} |"
             steps = int(g["steps"].iloc[0])
             rows.append(f"{head} {steps:,} | {beta1} | {int(g['runs'].max())} | {_mean_se(m, 'modes_covered')} | "
-                        f"{_mean_se(m, 'high_quality_percent', '%')} | {_mean_se(m, 'mode_kl')} |")
-            at = _epoch_row(study_dir, dataset, pack, COMPARE_AT_EPOCH) if steps > COMPARE_AT_EPOCH * 1000 else None
+                        f"{_mean_se(m, 'high_quality_percent', '%')} | {_mean_se(m, 'mode_kl')} | {_agrees(m)} |")
+            at = _epoch_row(study_dir, dataset, pack, COMPARE_AT_EPOCH, m) if steps > COMPARE_AT_EPOCH * 1000 else None
             if at:
                 rows.append(f"{head} {COMPARE_AT_EPOCH * 1000:,} (its epoch {COMPARE_AT_EPOCH}) | {beta1} | {at}")
             published[(dataset, row)] = m
     for (dataset, row), m in published.items():
         cell = lambda k, unit="": f"{m.loc[k, 'published']:.3g} ± {m.loc[k, 'published_se']:.2g}{unit}" if k in m.index else "-"  # noqa: E731
         rows.append(f"| {dataset} | {row} | PacGAN Table 1 | the paper's code | 400,000 | 0.8 | 10 | {cell('modes_covered')} | "
-                    f"{cell('high_quality_percent', '%')} | {cell('mode_kl')} |")
+                    f"{cell('high_quality_percent', '%')} | {cell('mode_kl')} | |")
     return "\n".join(rows)
 
 
