@@ -68,6 +68,7 @@ def test_out_dir_holding_another_run(ganbench, tmp_path):
     assert r.returncode == 2 and r.stderr.startswith("ganbench train: error: out:") and "Traceback" not in r.stderr
 
 
+@pytest.mark.slow  # over 10 s: make test's tier
 def test_train_end_to_end(tmp_path):
     r = subprocess.run(["ganbench", "train", "--variant", "lsgan", "--dataset", "ring8", "--steps", "20", "--out", str(tmp_path / "r"), "--quiet"],
                        capture_output=True, text=True, env={**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"})

@@ -57,6 +57,7 @@ def test_two_trials_per_device_run_exactly_the_budget_each_recording_its_device(
     assert len({t.user_attrs["pid"] for t in done}) == 2  # both workers of the slot trained
 
 
+@pytest.mark.slow  # over 10 s: make test's tier
 def test_plan_counts_what_run_creates(tmp_path, ganbench):
     """`sweep plan --json` on a spec: the trials, steps and FID checkpoints that `sweep run` then creates."""
     spec = tmp_path / "p.yaml"

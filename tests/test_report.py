@@ -77,12 +77,14 @@ def study(tmp_path_factory):
     return study_dir
 
 
+@pytest.mark.slow  # over 10 s: make test's tier
 def test_table_counts_failed_trials(study):
     df = load_trials([study])
     assert len(df) == 11 and (df["status"] == "failed").sum() == 1 and (df["phase"] == "seed").sum() == 4
     assert df["extractor"].dropna().unique().tolist() == ["lenet-mnist"]
 
 
+@pytest.mark.slow  # over 10 s: make test's tier
 def test_report_renders_in_chromium(study, tmp_path):
     chromium = shutil.which("chromium")
     if chromium is None:
@@ -124,6 +126,7 @@ def test_report_renders_in_chromium(study, tmp_path):
     assert coloured > 5000
 
 
+@pytest.mark.slow  # over 10 s: make test's tier
 def test_report_from_a_storage_url(tmp_path):
     """A study run with --storage URL (here a real SQLite database through Optuna's RDB storage) is reported from it."""
     import sys

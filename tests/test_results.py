@@ -50,6 +50,7 @@ def test_a_damaged_table_fails_with_its_path(tmp_path, ganbench, damage, says):
     assert r.returncode == 2 and str(table) in r.stderr and says in r.stderr and r.stderr.count("\n") == 1
 
 
+@pytest.mark.slow  # over 10 s: make test's tier
 def test_keep_writes_a_study_that_reports_from_its_table_alone(tmp_path, ganbench):
     """A finished study kept: its table without absolute paths, its spec, meta (command, commit, machine, wall time),
     PacGAN's per-epoch curves and figures; the report from the kept folder equals the one from the study."""

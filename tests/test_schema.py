@@ -211,6 +211,7 @@ def test_strict_json_round_trip():
     assert restore(data)["mode_kl"] == math.inf
 
 
+@pytest.mark.slow  # over 10 s: make test's tier
 def test_every_json_ganbench_writes_is_strict(ganbench, tmp_path):
     """A run that covers no mode has an infinite mode KL: metrics.json says null, names it, and strict readers
     read every JSON file of a run, a study and its report."""

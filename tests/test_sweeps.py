@@ -136,6 +136,7 @@ def test_worker_killed_between_claim_and_record_is_recovered(tmp_path, monkeypat
     assert [t.number for t in ts if t.state == TrialState.FAIL] == [orphan.number]
 
 
+@pytest.mark.slow  # over 10 s: make test's tier
 def test_cli_status_json(tmp_path):
     from ganbench.cli import main
 
@@ -146,6 +147,7 @@ def test_cli_status_json(tmp_path):
     assert [(s["variant"], s["finished"] + s["diverged"], s["budget"]) for s in doc["studies"]] == [("ns_gan", 4, 4), ("lsgan", 4, 4)]
 
 
+@pytest.mark.slow  # over 10 s: make test's tier
 def test_trials_train_with_their_enqueued_settings(tmp_path):
     study_dir = make_study(tmp_path, steps=5)
     run_local(study_dir, workers=1, progress=False)
@@ -171,6 +173,7 @@ def _load(spec, study_dir, name):
     return optuna.load_study(study_name=name, storage=storage_for(study_dir))
 
 
+@pytest.mark.slow  # over 10 s: make test's tier
 def test_tpe_fills_exactly_the_budget_within_the_space(tmp_path):
     spec, study_dir = _study(tmp_path, "name: t\nvariants: [ns_gan]\ndatasets: [ring8]\narch: mlp_small\nspace: wide\nsampler: tpe\n"
                                        "budget: {settings: 5}\nsteps: 20\n")
@@ -186,6 +189,7 @@ def test_tpe_fills_exactly_the_budget_within_the_space(tmp_path):
     assert all(t.distributions["lr"] == optuna.distributions.FloatDistribution(1e-5, 1e-2, log=True) for t in ts)
 
 
+@pytest.mark.slow  # over 10 s: make test's tier
 def test_written_out_space_and_its_errors(tmp_path):
     spec, study_dir = _study(tmp_path, "name: t\nvariants: [wgan_gp]\ndatasets: [ring8]\narch: mlp_small\nbudget: {settings: 3}\nsteps: 10\n"
                                        "space:\n  wgan_gp: {lr: [log, 1e-4, 1e-3], n_disc: [int, 2, 3], penalty_weight: 0.5, "
@@ -203,6 +207,7 @@ def test_written_out_space_and_its_errors(tmp_path):
             load_spec(tmp_path / "b.yaml")
 
 
+@pytest.mark.slow  # over 10 s: make test's tier
 def test_seed_phase_retrains_the_best_setting(tmp_path):
     spec, study_dir = _study(tmp_path, "name: t\nvariants: [ns_gan]\ndatasets: [ring8]\narch: mlp_small\nspace: narrow\n"
                                        "budget: {settings: 3, seeds: 3}\nsteps: 60\n")

@@ -63,6 +63,7 @@ def test_objective_table_variants_cover_the_ring(run, variant, extra):
     assert metrics["modes_covered"] >= 6, metrics
 
 
+@pytest.mark.slow  # over 10 s: make test's tier
 def test_same_seed_same_numbers_on_cpu(run):
     a, out_a = run(variant="wgan_gp", dataset="ring8", steps=30, seed=3)
     b, out_b = run(variant="wgan_gp", dataset="ring8", steps=30, seed=3)
