@@ -376,7 +376,7 @@ def train(config: dict, out: Path | str, progress: bool = True, callbacks: list 
     metrics = {"status": status, "protocol": config["protocol"], "steps": int(module.steps_done),
                "generator_updates": int(module.g_updates), "discriminator_updates": int(module.d_updates),
                "wall_time_s": wall, "device": _device_name(device),
-               **{k: float(v) for k, v in getattr(module, "last_losses", {}).items()}}
+               **{k: float(v) for k, v in module.last_losses.items()}}
     if done:
         metrics["resumed_from_step"] = done  # a killed or requeued run went on from its checkpoint
     if error:

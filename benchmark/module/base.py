@@ -110,6 +110,7 @@ class GANModule(pl.LightningModule):
         # the updates of each player
         self.steps_done, self.d_updates, self.g_updates = 0, 0, 0
         self._last_g_loss = None
+        self.last_losses: dict = {}  # the latest step's losses: the run's final ones, read by train()
         self.log_every = 0  # curves: losses to the trainer's loggers every this many steps (0: none), set by train()
 
     def build_generator(self):
@@ -177,11 +178,11 @@ class GANModule(pl.LightningModule):
         values = torch.stack([v for v in logs.values() if v is not None]).detach()
         if not torch.isfinite(values).all():
             raise Diverged(f"non-finite loss at step {self.steps_done}: " + ", ".join(f"{k}={v.item():.4g}" for k, v in logs.items() if v is not None))
-        self.last_losses = {k: v.detach() for k, v in logs.items() if v is not None}  # the run's final losses, read by train()
+        self.last_losses = {k: v.detach() for k, v in logs.items() if v is not None}
         if self.steps_done % SHOW_EVERY == 0 or self.steps_done == 1:
             self.log_dict(self.last_losses, prog_bar=True, on_step=True, on_epoch=False, logger=False)
         if self.log_every and (self.steps_done % self.log_every == 0 or self.steps_done == 1):
-            row = {k: float(v.detach()) for k, v in logs.items() if v is not None}
+            row = {k: float(v) for k, v in self.last_losses.items()}
             for logger in self.loggers:  # keyed by the protocol's step, not Lightning's optimizer steps
                 logger.log_metrics(row, step=self.steps_done)
 
