@@ -13,14 +13,15 @@ $(BIN)/ganbench: pyproject.toml
 
 install: $(BIN)/ganbench
 
-# everything, spread over two cores (one test SLURM cluster and one PostgreSQL server, shared by both workers)
+# everything, spread over two cores (one test SLURM cluster and one PostgreSQL server, shared by both workers);
+# worksteal: an idle worker takes queued tests from a busy one, so one core does not finish long before the other
 test: install
 	bash scripts/test_deps.sh
-	$(BIN)/python -m pytest -q -n 2 --durations=15
+	$(BIN)/python -m pytest -q -n 2 --dist worksteal --durations=15
 
 # the quick tier for working: every module, no test that trains for long or starts a cluster (under 3 minutes)
 check: install
-	$(BIN)/python -m pytest -q -n 2 -m "not slow" --durations=5
+	$(BIN)/python -m pytest -q -n 2 --dist worksteal -m "not slow" --durations=5
 
 # a GPU node checked and measured in one go (srun --gpus 1 make gpu-check): the CUDA tests, steps a second with
 # k = 1, 2, 4, 8 trials sharing the device, peak memory, extraction rates -> results/gpu_check/<device>.json.
@@ -38,6 +39,7 @@ reproduce-pacgan: install
 
 perf: install
 	$(BIN)/python tests/perf/train_step.py
+	$(BIN)/python tests/perf/small_runs.py
 	$(BIN)/python tests/perf/eval_cache.py
 	$(BIN)/python tests/perf/sweep_overhead.py
 	$(BIN)/python tests/perf/nets_and_metrics.py

@@ -18,16 +18,24 @@ os.environ.setdefault("GANBENCH_CACHE", "")
 CLUSTER_FIXTURES = {"slurm", "postgres"}
 
 
+def expected_seconds(item) -> float:
+    """What a test costs alone on one core: ``slow(seconds=N)`` on the longest, 30 for another slow test, else 0."""
+    mark = item.get_closest_marker("slow")
+    return 0.0 if mark is None else float(mark.kwargs.get("seconds", 30))
+
+
 def pytest_collection_modifyitems(config, items):
-    """Tests that use the test cluster or the PostgreSQL server are slow; slow tests start first, so that the two
-    xdist workers finish together. Both workers may start such tests at once: scripts/slurm_up.sh and postgres_up.sh
+    """Tests that use the test cluster or the PostgreSQL server are slow; the costliest tests start first (worksteal
+    gives each xdist worker a contiguous half of this order, and an idle worker takes from the other's tail), so that
+    the two workers finish together. Both workers may start such tests at once: scripts/slurm_up.sh and postgres_up.sh
     start one cluster and one server a machine (a lock; a running one is reused, never restarted under another
     worker's jobs). xdist's loadgroup would keep them on one worker, but it does not group under pytest 9 here."""
     for item in items:
         if CLUSTER_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.cluster)
-            item.add_marker(pytest.mark.slow)
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+            if item.get_closest_marker("slow") is None:
+                item.add_marker(pytest.mark.slow)
+    items.sort(key=expected_seconds, reverse=True)
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=300)
 def test_shortened_demo_finds_a_significant_difference(tmp_path):
     r = subprocess.run([sys.executable, "-m", "ganbench.sweeps.demo", "--results", str(tmp_path), "--steps", "400"],
                        capture_output=True, text=True)

@@ -79,7 +79,7 @@ def test_offline_extractor_separates_real_from_noise():
     assert real_noise > 20 * real_real
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=90)
 def test_fid_falls_as_a_generator_trains(tmp_path):
     """FID (lenet-mnist, 500 samples) at steps 200, 400 and 600 of ns_gan on the digits falls below 0.7 of its first
     value on each of seeds 0-2. The small conv net (a quarter of infogan's widths) shows it at a fifth of the cost of

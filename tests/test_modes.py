@@ -183,7 +183,7 @@ def test_pacgan_comparison_by_hand():
     assert t.loc["mode_kl", "published"] == 0.70
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=400)
 def test_packing_covers_more_grid_modes_than_gan(run):
     """PacGAN's net and protocol at 2,500 steps (1/160 of the paper's length), three seeds each: PacGAN2 covers more
     of the grid's 25 modes than GAN on average. (In `make reproduce-pacgan` at this length, over five runs: GAN 8.0,

@@ -108,12 +108,13 @@ def steps_for_seconds(tmp_path, seconds):
     return max(8000, int(rate * seconds) // 1000 * 1000)
 
 
+@pytest.mark.slow(seconds=120)
 def test_task_at_its_time_limit_is_requeued_and_resumes_from_its_checkpoint(slurm, tmp_path, monkeypatch):
     # checkpoints every 5 s of training as well as every tenth of the run: on a loaded machine (the suite runs on
     # two workers) a window may train less than a tenth, and would then never leave a checkpoint to resume from
     monkeypatch.setenv("GANBENCH_CHECKPOINT_S", "5")
-    # one trial of ~120 s of training in tasks that train at most ~90 s each (see below)
-    steps = steps_for_seconds(tmp_path, 120)
+    # one trial of ~60 s of training in tasks that train at most ~50 s each (see below)
+    steps = steps_for_seconds(tmp_path, 60)
     path = tmp_path / "s.yaml"
     path.write_text(f"name: s\nvariants: [ns_gan]\ndatasets: [ring8]\narch: mlp_small\nbudget: {{settings: 1}}\nsteps: {steps}\n"
                     "space: {ns_gan: {lr: 1.0e-4, beta1: 0.5, batch_size: 64, z_dim: 2, n_disc: 1, d_batch_norm: false}}\n")
@@ -122,10 +123,9 @@ def test_task_at_its_time_limit_is_requeued_and_resumes_from_its_checkpoint(slur
     from ganbench.sweeps.runner import create_studies
 
     create_studies(load_saved_spec(study_dir), storage_for(study_dir))
-    # SLURM sends USR2 30 s before the two-minute limit (its timer may fire up to 60 s early, so 30-90 s after the
-    # start: never while the task is still starting, before anyone can handle it); submitit's handler requeues the
-    # task (scontrol requeue)
-    jobs = submit(study_dir, tasks=1, time_min=2, signal_delay_s=30)
+    # SLURM sends USR2 10 s before the one-minute limit (slurmctld checks limits every 30 s, so 20-50 s after the
+    # start: after the task has started and can handle it); submitit's handler requeues the task (scontrol requeue)
+    jobs = submit(study_dir, tasks=1, time_min=1, signal_delay_s=10)
     job = jobs[0].job_id.split("_")[0]
     deadline, held_since = time.time() + 1500, None  # a loaded machine (two test workers beside the task) starts each incarnation slowly
     while time.time() < deadline:

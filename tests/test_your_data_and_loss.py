@@ -100,7 +100,7 @@ def test_a_loss_that_cannot_be_used_exits_2(ganbench, tmp_path, name, says):
     assert r.returncode == 2 and r.stderr.startswith("ganbench train: error: variant:") and says in r.stderr, r.stderr
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=60)
 def test_an_installed_loss_and_a_folder_run_in_a_sweep(tmp_path, digits):
     """examples/my_loss installed with pip (into a folder on PYTHONPATH, not the project's environment), then a
     sweep naming it both ways, on the ring and on a folder of images."""

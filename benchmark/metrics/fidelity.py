@@ -158,7 +158,9 @@ def metrics_from_features(fake: dict, real: dict, layer: str, kid: bool = True, 
                                                  fid_featuresdict_to_statistics(real, layer), verbose=False)["frechet_inception_distance"])}
     n = min(len(fake[layer]), len(real[layer]))
     if kid:
-        r = kid_featuresdict_to_metric(fake, real, layer, kid_subset_size=min(1000, n), kid_subsets=100, verbose=False)
+        size = min(1000, n)
+        # 100 subsets of size 1,000 (the KID paper's estimator); with n <= 1,000 every subset is all the samples, so one is the same number
+        r = kid_featuresdict_to_metric(fake, real, layer, kid_subset_size=size, kid_subsets=100 if size < n else 1, verbose=False)
         out.update(kid=float(r["kernel_inception_distance_mean"]), kid_std=float(r["kernel_inception_distance_std"]))
     if prc:
         r = prc_featuresdict_to_metric(fake, real, layer, verbose=False)
