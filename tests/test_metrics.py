@@ -147,3 +147,17 @@ def test_mixture_mode_counting_on_hand_made_samples():
     uniform = c.repeat(50, 1)
     m = mixture_modes(uniform, RING8_CENTRES, 0.05)
     assert m["modes_covered"] == 8 and m["mode_kl"] == pytest.approx(0.0, abs=1e-12)
+
+
+def test_kid_uses_one_subset_only_when_it_is_all_the_samples():
+    """KID's 100 random subsets of min(1,000, n): with exactly that many a side each subset is all of them (one
+    subset, the same number); with more on one side they differ, and all 100 are drawn."""
+    from torch_fidelity.metric_kid import kid_featuresdict_to_metric
+
+    g = torch.Generator().manual_seed(0)
+    fake, real, more = (torch.randn(n, 16, generator=g, dtype=torch.float64) + s for n, s in ((300, 0.0), (300, 0.2), (450, 0.2)))
+    for real_f in (real, more):
+        ours = metrics_from_features({"f": fake}, {"f": real_f}, "f", prc=False)
+        ref = kid_featuresdict_to_metric({"f": fake}, {"f": real_f}, "f", kid_subset_size=300, kid_subsets=100, verbose=False)
+        assert ours["kid"] == pytest.approx(ref["kernel_inception_distance_mean"], rel=1e-9)
+        assert ours["kid_std"] == pytest.approx(ref["kernel_inception_distance_std"], abs=1e-12)

@@ -159,8 +159,10 @@ def metrics_from_features(fake: dict, real: dict, layer: str, kid: bool = True, 
     n = min(len(fake[layer]), len(real[layer]))
     if kid:
         size = min(1000, n)
-        # 100 subsets of size 1,000 (the KID paper's estimator); with n <= 1,000 every subset is all the samples, so one is the same number
-        r = kid_featuresdict_to_metric(fake, real, layer, kid_subset_size=size, kid_subsets=100 if size < n else 1, verbose=False)
+        # 100 random subsets (the KID paper's estimator); when both sides hold exactly `size` samples every subset is
+        # all of them, so one gives the same number
+        whole = len(fake[layer]) == len(real[layer]) == size
+        r = kid_featuresdict_to_metric(fake, real, layer, kid_subset_size=size, kid_subsets=1 if whole else 100, verbose=False)
         out.update(kid=float(r["kernel_inception_distance_mean"]), kid_std=float(r["kernel_inception_distance_std"]))
     if prc:
         r = prc_featuresdict_to_metric(fake, real, layer, verbose=False)
