@@ -183,17 +183,23 @@ def test_pacgan_comparison_by_hand():
     assert t.loc["mode_kl", "published"] == 0.70
 
 
-@pytest.mark.slow(seconds=400)
-def test_packing_covers_more_grid_modes_than_gan(run):
-    """PacGAN's net and protocol at 2,500 steps (1/160 of the paper's length), three seeds each: PacGAN2 covers more
-    of the grid's 25 modes than GAN on average. (In `make reproduce-pacgan` at this length, over five runs: GAN 8.0,
-    PacGAN2 12.2 modes.)"""
-    covered = {1: [], 2: []}
+@pytest.mark.slow(seconds=30)
+def test_packing_stops_gans_collapse_on_the_ring_on_every_seed(run):
+    """PacGAN's claim at a test's cost. Under PacGAN's training settings (the ring's defaults: Adam lr 1e-4, beta1
+    0.8, batch 100, z 2) on the small net, GAN collapses within 1,000 steps and PacGAN2 does not: on each of seeds 0-2
+    PacGAN2 covers more modes and has the lower mode KL. Measured on seeds 0-5 at 1,000 steps: GAN 1, 2, 2, 1, 1, 1
+    modes, PacGAN2 4, 5, 4, 4, 5, 6; KL 2.08, 1.61, 1.58, 2.08, 2.08, 2.08 against 0.75, 0.47, 0.84, 0.75, 0.52, 0.44
+    (both still unsharp: 0.2-1.2% of samples within 3 std of a mode; modes count as PacGAN's code counts them).
+    (At lr 1e-3, or on the grid, this net does not collapse and packing shows nothing. On PacGAN's own nets the effect
+    takes longer: at 20 epochs on the grid PacGAN2 covers 24.7-25 modes against GAN's 16.3-18.3, results/pacgan_grid_20k*;
+    this test used to run those nets on the grid for 2,500 steps, 500 s, where three seeds' mean rested on the seeds.)"""
+    scores = {1: [], 2: []}
     for seed in range(3):
-        for pack in covered:
-            m, _ = run(variant="ns_gan", dataset="grid25", steps=2500, seed=seed, pack=pack)
-            covered[pack].append(m["modes_covered"])
-    assert np.mean(covered[2]) > np.mean(covered[1]), covered
+        for pack in scores:
+            m, _ = run(variant="ns_gan", dataset="ring8", arch="mlp_small", steps=1000, seed=seed, pack=pack)
+            scores[pack].append((m["modes_covered"], m["mode_kl"]))
+    for (gan_modes, gan_kl), (pac_modes, pac_kl) in zip(scores[1], scores[2]):
+        assert pac_modes > gan_modes and pac_kl < gan_kl, scores
 
 
 def test_table3_nets_have_the_papers_discriminator_sizes_and_are_compared_with_their_column():
