@@ -33,9 +33,14 @@ OBJECTIVE_TABLE = ["hinge", "rwgan", "mcgan", "gmmn", "mmd_gan", "cramer_gan", "
                                            ("fisher_gan", {}), ("cramer_gan", {}), ("mmd_gan", {})])
 def test_variants_cover_the_ring(run, variant, extra):
     """Each loss learns: the median over three seeds of the quick ring protocol covers at least 6 of the 8 modes.
+    Two seeds decide a median of three, so the third trains only when the first two disagree.
     PacGAN's own protocol is tests/test_modes.py's and `make reproduce-pacgan`'s."""
-    covered = sorted(run(variant=variant, seed=seed, **QUICK_RING, **extra)[0]["modes_covered"] for seed in QUICK_RING_SEEDS)
-    assert covered[1] >= 6, covered
+    covered = []
+    for seed in QUICK_RING_SEEDS:
+        covered.append(run(variant=variant, seed=seed, **QUICK_RING, **extra)[0]["modes_covered"])
+        if sum(c >= 6 for c in covered) == 2 or sum(c < 6 for c in covered) == 2:
+            break
+    assert sum(c >= 6 for c in covered) == 2, covered  # the median of the three seeds >= 6
 
 
 @pytest.mark.slow(seconds=60)
