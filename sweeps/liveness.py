@@ -1,8 +1,8 @@
 """Is a trial's worker alive? Heartbeats, on any executor and any storage, with SLURM and the local process table
 as fast paths.
 
-A worker refreshes its running trial's ``heartbeat`` user attribute (wall-clock seconds) every ``HEARTBEAT_S`` from
-a thread; another worker judges a trial lost when that is older than ``GRACE_S``. JournalStorage has no heartbeat
+A worker refreshes its running trial's ``heartbeat`` user attribute (wall-clock seconds) every ``heartbeat_s()`` from
+a thread; another worker judges a trial lost when that is older than ``grace_s()``. JournalStorage has no heartbeat
 of its own, and Optuna's RDB heartbeat (``heartbeat_interval``, ``fail_stale_trials``) fails stale trials only
 from ``study.optimize``/``ask``, which a sweep does not use (sweeps/optuna_internals.py says why); one mechanism for
 every storage keeps the journal and PostgreSQL the same. Clocks of different hosts must agree to well within the
@@ -26,8 +26,14 @@ from optuna.trial import TrialState
 
 from . import optuna_internals
 
-HEARTBEAT_S = float(os.environ.get("GANBENCH_HEARTBEAT_S", 30))
-GRACE_S = float(os.environ.get("GANBENCH_GRACE_S", 300))
+
+
+def heartbeat_s() -> float:  # read when used: a forked worker gets its starter's environment after this module loaded
+    return float(os.environ.get("GANBENCH_HEARTBEAT_S", 30))
+
+
+def grace_s() -> float:
+    return float(os.environ.get("GANBENCH_GRACE_S", 300))
 
 
 class TrialAbandoned(RuntimeError):
@@ -36,7 +42,7 @@ class TrialAbandoned(RuntimeError):
 
 def heartbeat_stale(attrs: dict, now: float | None = None) -> bool:
     beat = attrs.get("heartbeat")
-    return beat is not None and (now or time.time()) - float(beat) > GRACE_S
+    return beat is not None and (now or time.time()) - float(beat) > grace_s()
 
 
 class Heartbeat:
@@ -61,8 +67,8 @@ class Heartbeat:
         return True
 
     def _run(self) -> None:
-        while not self._stop.wait(min(5.0, HEARTBEAT_S)):
-            if time.time() - self.last >= HEARTBEAT_S:
+        while not self._stop.wait(min(5.0, heartbeat_s())):
+            if time.time() - self.last >= heartbeat_s():
                 try:
                     self.beat()
                 except Exception:  # noqa: BLE001 - a storage hiccup: the next beat tries again
@@ -71,7 +77,7 @@ class Heartbeat:
     def check(self) -> None:
         """Raise TrialAbandoned if the trial is no longer this worker's. Cheap unless the last beat is old (the
         process was frozen), when it asks the storage."""
-        if self.lost or (time.time() - self.last > GRACE_S / 2 and not self.beat()):
+        if self.lost or (time.time() - self.last > grace_s() / 2 and not self.beat()):
             raise TrialAbandoned(f"trial {self.trial.number} was declared lost while this worker was frozen; another worker re-runs it")
 
     def stop(self) -> None:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime
 import json
 import math
+import multiprocessing
 import os
 import socket
 import subprocess
@@ -482,30 +483,50 @@ def trials_done(row: dict) -> int:
     return row["finished"] + row["diverged"] + row["pruned"] + row["failed"] + row["seeds_done"]
 
 
-def worker_command(study_dir: Path, storage_url: str | None, allow_code) -> list[str]:
-    cmd = [sys.executable, "-m", "ganbench.sweeps.worker", str(study_dir)] + (["--storage", storage_url] if storage_url else [])
-    return cmd + [f"--allow-code={name}" for name in allow_code]
-
-
 def usable_cpus() -> int:
     """The CPUs this process may use (a SLURM or cgroup allotment, taskset), not the machine's: more threads than
     cores makes torch's thread pools spin against each other (measured: 50x slower with 4 workers x 2 threads on 2)."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-def start_workers(cmd: list[str], slots: list[tuple[str, str | None]], per_slot: int) -> list[subprocess.Popen]:
+def start_workers(study_dir: Path | str, storage_url: str | None, allow_code, slots: list[tuple[str, str | None]],
+                  per_slot: int) -> list[multiprocessing.Process]:
     """``per_slot`` worker processes on each (slot name, GPU index or None) slot; each process sees only its slot's
-    GPU, and the slots' processes share this process's CPUs (at most OMP_NUM_THREADS threads each where it is set)."""
+    GPU, and the slots' processes share this process's CPUs (at most OMP_NUM_THREADS threads each where it is set).
+
+    Workers fork from multiprocessing's forkserver, which imports this module (torch, Lightning) once: a worker then
+    starts in a fraction of a second instead of spending ~7 s of CPU on imports (tests/perf/sweep_overhead.py). The
+    server imports no CUDA state (tests/test_sweeps.py checks), so each worker still picks its own GPU; it gets this
+    process's environment, directory and thread limit as a new process would."""
     threads = max(1, usable_cpus() // (len(slots) * per_slot))
     if os.environ.get("OMP_NUM_THREADS", "").isdigit() and int(os.environ["OMP_NUM_THREADS"]) > 0:
         threads = min(threads, int(os.environ["OMP_NUM_THREADS"]))
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
     procs = []
     for slot, gpu in slots:
         env = {**os.environ, "OMP_NUM_THREADS": str(threads), DEVICE_SLOT: slot}
         if gpu is not None:
             env["CUDA_VISIBLE_DEVICES"] = gpu
-        procs += [subprocess.Popen(cmd, env=env) for _ in range(per_slot)]
+        for _ in range(per_slot):
+            procs.append(context.Process(target=_worker_process, args=(str(study_dir), storage_url, list(allow_code), env, os.getcwd(), threads)))
+            procs[-1].start()
     return procs
+
+
+def _worker_process(study_dir: str, storage_url: str | None, allow_code: list, env: dict, cwd: str, threads: int) -> None:
+    """A forked worker: the starting process's environment, directory and thread limit, then ``work``."""
+    import logging
+
+    import torch
+
+    os.environ.clear()
+    os.environ.update(env)
+    os.chdir(cwd)
+    sys.path[:0] = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p and p not in sys.path]
+    torch.set_num_threads(threads)
+    logging.getLogger("pytorch_lightning").setLevel(logging.ERROR)
+    work(study_dir, storage_url, allow_code)
 
 
 def visible_gpus() -> list[str]:
@@ -529,12 +550,12 @@ def run_local(study_dir: Path, workers: int | None = None, storage_url: str | No
     gpus = visible_gpus()
     workers = workers or max(1, len(gpus))
     slots = [(str(i), gpus[i % len(gpus)] if gpus else None) for i in range(workers)]
-    procs = start_workers(worker_command(study_dir, storage_url, allow_code), slots, trials_per_device or spec.trials_per_device)
+    procs = start_workers(study_dir, storage_url, allow_code, slots, trials_per_device or spec.trials_per_device)
     pairs = len(spec.cells())
     by_steps = spec.pruner != "none"  # with pruning the number of trials is not known in advance: count steps
     total = pairs * (spec.budget_steps if by_steps else spec.settings + spec.seeds)
     with progress_bar(total, "training steps" if by_steps else "trials", enabled=progress) as bar:
-        while any(p.poll() is None for p in procs):
+        while any(p.is_alive() for p in procs):
             rows = summary(spec, storage)
             n = sum(r["steps_used"] if by_steps else trials_done(r) for r in rows)
             best = [r["best"] for r in rows if r["best"] is not None]

@@ -18,7 +18,7 @@ import logging
 
 import submitit  # noqa: E402
 
-from .runner import start_workers, work, worker_command  # noqa: E402
+from .runner import start_workers, work  # noqa: E402
 
 
 class Worker(submitit.helpers.Checkpointable):
@@ -37,8 +37,10 @@ class Worker(submitit.helpers.Checkpointable):
         # k worker processes on this task's device(s); a requeue ends them with the task, and the next incarnation
         # takes over their trials (runner._owner_gone: another SLURM_RESTART_COUNT)
         slot = os.environ.get("SLURM_ARRAY_TASK_ID", "0")
-        procs = start_workers(worker_command(Path(study_dir), storage_url, self.allow_code), [(slot, None)], k)
-        return max(p.wait() for p in procs)
+        procs = start_workers(study_dir, storage_url, self.allow_code, [(slot, None)], k)
+        for p in procs:
+            p.join()
+        return max(p.exitcode for p in procs)
     # submitit.helpers.Checkpointable.checkpoint resubmits the same call: the worker picks up where it was.
 
 

@@ -98,6 +98,42 @@ def test_two_workers_finish_exactly_the_budget(tmp_path):
     assert len(trials(study_dir)) == before
 
 
+def test_workers_fork_from_a_server_whose_imports_ask_cuda_nothing():
+    """Local workers fork from a server that imported ganbench.sweeps.runner (runner.start_workers). Had that import
+    asked CUDA anything (is_available, device_count), CUDA would have read CUDA_VISIBLE_DEVICES in the server, and a
+    worker could not be pinned to its slot's GPU. Checked in a fresh interpreter, with the calls counted."""
+    code = ("import torch, torch.cuda\n"
+            "calls = []\n"
+            "def counted(module, name):\n"
+            "    f = getattr(module, name)\n"
+            "    setattr(module, name, lambda *a, **k: (calls.append(name), f(*a, **k))[1])\n"
+            "for name in ('is_available', 'device_count', 'init', '_lazy_init', 'current_device'):\n"
+            "    counted(torch.cuda, name)\n"
+            "counted(torch._C, '_cuda_getDeviceCount')\n"
+            "import ganbench.sweeps.runner\n"
+            "print(calls, torch.cuda.is_initialized())\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and r.stdout.split("\n")[-2] == "[] False", (r.stdout, r.stderr[-2000:])
+
+
+def test_a_worker_gets_its_starters_environment_and_directory(tmp_path, monkeypatch):
+    """A forked worker runs in the environment and working directory its starter has now, as a new process would,
+    not those the fork server was started with: here a variable set and a directory entered after the server started
+    (the trial records CUDA_VISIBLE_DEVICES; the study is named by a path relative to the new directory)."""
+    from ganbench.sweeps import runner
+
+    (tmp_path / "first").mkdir()
+    run_local(make_study(tmp_path / "first", steps=2), workers=1, progress=False)  # the server runs from here on
+    make_study(tmp_path, steps=2)
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "-1")  # no GPU, on any machine
+    monkeypatch.chdir(tmp_path)
+    (worker,) = runner.start_workers("study", None, [], [("3", None)], 1)
+    worker.join(120)
+    done = [t for t in trials(tmp_path / "study") if t.state == TrialState.COMPLETE]
+    assert worker.exitcode == 0 and len(done) == 8
+    assert {(t.user_attrs["cuda_visible_devices"], t.user_attrs["device_slot"]) for t in done} == {("-1", "3")}
+
+
 @pytest.mark.slow
 def test_sigkilled_worker_loses_nothing_and_counts_nothing_twice(tmp_path):
     study_dir = make_study(tmp_path, steps=400)

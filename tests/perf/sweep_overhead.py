@@ -5,6 +5,7 @@ Overhead: a study of near-empty trials (1 training step on ring8), run end to en
 (amortised), and on SLURM also job scheduling. Printed as a fraction of a 60-second trial (target <= 2%).
 Parallel efficiency: the same real training work (ring8, N x K trials) with 1 and with N local workers on N cores.
 Usage: python tests/perf/sweep_overhead.py [TRIALS] [--no-slurm]"""
+import multiprocessing
 import os
 import subprocess
 import sys
@@ -58,8 +59,30 @@ def slurm(tmp: Path, trials: int) -> None:
     report("SLURM, 1 array task (submission to last trial, scheduling and start-up included)", time.perf_counter() - started, study_dir)
 
 
+def worker_start(repeats: int = 3) -> None:
+    """A worker's start, side by side: a new interpreter importing the worker's modules (how local workers started
+    before) against a fork from runner.start_workers's warm server (how they start now)."""
+    started = time.perf_counter()
+    for _ in range(repeats):
+        subprocess.run([sys.executable, "-c", "import ganbench.sweeps.runner"], check=True)
+    fresh = (time.perf_counter() - started) / repeats
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["ganbench.sweeps.runner"])
+    warm = context.Process(target=os.getpid)
+    warm.start()  # the server starts here, importing once
+    warm.join()
+    started = time.perf_counter()
+    for _ in range(repeats):
+        p = context.Process(target=os.getpid)
+        p.start()
+        p.join()
+    forked = (time.perf_counter() - started) / repeats
+    print(f"worker start: new interpreter {fresh:.2f} s, fork from the warm server {forked:.3f} s: ratio {fresh / forked:.0f}x")
+
+
 def main(trials: int, with_slurm: bool) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="ganbench-perf-"))
+    worker_start()
     study_dir = study(tmp, "local", trials, 1)
     started = time.perf_counter()
     run_local(study_dir, workers=1, progress=False)
