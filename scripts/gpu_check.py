@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import multiprocessing
 import os
 import platform
 import re
@@ -31,35 +32,40 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def measure_one(workload: str, device: str, seconds: float, barrier: Path, k: int) -> None:
-    """A worker process: warm up, wait for the other k - 1, measure, print one JSON line."""
+def measure_one(workload: str, device: str, seconds: float, barrier: Path, k: int, threads: int) -> None:
+    """One of k measuring processes: warm up, wait for the other k - 1, measure, write one JSON file (or the error)."""
     import torch
 
     from ganbench.benchmark.speed import step_rate
 
-    torch.set_num_threads(max(1, int(os.environ.get("OMP_NUM_THREADS", "1"))))
-    step_rate(workload, device, seconds=0.0, warmup=3)  # kernels chosen, memory allocated, allocate, before the others measure
-    (barrier / f"ready-{os.getpid()}").touch()
-    deadline = time.time() + 120
-    while len(list(barrier.glob("ready-*"))) < k and time.time() < deadline:
-        time.sleep(0.05)
-    print(json.dumps(step_rate(workload, device, seconds=seconds, warmup=1)), flush=True)
+    try:
+        torch.set_num_threads(threads)
+        step_rate(workload, device, seconds=0.0, warmup=3)  # kernels chosen, memory allocated, before the others measure
+        (barrier / f"ready-{os.getpid()}").touch()
+        deadline = time.time() + 120
+        while len(list(barrier.glob("ready-*"))) < k and time.time() < deadline:
+            time.sleep(0.05)
+        (barrier / f"result-{os.getpid()}.json").write_text(json.dumps(step_rate(workload, device, seconds=seconds, warmup=1)))
+    except Exception as e:  # noqa: BLE001 - reported in the table (an out-of-memory at k = 8, say), not raised
+        (barrier / f"error-{os.getpid()}.txt").write_text(f"{type(e).__name__}: {e}".splitlines()[0])
 
 
 def measure_shared(workload: str, k: int, device: str, seconds: float) -> dict:
-    """k processes training ``workload`` at once on ``device``."""
-    with tempfile.TemporaryDirectory() as barrier:
-        threads = max(1, (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1) // k)
-        env = {**os.environ, "OMP_NUM_THREADS": str(threads)}
-        cmd = [sys.executable, __file__, "--worker", workload, "--device", device, "--seconds", str(seconds), "--barrier", barrier, "--k", str(k)]
-        procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) for _ in range(k)]
-        results, errors = [], []
+    """k processes training ``workload`` at once on ``device``. They fork from a server that imported torch once
+    (multiprocessing's forkserver, as sweep workers do), so a measurement does not wait on k interpreters' imports."""
+    threads = max(1, (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1) // k)
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["ganbench.benchmark.speed"])
+    with tempfile.TemporaryDirectory() as tmp:
+        barrier = Path(tmp)
+        procs = [context.Process(target=measure_one, args=(workload, device, seconds, barrier, k, threads)) for _ in range(k)]
         for p in procs:
-            out, err = p.communicate(timeout=600)
-            if p.returncode == 0 and out.strip():
-                results.append(json.loads(out.strip().splitlines()[-1]))
-            else:
-                errors.append(err.strip().splitlines()[-1] if err.strip() else f"exit {p.returncode}")
+            p.start()
+        for p in procs:
+            p.join(600)
+        results = [json.loads(f.read_text()) for f in sorted(barrier.glob("result-*.json"))]
+        errors = [f.read_text() for f in sorted(barrier.glob("error-*.txt"))]
+        errors += [f"exit {p.exitcode}" for p in procs if p.exitcode != 0]
     rates = [r["steps_per_s"] for r in results]
     peaks = [r["peak_memory_bytes"] for r in results if r["peak_memory_bytes"] is not None]
     return {"workload": workload, "k": k, "processes_ok": len(results), "errors": errors,
@@ -97,14 +103,7 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--out", default=str(ROOT / "results" / "gpu_check"), help="where the JSON goes (default results/gpu_check/)")
     p.add_argument("--seconds", type=float, help="seconds each measurement runs (default 5 on a GPU, 2 on CPU)")
-    p.add_argument("--worker", help=argparse.SUPPRESS)
-    p.add_argument("--device", default="cpu", help=argparse.SUPPRESS)
-    p.add_argument("--barrier", help=argparse.SUPPRESS)
-    p.add_argument("--k", type=int, default=1, help=argparse.SUPPRESS)
     a = p.parse_args()
-    if a.worker:
-        measure_one(a.worker, a.device, a.seconds, Path(a.barrier), a.k)
-        return 0
 
     import torch
 

@@ -98,10 +98,12 @@ def test_two_workers_finish_exactly_the_budget(tmp_path):
     assert len(trials(study_dir)) == before
 
 
-def test_workers_fork_from_a_server_whose_imports_ask_cuda_nothing():
-    """Local workers fork from a server that imported ganbench.sweeps.runner (runner.start_workers). Had that import
-    asked CUDA anything (is_available, device_count), CUDA would have read CUDA_VISIBLE_DEVICES in the server, and a
-    worker could not be pinned to its slot's GPU. Checked in a fresh interpreter, with the calls counted."""
+@pytest.mark.parametrize("preloaded", ["ganbench.sweeps.runner", "ganbench.benchmark.speed"])
+def test_workers_fork_from_a_server_whose_imports_ask_cuda_nothing(preloaded):
+    """Sweep workers fork from a server that imported ganbench.sweeps.runner (runner.start_workers), `make gpu-check`'s
+    measuring processes from one that imported ganbench.benchmark.speed. Had that import asked CUDA anything
+    (is_available, device_count), CUDA would have been set up in the server, and a forked process could neither use
+    it nor be pinned to its slot's GPU. Checked in a fresh interpreter, with the calls counted."""
     code = ("import torch, torch.cuda\n"
             "calls = []\n"
             "def counted(module, name):\n"
@@ -110,7 +112,7 @@ def test_workers_fork_from_a_server_whose_imports_ask_cuda_nothing():
             "for name in ('is_available', 'device_count', 'init', '_lazy_init', 'current_device'):\n"
             "    counted(torch.cuda, name)\n"
             "counted(torch._C, '_cuda_getDeviceCount')\n"
-            "import ganbench.sweeps.runner\n"
+            f"import {preloaded}\n"
             "print(calls, torch.cuda.is_initialized())\n")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0 and r.stdout.split("\n")[-2] == "[] False", (r.stdout, r.stderr[-2000:])
