@@ -1,4 +1,5 @@
-"""`python -m ganbench.sweeps.worker DIR`: one worker process (started by the local executor)."""
+"""`python -m ganbench.sweeps.worker DIR`: one worker in a process of its own, for starting by hand or from a script of
+your own (the local executor forks its workers instead: runner.start_workers)."""
 import argparse
 import logging
 
