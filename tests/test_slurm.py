@@ -1,14 +1,12 @@
 """Sweeps on a real single-node SLURM cluster started by scripts/slurm_up.sh, through submitit.
 Under CI=true these tests fail, never skip, when SLURM cannot be started."""
-import json
-import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import optuna
 import pytest
+import torch
 from conftest import wait_all
 from optuna.trial import TrialState
 
@@ -71,7 +69,7 @@ def test_job_array_with_two_trials_a_task_runs_exactly_the_budget(slurm, tmp_pat
 
 
 def test_scancelled_task_then_resume_loses_nothing(slurm, tmp_path):
-    from ganbench.sweeps.runner import create_studies, run_local
+    from ganbench.sweeps.runner import create_studies
 
     study_dir = make_study(tmp_path, steps=400)
     create_studies(load_saved_spec(study_dir), storage_for(study_dir))
@@ -100,11 +98,12 @@ def steps_for_seconds(tmp_path, seconds):
     """Training steps of the time-limit test's trial that take about `seconds` on this machine, measured here with
     one thread as a SLURM task has: a fixed count finished inside one window on a fast machine and never reached
     the time limit (CI: 32,000 steps in under 80 s)."""
-    out = tmp_path / "calibration"
-    subprocess.run([sys.executable, "-m", "ganbench.cli", "train", "--variant", "ns_gan", "--dataset", "ring8", "--arch",
-                    "mlp_small", "--steps", "3000", "--lr", "1e-4", "--beta1", "0.5", "--batch-size", "64", "--n-disc", "1", "--z-dim", "2",
-                    "--no-d-batch-norm", "--out", str(out), "--quiet"], check=True, env={**os.environ, "OMP_NUM_THREADS": "1"}, capture_output=True)
-    rate = 3000 / json.loads((out / "metrics.json").read_text())["wall_time_s"]
+    from ganbench.benchmark.train import resolve_config, train
+
+    assert torch.get_num_threads() == 1  # conftest's setting, a SLURM task's
+    metrics = train(resolve_config(variant="ns_gan", dataset="ring8", arch="mlp_small", steps=3000, lr=1e-4, beta1=0.5, batch_size=64,
+                                   n_disc=1, z_dim=2, d_batch_norm=False), tmp_path / "calibration", progress=False)
+    rate = 3000 / metrics["wall_time_s"]
     return max(8000, int(rate * seconds) // 1000 * 1000)
 
 

@@ -1,18 +1,16 @@
 """Sweeps with the local executor: exactly the budget, nothing lost or duplicated when a worker is SIGKILLed."""
 import json
 import math
-import os
 import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import optuna
 import pytest
 from optuna.trial import TrialState
 
-from ganbench.sweeps.runner import load_saved_spec, run_local, save_spec, storage_for, summary
+from ganbench.sweeps.runner import load_saved_spec, run_local, save_spec, storage_for
 from ganbench.sweeps.spaces import named_space, settings_for
 from ganbench.sweeps.spec import SpecError, load_spec
 
@@ -124,8 +122,11 @@ def test_a_worker_gets_its_starters_environment_and_directory(tmp_path, monkeypa
     (the trial records CUDA_VISIBLE_DEVICES; the study is named by a path relative to the new directory)."""
     from ganbench.sweeps import runner
 
-    (tmp_path / "first").mkdir()
-    run_local(make_study(tmp_path / "first", steps=2), workers=1, progress=False)  # the server runs from here on
+    server = runner.multiprocessing.get_context("forkserver")
+    server.set_forkserver_preload([runner.__name__])
+    warm = server.Process(target=time.time)  # the server runs from here on, started in this environment
+    warm.start()
+    warm.join(120)
     make_study(tmp_path, steps=2)
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "-1")  # no GPU, on any machine
     monkeypatch.chdir(tmp_path)
