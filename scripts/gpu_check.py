@@ -63,6 +63,9 @@ def measure_shared(workload: str, k: int, device: str, seconds: float) -> dict:
             p.start()
         for p in procs:
             p.join(600)
+            if p.is_alive():  # hung past ten minutes: reported as an error, not left running
+                p.kill()
+                p.join()
         results = [json.loads(f.read_text()) for f in sorted(barrier.glob("result-*.json"))]
         errors = [f.read_text() for f in sorted(barrier.glob("error-*.txt"))]
         errors += [f"exit {p.exitcode}" for p in procs if p.exitcode != 0]

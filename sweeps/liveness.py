@@ -27,7 +27,6 @@ from optuna.trial import TrialState
 from . import optuna_internals
 
 
-
 def heartbeat_s() -> float:  # read when used: a forked worker gets its starter's environment after this module loaded
     return float(os.environ.get("GANBENCH_HEARTBEAT_S", 30))
 
