@@ -124,8 +124,12 @@ EPOCH_METRICS = ("modes_covered", "high_quality_fraction", "mode_kl")  # PacGAN'
 
 
 def epoch_scores(generator, z_dim: int, prior: str, device, info) -> dict:
-    """PacGAN's metrics of a generator on the fixed latents (eval mode: population statistics)."""
+    """PacGAN's metrics of a generator on the fixed latents (eval mode: population statistics). Not the two W1s:
+    their assignments cost more than an epoch of a small net, and only the run's end reports them."""
     from .latents import fixed_samples
 
-    m = mixture_metrics(fixed_samples(generator, z_dim, MIXTURE_SAMPLES, prior, device), info)
+    samples = fixed_samples(generator, z_dim, MIXTURE_SAMPLES, prior, device)
+    if not bool(torch.isfinite(samples).all()):
+        return {"modes_covered": 0, "high_quality_fraction": 0.0, "mode_kl": math.inf}
+    m = mixture_modes(samples, info.mode_centres, info.mode_std)
     return {k: m[k] for k in EPOCH_METRICS}
