@@ -489,12 +489,17 @@ def usable_cpus() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
+# What the fork server imports once for all its workers: this module (torch, Lightning) and POT, which a trial on 2-D
+# data imports to score it (~1.2 s a process; benchmark/metrics/modes.py defers it for processes that never do)
+WORKER_PRELOAD = [__name__, "ot"]
+
+
 def start_workers(study_dir: Path | str, storage_url: str | None, allow_code, slots: list[tuple[str, str | None]],
                   per_slot: int) -> list[multiprocessing.Process]:
     """``per_slot`` worker processes on each (slot name, GPU index or None) slot; each process sees only its slot's
     GPU, and the slots' processes share this process's CPUs (at most OMP_NUM_THREADS threads each where it is set).
 
-    Workers fork from multiprocessing's forkserver, which imports this module (torch, Lightning) once: a worker then
+    Workers fork from multiprocessing's forkserver, which imports WORKER_PRELOAD once: a worker then
     starts in a fraction of a second instead of spending ~7 s of CPU on imports (tests/perf/sweep_overhead.py). The
     server imports no CUDA state (tests/test_sweeps.py checks), so each worker still picks its own GPU; it gets this
     process's environment, directory and thread limit as a new process would."""
@@ -502,7 +507,7 @@ def start_workers(study_dir: Path | str, storage_url: str | None, allow_code, sl
     if os.environ.get("OMP_NUM_THREADS", "").isdigit() and int(os.environ["OMP_NUM_THREADS"]) > 0:
         threads = min(threads, int(os.environ["OMP_NUM_THREADS"]))
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__])
+    context.set_forkserver_preload(WORKER_PRELOAD)
     procs = []
     for slot, gpu in slots:
         env = {**os.environ, "OMP_NUM_THREADS": str(threads), DEVICE_SLOT: slot}

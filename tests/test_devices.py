@@ -25,7 +25,7 @@ def trials_of(study_dir):
 
 @pytest.mark.slow(seconds=60)
 def test_gpu_check_on_cpu_says_no_gpu_and_writes_its_json(tmp_path):
-    r = subprocess.run([sys.executable, "scripts/gpu_check.py", "--out", str(tmp_path), "--seconds", "1"],
+    r = subprocess.run([sys.executable, "scripts/gpu_check.py", "--out", str(tmp_path), "--seconds", "0.5"],
                        capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert r.returncode == 0, r.stderr[-2000:]
     assert "no GPU found" in r.stdout and "written:" in r.stdout

@@ -9,7 +9,7 @@ import torch_fidelity
 from scipy import linalg
 from torch_fidelity.metric_fid import fid_statistics_to_metric
 
-from ganbench.benchmark.data import as_float, load_split
+from ganbench.benchmark.data import load_split
 from ganbench.benchmark.metrics import fidelity
 from ganbench.benchmark.metrics.fidelity import ImagesUint8, evaluate_generator, metrics_from_features, real_features, Extractor
 from ganbench.benchmark.metrics.modes import mixture_modes

@@ -3,7 +3,6 @@ equations, computed by hand here, and a run that logs its metrics after every ep
 from __future__ import annotations
 
 import copy
-import json
 
 import pytest
 import torch

@@ -2,8 +2,6 @@
 with no console errors, and its screenshot shows the figures; budget curves against the closed form."""
 import math
 import shutil
-import subprocess
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -64,8 +62,6 @@ def study(tmp_path_factory):
     save_spec(tmp / "ring", load_spec(tmp / "r.yaml"))
     run_local(tmp / "ring", workers=2, progress=False)
     # one diverged and one failed trial, as a crash would leave them
-    import json
-
     import optuna
     from ganbench.sweeps.runner import storage_for
 
@@ -127,20 +123,16 @@ def test_report_renders_in_chromium(study, tmp_path):
 
 
 @pytest.mark.slow  # over 10 s: make test's tier
-def test_report_from_a_storage_url(tmp_path):
+def test_report_from_a_storage_url(tmp_path, ganbench):
     """A study run with --storage URL (here a real SQLite database through Optuna's RDB storage) is reported from it."""
-    import sys
-
     (tmp_path / "u.yaml").write_text("name: u\nvariants: [ns_gan]\ndatasets: [ring8]\narch: mlp_small\nspace: narrow\nbudget: {settings: 2}\nsteps: 20\n")
     url = f"sqlite:///{tmp_path / 'optuna.db'}"
-    run = subprocess.run([sys.executable, "-m", "ganbench.cli", "sweep", "run", str(tmp_path / "u.yaml"), "--dir", str(tmp_path / "u"),
-                          "--storage", url], capture_output=True, text=True)
+    run = ganbench("sweep", "run", tmp_path / "u.yaml", "--dir", tmp_path / "u", "--storage", url)
     assert run.returncode == 0, run.stderr[-2000:]
     assert not (tmp_path / "u" / "optuna.journal").exists()
     df = load_trials([tmp_path / "u"], url)
     assert len(df) == 2 and set(df["status"]) == {"finished"}
-    r = subprocess.run([sys.executable, "-m", "ganbench.cli", "report", str(tmp_path / "u"), "--storage", url, "--out", str(tmp_path / "rep")],
-                       capture_output=True, text=True)
+    r = ganbench("report", tmp_path / "u", "--storage", url, "--out", tmp_path / "rep")
     assert r.returncode == 0 and (tmp_path / "rep" / "index.html").exists(), r.stderr[-2000:]
 
 

@@ -10,6 +10,7 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
+from ganbench.sweeps import runner
 from ganbench.sweeps.runner import load_saved_spec, run_local, save_spec, storage_for
 from ganbench.sweeps.spaces import named_space, settings_for
 from ganbench.sweeps.spec import SpecError, load_spec
@@ -96,9 +97,9 @@ def test_two_workers_finish_exactly_the_budget(tmp_path):
     assert len(trials(study_dir)) == before
 
 
-@pytest.mark.parametrize("preloaded", ["ganbench.sweeps.runner", "ganbench.benchmark.speed"])
+@pytest.mark.parametrize("preloaded", [",".join(runner.WORKER_PRELOAD), "ganbench.benchmark.speed"])
 def test_workers_fork_from_a_server_whose_imports_ask_cuda_nothing(preloaded):
-    """Sweep workers fork from a server that imported ganbench.sweeps.runner (runner.start_workers), `make gpu-check`'s
+    """Sweep workers fork from a server that imported runner.WORKER_PRELOAD (runner.start_workers), `make gpu-check`'s
     measuring processes from one that imported ganbench.benchmark.speed. Had that import asked CUDA anything
     (is_available, device_count), CUDA would have been set up in the server, and a forked process could neither use
     it nor be pinned to its slot's GPU. Checked in a fresh interpreter, with the calls counted."""
@@ -123,7 +124,7 @@ def test_a_worker_gets_its_starters_environment_and_directory(tmp_path, monkeypa
     from ganbench.sweeps import runner
 
     server = runner.multiprocessing.get_context("forkserver")
-    server.set_forkserver_preload([runner.__name__])
+    server.set_forkserver_preload(runner.WORKER_PRELOAD)
     warm = server.Process(target=time.time)  # the server runs from here on, started in this environment
     warm.start()
     warm.join(120)
@@ -176,12 +177,10 @@ def test_worker_killed_between_claim_and_record_is_recovered(tmp_path, monkeypat
 
 
 @pytest.mark.slow  # over 10 s: make test's tier
-def test_cli_status_json(tmp_path):
-    from ganbench.cli import main
-
+def test_cli_status_json(tmp_path, ganbench):
     study_dir = make_study(tmp_path, steps=10)
     run_local(study_dir, workers=1, progress=False)
-    r = subprocess.run([sys.executable, "-m", "ganbench.cli", "sweep", "status", str(study_dir), "--json"], capture_output=True, text=True)
+    r = ganbench("sweep", "status", study_dir, "--json")
     doc = json.loads(r.stdout)
     assert [(s["variant"], s["finished"] + s["diverged"], s["budget"]) for s in doc["studies"]] == [("ns_gan", 4, 4), ("lsgan", 4, 4)]
 
