@@ -148,6 +148,9 @@ def test_mixture_mode_counting_on_hand_made_samples():
     uniform = c.repeat(50, 1)
     m = mixture_modes(uniform, RING8_CENTRES, 0.05)
     assert m["modes_covered"] == 8 and m["mode_kl"] == pytest.approx(0.0, abs=1e-12)
+    diverged = torch.cat([c[:1].repeat(5, 1), torch.full((5, 2), float("nan")), torch.full((5, 2), float("inf"))])
+    m = mixture_modes(diverged, RING8_CENTRES, 0.05)  # PacGAN's per-epoch scores of a diverging generator
+    assert m["modes_covered"] == 1 and m["high_quality_fraction"] == pytest.approx(1 / 3)
 
 
 def test_kid_uses_one_subset_only_when_it_is_all_the_samples():

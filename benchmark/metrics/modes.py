@@ -128,8 +128,5 @@ def epoch_scores(generator, z_dim: int, prior: str, device, info) -> dict:
     their assignments cost more than an epoch of a small net, and only the run's end reports them."""
     from .latents import fixed_samples
 
-    samples = fixed_samples(generator, z_dim, MIXTURE_SAMPLES, prior, device)
-    if not bool(torch.isfinite(samples).all()):
-        return {"modes_covered": 0, "high_quality_fraction": 0.0, "mode_kl": math.inf}
-    m = mixture_modes(samples, info.mode_centres, info.mode_std)
+    m = mixture_modes(fixed_samples(generator, z_dim, MIXTURE_SAMPLES, prior, device), info.mode_centres, info.mode_std)
     return {k: m[k] for k in EPOCH_METRICS}
