@@ -8,7 +8,11 @@ at the end.
 """
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import functools
 import json
+import os
 import platform
 import time
 from pathlib import Path
@@ -256,6 +260,37 @@ def pick_device(device: str) -> str:
     return device
 
 
+@functools.cache
+def _nvml_loads() -> bool:
+    try:
+        ctypes.CDLL("libnvidia-ml.so.1")  # the library torch's NVML-based check loads
+        return True
+    except OSError:
+        return False
+
+
+@contextlib.contextmanager
+def cuda_check_without_nvml(device: str):
+    """Lightning sets PYTORCH_NVML_BASED_CUDA_CHECK=1 when imported (asking whether CUDA is there then initialises
+    nothing, so the process may still fork), and torch's optimisers ask at every step
+    (Optimizer._accelerator_graph_capture_health_check). Under that setting each answer loads the NVML library
+    again; on a machine without it (no NVIDIA driver) the failed load costs ~0.25 ms, 4-10% of a small net's step,
+    and the answer then comes from the CUDA runtime's count anyway. There, CPU training asks the runtime directly."""
+    if device != "cpu" or _nvml_loads():
+        yield
+        return
+    key = "PYTORCH_NVML_BASED_CUDA_CHECK"
+    before = os.environ.get(key)
+    os.environ[key] = "0"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = before
+
+
 def check_out_dir(out: Path, field: str = "out") -> None:
     """A new or empty folder, not a link (the finished run replaces it by a rename), whose working folder, if one
     is there, ganbench made."""
@@ -366,7 +401,8 @@ def train(config: dict, out: Path | str, progress: bool = True, callbacks: list 
     started = time.time()
     status, error = "finished", None
     try:
-        trainer.fit(module, steps, ckpt_path=str(resume_from) if resume_from.exists() else None, weights_only=True)
+        with cuda_check_without_nvml(device):
+            trainer.fit(module, steps, ckpt_path=str(resume_from) if resume_from.exists() else None, weights_only=True)
     except Diverged as e:
         status, error = "diverged", str(e)
     if any(getattr(cb, "stopped", False) for cb in cbs):

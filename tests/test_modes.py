@@ -5,9 +5,12 @@ import math
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.optimize import linear_sum_assignment
 
 from ganbench.benchmark.data import GRID25_CENTRES, GRID25_STD, RING8_CENTRES, RING8_STD, get_dataset
-from ganbench.benchmark.metrics.modes import mixture_metrics, mixture_modes, wasserstein1
+from ganbench.benchmark.metrics.modes import max_matching_by_components, mixture_metrics, mixture_modes, wasserstein1
 from ganbench.benchmark.nets import GeneratorMixture, Packed, build_discriminator, build_generator
 
 
@@ -149,6 +152,17 @@ def test_truncated_transport_by_hand():
     b = torch.tensor([[0.0, 0.015], [0.0, 0.0]])
     # cap 0.03: (0,0)->(0,0) costs 0, (5,0)->(0,0.015) is capped at 1: mean 0.5
     assert wasserstein1(a, b, cap=0.03) == pytest.approx(0.5)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 40), st.integers(1, 40), st.floats(0.0, 0.9), st.integers(0, 2**31 - 1))
+def test_matching_by_components_is_the_whole_matching(rows, cols, sparsity, seed):
+    """The truncated transport solves each connected component of the positive gains alone: the same optimum as one
+    assignment over the whole matrix, for any shape and any share of zero gains (from one dense block to none)."""
+    rng = np.random.default_rng(seed)
+    gain = rng.random((rows, cols)) * (rng.random((rows, cols)) >= sparsity)
+    r, c = linear_sum_assignment(gain, maximize=True)
+    assert max_matching_by_components(gain) == pytest.approx(gain[r, c].sum(), abs=1e-9)
 
 
 def test_pacgan_specs_load_every_row():

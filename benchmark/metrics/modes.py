@@ -77,15 +77,30 @@ def wasserstein1(a: torch.Tensor, b: torch.Tensor, cap: float | None = None) -> 
         rows, cols = linear_sum_assignment(cost)  # the simplex stopped short: the assignment solver is exact too
         return float(cost[rows, cols].mean())
     # Truncated: every pair costs 1 except pairs closer than cap, so the optimum is n minus a maximum-weight matching
-    # on those pairs (weight 1 - d / cap). Solving it on the points that have such a pair is exact, and avoids the
-    # all-ties matrix of a poor generator, on which the assignment solver takes minutes.
-    gain = np.clip(1.0 - cost / cap, 0.0, None)
-    rows, cols = np.flatnonzero(gain.any(axis=1)), np.flatnonzero(gain.any(axis=0))
-    if len(rows) == 0:
-        return 1.0
-    sub = gain[np.ix_(rows, cols)]
-    r, c = linear_sum_assignment(sub, maximize=True)
-    return float(1.0 - sub[r, c].sum() / len(a))
+    # on those pairs (weight 1 - d / cap), and that matching is the sum of the maximum matchings of the connected
+    # components of the graph of such pairs (a pair across two components gains nothing). Solving each component alone
+    # is exact; it avoids the all-ties matrix of a poor generator, on which the assignment solver takes minutes, and
+    # splits a good fit of a mixture into a block per mode (~0.02 s instead of ~0.7 s for 2,500 points on 8 modes).
+    gain = np.maximum(1.0 - cost / cap, 0.0)  # np.clip takes ten times as long here
+    return float(1.0 - max_matching_by_components(gain) / len(a))
+
+
+def max_matching_by_components(gain: np.ndarray) -> float:
+    """The weight of a maximum-weight matching of rows to columns (not every row need be matched) under the
+    non-negative weights ``gain``, solved on each connected component of its positive entries."""
+    from scipy.sparse import bmat, csr_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    edges = csr_matrix(gain > 0)
+    n_rows = gain.shape[0]
+    _, label = connected_components(bmat([[None, edges], [edges.T, None]]), directed=False)
+    row_label, col_label = label[:n_rows], label[n_rows:]
+    total = 0.0
+    for component in np.unique(row_label[edges.getnnz(axis=1) > 0]):
+        block = gain[np.ix_(np.flatnonzero(row_label == component), np.flatnonzero(col_label == component))]
+        r, c = linear_sum_assignment(block, maximize=True)
+        total += block[r, c].sum()
+    return float(total)
 
 
 def mixture_reference(centres: np.ndarray, std: float, n: int = MIXTURE_SAMPLES) -> torch.Tensor:
