@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import torch
 
-if os.environ.get("PYTEST_XDIST_WORKER"):  # two workers on two cores: one thread each, or their pools spin against each other
+if os.environ.get("PYTEST_XDIST_WORKER"):  # a worker a core (or one more): one thread each, or their pools spin against each other
     torch.set_num_threads(1)
     os.environ["OMP_NUM_THREADS"] = "1"  # and the processes a test starts (sweep workers, the CLI, the demo) too
 logging.getLogger("pytorch_lightning").setLevel(logging.ERROR)
@@ -19,23 +19,40 @@ CLUSTER_FIXTURES = {"slurm", "postgres"}
 
 
 def expected_seconds(item) -> float:
-    """What a test costs alone on one core: ``slow(seconds=N)`` on the longest, 30 for another slow test, else 0."""
-    mark = item.get_closest_marker("slow")
-    return 0.0 if mark is None else float(mark.kwargs.get("seconds", 30))
+    """What a test costs alone on one core: ``slow(seconds=N)`` on the longest (the largest N, so that one case of
+    a parametrized test can say more than the test), 30 for another slow test, else 0."""
+    return max((float(m.kwargs.get("seconds", 30)) for m in item.iter_markers("slow")), default=0.0)
+
+
+def worksteal_order(items: list, workers: int) -> list:
+    """xdist's worksteal gives worker i the i-th contiguous share of the collection (shares sized as its
+    check_schedule sizes them) and lets an idle worker take from the tail of another's. So the tests are dealt into
+    the shares costliest first, each to the share with the least expected seconds and room left, and each share runs
+    costliest first: every worker starts on one of the longest tests, instead of the first worker holding them all
+    and running them one after another."""
+    sizes, left = [], len(items)
+    for i in range(workers):
+        sizes.append(left // (workers - i))
+        left -= sizes[-1]
+    shares, load = [[] for _ in sizes], [0.0] * workers
+    for item in sorted(items, key=expected_seconds, reverse=True):
+        k = min((k for k in range(workers) if len(shares[k]) < sizes[k]), key=lambda k: load[k])
+        shares[k].append(item)
+        load[k] += expected_seconds(item)
+    return [item for share in shares for item in share]
 
 
 def pytest_collection_modifyitems(config, items):
-    """Tests that use the test cluster or the PostgreSQL server are slow; the costliest tests start first (worksteal
-    gives each xdist worker a contiguous half of this order, and an idle worker takes from the other's tail), so that
-    the two workers finish together. Both workers may start such tests at once: scripts/slurm_up.sh and postgres_up.sh
-    start one cluster and one server a machine (a lock; a running one is reused, never restarted under another
-    worker's jobs). xdist's loadgroup would keep them on one worker, but it does not group under pytest 9 here."""
+    """Tests that use the test cluster or the PostgreSQL server are slow; the costliest tests start first, spread
+    over the xdist workers (worksteal_order). Several workers may start such tests at once: scripts/slurm_up.sh and
+    postgres_up.sh start one cluster and one server a machine (a lock; a running one is reused, never restarted under
+    another worker's jobs). xdist's loadgroup would keep them on one worker, but it does not group under pytest 9 here."""
     for item in items:
         if CLUSTER_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.cluster)
             if item.get_closest_marker("slow") is None:
                 item.add_marker(pytest.mark.slow)
-    items.sort(key=expected_seconds, reverse=True)
+    items[:] = worksteal_order(items, int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 
-@pytest.mark.slow(seconds=300)
+@pytest.mark.slow(seconds=200)
 def test_shortened_demo_finds_a_significant_difference(tmp_path):
     r = subprocess.run([sys.executable, "-m", "ganbench.sweeps.demo", "--results", str(tmp_path), "--steps", "300"],
                        capture_output=True, text=True)

@@ -23,7 +23,7 @@ def trials_of(study_dir):
     return out
 
 
-@pytest.mark.slow(seconds=60)
+@pytest.mark.slow(seconds=35)
 def test_gpu_check_on_cpu_says_no_gpu_and_writes_its_json(tmp_path):
     r = subprocess.run([sys.executable, "scripts/gpu_check.py", "--out", str(tmp_path), "--seconds", "0.5"],
                        capture_output=True, text=True, cwd=ROOT, timeout=300)

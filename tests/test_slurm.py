@@ -48,6 +48,7 @@ def assert_exact_budget(study_dir):
     return ts
 
 
+@pytest.mark.slow(seconds=40)
 def test_job_array_with_two_trials_a_task_runs_exactly_the_budget(slurm, tmp_path):
     """Two array tasks, each running two workers on its device (--trials-per-device 2): every setting once, no
     trial lost or counted twice, each trial recording its task as its device slot; siblings of one task do not
@@ -68,6 +69,7 @@ def test_job_array_with_two_trials_a_task_runs_exactly_the_budget(slurm, tmp_pat
     assert max(len(p) for p in pids.values()) == 2  # two workers of one task trained
 
 
+@pytest.mark.slow(seconds=40)
 def test_scancelled_task_then_resume_loses_nothing(slurm, tmp_path):
     from ganbench.sweeps.runner import create_studies
 

@@ -51,6 +51,7 @@ def test_eight_local_workers_run_exactly_the_budget(tmp_path, request, kind):
     check_exact_budget(study_dir, url)
 
 
+@pytest.mark.slow(seconds=100)  # eight task interpreters
 def test_a_slurm_array_of_eight_on_postgres_runs_exactly_the_budget(slurm, postgres, tmp_path):
     from ganbench.sweeps.runner import create_studies
     from ganbench.sweeps.slurm import submit
