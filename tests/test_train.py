@@ -90,6 +90,29 @@ def test_infogan_on_mnist5k_writes_a_complete_run(run):
     assert Image.open(out / "samples.png").size == (8 * 30 + 2, 8 * 30 + 2)
 
 
+def test_cpu_training_asks_the_cuda_runtime_where_nvml_is_missing(tmp_path):
+    """Lightning sets PYTORCH_NVML_BASED_CUDA_CHECK=1; on a machine without NVML, CPU training sets it to 0 while it
+    trains (each optimiser step would load the missing library again) and puts it back after."""
+    import os
+
+    import pytorch_lightning as pl
+
+    from ganbench.benchmark.train import _nvml_loads, resolve_config, train
+
+    seen = []
+
+    class Record(pl.Callback):
+        def on_train_batch_end(self, *args):
+            seen.append(os.environ.get("PYTORCH_NVML_BASED_CUDA_CHECK"))
+
+    before = os.environ.get("PYTORCH_NVML_BASED_CUDA_CHECK")
+    assert before == "1"  # Lightning's setting, made when it was imported
+    train(resolve_config(variant="ns_gan", dataset="ring8", arch="mlp_small", steps=3, device="cpu"), tmp_path / "r",
+          progress=False, callbacks=[Record()])
+    assert seen == ["1" if _nvml_loads() else "0"] * 3
+    assert os.environ.get("PYTORCH_NVML_BASED_CUDA_CHECK") == before
+
+
 class Kill(Exception):
     pass
 
