@@ -13,11 +13,12 @@ $(BIN)/ganbench: pyproject.toml
 
 install: $(BIN)/ganbench
 
-# everything, on one xdist worker more than the machine has cores, at most 8 (one test SLURM cluster and one
+# everything, on one xdist worker more than the cores make may use (as nproc counts them: a SLURM allocation's or a
+# container's, not the whole machine's), at most 8 (one test SLURM cluster and one
 # PostgreSQL server, shared by all workers): the SLURM tests wait minutes on the cluster's clock, and the extra worker
 # fills the core they leave idle (2 cores, same code, one after the other: -n 2 969 s with 181 idle core-seconds,
 # -n 3 888 s with 61). worksteal: an idle worker takes queued tests from a busy one, so the workers finish together.
-TEST_WORKERS ?= $(shell n=$$(nproc); echo $$(( n < 8 ? n + 1 : 8 )))
+TEST_WORKERS ?= $(shell $(PYTHON) -c 'import os; n = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1; print(min(n + 1, 8))')
 test: install
 	bash scripts/test_deps.sh
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist worksteal --durations=15
