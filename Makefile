@@ -17,7 +17,7 @@ install: $(BIN)/ganbench
 # container's, not the whole machine's), at most 8 (one test SLURM cluster and one
 # PostgreSQL server, shared by all workers): the SLURM tests wait minutes on the cluster's clock, and the extra worker
 # fills the core they leave idle (2 cores, same code, one after the other: -n 2 969 s with 181 idle core-seconds,
-# -n 3 888 s with 61). worksteal: an idle worker takes queued tests from a busy one, so the workers finish together.
+# -n 3 888 s with 61: tests/perf/suite_cpu.sh). worksteal: an idle worker takes queued tests from a busy one, so the workers finish together.
 TEST_WORKERS ?= $(shell $(PYTHON) -c 'import os; n = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1; print(min(n + 1, 8))')
 test: install
 	bash scripts/test_deps.sh
@@ -48,6 +48,7 @@ perf: install
 	$(BIN)/python tests/perf/sweep_overhead.py
 	$(BIN)/python tests/perf/nets_and_metrics.py
 	$(BIN)/python tests/perf/search_efficiency.py
+	$(BIN)/python tests/perf/cpu_step_overheads.py
 
 clean:
 	rm -rf $(VENV) runs/demo runs/demo_ring runs/demo-report

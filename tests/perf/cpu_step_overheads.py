@@ -1,0 +1,66 @@
+"""`make perf`: two CPU costs found by profiling, each measured side by side in one run.
+
+1. Training on a machine without NVML, with and without `benchmark/train.py: cuda_check_without_nvml` (Lightning's
+   NVML-based CUDA check otherwise loads the missing library at every optimiser step): ns_gan 1,500 + cramer_gan 300
+   ring steps on the small net, alternated, three times each.
+2. The truncated transport of `mixture_mismatch` on a good ring fit (2,500 points): one assignment over the whole
+   gain matrix (the old way) against `max_matching_by_components`, with the same value."""
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from scipy.optimize import linear_sum_assignment
+from scipy.spatial.distance import cdist
+
+import ganbench.benchmark.train as T
+from ganbench.benchmark.data import get_dataset
+from ganbench.benchmark.metrics.modes import HIGH_QUALITY_STDS, max_matching_by_components, mixture_reference
+
+logging.getLogger("pytorch_lightning").setLevel(logging.ERROR)
+
+
+def ring_runs(out: Path) -> float:
+    seconds = 0.0
+    for variant, steps in [("ns_gan", 1500), ("cramer_gan", 300)]:
+        config = T.resolve_config(variant=variant, dataset="ring8", arch="mlp_small", lr=1e-3, steps=steps, seed=0, device="cpu")
+        seconds += T.train(config, out / f"{variant}-{time.time_ns()}", progress=False)["wall_time_s"]
+    return seconds
+
+
+def main() -> None:
+    torch.set_num_threads(1)
+    found = T._nvml_loads()
+    print(f"1. CPU training, NVML {'present: the fix does nothing here' if found else 'missing'}")
+    times = {"NVML check at every step": [], "runtime check (cuda_check_without_nvml)": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        for _ in range(3):
+            for name, loads in zip(times, (True, found)):
+                T._nvml_loads = lambda loads=loads: loads  # noqa: E731  what the context manager asks
+                times[name].append(ring_runs(Path(tmp)))
+    for name, ts in times.items():
+        print(f"   {name:42s} {' '.join(f'{t:5.1f}' for t in ts)} s")
+    before, after = (np.mean(ts) for ts in times.values())
+    print(f"   ratio {before / after:.2f}x")
+
+    info = get_dataset("ring8")
+    fake = mixture_reference(info.mode_centres, info.mode_std, 5000)[2500:].numpy()
+    real = mixture_reference(info.mode_centres, info.mode_std, 2500).numpy()
+    cap = HIGH_QUALITY_STDS * info.mode_std
+    started = time.time()
+    gain = np.clip(1.0 - cdist(fake, real) / cap, 0.0, None)
+    r, c = linear_sum_assignment(gain, maximize=True)
+    whole, whole_s = gain[r, c].sum(), time.time() - started
+    started = time.time()
+    parts = max_matching_by_components(np.maximum(1.0 - cdist(fake, real) / cap, 0.0))
+    parts_s = time.time() - started
+    print(f"2. truncated transport, good ring fit: whole assignment {whole_s:.3f} s, by components {parts_s:.3f} s "
+          f"({whole_s / parts_s:.1f}x); values {whole:.6f} and {parts:.6f}")
+
+
+if __name__ == "__main__":
+    main()
