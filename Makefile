@@ -5,10 +5,20 @@ BIN := $(VENV)/bin
 
 .PHONY: install test check demo perf clean reproduce-pacgan gpu-check
 
+# INSTALLER=uv (the default): uv, pip-installed into the venv from the registry, installs the packages in parallel
+# (this 2-core machine, empty caches: 46 s against pip's 122 s). uv reads neither pip.conf nor PIP_* variables: where
+# pip is set up for a mirror or with constraints, INSTALLER=pip uses pip and that setup; where uv fails (no route to
+# PyPI, say), pip installs instead.
+INSTALLER ?= uv
 $(BIN)/ganbench: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --upgrade -q pip
+ifeq ($(INSTALLER),uv)
+	($(BIN)/pip install -q uv && $(BIN)/uv pip install -q --python $(BIN)/python --compile-bytecode -e '.[test]') \
+	  || (echo "uv could not install; installing with pip" >&2 && $(BIN)/pip install -q -e '.[test]')
+else
 	$(BIN)/pip install -q -e '.[test]'
+endif
 	touch $(BIN)/ganbench
 
 install: $(BIN)/ganbench

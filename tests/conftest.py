@@ -24,21 +24,35 @@ def expected_seconds(item) -> float:
     return max((float(m.kwargs.get("seconds", 30)) for m in item.iter_markers("slow")), default=0.0)
 
 
+def module_fixture_group(item) -> tuple:
+    """Tests of one module that share a module-scoped fixture (a trained study, say) form a group: on two workers,
+    the fixture is built twice."""
+    shared = sorted(name for name, defs in getattr(item, "_fixtureinfo").name2fixturedefs.items() if defs[-1].scope == "module")
+    return (item.module.__name__, *shared) if shared else (item.nodeid,)
+
+
 def worksteal_order(items: list, workers: int) -> list:
     """xdist's worksteal gives worker i the i-th contiguous share of the collection (shares sized as its
     check_schedule sizes them) and lets an idle worker take from the tail of another's. So the tests are dealt into
     the shares costliest first, each to the share with the least expected seconds and room left, and each share runs
     costliest first: every worker starts on one of the longest tests, instead of the first worker holding them all
-    and running them one after another."""
+    and running them one after another. Tests that share a module-scoped fixture are dealt as one, into one share
+    (a steal may still split them; the fixture is then built twice, as it would be anyway)."""
     sizes, left = [], len(items)
     for i in range(workers):
         sizes.append(left // (workers - i))
         left -= sizes[-1]
+    groups: dict[tuple, list] = {}
+    for item in items:
+        groups.setdefault(module_fixture_group(item), []).append(item)
     shares, load = [[] for _ in sizes], [0.0] * workers
-    for item in sorted(items, key=expected_seconds, reverse=True):
-        k = min((k for k in range(workers) if len(shares[k]) < sizes[k]), key=lambda k: load[k])
-        shares[k].append(item)
-        load[k] += expected_seconds(item)
+    for group in sorted(groups.values(), key=lambda g: (sum(map(expected_seconds, g)), len(g)), reverse=True):
+        fits = [k for k in range(workers) if len(shares[k]) + len(group) <= sizes[k]]
+        whole = min(fits, key=lambda k: load[k]) if fits else None
+        for item in sorted(group, key=expected_seconds, reverse=True):
+            k = whole if whole is not None else min((k for k in range(workers) if len(shares[k]) < sizes[k]), key=lambda k: load[k])
+            shares[k].append(item)
+            load[k] += expected_seconds(item)
     return [item for share in shares for item in share]
 
 
