@@ -32,13 +32,15 @@ def storage(study: optuna.Study):
 
 
 def claim(study: optuna.Study, trial, owner: dict) -> optuna.Trial | None:
-    """WAITING -> RUNNING for this trial, or None when another worker took it first; ``owner`` recorded at once."""
+    """WAITING -> RUNNING for this trial, or None when another worker took it first; ``owner`` recorded at once,
+    one attribute a write (the storages have no batch), ``host`` last: a reader takes a running trial without a host
+    for one claimed and not yet recorded (runner._owner_gone), never for a half-recorded owner to be judged."""
     try:
         if not storage(study).set_trial_state_values(trial_id(trial), TrialState.RUNNING):
             return None
     except RuntimeError:  # it was no longer WAITING
         return None
-    for k, v in owner.items():
+    for k, v in sorted(owner.items(), key=lambda kv: kv[0] == "host"):
         storage(study).set_trial_user_attr(trial_id(trial), k, v)
     return optuna.Trial(study, trial_id(trial))
 

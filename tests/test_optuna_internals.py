@@ -31,6 +31,28 @@ def test_claim_switches_one_chosen_waiting_trial_once(study):
     assert study.get_trials(deepcopy=False)[0].state == TrialState.WAITING  # not whichever came first
 
 
+def test_a_sibling_never_judges_a_half_recorded_owner_gone(study, monkeypatch):
+    """claim writes the owner one attribute at a time; a sibling worker of the same SLURM task reading between two
+    writes (seen under load: "slurm_restart" not yet written read as a requeued task) must not fail the trial as
+    lost. Every prefix of claim's writes, judged by a live sibling: not gone."""
+    import datetime
+    import os
+
+    from ganbench.sweeps.runner import _owner_gone, worker_identity
+
+    monkeypatch.setenv("SLURM_JOB_ID", "7")
+    monkeypatch.setenv("SLURM_ARRAY_TASK_ID", "1")
+    writes = []
+    storage = oi.storage(study)
+    record = storage.set_trial_user_attr
+    monkeypatch.setattr(storage, "set_trial_user_attr", lambda tid, k, v: (writes.append((k, v)), record(tid, k, v)))
+    owner = {**worker_identity(), "pid": os.getppid()}  # a live process of this host: the sibling
+    oi.claim(study, study.get_trials(deepcopy=False)[0], owner)
+    assert dict(writes) == owner
+    for n in range(len(writes) + 1):
+        assert not _owner_gone(dict(writes[:n]), worker_identity(), started=datetime.datetime.now()), writes[:n]
+
+
 def test_enqueued_params_are_the_fixed_params_and_can_be_set(study):
     first, second = study.get_trials(deepcopy=False)
     assert oi.fixed_params(study, first) == {"x": 1.5}  # what enqueue_trial wrote
