@@ -371,7 +371,7 @@ def train(config: dict, out: Path | str, progress: bool = True, callbacks: list 
 
     pl.seed_everything(config["seed"], workers=True, verbose=False)
     module = build_module(config, info.shape)
-    module.real, module.log_every = real, log_every(config["steps"])
+    module.real, module.log_every, module.show_losses = real, log_every(config["steps"]), progress
     if config["protocol"] == "pacgan2018":
         module.mixture = info  # its metrics after every epoch
     cbs = list(callbacks or [])

@@ -112,6 +112,7 @@ class GANModule(pl.LightningModule):
         self._last_g_loss = None
         self.last_losses: dict = {}  # the latest step's losses: the run's final ones, read by train()
         self.log_every = 0  # curves: losses to the trainer's loggers every this many steps (0: none), set by train()
+        self.show_losses = True  # the progress display's losses; train() turns them off when nothing is displayed
 
     def build_generator(self):
         return build_generator(self.config["arch"], self.shape, self.config["z_dim"], self.protocol,
@@ -179,7 +180,7 @@ class GANModule(pl.LightningModule):
         if not torch.isfinite(values).all():
             raise Diverged(f"non-finite loss at step {self.steps_done}: " + ", ".join(f"{k}={v.item():.4g}" for k, v in logs.items() if v is not None))
         self.last_losses = {k: v.detach() for k, v in logs.items() if v is not None}
-        if self.steps_done % SHOW_EVERY == 0 or self.steps_done == 1:
+        if self.show_losses and (self.steps_done % SHOW_EVERY == 0 or self.steps_done == 1):
             self.log_dict(self.last_losses, prog_bar=True, on_step=True, on_epoch=False, logger=False)
         if self.log_every and (self.steps_done % self.log_every == 0 or self.steps_done == 1):
             row = {k: float(v) for k, v in self.last_losses.items()}
