@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 .PHONY: install test check demo perf clean reproduce-pacgan gpu-check
 
 # INSTALLER=uv (the default): uv, pip-installed into the venv from the registry, installs the packages in parallel
-# (this 2-core machine, empty caches: make install in 46-54 s against ~130 s with pip). uv reads neither pip.conf
+# (this 2-core machine, empty caches: make install in 46-62 s against ~130 s with pip). uv reads neither pip.conf
 # nor PIP_* variables: where pip is set up for a mirror or with constraints, INSTALLER=pip uses pip and that setup;
 # where uv fails (no route to PyPI, say), pip installs instead.
 INSTALLER ?= uv
