@@ -275,7 +275,8 @@ def cuda_check_without_nvml(device: str):
     nothing, so the process may still fork), and torch's optimisers ask at every step
     (Optimizer._accelerator_graph_capture_health_check). Under that setting each answer loads the NVML library
     again; on a machine without it (no NVIDIA driver) the failed load costs ~0.25 ms a step (ring runs on the small net
-    took 15-20% longer, measured side by side by tests/perf/cpu_step_overheads.py), and the answer then comes from the CUDA runtime's count anyway. There, CPU training asks the runtime directly."""
+    took 15-20% longer, measured side by side by tests/perf/cpu_step_overheads.py), and the answer then comes from the
+    CUDA runtime's count anyway. There, CPU training asks the runtime directly."""
     if device != "cpu" or _nvml_loads():
         yield
         return

@@ -80,7 +80,8 @@ def wasserstein1(a: torch.Tensor, b: torch.Tensor, cap: float | None = None) -> 
     # on those pairs (weight 1 - d / cap), and that matching is the sum of the maximum matchings of the connected
     # components of the graph of such pairs (a pair across two components gains nothing). Solving each component alone
     # is exact; it avoids the all-ties matrix of a poor generator, on which the assignment solver takes minutes, and
-    # splits a good fit of a mixture into a block per mode (2,500 points on the ring: ~0.13 s against 0.44-0.7 s, tests/perf/cpu_step_overheads.py).
+    # splits a good fit of a mixture into a block per mode (2,500 points on the ring: ~0.13 s against 0.44-0.7 s,
+    # tests/perf/cpu_step_overheads.py).
     gain = np.maximum(1.0 - cost / cap, 0.0)  # np.clip takes ten times as long here
     return float(1.0 - max_matching_by_components(gain) / len(a))
 

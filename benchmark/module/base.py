@@ -113,6 +113,7 @@ class GANModule(pl.LightningModule):
         self.last_losses: dict = {}  # the latest step's losses: the run's final ones, read by train()
         self.log_every = 0  # curves: losses to the trainer's loggers every this many steps (0: none), set by train()
         self.show_losses = True  # the progress display's losses; train() turns them off when nothing is displayed
+        # (Lightning's log_dict is ~5-15% of a small net's CPU run: tests/perf/cpu_step_overheads.py)
 
     def build_generator(self):
         return build_generator(self.config["arch"], self.shape, self.config["z_dim"], self.protocol,

@@ -1,10 +1,12 @@
-"""`make perf`: two CPU costs found by profiling, each measured side by side in one run.
+"""`make perf`: three CPU costs found by profiling, each measured side by side in one run.
 
 1. Training on a machine without NVML, with and without `benchmark/train.py: cuda_check_without_nvml` (Lightning's
    NVML-based CUDA check otherwise loads the missing library at every optimiser step): ns_gan 1,500 + cramer_gan 300
    ring steps on the small net, alternated, three times each.
 2. The truncated transport of `mixture_mismatch` on a good ring fit (2,500 points): one assignment over the whole
-   gain matrix (the old way) against `max_matching_by_components`, with the same value."""
+   gain matrix (the old way) against `max_matching_by_components`, with the same value.
+3. Losses logged for a progress display that is not shown (Lightning's log_dict every SHOW_EVERY steps) against not
+   logged (`GANModule.show_losses`, off when train() runs without progress): ns_gan 1,500 ring steps, CPU seconds."""
 from __future__ import annotations
 
 import logging
@@ -20,6 +22,7 @@ from scipy.spatial.distance import cdist
 import ganbench.benchmark.train as T
 from ganbench.benchmark.data import get_dataset
 from ganbench.benchmark.metrics.modes import HIGH_QUALITY_STDS, max_matching_by_components, mixture_reference
+from ganbench.benchmark.module.base import GANModule
 
 logging.getLogger("pytorch_lightning").setLevel(logging.ERROR)
 
@@ -60,6 +63,26 @@ def main() -> None:
     parts_s = time.time() - started
     print(f"2. truncated transport, good ring fit: whole assignment {whole_s:.3f} s, by components {parts_s:.3f} s "
           f"({whole_s / parts_s:.1f}x); values {whole:.6f} and {parts:.6f}")
+
+    finish = GANModule._finish_step
+    times = {"losses logged for the display": [], "not logged (show_losses off)": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        for _ in range(3):
+            for name, show in zip(times, (True, False)):
+                def finish_step(module, logs, show=show):
+                    module.show_losses = show
+                    return finish(module, logs)
+                GANModule._finish_step = finish_step
+                started = time.process_time()
+                T.train(T.resolve_config(variant="ns_gan", dataset="ring8", arch="mlp_small", lr=1e-3, steps=1500, seed=0, device="cpu"),
+                        Path(tmp) / f"show-{time.time_ns()}", progress=False)
+                times[name].append(time.process_time() - started)
+    GANModule._finish_step = finish
+    print("3. a run without a progress display, CPU seconds")
+    for name, ts in times.items():
+        print(f"   {name:42s} {' '.join(f'{t:5.1f}' for t in ts)} s")
+    logged, not_logged = (np.mean(ts) for ts in times.values())
+    print(f"   ratio {logged / not_logged:.2f}x")
 
 
 if __name__ == "__main__":
