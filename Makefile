@@ -10,6 +10,7 @@ BIN := $(VENV)/bin
 # nor PIP_* variables: where pip is set up for a mirror or with constraints, INSTALLER=pip uses pip and that setup;
 # where uv fails (no route to PyPI, say), pip installs instead.
 INSTALLER ?= uv
+$(if $(filter $(INSTALLER),uv pip),,$(error INSTALLER: '$(INSTALLER)' is not one of uv, pip))
 $(BIN)/ganbench: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --upgrade -q pip
