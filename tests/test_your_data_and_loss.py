@@ -100,10 +100,11 @@ def test_a_loss_that_cannot_be_used_exits_2(ganbench, tmp_path, name, says):
     assert r.returncode == 2 and r.stderr.startswith("ganbench train: error: variant:") and says in r.stderr, r.stderr
 
 
-@pytest.mark.slow(seconds=60)
+@pytest.mark.slow(seconds=50)
 def test_an_installed_loss_and_a_folder_run_in_a_sweep(tmp_path, digits):
     """examples/my_loss installed with pip (into a folder on PYTHONPATH, not the project's environment), then a
-    sweep naming it both ways, on the ring and on a folder of images."""
+    sweep naming it both ways, on the ring and on a folder of images. Ten steps and 500 generated samples an FID:
+    what is checked is that each trial runs and is scored, not how well."""
     site = tmp_path / "site"
     pip = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", "--target", str(site),
                           str(REPO / "examples" / "my_loss")], capture_output=True, text=True)
@@ -113,8 +114,8 @@ def test_an_installed_loss_and_a_folder_run_in_a_sweep(tmp_path, digits):
     assert "my_hinge" in listed.stdout.split()
     spec = (REPO / "examples" / "my_loss" / "sweep.yaml").read_text()
     spec = spec.replace("variants: [my_loss:hinge, my_hinge, ns_gan]", "variants: [my_loss:hinge, my_hinge]")
-    spec = spec.replace("datasets: [ring8]", f"datasets: [ring8, 'folder:{digits}']\nextractor: lenet-mnist\neval_every: 0")
-    spec = spec.replace("budget: {settings: 2}", "budget: {settings: 1}").replace("steps: 2000", "steps: 30")
+    spec = spec.replace("datasets: [ring8]", f"datasets: [ring8, 'folder:{digits}']\nextractor: lenet-mnist\neval_every: 0\nn_fake: 500")
+    spec = spec.replace("budget: {settings: 2}", "budget: {settings: 1}").replace("steps: 2000", "steps: 10")
     (tmp_path / "sweep.yaml").write_text(spec)
     r = subprocess.run(["ganbench", "sweep", "run", str(tmp_path / "sweep.yaml"), "--dir", str(tmp_path / "study")],
                        capture_output=True, text=True, env=env)
