@@ -30,7 +30,7 @@ class ConfigError(ValueError):
 class Field:
     name: str
     type: type  # int, float, bool or str
-    default: object = None  # None: resolved from the variant, protocol or data set (see train.resolve_config)
+    default: object = None  # None: resolved from the variant, protocol or data set (see config.resolve_config)
     help: str = ""
     ge: float | None = None
     gt: float | None = None
@@ -148,7 +148,7 @@ def _generator_losses() -> tuple:
 
 
 def _extractors() -> tuple:
-    from .metrics.fidelity import EXTRACTORS
+    from .metrics.extractors import EXTRACTORS
 
     return tuple(EXTRACTORS)
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import torch
 
+from .config import resolve_config
 from .data import Split
 from .module import RealBatches, build_module
-from .train import resolve_config
 
 
 @dataclass(frozen=True)

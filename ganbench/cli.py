@@ -1,4 +1,6 @@
-"""The `ganbench` command line: one sub-command per job, each a thin layer over benchmark, sweeps or analysis."""
+"""The `ganbench` command line: one sub-command per job, each a thin layer over benchmark, sweeps or analysis.
+A command imports what it runs: training, scoring and the sweep runner bring Lightning, torch-fidelity and
+torchvision (~4 s a process), which listing, checking and --help do without."""
 from __future__ import annotations
 
 import argparse
@@ -7,33 +9,12 @@ import shutil
 import sys
 from pathlib import Path
 
-from ganbench.benchmark.conditional.metrics import translation_metrics
+from ganbench.benchmark.config import own_fields, pick_device, resolve_config
 from ganbench.benchmark.data import DATASETS, DataError, get_dataset
 from ganbench.benchmark.files import dumps
-from ganbench.benchmark.metrics.fidelity import MetricError, evaluate_generator
 from ganbench.benchmark.protocols import lucic2018
-from ganbench.benchmark.samples import export_samples
 from ganbench.benchmark.schema import COMMAND_FIELDS, RUN_FIELDS, ConfigError, check_storage, did_you_mean
-from ganbench.benchmark.train import (
-    check_out_dir,
-    load_module,
-    own_fields,
-    pick_device,
-    point_metrics,
-    resolve_config,
-    train,
-    update_metrics,
-)
 from ganbench.benchmark.variants import CODE_NAME, VARIANTS, VariantError, get_variant, import_variant
-from ganbench.sweeps.runner import (
-    create_studies,
-    load_saved_spec,
-    retry_failed,
-    run_local,
-    save_spec,
-    storage_for,
-    summary,
-)
 from ganbench.sweeps.spaces import SPACES, named_space, variant_defaults
 from ganbench.sweeps.spec import JournalError, SpecError, load_spec, spec_schema
 
@@ -68,6 +49,8 @@ def _cmd_train(args) -> None:
         settings.setdefault("eval_every", 0)
     import_variant(args.variant)  # named on this command line: the one place a module:function is imported
     config = resolve_config(**settings)
+    from ganbench.benchmark.train import check_out_dir, train  # after the checks: bad input is told in ~2 s, not ~6
+
     check_out_dir(Path(args.out))
     metrics = train(config, args.out, progress=not args.quiet, verbose=args.library_output)
     print(dumps({k: v for k, v in metrics.items() if not isinstance(v, (list, dict))}))
@@ -85,6 +68,10 @@ def _allow_code(args) -> None:
 
 
 def _cmd_eval(args) -> None:
+    from ganbench.benchmark.conditional.metrics import translation_metrics
+    from ganbench.benchmark.metrics.fidelity import MetricError, evaluate_generator
+    from ganbench.benchmark.train import load_module, point_metrics, update_metrics
+
     _check_options(args, ["eval_n"])
     if args.extractor is not None:
         RUN_FIELDS["extractor"].check(args.extractor)
@@ -117,6 +104,9 @@ def _cmd_eval(args) -> None:
 
 
 def _cmd_sample(args) -> None:
+    from ganbench.benchmark.samples import export_samples
+    from ganbench.benchmark.train import check_out_dir, load_module
+
     _check_options(args, ["sample_n", "sample_seed"])
     out = Path(args.out)
     check_out_dir(out)
@@ -160,6 +150,8 @@ def _cmd_spaces(args) -> None:
 
 
 def _cmd_sweep_run(args) -> None:
+    from ganbench.sweeps.runner import save_spec
+
     _check_options(args, EXECUTOR_OPTIONS)
     try:
         spec = load_spec(args.spec, import_code=True)  # the spec named on this command line may name your loss
@@ -180,6 +172,8 @@ def _check_device_fit(args, spec) -> None:
 
 
 def _run_executor(args, study_dir) -> None:
+    from ganbench.sweeps.runner import create_studies, load_saved_spec, run_local, storage_for
+
     allowed = [v for v in load_saved_spec(study_dir).variants if CODE_NAME.fullmatch(v)]  # imported already, on request
     if args.executor == "slurm":
         from ganbench.sweeps.slurm import submit  # submitit: only for SLURM
@@ -209,6 +203,8 @@ def _cmd_sweep_plan(args) -> None:
 
 
 def _print_status(study_dir, storage_url, as_json) -> None:
+    from ganbench.sweeps.runner import load_saved_spec, storage_for, summary
+
     rows = summary(load_saved_spec(study_dir), storage_for(study_dir, storage_url, create=False))
     if as_json:
         print(dumps({"study_dir": str(study_dir), "studies": rows}))
@@ -232,6 +228,8 @@ def _print_status(study_dir, storage_url, as_json) -> None:
 def _saved_study(args, runs_code: bool) -> None:
     """The study folder's spec; a command that trains (``runs_code``) needs its variants known here, a loss it
     names imported only with --allow-code. Reading a study's record needs no variant's code."""
+    from ganbench.sweeps.runner import load_saved_spec
+
     try:
         spec = load_saved_spec(args.dir)
     except (FileNotFoundError, SpecError) as e:
@@ -248,6 +246,8 @@ def _cmd_sweep_status(args) -> None:
 
 
 def _cmd_sweep_resume(args) -> None:
+    from ganbench.sweeps.runner import load_saved_spec, retry_failed, storage_for
+
     _check_options(args, EXECUTOR_OPTIONS)
     _saved_study(args, runs_code=True)
     _check_device_fit(args, load_saved_spec(args.dir))

@@ -1,15 +1,16 @@
 """The README's generated sections: `python -m ganbench.readme` rewrites each block between
 ``<!-- generated: NAME -->`` and ``<!-- end: NAME -->`` from its source, and writes results/README.md (the gallery of
 the studies kept under results/); tests fail when the README and the sources disagree. Sources: the schema (each
-variant's own parameters, the spec's fields) and the measured studies under results/ (analysis.results)."""
+variant's own parameters, the spec's fields), the measured studies under results/ (analysis.results) and the
+`make test` timings under results/timings/."""
 from __future__ import annotations
 
+import csv
+import json
+import math
 import re
 import sys
 from pathlib import Path
-
-import json
-import math
 
 from ganbench.analysis.load import is_kept, load_kept, load_trials
 from ganbench.analysis.report import ablation_table, baseline_table, pacgan_comparison, summary_lines
@@ -227,8 +228,24 @@ def spec_fields() -> str:
     return "\n".join(rows)
 
 
+TIMINGS = RESULTS / "timings" / "make_test.csv"
+
+
+def make_test_timings() -> str:
+    """`make test` on a fresh clone (../shared/tools/fresh-check), one row a check, as results/timings/ keeps them."""
+    rows = list(csv.DictReader(TIMINGS.open()))
+    out = ["| stop | commit | `make test` | of which the suite | install and set-up | tests | note |", "|---|---|---|---|---|---|---|"]
+    for r in rows:
+        total, suite = int(r["make_test_s"]), int(r["pytest_s"])
+        removed = " (chromium removed first)" if "--remove" in r["command"] else ""
+        out.append(f"| {r['stop']} | {r['commit'] or '-'} | {total / 60:.1f} min | {suite} s | {total - suite} s | {r['tests']} | "
+                   f"{r['note']}{removed} |")
+    return "\n".join(out)
+
+
 SECTIONS = {"variant-parameters": variant_parameters, "spec-fields": spec_fields, "measured-pacgan": measured_pacgan,
-            "measured-objectives": measured_objectives, "measured-pix2pix": measured_pix2pix, "demo-summary": demo_summary}
+            "measured-objectives": measured_objectives, "measured-pix2pix": measured_pix2pix, "demo-summary": demo_summary,
+            "make-test-timings": make_test_timings}
 
 
 def render(text: str) -> str:

@@ -11,11 +11,11 @@ import json
 import math
 from pathlib import Path
 
+from ganbench.benchmark.config import pick_device, resolve_config
 from ganbench.benchmark.data import get_dataset
 from ganbench.benchmark.protocols import lucic2018
 from ganbench.benchmark.schema import ConfigError
 from ganbench.benchmark.speed import step_gflop, time_steps, workload_for
-from ganbench.benchmark.train import pick_device, resolve_config
 
 from .spec import Spec, trial_config
 

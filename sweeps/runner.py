@@ -40,10 +40,11 @@ from optuna.storages import JournalStorage
 from optuna.storages.journal import JournalFileBackend, JournalFileOpenLock
 from optuna.trial import TrialState
 
+from ganbench.benchmark.config import resolve_config
 from ganbench.benchmark.data import file_name
 from ganbench.benchmark.files import dumps, restore, strict, write_json
 from ganbench.benchmark.logs import progress_bar
-from ganbench.benchmark.train import resolve_config, train
+from ganbench.benchmark.train import train
 from ganbench.benchmark.variants import import_variant
 
 from . import optuna_internals

@@ -7,11 +7,11 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from ganbench.benchmark.config import resolve_config
 from ganbench.benchmark.data import DataError, canonical_name, get_dataset
 from ganbench.benchmark.nets import ARCHITECTURES
 from ganbench.benchmark.protocols import lucic2018, pacgan2018
 from ganbench.benchmark.schema import COMMAND_FIELDS, RUN_FIELDS, ConfigError, Field, did_you_mean
-from ganbench.benchmark.train import resolve_config
 from ganbench.benchmark.variants import VARIANTS, VariantError, get_variant, import_variant
 
 from .spaces import (

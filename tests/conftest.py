@@ -72,7 +72,8 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture
 def run(tmp_path):
     """Train from keyword settings into a fresh directory; returns (metrics, run_dir)."""
-    from ganbench.benchmark.train import resolve_config, train
+    from ganbench.benchmark.config import resolve_config
+    from ganbench.benchmark.train import train
 
     counter = iter(range(1000))
 

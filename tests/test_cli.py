@@ -29,6 +29,24 @@ def test_variants_verbose_cites_each_and_lists_its_own_hyperparameters(ganbench)
     assert "\tmargin = 1.0: EBGAN's margin" in "\n".join(lines)
 
 
+def test_listing_checking_and_help_import_no_training_or_scoring_library():
+    """`ganbench --help`, `variants`, `datasets`, `spaces` and `spec` check and explain without Lightning,
+    torch-fidelity, torchmetrics or torchvision (~4 s a process): each command imports what it runs."""
+    heavy = ("pytorch_lightning", "torch_fidelity", "torchmetrics", "torchvision", "optuna", "matplotlib")
+    code = ("import contextlib, io, sys\n"
+            "from ganbench.cli import main\n"
+            "for args in (['--help'], ['variants', '-v'], ['datasets'], ['spaces', 'wgan_gp'],\n"
+            "             ['spec', 'sweeps/studies/demo_ring.yaml'], ['train', '--variant', 'nogan', '--dataset', 'ring8']):\n"
+            "    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):\n"
+            "        try:\n"
+            "            main(args)\n"
+            "        except SystemExit:\n"
+            "            pass\n"
+            f"print(sorted(m for m in {heavy!r} if m in sys.modules))\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=Path(__file__).parents[1], timeout=120)
+    assert r.returncode == 0 and r.stdout.strip() == "[]", (r.stdout, r.stderr[-2000:])
+
+
 @pytest.mark.parametrize("args,field,allowed", [
     (["--variant", "nogan"], "variant", "ns_gan"),
     (["--dataset", "imagenet"], "dataset", "mnist5k"),

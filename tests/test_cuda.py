@@ -26,7 +26,7 @@ def _one_step(config, device):
 
 def test_pacgan2018_step_on_cuda_equals_cpu():
     """BlocksBatchNorm's population buffers and BlocksAdam's state live on the device; one step gives the CPU's numbers."""
-    from ganbench.benchmark.train import resolve_config
+    from ganbench.benchmark.config import resolve_config
 
     c = resolve_config(variant="ns_gan", dataset="grid25", protocol="pacgan2018", steps=10, pack=2)
     cpu, cuda = _one_step(c, "cpu"), _one_step(c, "cuda")
@@ -37,7 +37,8 @@ def test_pacgan2018_step_on_cuda_equals_cpu():
 def test_lucic2018_run_on_cuda_scores_fid_with_lenet(tmp_path):
     """The study's nets with TF batch norm, trained and scored on the GPU: FID at the study's checkpoints through
     torch-fidelity on CUDA; the run then loads and scores on the CPU."""
-    from ganbench.benchmark.train import resolve_config, train
+    from ganbench.benchmark.config import resolve_config
+    from ganbench.benchmark.train import train
     from ganbench.cli import main
 
     c = resolve_config(variant="ns_gan", dataset="mnist5k", protocol="lucic2018", steps=20, eval_every=10,

@@ -84,7 +84,8 @@ def test_fid_falls_as_a_generator_trains(tmp_path):
     """FID (lenet-mnist, 500 samples) at steps 200, 400 and 600 of ns_gan on the digits (the small conv net, batch 32)
     falls below 0.7 of its first value on each of seeds 0-2. Measured on seeds 0-5: 0.45, 0.43, 0.43, 0.45, 0.43, 0.40
     of the first value, 16 s a seed on one thread (at batch 64: 0.63, 0.44, 0.47 on seeds 0-2, 28 s a seed)."""
-    from ganbench.benchmark.train import resolve_config, train
+    from ganbench.benchmark.config import resolve_config
+    from ganbench.benchmark.train import train
 
     for seed in range(3):
         m = train(resolve_config(variant="ns_gan", dataset="mnist5k", arch="conv_small", batch_size=32, steps=600, eval_every=200, n_fake=500,

@@ -78,7 +78,7 @@ def test_mmd_gan_loss_with_its_one_sided_term():
 def test_mmd_gan_takes_its_rank_weight_and_a_2d_clip():
     """lambda_rg is a setting (16 by default, the code's; 0 on 2-D points); the encoder's clip is 0.01 on images and
     0.1 on 2-D points, unless given."""
-    from ganbench.benchmark.train import ConfigError, resolve_config
+    from ganbench.benchmark.config import ConfigError, resolve_config
 
     on_digits, on_ring = resolve_config(variant="mmd_gan", dataset="mnist5k"), resolve_config(variant="mmd_gan", dataset="ring8")
     assert on_digits["rank_weight"] == 16.0 and on_digits["clip"] == 0.01 and on_ring["clip"] == 0.1 and on_ring["rank_weight"] == 0

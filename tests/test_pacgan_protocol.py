@@ -12,7 +12,7 @@ from ganbench.benchmark.module import PacGANModule, build_module
 from ganbench.benchmark.nets.layers import BlocksBatchNorm
 from ganbench.benchmark.protocols import pacgan2018
 from ganbench.benchmark.schema import ConfigError
-from ganbench.benchmark.train import resolve_config
+from ganbench.benchmark.config import resolve_config
 
 
 def config(**kw):

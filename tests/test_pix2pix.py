@@ -86,7 +86,7 @@ def test_pix2pix_objective_by_hand():
 
 def test_cgan_discriminator_sees_input_and_output_gan_the_output_alone():
     from ganbench.benchmark.module import build_module
-    from ganbench.benchmark.train import resolve_config
+    from ganbench.benchmark.config import resolve_config
 
     seen = {}
     for variant in ("pix2pix", "pix2pix_l1_gan", "pix2pix_l1"):
@@ -181,7 +181,7 @@ def test_offline_paper_set_is_one_line_exit_2(ganbench, tmp_path, monkeypatch):
     (dict(variant="pix2pix", dataset="edges2digits", eval_every=5), "eval_every", "at the end"),
 ])
 def test_bad_pix2pix_settings_name_the_field(settings, field, allowed):
-    from ganbench.benchmark.train import ConfigError, resolve_config
+    from ganbench.benchmark.config import ConfigError, resolve_config
 
     with pytest.raises(ConfigError) as e:
         resolve_config(steps=2, **settings)
@@ -194,7 +194,7 @@ def test_a_short_run_beats_its_untrained_start(run):
     generator untrained (same seed, same held-out pairs)."""
     from ganbench.benchmark.conditional.metrics import translation_metrics
     from ganbench.benchmark.module import build_module
-    from ganbench.benchmark.train import resolve_config
+    from ganbench.benchmark.config import resolve_config
 
     for seed in (0, 1):
         settings = dict(variant="pix2pix", dataset="edges2digits", steps=150, ngf=16, seed=seed, n_fake=300)

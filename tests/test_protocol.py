@@ -16,7 +16,7 @@ from ganbench.benchmark.nets import build_autoencoder, build_discriminator, buil
 from ganbench.benchmark.nets.layers import TFBatchNorm
 from ganbench.benchmark.penalties import STUDY_PENALTIES
 from ganbench.benchmark.protocols import lucic2018
-from ganbench.benchmark.train import resolve_config
+from ganbench.benchmark.config import resolve_config
 
 STUDY_VARIANTS = ["ns_gan", "mm_gan", "wgan", "wgan_gp", "dragan", "vae", "lsgan", "began"]
 

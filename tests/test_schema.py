@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from ganbench.benchmark.files import dumps, loads
 from ganbench.benchmark.schema import RUN_FIELDS, ConfigError, Field
-from ganbench.benchmark.train import own_fields, resolve_config
+from ganbench.benchmark.config import own_fields, resolve_config
 from ganbench.benchmark.variants import VARIANTS, Variant, losses
 from ganbench.sweeps.spaces import SPACES, check_space, named_space, searchable
 from ganbench.sweeps.spec import BUDGET_FIELDS, SPEC_FIELDS, spec_schema

@@ -103,7 +103,8 @@ def steps_for_seconds(tmp_path, seconds):
     wall second: measured by the clock on a loaded machine (the suite's first minute) it came out half the task's
     later rate, and the trial finished before its time limit (8,000 steps in 29 s). A task's one thread cannot train
     faster than a core, however idle the machine is then."""
-    from ganbench.benchmark.train import resolve_config, train
+    from ganbench.benchmark.config import resolve_config
+    from ganbench.benchmark.train import train
 
     assert torch.get_num_threads() == 1  # conftest's setting, a SLURM task's
     started = time.thread_time()

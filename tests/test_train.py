@@ -102,7 +102,8 @@ def test_cpu_training_asks_the_cuda_runtime_where_nvml_is_missing(tmp_path):
 
     import pytorch_lightning as pl
 
-    from ganbench.benchmark.train import _nvml_loads, resolve_config, train
+    from ganbench.benchmark.config import resolve_config
+    from ganbench.benchmark.train import _nvml_loads, train
 
     seen = []
 
@@ -147,7 +148,7 @@ def test_killed_run_resumes_from_its_checkpoint(tmp_path, steps, every, kill_at)
     once ended 200 iterations short: Lightning resumes its position in the epoch, so the loader must not shrink).
     What is tested is the resume, not the nets: the small net at batch 32 runs the same steps at a fraction of
     PacGAN's net's cost."""
-    from ganbench.benchmark.train import resolve_config
+    from ganbench.benchmark.config import resolve_config
 
     cfg = resolve_config(variant="ns_gan", dataset="ring8", steps=steps, checkpoint_every=every, seed=1, arch="mlp_small", batch_size=32)
     whole, resumed = _whole_and_killed_then_resumed(cfg, tmp_path, kill_at)
@@ -164,7 +165,7 @@ def test_killed_run_resumes_from_its_checkpoint(tmp_path, steps, every, kill_at)
 @pytest.mark.slow
 def test_killed_lucic2018_run_resumes_with_its_update_counts(tmp_path):
     """Under the study's protocol the generator's schedule depends on the step count: a resumed run keeps it."""
-    from ganbench.benchmark.train import resolve_config
+    from ganbench.benchmark.config import resolve_config
 
     cfg = resolve_config(variant="wgan", dataset="mnist5k", protocol="lucic2018", steps=14, n_disc=5, checkpoint_every=6,
                          seed=1, n_fake=200, n_real=200)
@@ -223,7 +224,7 @@ def test_sample_writes_pngs_or_an_array_from_a_checkpoint(ganbench, tmp_path):
 def test_killed_run_on_cuda_resumes_to_the_same_numbers(tmp_path):
     """On a GPU the latents and penalty points come from the CUDA generator: its state is checkpointed too, so a
     resumed run equals an uninterrupted one (WGAN-GP draws from it twice a critic step)."""
-    from ganbench.benchmark.train import resolve_config
+    from ganbench.benchmark.config import resolve_config
 
     cfg = resolve_config(variant="wgan_gp", dataset="ring8", steps=60, checkpoint_every=20, seed=1, device="cuda")
     whole, resumed = _whole_and_killed_then_resumed(cfg, tmp_path, 45)

@@ -1,4 +1,6 @@
-"""MNIST, Fashion-MNIST, CIFAR-10 and CelebA through torchvision, under a data root; downloaded when online."""
+"""MNIST, Fashion-MNIST, CIFAR-10 and CelebA through torchvision, under a data root; downloaded when online.
+torchvision is imported by the loaders (~1.3 s a process, most of it torch._dynamo, which torchvision.ops imports),
+not by the registry: naming or checking a data set does not need it."""
 from __future__ import annotations
 
 import pickle
@@ -6,8 +8,6 @@ from pathlib import Path
 from typing import Callable
 
 import torch
-import torchvision
-import torchvision.transforms.v2 as T
 from PIL import Image
 
 from .base import DataError, Split
@@ -22,6 +22,8 @@ def _missing(name: str, root: Path, files: str, err: Exception) -> DataError:
 
 def _torchvision_mnist(cls_name: str, folder: str) -> Callable[[str, Path], Split]:
     def load(split: str, root: Path) -> Split:
+        import torchvision
+
         cls = getattr(torchvision.datasets, cls_name)
         try:
             ds = cls(str(root), train=split == "train", download=True)
@@ -34,6 +36,8 @@ def _torchvision_mnist(cls_name: str, folder: str) -> Callable[[str, Path], Spli
 
 
 def _cifar10(split: str, root: Path) -> Split:
+    import torchvision
+
     class CIFAR10(torchvision.datasets.CIFAR10):
         def _check_integrity(self) -> bool:  # presence, not md5: re-packed copies and test fixtures differ
             return all((Path(self.root) / self.base_folder / f).is_file() for f, _ in self.train_list + self.test_list)
@@ -57,6 +61,8 @@ class CelebA64(torch.utils.data.Dataset):
     SPLITS = {"train": "0", "valid": "1", "test": "2"}
 
     def __init__(self, root: Path, split: str):
+        import torchvision.transforms.v2 as T
+
         folder = Path(root) / "celeba"
         lines = (folder / "list_eval_partition.txt").read_text().split("\n")
         self.files = [folder / "img_align_celeba" / f for f, s in (ln.split() for ln in lines if ln.strip()) if s == self.SPLITS[split]]
@@ -73,6 +79,8 @@ class CelebA64(torch.utils.data.Dataset):
 def _celeba(split: str, root: Path) -> Split:
     folder = Path(root) / "celeba"
     if not (folder / "list_eval_partition.txt").is_file() or not (folder / "img_align_celeba").is_dir():
+        import torchvision
+
         try:
             torchvision.datasets.CelebA(str(root), split="all", download=True)
         except Exception as err:  # noqa: BLE001

@@ -20,7 +20,6 @@ from urllib.parse import parse_qs
 
 import numpy as np
 import torch
-import torchvision.transforms.v2.functional as F
 from PIL import Image, UnidentifiedImageError
 
 from .base import DataError, DatasetInfo, Split
@@ -113,6 +112,8 @@ def _open_image(path: Path):
 
 
 def _read_image(path: Path, shape: tuple, size: int | None) -> torch.Tensor:
+    import torchvision.transforms.v2.functional as F  # here, not at the top: see torchvision_sets.py
+
     try:
         with _open_image(path) as im:
             x = F.pil_to_tensor(im.convert("L" if shape[0] == 1 else "RGB"))

@@ -26,11 +26,11 @@ from torch_fidelity.metric_kid import kid_featuresdict_to_metric
 from torch_fidelity.metric_prc import prc_featuresdict_to_metric
 from torch_fidelity.utils import create_feature_extractor, get_featuresdict_from_dataset, get_featuresdict_from_generative_model
 
+from .extractors import EXTRACTORS, default_extractor
 from .latents import LATENT_SEED
 from .lenet import WEIGHTS as LENET_WEIGHTS
 from .lenet import LeNetMNISTExtractor, weights_hash
 
-EXTRACTORS = {"inception-v3-compat": "2048", "lenet-mnist": "fc1"}  # name -> feature layer for FID/KID/PRC
 torch_fidelity.register_feature_extractor("lenet-mnist", LeNetMNISTExtractor)
 stats = {"real_feature_extractions": 0}  # counted so that tests can prove the cache is used
 
@@ -41,11 +41,6 @@ class MetricError(ValueError):
 
 class NaNSamples(RuntimeError):
     """The generator made NaNs: no FID exists (the study stores its sentinel 31337 instead)."""
-
-
-def default_extractor(dataset: str) -> str:
-    """The offline digit extractor for the embedded digits; the study's Inception everywhere else."""
-    return "lenet-mnist" if dataset in ("mnist5k", "triangles") else "inception-v3-compat"
 
 
 def cache_dir() -> Path:

@@ -12,7 +12,7 @@ torch.set_num_threads(1)
 def step_times(steps: int = 20) -> dict:
     from ganbench.benchmark.module import RealBatches, build_module
     from ganbench.benchmark.data import load_split
-    from ganbench.benchmark.train import resolve_config
+    from ganbench.benchmark.config import resolve_config
 
     out = {}
     for arch in ("infogan", "conv_small"):

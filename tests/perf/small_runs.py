@@ -30,7 +30,8 @@ def best_of(fn, repeats: int = 3) -> float:
 
 def show_every(steps: int = 600) -> tuple[float, float]:
     from ganbench.benchmark.module import base
-    from ganbench.benchmark.train import resolve_config, train
+    from ganbench.benchmark.config import resolve_config
+    from ganbench.benchmark.train import train
 
     cfg = resolve_config(variant="ns_gan", dataset="ring8", steps=steps, seed=0, arch="mlp_small")
     out = Path(tempfile.mkdtemp())

@@ -14,7 +14,7 @@ import torch
 
 from ganbench.benchmark.data import get_dataset, load_split
 from ganbench.benchmark.module import RealBatches, build_module
-from ganbench.benchmark.train import resolve_config
+from ganbench.benchmark.config import resolve_config
 
 logging.getLogger("pytorch_lightning").setLevel(logging.ERROR)
 

@@ -1,0 +1,240 @@
+"""A run's configuration resolved in one place: ``resolve_config(**settings)`` checks what was given against its
+declaration (schema.RUN_FIELDS, each variant's own fields), fills every default from the data set's protocol, the
+variant and the fallbacks, in that order, and checks the result once more. Light on purpose: torch, the registries
+and the nets' shapes, not Lightning or torch-fidelity, so the command line can check and explain without them."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from .conditional.nets import Translator
+from .data import DATASETS, DataError, canonical_name, get_dataset
+from .metrics.extractors import default_extractor
+from .nets import ArchitectureError, check_fits
+from .protocols import lucic2018, pacgan2018
+from .schema import FALLBACKS, RUN_FIELDS, ConfigError, check_device, did_you_mean
+from .variants import VARIANTS, VariantError, get_variant
+
+DEFAULTS = {name: f.default for name, f in RUN_FIELDS.items()}
+
+
+def variant_defaults(variant: str, protocol: str = "ganbench") -> dict:
+    """A variant's default hyperparameters under a protocol: ganbench's registry, or the study's params.py
+    (its wide-range defaults; TF's Adam has beta2 0.999)."""
+    if protocol == "lucic2018":
+        return {"beta2": 0.999, **lucic2018.defaults(variant, "wide")}
+    if protocol == "pacgan2018":  # Blocks' Adam's beta2; the rest is the data set's (PACGAN_2D)
+        return {**FALLBACKS, **get_variant(variant).defaults, "beta2": 0.999, "n_disc": 1, "d_batch_norm": False}
+    return {**FALLBACKS, **get_variant(variant).defaults}
+
+
+def default_arch(shape) -> str:  # data sets with their own protocol name theirs (DatasetInfo.defaults)
+    return "mlp" if len(shape) == 1 else "infogan"
+
+
+def own_fields() -> dict[str, list]:
+    """Every variant's own hyperparameters by name: [(variant, Field), ...] (several variants may share one)."""
+    out: dict[str, list] = {}
+    for v in VARIANTS.values():
+        for f in v.own:
+            out.setdefault(f.name, []).append((v.name, f))
+    return out
+
+
+def check_settings(settings: dict) -> None:
+    """Names and types of what was given, before any default is filled: an unknown name (with "did you mean"), a
+    list where one value goes, a value out of its bounds; each one line naming the field."""
+    own = own_fields()
+    known = ["variant", "dataset", *RUN_FIELDS, *own]
+    for name, value in settings.items():
+        if name in ("variant", "dataset", "generators_scheme"):
+            continue
+        if name not in RUN_FIELDS and name not in own:
+            raise ConfigError(f"{name}: unknown setting{did_you_mean(name, known)}; known are {', '.join(known)}")
+        if value is None:
+            continue
+        if name in RUN_FIELDS:
+            RUN_FIELDS[name].check(value)
+        else:
+            own[name][0][1].check(value)  # type and bounds are one for all variants that share it
+
+
+def resolve_config(**settings) -> dict:
+    check_settings(settings)
+    for field in ("variant", "dataset"):
+        if settings.get(field) is None:
+            raise ConfigError(f"{field}: required")
+    try:
+        variant = get_variant(settings["variant"])
+        _check_loss(variant)
+    except VariantError as e:
+        raise ConfigError(str(e)) from None
+    protocol = settings.get("protocol") or DEFAULTS["protocol"]
+    if protocol == "lucic2018" and settings["variant"] not in lucic2018.GAN_TYPE:
+        raise ConfigError(f"variant: '{settings['variant']}' is not in the Lucic et al. study; under protocol lucic2018 "
+                          f"choose one of {', '.join(lucic2018.GAN_TYPE)}")
+    if protocol == "pacgan2018" and settings["variant"] != pacgan2018.VARIANT:
+        raise ConfigError(f"variant: protocol pacgan2018 trains PacGAN's GAN, {pacgan2018.VARIANT} (its softplus losses), "
+                          f"not '{settings['variant']}'")
+    if not isinstance(settings["dataset"], str):
+        raise ConfigError(f"dataset: {settings['dataset']!r} is not allowed, must be a data set's name")
+    settings["dataset"] = canonical_name(settings["dataset"])
+    try:
+        info = get_dataset(settings["dataset"])
+    except DataError as e:
+        raise ConfigError(str(e)) from None
+    if variant.kind == "pix2pix" or info.is_paired:
+        return _resolve_translation(settings, variant, info)
+    given = {k: v for k, v in settings.items() if v is not None}
+    # a data set's own protocol (PacGAN's for the 2-D mixtures) comes before the generic and the variant's defaults
+    cfg = {**DEFAULTS, **{k: v for k, v in info.defaults.items() if k in DEFAULTS}, **given}
+    defaults = {**variant_defaults(cfg["variant"], protocol), **{k: v for k, v in info.defaults.items() if k in FALLBACKS}}
+    if len(info.shape) == 1:
+        defaults.update(variant.point_defaults)
+    for key in FALLBACKS:
+        if cfg.get(key) is None:
+            cfg[key] = defaults.get(key, FALLBACKS[key])
+    if variant.divergence:
+        cfg["fgan_generator_loss"] = cfg["fgan_generator_loss"] or "paper"
+    elif cfg["fgan_generator_loss"] is not None:
+        raise ConfigError(f"fgan_generator_loss: only f-GAN variants take it, not '{cfg['variant']}'")
+    _check_mixing_options(cfg, variant, protocol)
+    _fill_variant_params(cfg, variant, on_points=len(info.shape) == 1)
+    if protocol == "lucic2018":
+        if not info.is_image or (cfg["arch"] or "infogan") != "infogan":
+            raise ConfigError(f"arch: protocol lucic2018 trains the study's infogan nets on images, not '{cfg['arch'] or 'mlp'}' on '{cfg['dataset']}'")
+        if cfg["n_fake"] != cfg["n_real"]:
+            raise ConfigError(f"n_fake: the study scores as many generated as real images; under protocol lucic2018 "
+                              f"n_fake ({cfg['n_fake']}) must equal n_real ({cfg['n_real']})")
+    if protocol == "pacgan2018":
+        _check_pacgan(cfg)
+    cfg["arch"] = cfg["arch"] or default_arch(info.shape)
+    try:
+        check_fits(cfg["arch"], info.shape)
+    except ArchitectureError as e:
+        raise ConfigError(f"{e} (dataset '{cfg['dataset']}')") from None
+    for name, f in RUN_FIELDS.items():  # every value, given or filled in, once more against its declaration
+        cfg[name] = f.check(cfg[name]) if cfg[name] is not None or f.nullable else cfg[name]
+    if info.is_image:
+        cfg["extractor"] = cfg["extractor"] or default_extractor(cfg["dataset"])
+    return _check_where(cfg)
+
+
+def _check_where(cfg: dict) -> dict:
+    """What every run shares: the device exists here, an absolute data root."""
+    check_device(cfg["device"])
+    if cfg["data_root"] is not None:
+        cfg["data_root"] = str(Path(cfg["data_root"]).expanduser().resolve())
+    return cfg
+
+
+# what an image-to-image run is configured by; the rest of RUN_FIELDS (latents, penalties, packing, ...) is the GANs'
+TRANSLATION_FIELDS = ("protocol", "steps", "batch_size", "lr", "beta1", "beta2", "n_disc", "seed", "device", "data_root",
+                      "checkpoint_every", "extractor", "n_fake")
+NEUTRAL = dict(pack=1, generators=1, eval_every=0, protocol="ganbench")  # values that change nothing (n_real: the n_fake pairs' targets are the real side)
+
+
+def _resolve_translation(settings: dict, variant, info) -> dict:
+    """pix2pix and its ablations on a paired data set: its own settings, the paper's defaults (Adam 2e-4, beta1
+    0.5; batch 1 on the paper's sets, section 6.2), scored once at the end on held-out pairs (n_fake of them)."""
+    paired = [n for n, d in _datasets().items() if d.is_paired]
+    if variant.kind != "pix2pix":
+        raise ConfigError(f"dataset: '{info.name}' is a paired (image-to-image) data set; train pix2pix or one of its ablations on it")
+    if not info.is_paired:
+        raise ConfigError(f"dataset: {variant.name} translates paired data; choose one of {', '.join(paired)}")
+    for name, value in settings.items():
+        if value is None or name in ("variant", "dataset", "n_real", *TRANSLATION_FIELDS, *variant.params) or NEUTRAL.get(name, object()) == value:
+            continue
+        if name == "eval_every":
+            raise ConfigError("eval_every: pix2pix is scored once, at the end of training (on held-out pairs); leave it out")
+        raise ConfigError(f"{name}: {variant.name} does not take it; it takes {', '.join([*TRANSLATION_FIELDS, *variant.params])}")
+    if settings.get("protocol") not in (None, "ganbench"):
+        raise ConfigError(f"protocol: {variant.name} trains under ganbench's protocol only")
+    cfg = {"variant": variant.name, "dataset": info.name, **{k: DEFAULTS[k] for k in TRANSLATION_FIELDS}, "batch_size": 16,
+           **variant.defaults, **info.defaults, **variant.params}
+    cfg.update({k: v for k, v in settings.items() if v is not None and (k in TRANSLATION_FIELDS or k in variant.params)})
+    cfg["protocol"] = "ganbench"
+    for name, f in variant.fields.items():
+        cfg[name] = f.check(cfg[name])
+    for name in TRANSLATION_FIELDS:
+        if cfg[name] is not None:
+            cfg[name] = RUN_FIELDS[name].check(cfg[name])
+    try:
+        Translator(info.input_shape[0], info.shape[0], info.shape[-1], 1)
+    except ValueError as e:
+        raise ConfigError(f"dataset: {info.name}'s images cannot be halved down to 1x1 ({e})") from None
+    cfg["extractor"] = cfg["extractor"] or ("lenet-mnist" if info.shape[0] == 1 else "inception-v3-compat")
+    return _check_where(cfg)
+
+
+def _datasets() -> dict:
+    return DATASETS
+
+
+def _check_loss(variant) -> None:
+    """A loss must map discriminator outputs to two scalars; tried on a small batch, so a user's loss that does
+    not fails here with its name rather than deep inside training."""
+    if variant.loss is None:
+        return
+    d_real, d_fake = torch.randn(4, 1, requires_grad=True), torch.randn(4, 1, requires_grad=True)
+    try:
+        out = variant.loss(d_real, d_fake)
+    except Exception as e:  # noqa: BLE001 - any failure of a user's function is bad input
+        raise VariantError(f"variant: {variant.name} failed on discriminator outputs of shape (4, 1): {type(e).__name__}: {e}") from None
+    if not (isinstance(out, tuple) and len(out) == 2 and all(isinstance(t, torch.Tensor) and t.dim() == 0 for t in out)):
+        raise VariantError(f"variant: {variant.name} must return (d_loss, g_loss), two scalar tensors; it returned {type(out).__name__}")
+
+
+def _check_mixing_options(cfg: dict, variant, protocol: str) -> None:
+    """Packing, mixtures of generators and the prior: what each variant can take."""
+    if cfg["pack"] > 1 and not variant.judges_samples:
+        raise ConfigError(f"pack: '{cfg['variant']}' has no discriminator that judges samples (an autoencoder or an encoder); "
+                          "packing needs a classifier or critic")
+    if cfg["generators"] > 1 and variant.kind == "vae":
+        raise ConfigError("generators: the VAE has one decoder; a mixture of generators needs an adversarial variant")
+    if protocol == "lucic2018" and (cfg["pack"] > 1 or cfg["generators"] > 1):
+        raise ConfigError(f"{'pack' if cfg['pack'] > 1 else 'generators'}: protocol lucic2018 trains the study's single, unpacked nets")
+    if variant.kind == "vae":  # the VAE's prior is its own: N(0, 1), evaluated on U(-1, 1) in the study
+        if cfg["prior"] not in (None, "normal"):
+            raise ConfigError(f"prior: the VAE's prior is N(0, 1), not '{cfg['prior']}'")
+        cfg["prior"] = "uniform" if protocol == "lucic2018" else "normal"
+    cfg["prior"] = cfg["prior"] or "uniform"
+    cfg["generators_scheme"] = "uniform_mixture" if cfg["generators"] > 1 else None
+
+
+def _fill_variant_params(cfg: dict, variant, on_points: bool = False) -> None:
+    """The variant's own hyperparameters (margin, rho, ...): its defaults where unset; refused for other variants."""
+    for name, takers in own_fields().items():
+        if name not in variant.fields:
+            if cfg.get(name) is not None:
+                names = [v for v, _ in takers]
+                raise ConfigError(f"{name}: only {', '.join(names)} take{'s' if len(names) == 1 else ''} it, not '{cfg['variant']}'")
+            cfg.pop(name, None)
+    defaults = variant.own_defaults(on_points)
+    for name, f in variant.fields.items():
+        cfg[name] = f.check(defaults[name] if cfg.get(name) is None else cfg[name])
+    if cfg["spectral_norm"] and not variant.judges_samples:
+        raise ConfigError(f"spectral_norm: '{cfg['variant']}' has no classifier or critic to normalise (its discriminator is "
+                          f"{'absent' if variant.kind == 'gmmn' else 'an autoencoder or an encoder'})")
+    if cfg["spectral_norm"] and cfg["protocol"] == "lucic2018":
+        raise ConfigError("spectral_norm: protocol lucic2018 trains the study's nets, which have none")
+
+
+def _check_pacgan(cfg: dict) -> None:
+    """What PacGAN's 2-D code fixes: its data sets, nets, prior and single simultaneous update; the optimiser's
+    constants, batch, latent size, packing and length stay settings."""
+    if cfg["dataset"] not in pacgan2018.DATASETS:
+        raise ConfigError(f"dataset: protocol pacgan2018 is PacGAN's code for its 2-D experiments, {' and '.join(pacgan2018.DATASETS)}; "
+                          f"not '{cfg['dataset']}' (its Stacked MNIST and CelebA code is other code, not transcribed)")
+    fixed = dict(arch="mlp", n_disc=1, generators=1, spectral_norm=False, d_batch_norm=False, prior="normal")
+    for name, value in fixed.items():
+        if cfg[name] not in (None, value):
+            raise ConfigError(f"{name}: protocol pacgan2018 fixes it at {value} (PacGAN's nets and its one simultaneous "
+                              f"update a step), not {cfg[name]!r}")
+
+
+def pick_device(device: str) -> str:
+    if check_device(device) == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return device
