@@ -13,7 +13,8 @@ from torch_fidelity.utils import get_featuresdict_from_dataset
 from torchmetrics.functional.image import peak_signal_noise_ratio, structural_similarity_index_measure
 
 from ..data import as_float, get_dataset, load_split
-from ..metrics.fidelity import EXTRACTORS, Extractor, metrics_from_features
+from ..metrics.extractors import EXTRACTORS
+from ..metrics.fidelity import Extractor, metrics_from_features
 from ..metrics.latents import LATENT_SEED
 from ..metrics.lenet import WEIGHTS, LeNet
 
