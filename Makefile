@@ -60,6 +60,7 @@ perf: install
 	$(BIN)/python tests/perf/nets_and_metrics.py
 	$(BIN)/python tests/perf/search_efficiency.py
 	$(BIN)/python tests/perf/cpu_step_overheads.py
+	$(BIN)/python tests/perf/cli_startup.py
 
 clean:
 	rm -rf $(VENV) runs/demo runs/demo_ring runs/demo-report

@@ -26,7 +26,7 @@ def test_every_variant_trains_on_ring8(run, variant):
 # lambda = 1: with the image default lambda = 10, WGAN-GP collapses on 2-D data at this length and Cramér GAN needs
 # 1,000 steps (6, 7, 5, 8, 5, 6 at 500); Gulrajani et al.'s own toy experiments use a small lambda, so the test does
 # too. MMD GAN runs with its 2-D defaults (Variant.point_defaults: clip 0.1, no rank term); at the image values it
-# covers no mode.
+# covers no mode. Seed sweeps: tests/perf/ring_seeds.py (e.g. `ring_seeds.py cramer_gan steps=500 penalty_weight=1.0`).
 QUICK_RING = {"dataset": "ring8", "arch": "mlp_small", "lr": 1e-3, "steps": 1000}
 QUICK_RING_SEEDS = (0, 1, 2)
 OBJECTIVE_TABLE = ["hinge", "rwgan", "mcgan", "gmmn", "mmd_gan", "cramer_gan", "fisher_gan", "ebgan", "magan"]
