@@ -46,9 +46,12 @@ class FIDSchedule(pl.Callback):
 
         c = self.config  # KID and precision/recall of the final generator only: FID alone picks the best checkpoint
         try:
-            r = evaluate_generator(module.generator, c["z_dim"], c["dataset"], c["extractor"], c["n_fake"], c["n_real"],
-                                   data_root=c["data_root"], device=str(module.device), kid=final, prc=final,
-                                   prior=module.prior, dataset_specific=final)
+            # scoring draws nothing from the training's random streams: a cold feature cache (its data loader takes a
+            # seed from torch's global generator) must not change what the next steps train on
+            with torch.random.fork_rng(devices=[module.device] if module.device.type == "cuda" else []):
+                r = evaluate_generator(module.generator, c["z_dim"], c["dataset"], c["extractor"], c["n_fake"], c["n_real"],
+                                       data_root=c["data_root"], device=str(module.device), kid=final, prc=final,
+                                       prior=module.prior, dataset_specific=final)
         except NaNSamples:
             self.history.append({"step": int(module.steps_done), "fid": None, "sentinel": NAN_DETECTED})
             return
