@@ -12,7 +12,10 @@ from optuna.storages import JournalStorage
 from optuna.storages.journal import JournalFileBackend, JournalFileOpenLock
 from optuna.trial import TrialState
 
+from ganbench.benchmark.data import file_name
 from ganbench.benchmark.files import restore
+from ganbench.benchmark.identity import TrialIdentity, retried
+from ganbench.benchmark.schema import ConfigError
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 HYPERPARAMETERS = ["lr", "beta1", "beta2", "n_disc", "d_batch_norm", "batch_size", "z_dim", "penalty_weight", "clip", "began_gamma", "began_lambda"]
@@ -75,16 +78,21 @@ def load_trials(study_dirs: list, storage_url: str | None = None) -> pd.DataFram
                 continue  # a shared storage may hold other specs' studies
             study = optuna.load_study(study_name=summary.study_name, storage=storage)
             budget = study.user_attrs.get("budget")
-            for t in study.get_trials(deepcopy=False):
+            trials = study.get_trials(deepcopy=False)
+            rerun = retried(trials)
+            for t in trials:
                 a = restore(t.user_attrs)  # non-finite scores, stored as null in strict JSON, as the floats they were
-                if a.get("status") in ("lost", "retried"):
-                    continue  # a dead worker's or a failed attempt, run again under the same setting
+                if a.get("status") == "lost" or t.number in rerun:
+                    continue  # a dead worker's or a failed attempt, run again as the same trial
                 state = {TrialState.WAITING: "waiting", TrialState.RUNNING: "running"}.get(t.state, a.get("status", "failed"))
-                pack = int(a.get("pack") or 1)  # a packed variant is its own row in every table: "ns_gan+pack2"
-                row = dict(study=spec["name"], protocol=spec.get("protocol", "ganbench"), study_dir=str(study_dir), study_name=summary.study_name, trial=t.number,
-                           variant=a.get("variant") if pack == 1 else f"{a.get('variant')}+pack{pack}", base_variant=a.get("variant"), pack=pack, dataset=a.get("dataset"), space=a.get("space"), phase=a.get("phase"),
+                try:
+                    who = TrialIdentity.of(a)
+                except ConfigError as e:
+                    raise ConfigError(f"{e} (study {summary.study_name}, trial {t.number})") from None
+                row = dict(study=spec["name"], protocol=who.protocol, study_dir=str(study_dir), study_name=summary.study_name, trial=t.number,
+                           variant=who.label, base_variant=who.variant, pack=who.pack, dataset=who.dataset, space=who.space, phase=who.phase,
                            setting=a.get("setting"), budget=budget, status=state, value=t.value,
-                           run_dir=str(study_dir / a["run_dir"]) if a.get("run_dir") else str(study_dir / "trials" / str(a.get("variant")) / str(a.get("dataset")) / str(a.get("setting"))),
+                           run_dir=str(study_dir / a["run_dir"]) if a.get("run_dir") else str(who.run_dir(study_dir, file_name)),
                            train_steps=spec.get("steps"), arch=spec.get("arch"), sampler=spec.get("sampler", "random"), pruner=spec.get("pruner", "none"),
                            completed=t.datetime_complete.timestamp() if t.datetime_complete else None)
                 row.update({h: t.params.get(h) for h in HYPERPARAMETERS})

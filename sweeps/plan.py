@@ -69,7 +69,7 @@ def plan(spec: Spec, trials_per_device: int | None = None, check: dict | None = 
     for r in rows:
         info = get_dataset(r["dataset"])
         setting = spec.settings_for(r["variant"], r["dataset"], 1)[0]
-        config = resolve_config(**trial_config(spec, r["variant"], r["dataset"], {k_: v for k_, v in setting.items()}, 0, r["pack"]))
+        config = resolve_config(**trial_config(spec, spec.trial(r["variant"], r["dataset"], r["pack"]), dict(setting), 0))
         config["device"] = "cpu"
         r["gflop_per_step"] = step_gflop(config, info.shape)
         if check is None:

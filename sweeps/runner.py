@@ -43,6 +43,7 @@ from optuna.trial import TrialState
 from ganbench.benchmark.config import resolve_config
 from ganbench.benchmark.data import file_name
 from ganbench.benchmark.files import dumps, restore, strict, write_json
+from ganbench.benchmark.identity import TrialIdentity, retried
 from ganbench.benchmark.logs import progress_bar
 from ganbench.benchmark.train import train
 from ganbench.benchmark.variants import import_variant
@@ -158,15 +159,12 @@ def create_studies(spec: Spec, storage) -> list[tuple[optuna.Study, optuna.Study
     Called once by the command that starts a sweep, before any worker."""
     studies = []
     for v, d, m in spec.cells():
-        base = {"variant": v, "dataset": d, "space": spec.space_label(v), "protocol": spec.protocol, "pack": m}
-        if spec.experiment_for(d):
-            base["experiment"] = spec.experiment_for(d)
         study = open_study(spec, storage, spec.study_name(v, d, m))
         if "budget" not in study.user_attrs:
             n = slots(spec)
             settings = spec.settings_for(v, d, n)
             for i in range(n):
-                study.enqueue_trial(settings[i] if i < len(settings) else {}, user_attrs={**base, "setting": i, "phase": "search"},
+                study.enqueue_trial(settings[i] if i < len(settings) else {}, user_attrs=spec.trial(v, d, m, setting=i).attrs(),
                                     skip_if_exists=False)
             study.set_user_attr("budget", spec.settings)
             study.set_user_attr("budget_steps", spec.budget_steps)
@@ -175,7 +173,7 @@ def create_studies(spec: Spec, storage) -> list[tuple[optuna.Study, optuna.Study
             seeds = open_study(spec, storage, spec.seed_study_name(v, d, m), prune=False)
             if "budget" not in seeds.user_attrs:
                 for i in range(spec.seeds):
-                    seeds.enqueue_trial({}, user_attrs={**base, "seed_index": i, "phase": "seed"}, skip_if_exists=False)
+                    seeds.enqueue_trial({}, user_attrs=spec.trial(v, d, m, "seed", None, i).attrs(), skip_if_exists=False)
                 seeds.set_user_attr("budget", spec.seeds)
                 seeds.set_user_attr("budget_steps", spec.seeds * spec.steps)
         studies.append((study, seeds))
@@ -238,27 +236,32 @@ def recover_lost_trials(study: optuna.Study) -> int:
     for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         if _owner_gone(t.user_attrs, me, t.datetime_start):
             if optuna_internals.fail_lost(study, t):
-                keep = {k: t.user_attrs[k] for k in ("setting", "seed_index", "phase", "variant", "dataset", "space") if k in t.user_attrs}
-                study.enqueue_trial(t.params, user_attrs={**keep, "retry_of": t.number}, skip_if_exists=False)
+                enqueue_retry(study, t)
                 n += 1
     return n
 
 
+def enqueue_retry(study: optuna.Study, t: optuna.trial.FrozenTrial) -> None:
+    """The trial ``t`` again, exactly as it was: its identity and its setting (a lost seed-phase trial keeps the
+    setting it had taken from the best search trial)."""
+    identity = TrialIdentity.of(t.user_attrs)
+    study.enqueue_trial(t.params, user_attrs={**identity.attrs(), "retry_of": t.number}, skip_if_exists=False)
+
+
 def retry_failed(spec: Spec, storage) -> int:
-    """`sweep resume`: every failed trial (an error in training, not a verdict on its setting) is enqueued again
-    with its setting, and the failed attempt marked ``status: retried`` so it counts once. Returns how many."""
+    """`sweep resume`: every failed trial (an error in training, not a verdict on its setting) that no trial re-runs
+    yet is enqueued again as exactly the trial it was; the failed attempt then counts once. Returns how many."""
     n = 0
     for name in [spec.study_name(*cell) for cell in spec.cells()] + [spec.seed_study_name(*cell) for cell in spec.cells() if spec.seeds]:
         try:
             study = optuna.load_study(study_name=name, storage=storage)
         except KeyError:
             continue
-        for t in study.get_trials(deepcopy=False, states=(TrialState.FAIL,)):
-            if t.user_attrs.get("status") == "failed":
-                optuna_internals.set_user_attr(study, t, "status", "retried")
-                keep = {k: t.user_attrs[k] for k in ("setting", "seed_index", "phase", "variant", "dataset", "space", "pack", "protocol",
-                                                     "experiment") if k in t.user_attrs}
-                study.enqueue_trial(t.params, user_attrs={**keep, "retry_of": t.number}, skip_if_exists=False)
+        trials = study.get_trials(deepcopy=False)
+        done = retried(trials)
+        for t in trials:
+            if t.state == TrialState.FAIL and t.user_attrs.get("status") == "failed" and t.number not in done:
+                enqueue_retry(study, t)
                 n += 1
     return n
 
@@ -337,21 +340,21 @@ def run_trial(study: optuna.Study, trial: optuna.Trial, spec: Spec, study_dir: P
     """Train one trial into ``DIR/trials/<variant>/<dataset>/<setting or seed-i>/`` and tell the study its result.
     ``best`` is the search trial whose setting a seed-phase trial re-trains."""
     attrs, fixed = optuna_internals.frozen(study, trial).user_attrs, optuna_internals.fixed_params(study, trial)
-    v, d, pack = attrs["variant"], attrs["dataset"], attrs.get("pack", 1)
-    if attrs["phase"] == "seed":
-        run_name, seed = f"seed-{attrs['seed_index']}", SEED_OFFSET + spec.seed * 1000 + attrs["seed_index"]
+    identity = TrialIdentity.of(attrs)
+    if identity.phase == "seed":
+        seed = SEED_OFFSET + spec.seed * 1000 + identity.seed_index
         space, fixed = {}, fixed or dict(best.params)
         trial.set_user_attr("setting", attrs.get("setting", best.user_attrs["setting"]))
     else:
-        run_name, seed = str(attrs["setting"]), spec.seed * 1000 + attrs["setting"]
-        space = spec.space_for(v, d)
+        seed = spec.seed * 1000 + identity.setting
+        space = spec.space_for(identity.variant, identity.dataset)
         fixed = {**{k: x for k, x in space.items() if not is_distribution(x)}, **fixed}
         # a sampler seeded per slot: workers started together must not draw the same settings from one seed
         study.sampler = _sampler(spec, seed)
     # Optuna returns a fixed parameter's value from suggest_*: fix the constants too, so no sampler draws them
     trial = optuna_internals.fix_params(study, trial, fixed)
     params = _params(trial, space, fixed)
-    out = study_dir / "trials" / (file_name(v) if pack == 1 else f"{file_name(v)}.pack{pack}") / file_name(d) / run_name
+    out = identity.run_dir(study_dir, file_name)
     for k, val in {"ganbench_version": metadata.version("ganbench"), "git_commit": _git_commit(),
                    "seed": seed, "run_dir": str(out.relative_to(study_dir))}.items():
         trial.set_user_attr(k, val)
@@ -362,20 +365,20 @@ def run_trial(study: optuna.Study, trial: optuna.Trial, spec: Spec, study_dir: P
 
     heartbeat = Heartbeat(study, trial)
     try:
-        _train_and_tell(study, trial, spec, attrs, out, v, d, params, seed, pack, prune, heartbeat)
+        _train_and_tell(study, trial, spec, identity, out, params, seed, prune, heartbeat)
     finally:
         heartbeat.stop()
 
 
-def _train_and_tell(study, trial, spec, attrs, out, v, d, params, seed, pack, prune, heartbeat) -> None:
+def _train_and_tell(study, trial, spec, identity, out, params, seed, prune, heartbeat) -> None:
     try:
-        config = resolve_config(**trial_config(spec, v, d, params, seed, pack))
+        config = resolve_config(**trial_config(spec, identity, params, seed))
         if (out / "metrics.json").exists():  # trained, but its worker died before telling the study
             metrics = json.loads((out / "metrics.json").read_text())
         else:
             started = time.perf_counter()
             metrics = train(config, out, progress=False, callbacks=[StopIfAbandoned(heartbeat)],
-                            should_stop=prune if spec.pruner != "none" and attrs["phase"] != "seed" else None)
+                            should_stop=prune if spec.pruner != "none" and identity.phase != "seed" else None)
             trial.set_user_attr("train_s", time.perf_counter() - started)  # the rest of a trial is harness overhead
         heartbeat.check()
     except TrialAbandoned as e:  # another worker re-runs it: tell nothing, touch nothing
@@ -454,7 +457,8 @@ def summary(spec: Spec, storage) -> list[dict]:
         study = _load(spec.study_name(v, d, m), storage)
         if study is not None:
             trials = study.get_trials(deepcopy=False)
-            status = [t.user_attrs.get("status") for t in trials]
+            rerun = retried(trials)
+            status = [t.user_attrs.get("status") for t in trials if t.number not in rerun]
             done = search_done(study, spec.steps)
             best = best_search_trial(study)
             row.update(finished=status.count("finished"), diverged=status.count("diverged"), pruned=status.count("pruned"),

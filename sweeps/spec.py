@@ -9,6 +9,7 @@ import yaml
 
 from ganbench.benchmark.config import resolve_config
 from ganbench.benchmark.data import DataError, canonical_name, get_dataset
+from ganbench.benchmark.identity import TrialIdentity
 from ganbench.benchmark.nets import ARCHITECTURES
 from ganbench.benchmark.protocols import lucic2018, pacgan2018
 from ganbench.benchmark.schema import COMMAND_FIELDS, RUN_FIELDS, ConfigError, Field, did_you_mean
@@ -80,6 +81,12 @@ class Spec:
         if self.sampler != "random":
             return [first]
         return [first] + settings_for(space, variant, n, self.seed)[1:]
+
+    def trial(self, variant: str, dataset: str, pack: int, phase: str = "search", setting: int | None = 0,
+              seed_index: int | None = None) -> TrialIdentity:
+        """The identity of a trial of the cell (variant, data set, pack): what it records and is retried as."""
+        return TrialIdentity(variant=variant, dataset=dataset, space=self.space_label(variant), protocol=self.protocol, pack=pack,
+                             phase=phase, setting=setting, seed_index=seed_index, experiment=self.experiment_for(dataset))
 
     def space_label(self, variant: str) -> str:
         s = self.space if isinstance(self.space, str) else self.space[variant]
@@ -239,7 +246,7 @@ def load_spec(path: Path | str, import_code: bool = False) -> Spec:
     spec = Spec(**raw)
     for v, d, m in spec.cells():  # every combination resolves, so a typo fails now rather than in a worker
         try:
-            resolve_config(**trial_config(spec, v, d, sample(spec.space_for(v, d), np.random.default_rng(0)), seed=0, pack=m))
+            resolve_config(**trial_config(spec, spec.trial(v, d, m), sample(spec.space_for(v, d), np.random.default_rng(0)), seed=0))
         except ConfigError as e:
             raise SpecError(f"{e} (variant {v}, dataset {d})") from None
     return spec
@@ -348,7 +355,9 @@ def _check_spaces(raw: dict) -> None:
             raise SpecError(str(e)) from None
 
 
-def trial_config(spec: Spec, variant: str, dataset: str, params: dict, seed: int, pack: int = 1) -> dict:
+def trial_config(spec: Spec, identity: TrialIdentity, params: dict, seed: int) -> dict:
+    """The run settings of one trial: its identity's, the spec's and its setting's."""
+    variant, dataset = identity.variant, identity.dataset
     # checkpoints (for resuming a killed trial) every tenth of the run, but not more often than every 100 steps:
     # an infogan checkpoint with Adam's state is ~150 MB, and writing one costs more than a short trial's steps
     info = get_dataset(dataset)
@@ -359,7 +368,7 @@ def trial_config(spec: Spec, variant: str, dataset: str, params: dict, seed: int
     # a spec's arch applies to the data sets it fits: an image net to images, a vector net to the 2-D mixtures
     fits = spec.arch in ARCHITECTURES and ARCHITECTURES[spec.arch].check(info.shape) is None
     arch = spec.arch if fits and not info.is_paired else None
-    return dict(variant=variant, dataset=dataset, protocol=spec.protocol, steps=spec.steps, arch=arch, seed=seed,
+    return dict(variant=variant, dataset=dataset, protocol=identity.protocol, steps=spec.steps, arch=arch, seed=seed,
                 eval_every=spec.eval_every if image else None, extractor=spec.extractor if image or info.is_paired else None,
-                n_fake=spec.n_fake, n_real=spec.n_real, checkpoint_every=max(100, spec.steps // 10), pack=pack,
+                n_fake=spec.n_fake, n_real=spec.n_real, checkpoint_every=max(100, spec.steps // 10), pack=identity.pack,
                 generators=spec.generators, **params)

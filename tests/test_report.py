@@ -63,11 +63,11 @@ def study(tmp_path_factory):
     run_local(tmp / "ring", workers=2, progress=False)
     # one diverged and one failed trial, as a crash would leave them
     import optuna
-    from ganbench.sweeps.runner import storage_for
+    from ganbench.sweeps.runner import load_saved_spec, storage_for
 
     st = optuna.load_study(study_name="s.ns_gan.mnist5k.narrow", storage=storage_for(study_dir))
     t = st.ask()
-    for k, v in dict(variant="ns_gan", dataset="mnist5k", space="narrow", phase="search", setting=99, status="failed").items():
+    for k, v in {**load_saved_spec(study_dir).trial("ns_gan", "mnist5k", 1, setting=99).attrs(), "status": "failed"}.items():
         t.set_user_attr(k, v)
     st.tell(t, state=optuna.trial.TrialState.FAIL)
     return study_dir

@@ -337,3 +337,69 @@ def test_a_frozen_worker_is_replaced_and_its_late_result_not_counted(tmp_path, m
     assert "re-run" in out or "declared lost" in out, out
     run_dir = study_dir / "trials" / "ns_gan" / "ring8"
     assert sorted(p.name for p in run_dir.iterdir()) == ["0"] and (run_dir / "0" / "metrics.json").is_file()
+
+
+PACKED = """
+name: p
+protocol: pacgan2018
+variants: [ns_gan]
+datasets: [ring8]
+pack: [2]
+space: narrow
+budget: {settings: 2}
+steps: 300
+"""
+
+
+@pytest.mark.slow(seconds=40)
+def test_a_packed_studys_lost_and_failed_trials_are_retried_as_the_trials_they_were(tmp_path, monkeypatch, ganbench):
+    """PacGAN's protocol at pack 2: setting 0 fails in training, setting 1's worker is SIGKILLed mid-trial; `sweep
+    resume` runs both again with the same packing, protocol and setting (each retry's config.json says so), and no
+    unpacked run appears."""
+    (tmp_path / "p.yaml").write_text(PACKED)
+    study_dir = tmp_path / "study"
+    save_spec(study_dir, load_spec(tmp_path / "p.yaml"))
+    spec = load_saved_spec(study_dir)
+    (study, _), = runner.create_studies(spec, storage_for(study_dir))
+    first, second = sorted(study.get_trials(deepcopy=False), key=lambda t: t.number)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("training broke")
+
+    monkeypatch.setattr(runner, "train", broken)  # the real trial path up to training: its setting is recorded, then it fails
+    claimed = runner.claim(study, spec.steps)
+    assert claimed.number == first.number
+    runner.run_trial(study, claimed, spec, study_dir)
+    monkeypatch.undo()
+    failed = study.get_trials(deepcopy=False)[first.number]
+    assert failed.state == TrialState.FAIL and failed.user_attrs["status"] == "failed"
+
+    worker = subprocess.Popen([sys.executable, "-m", "ganbench.sweeps.worker", str(study_dir)])
+    deadline = time.time() + 120
+    while time.time() < deadline:  # kill it once it trains setting 1 (recorded itself, its run folder begun)
+        running = [t for t in trials_of(study_dir, spec) if t.state == TrialState.RUNNING and t.user_attrs.get("host")]
+        if running and list((study_dir / "trials").rglob("*.partial")):
+            break
+        time.sleep(0.1)
+    worker.send_signal(signal.SIGKILL)
+    worker.wait()
+    (lost,) = [t for t in trials_of(study_dir, spec) if t.state == TrialState.RUNNING]
+    assert lost.user_attrs["setting"] == 1
+
+    assert ganbench("sweep", "resume", study_dir).returncode == 0
+    ts = trials_of(study_dir, spec)
+    done = {t.user_attrs["setting"]: t for t in ts if t.state == TrialState.COMPLETE}
+    assert sorted(done) == [0, 1] and {t.user_attrs["retry_of"] for t in done.values()} == {failed.number, lost.number}
+    for setting, original in ((0, failed), (1, lost)):
+        t = done[setting]
+        assert (t.user_attrs["pack"], t.user_attrs["protocol"], t.params) == (2, "pacgan2018", original.params)
+        config = json.loads((study_dir / t.user_attrs["run_dir"] / "config.json").read_text())
+        assert (config["pack"], config["protocol"]) == (2, "pacgan2018")
+        assert all(config[k] == v for k, v in original.params.items())
+    assert [p.name for p in (study_dir / "trials").iterdir()] == ["ns_gan.pack2"]
+    assert runner.retry_failed(spec, storage_for(study_dir)) == 0  # the failed attempt is re-run once, not at every resume
+    assert len(trials_of(study_dir, spec)) == len(ts)
+
+
+def trials_of(study_dir, spec):
+    return optuna.load_study(study_name=spec.study_name("ns_gan", "ring8", 2), storage=storage_for(study_dir)).get_trials()

@@ -1,0 +1,70 @@
+"""A sweep's trial is the run it stands for: the attributes below, said once. The sweeps record them on every trial
+they create (Optuna user attributes), and every path that claims, retries, resumes, reports or keeps a trial reads
+them back through ``TrialIdentity.of``, so a retried trial is exactly the trial it replaces (same variant, data
+set, packing, protocol, experiment, setting). Declared here, below ``sweeps`` and ``analysis``, because both read it;
+it knows nothing of Optuna: it is a record's schema."""
+from __future__ import annotations
+
+from dataclasses import MISSING, asdict, dataclass, fields
+from pathlib import Path
+
+from .schema import ConfigError
+
+PHASES = ("search", "seed")  # the random or adaptive search, then the best setting re-trained over seeds
+
+
+@dataclass(frozen=True)
+class TrialIdentity:
+    variant: str
+    dataset: str
+    space: str  # the space's name, or "custom" for one written out in the spec
+    protocol: str
+    pack: int
+    phase: str
+    setting: int | None = None  # the search's slot; a seed-phase trial takes the best search trial's when it starts
+    seed_index: int | None = None  # seed phase only
+    experiment: str | None = None  # protocol lucic2018: the study experiment whose draws are replayed
+
+    def __post_init__(self):
+        if self.phase not in PHASES:
+            raise ConfigError(f"phase: '{self.phase}' is not one of {', '.join(PHASES)}")
+        if (self.phase == "seed") != (self.seed_index is not None):
+            raise ConfigError("seed_index: a seed-phase trial has one, a search trial none")
+        if self.phase == "search" and self.setting is None:
+            raise ConfigError("setting: a search trial has one")
+
+    @classmethod
+    def of(cls, attrs: dict) -> "TrialIdentity":
+        """A trial's identity from its recorded attributes; a missing one is named (a journal from another tool,
+        or damaged), never filled with a default that would make it another trial."""
+        names = [f.name for f in fields(cls)]
+        required = [f.name for f in fields(cls) if f.default is MISSING]
+        missing = [n for n in required if attrs.get(n) is None]
+        if missing:
+            raise ConfigError(f"{missing[0]}: the trial's record lacks it (recorded: {', '.join(sorted(k for k in attrs if k in names))})")
+        return cls(**{n: attrs.get(n) for n in names})
+
+    def attrs(self) -> dict:
+        """The user attributes to record: every attribute that is set."""
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+    @property
+    def run_name(self) -> str:
+        return f"seed-{self.seed_index}" if self.phase == "seed" else str(self.setting)
+
+    def run_dir(self, study_dir: Path, file_name) -> Path:
+        """``trials/<variant>[.packM]/<data set>/<setting or seed-i>`` (``file_name``: the data registry's safe name)."""
+        variant = file_name(self.variant) if self.pack == 1 else f"{file_name(self.variant)}.pack{self.pack}"
+        return Path(study_dir) / "trials" / variant / file_name(self.dataset) / self.run_name
+
+    @property
+    def label(self) -> str:
+        """How tables name the variant: a packed variant is a row of its own ("ns_gan+pack2")."""
+        return self.variant if self.pack == 1 else f"{self.variant}+pack{self.pack}"
+
+
+def retried(trials) -> set[int]:
+    """Numbers of the attempts that a later trial of the same study re-runs (its ``retry_of``). Said by the retry,
+    not written onto the attempt: Optuna's journal drops a change to a finished trial when another process replays
+    it. ``trials``: anything with ``user_attrs`` (Optuna's frozen trials)."""
+    return {t.user_attrs["retry_of"] for t in trials if "retry_of" in t.user_attrs}
