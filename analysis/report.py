@@ -21,6 +21,7 @@ import seaborn as sns  # noqa: E402
 from scipy.stats import mannwhitneyu  # noqa: E402
 
 from ganbench.benchmark.files import finish_partial, is_ours, open_partial, partial_of, remove_partial  # noqa: E402
+from ganbench.benchmark.protocols import get_protocol, lucic2018  # noqa: E402
 from ganbench.benchmark.variants import get_variant  # noqa: E402
 
 from .budget import bootstrap_min_curve, compare_at_budget  # noqa: E402
@@ -31,6 +32,7 @@ PUBLISHED = Path(__file__).resolve().parent.parent / "results" / "published" / "
 PACGAN = PUBLISHED.with_name("pacgan2018.csv")
 MODE_METRICS = ["modes_covered", "high_quality_percent", "mode_kl"]
 TABLE3_ARCHS = {"unrolled_d_quarter": "D 1/4 G", "unrolled_d_half": "D 1/2 G"}  # PacGAN Table 3's settings, by net
+STUDY = lucic2018.PROTOCOL  # the protocol the published table's numbers were measured under
 LUCIC_PROTOCOL = dict(extractor="inception-v3-compat", n_fake=10_000, n_real=10_000, datasets={"mnist", "fashion_mnist", "cifar10", "celeba"})
 
 
@@ -385,8 +387,8 @@ def published_comparison(table: pd.DataFrame) -> pd.DataFrame:
 
     def why_not(r):
         reasons = []
-        if r.protocol != "lucic2018":
-            reasons.append(f"protocol {r.protocol} (published: the study's code, protocol lucic2018)")
+        if get_protocol(r.protocol) is not STUDY:
+            reasons.append(f"protocol {r.protocol} (published: the study's code, protocol {STUDY.name})")
         if r.extractor != LUCIC_PROTOCOL["extractor"]:
             reasons.append(f"extractor {r.extractor} (published: Inception)")
         if r.n_fake != 10_000 or r.n_real != 10_000:

@@ -12,21 +12,18 @@ from .conditional.nets import Translator
 from .data import DATASETS, DataError, canonical_name, get_dataset
 from .metrics.extractors import default_extractor
 from .nets import ArchitectureError, check_fits
-from .protocols import lucic2018, pacgan2018
+from .protocols import Protocol, get_protocol
 from .schema import FALLBACKS, RUN_FIELDS, ConfigError, check_device, did_you_mean
 from .variants import VARIANTS, VariantError, get_variant
 
 DEFAULTS = {name: f.default for name, f in RUN_FIELDS.items()}
 
 
-def variant_defaults(variant: str, protocol: str = "ganbench") -> dict:
-    """A variant's default hyperparameters under a protocol: ganbench's registry, or the study's params.py
-    (its wide-range defaults; TF's Adam has beta2 0.999)."""
-    if protocol == "lucic2018":
-        return {"beta2": 0.999, **lucic2018.defaults(variant, "wide")}
-    if protocol == "pacgan2018":  # Blocks' Adam's beta2; the rest is the data set's (PACGAN_2D)
-        return {**FALLBACKS, **get_variant(variant).defaults, "beta2": 0.999, "n_disc": 1, "d_batch_norm": False}
-    return {**FALLBACKS, **get_variant(variant).defaults}
+def variant_defaults(variant: str, protocol: str | Protocol = "ganbench") -> dict:
+    """A variant's default hyperparameters under a protocol: the protocol's own (the study's params.py, say), else
+    ganbench's registry over the fallbacks."""
+    v = get_variant(variant)
+    return get_protocol(protocol).variant_defaults(v) or {**FALLBACKS, **v.defaults}
 
 
 def default_arch(shape) -> str:  # data sets with their own protocol name theirs (DatasetInfo.defaults)
@@ -70,13 +67,8 @@ def resolve_config(**settings) -> dict:
         _check_loss(variant)
     except VariantError as e:
         raise ConfigError(str(e)) from None
-    protocol = settings.get("protocol") or DEFAULTS["protocol"]
-    if protocol == "lucic2018" and settings["variant"] not in lucic2018.GAN_TYPE:
-        raise ConfigError(f"variant: '{settings['variant']}' is not in the Lucic et al. study; under protocol lucic2018 "
-                          f"choose one of {', '.join(lucic2018.GAN_TYPE)}")
-    if protocol == "pacgan2018" and settings["variant"] != pacgan2018.VARIANT:
-        raise ConfigError(f"variant: protocol pacgan2018 trains PacGAN's GAN, {pacgan2018.VARIANT} (its softplus losses), "
-                          f"not '{settings['variant']}'")
+    protocol = get_protocol(settings.get("protocol") or DEFAULTS["protocol"])
+    protocol.accepts(variant=settings["variant"])
     if not isinstance(settings["dataset"], str):
         raise ConfigError(f"dataset: {settings['dataset']!r} is not allowed, must be a data set's name")
     settings["dataset"] = canonical_name(settings["dataset"])
@@ -101,14 +93,8 @@ def resolve_config(**settings) -> dict:
         raise ConfigError(f"fgan_generator_loss: only f-GAN variants take it, not '{cfg['variant']}'")
     _check_mixing_options(cfg, variant, protocol)
     _fill_variant_params(cfg, variant, on_points=len(info.shape) == 1)
-    if protocol == "lucic2018":
-        if not info.is_image or (cfg["arch"] or "infogan") != "infogan":
-            raise ConfigError(f"arch: protocol lucic2018 trains the study's infogan nets on images, not '{cfg['arch'] or 'mlp'}' on '{cfg['dataset']}'")
-        if cfg["n_fake"] != cfg["n_real"]:
-            raise ConfigError(f"n_fake: the study scores as many generated as real images; under protocol lucic2018 "
-                              f"n_fake ({cfg['n_fake']}) must equal n_real ({cfg['n_real']})")
-    if protocol == "pacgan2018":
-        _check_pacgan(cfg)
+    protocol.accepts(dataset=cfg["dataset"])
+    protocol.check(cfg, info)
     cfg["arch"] = cfg["arch"] or default_arch(info.shape)
     try:
         check_fits(cfg["arch"], info.shape)
@@ -132,7 +118,7 @@ def _check_where(cfg: dict) -> dict:
 # what an image-to-image run is configured by; the rest of RUN_FIELDS (latents, penalties, packing, ...) is the GANs'
 TRANSLATION_FIELDS = ("protocol", "steps", "batch_size", "lr", "beta1", "beta2", "n_disc", "seed", "device", "data_root",
                       "checkpoint_every", "extractor", "n_fake")
-NEUTRAL = dict(pack=1, generators=1, eval_every=0, protocol="ganbench")  # values that change nothing (n_real: the n_fake pairs' targets are the real side)
+NEUTRAL = dict(pack=1, generators=1, eval_every=0)  # values that change nothing (n_real: the n_fake pairs' targets are the real side)
 
 
 def _resolve_translation(settings: dict, variant, info) -> dict:
@@ -149,12 +135,14 @@ def _resolve_translation(settings: dict, variant, info) -> dict:
         if name == "eval_every":
             raise ConfigError("eval_every: pix2pix is scored once, at the end of training (on held-out pairs); leave it out")
         raise ConfigError(f"{name}: {variant.name} does not take it; it takes {', '.join([*TRANSLATION_FIELDS, *variant.params])}")
-    if settings.get("protocol") not in (None, "ganbench"):
-        raise ConfigError(f"protocol: {variant.name} trains under ganbench's protocol only")
+    protocol = get_protocol(settings.get("protocol") or DEFAULTS["protocol"])
+    if not protocol.translation:
+        translating = [p for p in _protocols() if p.translation]
+        raise ConfigError(f"protocol: {variant.name} is not trained under {protocol.name}; choose {', '.join(p.name for p in translating)}")
     cfg = {"variant": variant.name, "dataset": info.name, **{k: DEFAULTS[k] for k in TRANSLATION_FIELDS}, "batch_size": 16,
            **variant.defaults, **info.defaults, **variant.params}
     cfg.update({k: v for k, v in settings.items() if v is not None and (k in TRANSLATION_FIELDS or k in variant.params)})
-    cfg["protocol"] = "ganbench"
+    cfg["protocol"] = protocol.name
     for name, f in variant.fields.items():
         cfg[name] = f.check(cfg[name])
     for name in TRANSLATION_FIELDS:
@@ -172,6 +160,12 @@ def _datasets() -> dict:
     return DATASETS
 
 
+def _protocols() -> list[Protocol]:
+    from .protocols import PROTOCOLS
+
+    return list(PROTOCOLS.values())
+
+
 def _check_loss(variant) -> None:
     """A loss must map discriminator outputs to two scalars; tried on a small batch, so a user's loss that does
     not fails here with its name rather than deep inside training."""
@@ -186,19 +180,17 @@ def _check_loss(variant) -> None:
         raise VariantError(f"variant: {variant.name} must return (d_loss, g_loss), two scalar tensors; it returned {type(out).__name__}")
 
 
-def _check_mixing_options(cfg: dict, variant, protocol: str) -> None:
+def _check_mixing_options(cfg: dict, variant, protocol: Protocol) -> None:
     """Packing, mixtures of generators and the prior: what each variant can take."""
     if cfg["pack"] > 1 and not variant.judges_samples:
         raise ConfigError(f"pack: '{cfg['variant']}' has no discriminator that judges samples (an autoencoder or an encoder); "
                           "packing needs a classifier or critic")
     if cfg["generators"] > 1 and variant.kind == "vae":
         raise ConfigError("generators: the VAE has one decoder; a mixture of generators needs an adversarial variant")
-    if protocol == "lucic2018" and (cfg["pack"] > 1 or cfg["generators"] > 1):
-        raise ConfigError(f"{'pack' if cfg['pack'] > 1 else 'generators'}: protocol lucic2018 trains the study's single, unpacked nets")
     if variant.kind == "vae":  # the VAE's prior is its own: N(0, 1), evaluated on U(-1, 1) in the study
         if cfg["prior"] not in (None, "normal"):
             raise ConfigError(f"prior: the VAE's prior is N(0, 1), not '{cfg['prior']}'")
-        cfg["prior"] = "uniform" if protocol == "lucic2018" else "normal"
+        cfg["prior"] = protocol.vae_prior
     cfg["prior"] = cfg["prior"] or "uniform"
     cfg["generators_scheme"] = "uniform_mixture" if cfg["generators"] > 1 else None
 
@@ -217,21 +209,6 @@ def _fill_variant_params(cfg: dict, variant, on_points: bool = False) -> None:
     if cfg["spectral_norm"] and not variant.judges_samples:
         raise ConfigError(f"spectral_norm: '{cfg['variant']}' has no classifier or critic to normalise (its discriminator is "
                           f"{'absent' if variant.kind == 'gmmn' else 'an autoencoder or an encoder'})")
-    if cfg["spectral_norm"] and cfg["protocol"] == "lucic2018":
-        raise ConfigError("spectral_norm: protocol lucic2018 trains the study's nets, which have none")
-
-
-def _check_pacgan(cfg: dict) -> None:
-    """What PacGAN's 2-D code fixes: its data sets, nets, prior and single simultaneous update; the optimiser's
-    constants, batch, latent size, packing and length stay settings."""
-    if cfg["dataset"] not in pacgan2018.DATASETS:
-        raise ConfigError(f"dataset: protocol pacgan2018 is PacGAN's code for its 2-D experiments, {' and '.join(pacgan2018.DATASETS)}; "
-                          f"not '{cfg['dataset']}' (its Stacked MNIST and CelebA code is other code, not transcribed)")
-    fixed = dict(arch="mlp", n_disc=1, generators=1, spectral_norm=False, d_batch_norm=False, prior="normal")
-    for name, value in fixed.items():
-        if cfg[name] not in (None, value):
-            raise ConfigError(f"{name}: protocol pacgan2018 fixes it at {value} (PacGAN's nets and its one simultaneous "
-                              f"update a step), not {cfg[name]!r}")
 
 
 def pick_device(device: str) -> str:

@@ -147,6 +147,12 @@ def _generator_losses() -> tuple:
     return tuple(GENERATOR_LOSSES)
 
 
+def _protocols() -> tuple:
+    from .protocols import PROTOCOLS
+
+    return tuple(PROTOCOLS)
+
+
 def _extractors() -> tuple:
     from .metrics.extractors import EXTRACTORS
 
@@ -158,9 +164,8 @@ def _extractors() -> tuple:
 # ``fallback`` below. The wide and narrow ranges are ganbench's spaces for every variant (variants add their own).
 _LOG_LR = ["log", 1e-5, 1e-2]
 RUN_FIELDS: dict[str, Field] = {f.name: f for f in [
-    Field("protocol", str, "ganbench", "what a step is, the defaults, nets and rules: ganbench's own; lucic2018, the study's code "
-          "exactly; pacgan2018, PacGAN's code on the 2-D mixtures (see docs/protocol.md)",
-          choices=("ganbench", "lucic2018", "pacgan2018")),
+    Field("protocol", str, "ganbench", "what a step is, the defaults, nets and rules (`ganbench protocols` lists each; "
+          "docs/protocol.md sets them side by side)", choices=_protocols),
     Field("arch", str, None, "the nets (default: infogan, the study's, for images; mlp, PacGAN's, for 2-D points)", choices=_architectures),
     Field("steps", int, 1000, "training steps as the protocol counts them: generator updates (ganbench), discriminator updates (lucic2018), "
           "simultaneous updates of both (pacgan2018; 1,000 an epoch)", ge=1),

@@ -16,6 +16,7 @@ import torch
 from .config import resolve_config
 from .data import Split
 from .module import RealBatches, build_module
+from .protocols import get_protocol
 
 
 @dataclass(frozen=True)
@@ -60,13 +61,14 @@ def _stepper(config: dict, shape: tuple, device: str):
     module = build_module(config, shape).to(device)
     pack = config.get("pack", 1)
     n = 4 * config["batch_size"] * pack
-    paper = config["protocol"] == "pacgan2018"  # packed examples, batch_size of them a step
+    protocol = get_protocol(config["protocol"])
+    paper = protocol.packs_drawn_once  # packed examples, batch_size of them a step
     data = torch.rand(n, pack, *shape) if paper else torch.rand(n, *shape)
     module.real = RealBatches(Split(tensor=data), config["batch_size"] if paper else config["batch_size"] * pack, 0).to(device)
     optimizers = module.configure_optimizers()
     module.optimizers = lambda: optimizers  # the step functions ask Lightning for these; no trainer here
     module.manual_backward = lambda loss: loss.backward()
-    return getattr(module, {"lucic2018": "study_step", "pacgan2018": "paper_step"}.get(config["protocol"], "gan_step"))
+    return getattr(module, {"discriminator": "study_step", "simultaneous": "paper_step"}.get(protocol.step, "gan_step"))
 
 
 def time_steps(config: dict, shape: tuple, device: str = "cpu", seconds: float = 5.0, warmup: int = 5, min_steps: int = 5) -> dict:

@@ -29,7 +29,7 @@ from .metrics.latents import fixed_samples
 from .metrics.modes import MIXTURE_SAMPLES, mixture_metrics
 from .metrics.points import POINTS, sliced_w1
 from .module import Diverged, RealBatches, build_module
-from .protocols import pacgan2018
+from .protocols import get_protocol, pacgan2018
 from .samples import save_samples
 from .schema import ConfigError
 from .variants import VariantError
@@ -131,7 +131,8 @@ def train(config: dict, out: Path | str, progress: bool = True, callbacks: list 
     device = pick_device(config["device"])
     info = get_dataset(config["dataset"])
     split = load_split(config["dataset"], "train", config["data_root"])
-    if config["protocol"] == "pacgan2018":  # PacGAN's data: packed examples drawn once, batch_size of them a step
+    protocol = get_protocol(config["protocol"])
+    if protocol.packs_drawn_once:  # PacGAN's data: packed examples drawn once, batch_size of them a step
         split.tensor = pacgan2018.packed_examples(split.tensor, config["pack"], config["seed"])
         real = RealBatches(split, config["batch_size"], config["seed"])
     else:  # a packed discriminator judges batch_size packs of `pack` samples: that many real and generated samples a step
@@ -147,14 +148,14 @@ def train(config: dict, out: Path | str, progress: bool = True, callbacks: list 
     pl.seed_everything(config["seed"], workers=True, verbose=False)
     module = build_module(config, info.shape)
     module.real, module.log_every, module.show_losses = real, log_every(config["steps"]), progress
-    if config["protocol"] == "pacgan2018":
+    if protocol.packs_drawn_once:
         module.mixture = info  # its metrics after every epoch
     cbs = list(callbacks or [])
     if config.get("eval_every") is not None and info.is_image and not info.is_paired:
         from .metrics.during_training import FIDSchedule
 
         cbs.append(FIDSchedule(config, should_stop, best_path=partial / "best.ckpt"))
-    if info.mode_centres is not None and config["protocol"] != "pacgan2018":  # the modes against epochs (PacGAN's 1,000 steps)
+    if info.mode_centres is not None and not protocol.packs_drawn_once:  # the modes against epochs (PacGAN's 1,000 steps)
         from .metrics.during_training import MixtureEpochs
 
         cbs.append(MixtureEpochs(info, pacgan2018.epoch_steps(config["batch_size"])))

@@ -12,7 +12,7 @@ from pathlib import Path
 from ganbench.benchmark.config import own_fields, pick_device, resolve_config
 from ganbench.benchmark.data import DATASETS, DataError, get_dataset
 from ganbench.benchmark.files import dumps
-from ganbench.benchmark.protocols import lucic2018
+from ganbench.benchmark.protocols import PROTOCOLS, STEPS, get_protocol
 from ganbench.benchmark.schema import COMMAND_FIELDS, RUN_FIELDS, ConfigError, check_storage, did_you_mean
 from ganbench.benchmark.variants import CODE_NAME, VARIANTS, VariantError, get_variant, import_variant
 from ganbench.sweeps.spaces import SPACES, named_space, variant_defaults
@@ -130,11 +130,28 @@ def _cmd_spec(args) -> None:
           f"{f' + {spec.seeds} seeds' if spec.seeds else ''}, {spec.steps} steps each, protocol {spec.protocol}")
 
 
+def _cmd_protocols(args) -> None:
+    out = {name: dict(summary=p.summary, cite=p.cite, steps=p.steps_count, step=STEPS[p.step],
+                      variants=list(p.variants) if p.variants is not None else "every registered variant",
+                      datasets=list(p.datasets) if p.datasets is not None else "every registered data set",
+                      differences=list(p.differences))
+           for name, p in PROTOCOLS.items()}
+    if args.json:
+        print(json.dumps(out, indent=2))
+        return
+    for name, p in out.items():
+        print(f"{name}: {p['summary']}\n  cite: {p['cite']}\n  a step: {p['step']} ({p['steps']})")
+        for key in ("variants", "datasets"):
+            print(f"  {key}: {', '.join(p[key]) if isinstance(p[key], list) else p[key]}")
+        for d in p["differences"]:
+            print(f"  differs from the paper: {d}")
+
+
 def _cmd_spaces(args) -> None:
     RUN_FIELDS["protocol"].check(args.protocol)
     if args.space not in SPACES:
         raise UsageError(f"space: '{args.space}' is not allowed, must be one of {', '.join(SPACES)}{did_you_mean(args.space, SPACES)}")
-    allowed = list(lucic2018.GAN_TYPE) if args.protocol == "lucic2018" else list(VARIANTS)
+    allowed = get_protocol(args.protocol).searched_variants(VARIANTS)
     if args.variant and args.variant not in allowed:
         raise UsageError(f"variant: '{args.variant}' is not searched under protocol {args.protocol}; choose one of {', '.join(allowed)}")
     out = {v: {"space": named_space(args.space, v, args.protocol), "defaults": variant_defaults(v, args.protocol, args.space)}
@@ -459,13 +476,18 @@ def build_parser() -> argparse.ArgumentParser:
     _add_allow_code(s)
     s.set_defaults(func=_cmd_sample)
 
+    s = sub.add_parser("protocols", help="list the training protocols: what each one's step is, what it trains, what "
+                       "still differs from its paper")
+    s.add_argument("--json", action="store_true", help="machine-readable output")
+    s.set_defaults(func=_cmd_protocols)
+
     s = sub.add_parser("spaces", help="print the search space and defaults of each variant",
                        description="What a study will search, before it spends a cluster: each parameter's distribution "
                                    "(uniform/log lo hi, choice a b ..., or a constant) and the variant's default setting, "
                                    "the first of every search.")
     s.add_argument("variant", nargs="?", help="one variant (default: all of the protocol's)")
     s.add_argument("--space", default="wide", help="wide (default) or narrow")
-    s.add_argument("--protocol", default="ganbench", help="ganbench (default) or lucic2018 (the study's params.py)")
+    s.add_argument("--protocol", default=RUN_FIELDS["protocol"].default, help=RUN_FIELDS["protocol"].help)
     s.add_argument("--json", action="store_true", help="machine-readable output")
     s.set_defaults(func=_cmd_spaces)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ganbench.benchmark.config import pick_device, resolve_config
 from ganbench.benchmark.data import get_dataset
-from ganbench.benchmark.protocols import lucic2018
+from ganbench.benchmark.protocols import get_protocol
 from ganbench.benchmark.schema import ConfigError
 from ganbench.benchmark.speed import step_gflop, time_steps, workload_for
 
@@ -28,11 +28,7 @@ class PlanError(ConfigError):
 
 def fid_checkpoints(spec: Spec) -> int:
     """FID evaluations of one full-length trial: at every checkpoint and at the end."""
-    if not spec.eval_every:
-        return 0
-    if spec.protocol == "lucic2018":
-        return sum(lucic2018.checkpoint_due(done, spec.eval_every) for done in range(1, spec.steps)) + 1
-    return len(range(spec.eval_every, spec.steps, spec.eval_every)) + 1
+    return get_protocol(spec.protocol).fid_checkpoints(spec.steps, spec.eval_every)
 
 
 def cells(spec: Spec) -> list[dict]:

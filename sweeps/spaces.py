@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from ganbench.benchmark.protocols import lucic2018
+from ganbench.benchmark.protocols import get_protocol
 from ganbench.benchmark.schema import NOT_SEARCHED, RUN_FIELDS, ConfigError, did_you_mean
 from ganbench.benchmark.variants import VARIANTS, get_variant
 
@@ -47,8 +47,9 @@ TRANSLATION = {
 
 
 def named_space(name: str, variant: str, protocol: str = "ganbench") -> dict:
-    if protocol == "lucic2018":
-        return {**FIXED, **lucic2018.space(variant, name)}
+    own = get_protocol(protocol).space(name, variant)
+    if own is not None:
+        return {**FIXED, **own}
     v = get_variant(variant)
     if v.kind == "pix2pix":
         has_l1 = v.params["loss"].startswith("l1")  # lambda means nothing without the L1 term
@@ -158,8 +159,9 @@ def variant_defaults(variant: str, protocol: str = "ganbench", space: str = "wid
     """The variant's default setting, the first of every search (as in the study); on 2-D points with the variant's
     defaults there (as `ganbench train` has them); under lucic2018 the study's defaults of that space (params.py:
     they differ between wide and narrow for the VAE's batch norm)."""
-    if protocol == "lucic2018":
-        return dict(FIXED, **lucic2018.defaults(variant, space))
+    own = get_protocol(protocol).search_defaults(variant, space)
+    if own is not None:
+        return dict(FIXED, **own)
     v = get_variant(variant)
     d = v.defaults
     if v.kind == "pix2pix":
@@ -176,6 +178,6 @@ def settings_for(space: dict, variant: str, n: int, seed: int) -> list[dict]:
     return [variant_defaults(variant)] + [sample(space, rng) for _ in range(n - 1)]
 
 
-def replayed_settings(experiment: str, variant: str, n: int) -> list[dict]:
-    """The first n settings the study itself trained for ``variant`` in ``experiment`` (its own draws)."""
-    return [dict(FIXED, **s) for s in lucic2018.replay(experiment)[variant][:n]]
+def replayed_settings(protocol: str, experiment: str, variant: str, n: int) -> list[dict]:
+    """The first n settings a study itself trained for ``variant`` in ``experiment`` (its own draws)."""
+    return [dict(FIXED, **s) for s in get_protocol(protocol).replayed_settings(experiment, variant, n)]

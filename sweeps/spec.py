@@ -11,7 +11,7 @@ from ganbench.benchmark.config import resolve_config
 from ganbench.benchmark.data import DataError, canonical_name, get_dataset
 from ganbench.benchmark.identity import TrialIdentity
 from ganbench.benchmark.nets import ARCHITECTURES
-from ganbench.benchmark.protocols import lucic2018, pacgan2018
+from ganbench.benchmark.protocols import DEFAULT_PROTOCOL, get_protocol, lucic2018
 from ganbench.benchmark.schema import COMMAND_FIELDS, RUN_FIELDS, ConfigError, Field, did_you_mean
 from ganbench.benchmark.variants import VARIANTS, VariantError, get_variant, import_variant
 
@@ -60,19 +60,18 @@ class Spec:
     trials_per_device: int = 1  # worker processes sharing one device (a GPU, or the CPU); the executors' --trials-per-device
 
     def experiment_for(self, dataset: str) -> str | None:
-        """The study's experiment replayed on ``dataset``: the spec's, else the one that searched this space on it."""
-        if self.protocol != "lucic2018":
-            return None
-
-        return self.experiment or lucic2018.experiment_for(dataset, self.space if isinstance(self.space, str) else "")
+        """The study's experiment replayed on ``dataset``: the spec's, else the one that searched this space on it
+        (under a protocol that replays a study's draws)."""
+        return get_protocol(self.protocol).experiment_for(dataset, self.space if isinstance(self.space, str) else "", self.experiment)
 
     def settings_for(self, variant: str, dataset: str, n: int) -> list[dict]:
         """The settings enqueued for a search: all n for the random search, the defaults alone for an adaptive
         sampler. Under lucic2018 the random search replays the study's own draws."""
-        if self.protocol == "lucic2018":
+        experiment = self.experiment_for(dataset)
+        if experiment is not None:
             if self.sampler != "random":
                 return [variant_defaults(variant, self.protocol, self.space_label(variant))]
-            return replayed_settings(self.experiment_for(dataset), variant, n)
+            return replayed_settings(self.protocol, experiment, variant, n)
         space, info = self.space_for(variant, dataset), get_dataset(dataset)
         own = info.defaults
         # the first setting: the variant's defaults, under the data set's own protocol, then the space's constants
@@ -288,34 +287,10 @@ def _show(value) -> str:
 
 
 def _check_protocol(raw: dict) -> None:
-    protocol = raw.get("protocol", "ganbench")
-    if protocol != "lucic2018" and raw.get("experiment") is not None:
-        raise SpecError("experiment: only protocol lucic2018 replays a study experiment")
-    if protocol == "pacgan2018":
-        if raw["variants"] != [pacgan2018.VARIANT]:
-            raise SpecError(f"variants: protocol pacgan2018 trains PacGAN's GAN only; write variants: [{pacgan2018.VARIANT}]")
-        outside = [d for d in raw["datasets"] if d not in pacgan2018.DATASETS]
-        if outside:
-            raise SpecError(f"datasets: protocol pacgan2018 is PacGAN's 2-D code; {outside[0]} is not one of {', '.join(pacgan2018.DATASETS)}")
-    if protocol != "lucic2018":
-        return
-    outside = [v for v in raw["variants"] if v not in lucic2018.GAN_TYPE]
-    if outside:
-        raise SpecError(f"variants: {outside[0]} is not in the Lucic et al. study; under protocol lucic2018 choose from {', '.join(lucic2018.GAN_TYPE)}")
-    if not isinstance(raw.get("space"), str):
-        raise SpecError("space: protocol lucic2018 searches the study's own spaces, wide or narrow")
-    experiment = raw.get("experiment")
-    if experiment is not None:
-        _, n, space = lucic2018.EXPERIMENTS[experiment]
-        if space != raw["space"]:
-            raise SpecError(f"experiment: {experiment} searched the {space} space, the spec says space: {raw['space']}")
-    else:
-        for d in raw["datasets"]:
-            if lucic2018.experiment_for(d, raw["space"]) is None:
-                raise SpecError(f"experiment: the study ran no {raw['space']} search on {d}; name the experiment whose draws to replay")
-        n = lucic2018.EXPERIMENTS[lucic2018.experiment_for(raw["datasets"][0], raw["space"])][1]
-    if raw.get("sampler", "random") == "random" and isinstance(raw.get("settings"), int) and raw["settings"] > n:
-        raise SpecError(f"budget.settings: the study drew {n} settings per model; a replay has no more than that")
+    try:
+        get_protocol(raw.get("protocol", DEFAULT_PROTOCOL)).check_spec(raw)
+    except ConfigError as e:
+        raise SpecError(str(e)) from None
 
 
 def _yaml_number(value):

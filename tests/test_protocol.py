@@ -13,6 +13,7 @@ import torch
 
 from ganbench.benchmark import losses
 from ganbench.benchmark.nets import build_autoencoder, build_discriminator, build_generator
+from ganbench.benchmark.protocols.lucic2018 import PROTOCOL as STUDY
 from ganbench.benchmark.nets.layers import TFBatchNorm
 from ganbench.benchmark.penalties import STUDY_PENALTIES
 from ganbench.benchmark.protocols import lucic2018
@@ -248,12 +249,12 @@ def test_parameter_counts_equal_the_study_layer_lists(shape):
     d_layers = [("conv", c, 64), ("conv", 64, 128), ("bn", 128), ("fc", flat, 1024), ("bn", 1024), ("fc", 1024, 1)]
     ae_layers = [("conv", c, 64), ("conv", 64, 128), ("fc", flat, 64), ("fc", 64, flat), ("conv", 128, 64), ("conv", 64, c)]
     params = lambda net: sum(p.numel() for p in net.parameters())  # noqa: E731
-    assert params(build_generator("infogan", shape, 64, "lucic2018")) == _count(g_layers)
-    assert params(build_discriminator("infogan", shape, 1, True, "lucic2018")) == _count(d_layers)
-    assert params(build_autoencoder("infogan", shape, False, "lucic2018")) == _count(ae_layers)
-    ae = build_autoencoder("infogan", shape, False, "lucic2018")
+    assert params(build_generator("infogan", shape, 64, STUDY.style)) == _count(g_layers)
+    assert params(build_discriminator("infogan", shape, 1, True, STUDY.style)) == _count(d_layers)
+    assert params(build_autoencoder("infogan", shape, False, STUDY.style, study=True)) == _count(ae_layers)
+    ae = build_autoencoder("infogan", shape, False, STUDY.style, study=True)
     assert ae(torch.rand(2, *shape)).shape == (2,)
-    g = build_generator("infogan", shape, 64, "lucic2018")
+    g = build_generator("infogan", shape, 64, STUDY.style)
     assert g(torch.rand(2, 64)).shape == (2, *shape)
     if shape == (3, 32, 32):  # BEGAN.py's docstring: "less parameters (1.3M vs 8.5M)"
         assert round(_count(ae_layers) / 1e6, 1) == 1.3 and round(_count(d_layers) / 1e6, 1) == 8.5
@@ -269,7 +270,7 @@ def test_tf_batch_norm_constants():
     assert torch.allclose(bn.running_var, 0.999 + 0.001 * var, atol=1e-7)  # biased variance, decay 0.999
     bn.eval()
     assert torch.allclose(bn(x), (x - bn.running_mean) / torch.sqrt(bn.running_var + 1e-3), atol=1e-6)
-    g = build_generator("infogan", (1, 28, 28), 64, "lucic2018")
+    g = build_generator("infogan", (1, 28, 28), 64, STUDY.style)
     assert sum(isinstance(m, TFBatchNorm) for m in g.modules()) == 3
     assert all(torch.all(m.weight == 1) for m in g.modules() if isinstance(m, TFBatchNorm))
 

@@ -10,7 +10,8 @@ import torch
 
 import pytorch_lightning as pl
 
-from ..protocols.lucic2018 import NAN_DETECTED, checkpoint_due
+from ..protocols import get_protocol
+from ..protocols.lucic2018 import NAN_DETECTED
 from .modes import epoch_scores
 
 
@@ -28,7 +29,7 @@ class FIDSchedule(pl.Callback):
     def __init__(self, config: dict, should_stop=None, best_path: Path | None = None):
         self.config, self.every, self.history = config, config["eval_every"], []
         self.scored, self.should_stop, self.stopped = {}, should_stop, False
-        self.study = config.get("protocol") == "lucic2018"
+        self.protocol = get_protocol(config["protocol"])
         self.best_path = Path(best_path) if best_path else None
 
     def _best_so_far(self) -> float:
@@ -65,7 +66,7 @@ class FIDSchedule(pl.Callback):
     def _due(self, done: int) -> bool:
         if not self.every or done >= self.config["steps"]:
             return False
-        return checkpoint_due(done, self.every) if self.study else done % self.every == 0
+        return self.protocol.fid_due(done, self.every)
 
     def on_train_batch_end(self, trainer, module, *args) -> None:
         if self._due(module.steps_done):

@@ -13,6 +13,7 @@ from .critics import CramerGANModule, FisherGANModule
 from .non_adversarial import GMMNModule, VAEModule
 from .pacgan import PacGANModule
 from .pix2pix import Pix2PixModule
+from ..protocols import get_protocol
 from ..variants import get_variant
 
 MODULES = {"gan": GANModule, "began": BEGANModule, "ebgan": EBGANModule, "magan": MAGANModule, "mmd_gan": MMDGANModule,
@@ -21,7 +22,7 @@ MODULES = {"gan": GANModule, "began": BEGANModule, "ebgan": EBGANModule, "magan"
 
 
 def build_module(config: dict, shape: tuple) -> GANModule:
-    if config.get("protocol") == "pacgan2018":
+    if get_protocol(config["protocol"]).step == "simultaneous":
         return PacGANModule(config, shape)
     return MODULES[get_variant(config["variant"]).kind](config, shape)
 

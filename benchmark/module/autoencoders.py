@@ -18,7 +18,8 @@ class BEGANModule(GANModule):
         self.register_buffer("k", torch.zeros(()))
 
     def build_discriminator(self):
-        return build_autoencoder(self.config["arch"], self.shape, self.config["d_batch_norm"], self.protocol)
+        return build_autoencoder(self.config["arch"], self.shape, self.config["d_batch_norm"], self.protocol.style,
+                                 study=self.protocol.own_began_autoencoder)
 
     def gan_step(self) -> dict:
         opt_g, opt_d = self.optimizers()
@@ -75,7 +76,7 @@ class EBGANModule(GANModule):
     generator on D(G(z)) + pt_weight * PT(codes of G(z)); energies are per-dimension mean squared errors."""
 
     def build_discriminator(self):
-        return build_autoencoder(self.config["arch"], self.shape, self.config["d_batch_norm"], self.protocol, energy="l2")
+        return build_autoencoder(self.config["arch"], self.shape, self.config["d_batch_norm"], self.protocol.style, energy="l2")
 
     def current_margin(self):
         return self.config["margin"]
@@ -171,7 +172,7 @@ class MMDGANModule(GANModule):
     RMSProp (ganbench trains every variant with Adam)."""
 
     def build_discriminator(self):
-        return build_autoencoder(self.config["arch"], self.shape, self.config["d_batch_norm"], self.protocol, energy="l2",
+        return build_autoencoder(self.config["arch"], self.shape, self.config["d_batch_norm"], self.protocol.style, energy="l2",
                                  code_dim=self.config["features"])
 
     def gan_step(self) -> dict:

@@ -16,10 +16,10 @@ from .. import losses
 from ..data import Split, as_float
 from ..nets import build_discriminator, build_generator
 from ..penalties import PENALTIES, STUDY_PENALTIES, clip_weights
+from ..protocols import get_protocol
 from ..protocols.lucic2018 import generator_update_due
 from ..variants import get_variant
 
-STUDY_LOSSES = {"lsgan": losses.least_squares_on_sigmoid}  # where the study's code computes a loss otherwise
 SHOW_EVERY = 10  # the progress display's losses: Lightning's log() costs about as much as a small net's step
 RESAMPLE_BEFORE_GENERATOR = {"wgan_gp"}  # the study draws new latents for G's update only here (WGAN_GP.py:111)
 
@@ -29,8 +29,9 @@ def loss_for(config: dict):
     variant = get_variant(config["variant"])
     if variant.divergence:
         return losses.f_gan(variant.divergence, config.get("fgan_generator_loss") or "paper")
-    if config.get("protocol") == "lucic2018":
-        return STUDY_LOSSES.get(variant.name, variant.loss)
+    protocol = get_protocol(config["protocol"])
+    if variant.name in protocol.loss_overrides:
+        return protocol.loss_overrides[variant.name]
     if variant.loss_params:
         return functools.partial(variant.loss, **{k: config[k] for k in variant.loss_params})
     return variant.loss
@@ -97,12 +98,11 @@ class GANModule(pl.LightningModule):
         self.save_hyperparameters()
         self.automatic_optimization = False
         self.config, self.shape = config, tuple(shape)
-        self.protocol = config.get("protocol") or "ganbench"
-        self.study = self.protocol == "lucic2018"
+        self.protocol = get_protocol(config["protocol"])
         self.variant = get_variant(config["variant"])
         self.pack = config.get("pack") or 1  # PacGAN: D judges packs of this many samples; batches hold batch_size packs
         self.loss = loss_for(config)
-        self.penalty = (STUDY_PENALTIES if self.study else PENALTIES)[self.variant.penalty]
+        self.penalty = (STUDY_PENALTIES if self.protocol.study_penalties else PENALTIES)[self.variant.penalty]
         self.generator = self.build_generator()
         self.discriminator = self.build_discriminator()
         self.real: RealBatches | None = None  # set by the trainer's caller
@@ -116,12 +116,12 @@ class GANModule(pl.LightningModule):
         # (Lightning's log_dict is ~5-15% of a small net's CPU run: tests/perf/cpu_step_overheads.py)
 
     def build_generator(self):
-        return build_generator(self.config["arch"], self.shape, self.config["z_dim"], self.protocol,
+        return build_generator(self.config["arch"], self.shape, self.config["z_dim"], self.protocol.style,
                                generators=self.config.get("generators") or 1)
 
     def build_discriminator(self):
         return build_discriminator(self.config["arch"], self.shape, self.config.get("features") or 1, self.config["d_batch_norm"],
-                                   self.protocol, pack=self.pack, spectral_norm=bool(self.config.get("spectral_norm")))
+                                   self.protocol.style, pack=self.pack, spectral_norm=bool(self.config.get("spectral_norm")))
 
     @property
     def prior(self) -> str:
@@ -171,7 +171,7 @@ class GANModule(pl.LightningModule):
             self._last_g_loss = state.get("last_g_loss")
 
     def training_step(self, batch, batch_idx):
-        logs = self.study_step() if self.study else self.gan_step()
+        logs = self.study_step() if self.protocol.step == "discriminator" else self.gan_step()
         self.steps_done += 1
         self._finish_step(logs)
 

@@ -37,19 +37,20 @@ class VAEModule(GANModule):
 
     def build_generator(self):
         # the study's decoder has ReLU where the GANs' generator has leaky ReLU (VAE.py:66-75)
-        return build_generator(self.config["arch"], self.shape, self.config["z_dim"], self.protocol, relu=self.study)
+        return build_generator(self.config["arch"], self.shape, self.config["z_dim"], self.protocol.style,
+                               relu=self.protocol.relu_vae_decoder)
 
     def build_discriminator(self):
-        return build_discriminator(self.config["arch"], self.shape, 2 * self.config["z_dim"], self.config["d_batch_norm"], self.protocol)
+        return build_discriminator(self.config["arch"], self.shape, 2 * self.config["z_dim"], self.config["d_batch_norm"], self.protocol.style)
 
     @property
     def prior(self) -> str:
         # The study trains on N(0, 1) but evaluates every model, the VAE included, on U(-1, 1) latents
         # (eval_gan_lib.py:180); under its protocol ganbench does the same.
-        return "uniform" if self.study else "normal"
+        return self.protocol.vae_prior
 
     def sample_z(self, n: int) -> torch.Tensor:
-        if self.study:
+        if self.prior == "uniform":
             return torch.rand(n, self.config["z_dim"], device=self.device) * 2 - 1
         return torch.randn(n, self.config["z_dim"], device=self.device)
 

@@ -70,7 +70,7 @@ class PacGANModule(GANModule):
         batch = real.shape[0]
         fake = self.fake_packs(batch)
         preds = self.discriminator(torch.cat([real.reshape(batch * self.pack, -1), fake]))  # one pass, as get_predictions
-        d_loss, g_loss = pacgan2018.losses(preds[:batch], preds[batch:])
+        d_loss, g_loss = self.loss(preds[:batch], preds[batch:])  # the protocol's: bricks.py:69-72
         self.simultaneous_update(opt_d, opt_g, d_loss, g_loss)
         for bn in self.batch_norms:
             bn.update_population(pacgan2018.BN_RATE)

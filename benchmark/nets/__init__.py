@@ -2,8 +2,8 @@
 
 ``build_generator(arch, shape, z_dim)`` maps z to a sample of ``shape``; ``build_discriminator(arch, shape,
 out_dim, batch_norm)`` maps a sample to ``out_dim`` raw outputs. An encoder (VAE) is a discriminator with a wider
-output, a decoder a generator. ``protocol`` picks the layer conventions (initialisation, batch-norm constants:
-see ``layers.STYLES``).
+output, a decoder a generator. ``style`` is the protocol's layer conventions (initialisation, batch-norm
+constants: see ``layers.STYLES``).
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from . import conv_small, dcgan, infogan, mlp, mlp_small, unrolled
-from .layers import STYLES
+from .layers import STYLES, Style
 
 # each: check(shape), generator(shape, z_dim, style), discriminator(shape, out_dim, batch_norm, style)
 ARCHITECTURES: dict[str, ModuleType] = {"infogan": infogan, "conv_small": conv_small, "dcgan": dcgan, "mlp": mlp, "mlp_small": mlp_small,
@@ -32,28 +32,28 @@ def check_fits(arch: str, shape) -> None:
         raise ArchitectureError(problem)
 
 
-def _initialised(net: nn.Module, arch: str, protocol: str) -> nn.Module:
+def _initialised(net: nn.Module, arch: str, style: Style) -> nn.Module:
     if arch != "mlp_small":  # which keeps PyTorch's default init: with N(0, 0.02) its outputs start near 0 and learn slowly
-        STYLES[protocol].init(net)  # N(0, 0.02) weights and zero biases: the study's and PacGAN's
+        style.init(net)  # N(0, 0.02) weights and zero biases: the study's and PacGAN's
     return net
 
 
-def build_generator(arch: str, shape, z_dim: int, protocol: str = "ganbench", relu: bool = False, generators: int = 1) -> nn.Module:
+def build_generator(arch: str, shape, z_dim: int, style: Style = STYLES["ganbench"], relu: bool = False, generators: int = 1) -> nn.Module:
     """``generators`` K > 1: a ``GeneratorMixture`` of K independently initialised generators."""
     check_fits(arch, shape)
     kwargs = {"relu": True} if relu else {}
-    nets = [_initialised(ARCHITECTURES[arch].generator(tuple(shape), z_dim, STYLES[protocol], **kwargs), arch, protocol)
+    nets = [_initialised(ARCHITECTURES[arch].generator(tuple(shape), z_dim, style, **kwargs), arch, style)
             for _ in range(generators)]
     return GeneratorMixture(nets) if generators > 1 else nets[0]
 
 
-def build_discriminator(arch: str, shape, out_dim: int = 1, batch_norm: bool = False, protocol: str = "ganbench",
+def build_discriminator(arch: str, shape, out_dim: int = 1, batch_norm: bool = False, style: Style = STYLES["ganbench"],
                         pack: int = 1, spectral_norm: bool = False) -> nn.Module:
     """``pack`` m > 1: PacGAN's packed discriminator, which judges m samples at once (see ``Packed``).
     ``spectral_norm``: every linear and convolutional layer's weight divided by its largest singular value."""
     check_fits(arch, shape)
     packed_shape = (shape[0] * pack, *shape[1:])  # m samples side by side: channels for images, features for vectors
-    net = _initialised(ARCHITECTURES[arch].discriminator(tuple(packed_shape), out_dim, batch_norm, STYLES[protocol]), arch, protocol)
+    net = _initialised(ARCHITECTURES[arch].discriminator(tuple(packed_shape), out_dim, batch_norm, style), arch, style)
     if spectral_norm:
         net = spectrally_normalised(net)
     return Packed(net, pack) if pack > 1 else net
@@ -134,10 +134,11 @@ class AutoencoderDiscriminator(nn.Module):
         return self.code_and_energy(x)[1]
 
 
-def build_autoencoder(arch: str, shape, batch_norm: bool, protocol: str = "ganbench", energy: str = "l1",
-                      code_dim: int = 64) -> nn.Module:
-    """An autoencoder discriminator: the study's own BEGAN autoencoder under lucic2018, else generator and trunk reused."""
-    if protocol == "lucic2018":
+def build_autoencoder(arch: str, shape, batch_norm: bool, style: Style = STYLES["ganbench"], energy: str = "l1",
+                      code_dim: int = 64, study: bool = False) -> nn.Module:
+    """An autoencoder discriminator: the study's own BEGAN autoencoder (``study``, under lucic2018), else generator
+    and trunk reused."""
+    if study:
         check_fits("infogan", shape)
-        return _initialised(infogan.StudyBEGANAutoencoder(tuple(shape), batch_norm, STYLES[protocol]), "infogan", protocol)
+        return _initialised(infogan.StudyBEGANAutoencoder(tuple(shape), batch_norm, style), "infogan", style)
     return AutoencoderDiscriminator(arch, shape, code_dim=code_dim, batch_norm=batch_norm, energy=energy)

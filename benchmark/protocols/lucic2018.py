@@ -196,3 +196,85 @@ def checkpoint_due(updates_done: int, every: int) -> bool:
 
 NAN_DETECTED = 31337.0  # eval_gan_lib.py:43: the FID stored when the generator made NaNs
 FID_CODE_FAILED = 4242.0  # eval_gan_lib.py:46
+
+
+# --- the protocol object ----------------------------------------------------------------------------------
+
+from ..losses import least_squares_on_sigmoid  # noqa: E402
+from ..nets.layers import STYLES  # noqa: E402
+from ..schema import ConfigError  # noqa: E402
+from .base import Protocol  # noqa: E402
+
+
+class StudyProtocol(Protocol):
+    def check(self, cfg: dict, info) -> None:
+        if not info.is_image or (cfg["arch"] or "infogan") != "infogan":
+            raise ConfigError(f"arch: protocol lucic2018 trains the study's infogan nets on images, not '{cfg['arch'] or 'mlp'}' on '{cfg['dataset']}'")
+        if cfg["n_fake"] != cfg["n_real"]:
+            raise ConfigError(f"n_fake: the study scores as many generated as real images; under protocol lucic2018 "
+                              f"n_fake ({cfg['n_fake']}) must equal n_real ({cfg['n_real']})")
+        if cfg["pack"] > 1 or cfg["generators"] > 1:
+            raise ConfigError(f"{'pack' if cfg['pack'] > 1 else 'generators'}: protocol lucic2018 trains the study's single, unpacked nets")
+        if cfg["spectral_norm"]:
+            raise ConfigError("spectral_norm: protocol lucic2018 trains the study's nets, which have none")
+
+    def check_spec(self, raw: dict) -> None:
+        outside = [v for v in raw["variants"] if v not in GAN_TYPE]
+        if outside:
+            raise ConfigError(f"variants: {outside[0]} is not in the Lucic et al. study; under protocol lucic2018 choose from {', '.join(GAN_TYPE)}")
+        if not isinstance(raw.get("space"), str):
+            raise ConfigError("space: protocol lucic2018 searches the study's own spaces, wide or narrow")
+        experiment = raw.get("experiment")
+        if experiment is not None:
+            _, n, space_name = EXPERIMENTS[experiment]
+            if space_name != raw["space"]:
+                raise ConfigError(f"experiment: {experiment} searched the {space_name} space, the spec says space: {raw['space']}")
+        else:
+            for d in raw["datasets"]:
+                if experiment_for(d, raw["space"]) is None:
+                    raise ConfigError(f"experiment: the study ran no {raw['space']} search on {d}; name the experiment whose draws to replay")
+            n = EXPERIMENTS[experiment_for(raw["datasets"][0], raw["space"])][1]
+        if raw.get("sampler", "random") == "random" and isinstance(raw.get("settings"), int) and raw["settings"] > n:
+            raise ConfigError(f"budget.settings: the study drew {n} settings per model; a replay has no more than that")
+
+    def variant_defaults(self, variant) -> dict:
+        return {"beta2": 0.999, **defaults(variant.name, "wide")}  # TF's Adam has beta2 0.999
+
+    def space(self, name: str, variant: str) -> dict:
+        return space(variant, name)
+
+    def search_defaults(self, variant: str, space_name: str) -> dict:
+        return defaults(variant, space_name)
+
+    def experiment_for(self, dataset: str, space_name: str, given: str | None = None) -> str | None:
+        return given or experiment_for(dataset, space_name)
+
+    def replayed_settings(self, experiment: str, variant: str, n: int) -> list[dict]:
+        return replay(experiment)[variant][:n]
+
+    def fid_due(self, done: int, every: int) -> bool:
+        return checkpoint_due(done, every)
+
+
+PROTOCOL = StudyProtocol(
+    name="lucic2018",
+    summary="the study's code (compare_gan, Feb 2018): a step is one discriminator update; its defaults, spaces, draws, "
+            "losses, nets, TF batch-norm constants and FID rules",
+    cite=f"Lucic et al. 2018, 'Are GANs Created Equal? A Large-Scale Study' (NeurIPS); code {STUDY_CODE}",
+    steps_count="discriminator updates",
+    step="discriminator",
+    style=STYLES["lucic2018"],
+    differences=(
+        "FID pixels rounded to uint8 (the study: floats x 255): torch-fidelity's Inception takes uint8 only",
+        "Inception: torch-fidelity's inception-v3-compat, a port of the study's TF FID graph",
+        "random streams and data order: torch's, seeded (the study: numpy and TF's)",
+        "channel layout NCHW (the study: NHWC): a fixed permutation of one weight matrix at initialisation",
+        "MNIST from torchvision (the study: its own TFRecords of the same images)",
+    ),
+    variants=tuple(GAN_TYPE),
+    vae_prior="uniform",
+    loss_overrides={"lsgan": least_squares_on_sigmoid},
+    study_penalties=True,
+    relu_vae_decoder=True,
+    own_began_autoencoder=True,
+)

@@ -74,3 +74,60 @@ def blocks_adam_(param: torch.Tensor, grad: torch.Tensor, state: dict, lr: float
     v.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
     step = lr * (1 - beta2**t) ** 0.5 / (1 - beta1**t)
     param.addcdiv_(m, v.sqrt().add_(eps), value=-step)
+
+
+# --- the protocol object ----------------------------------------------------------------------------------
+
+from ..nets.layers import STYLES  # noqa: E402
+from ..schema import FALLBACKS, ConfigError  # noqa: E402
+from .base import Protocol  # noqa: E402
+
+FIXED = dict(arch="mlp", n_disc=1, generators=1, spectral_norm=False, d_batch_norm=False, prior="normal")  # what its code fixes
+
+
+class PacGANProtocol(Protocol):
+    def check(self, cfg: dict, info) -> None:
+        """What PacGAN's 2-D code fixes: its nets, prior and single simultaneous update; the optimiser's constants,
+        batch, latent size, packing and length stay settings."""
+        for name, value in FIXED.items():
+            if cfg[name] not in (None, value):
+                raise ConfigError(f"{name}: protocol pacgan2018 fixes it at {value} (PacGAN's nets and its one simultaneous "
+                                  f"update a step), not {cfg[name]!r}")
+
+    def check_spec(self, raw: dict) -> None:
+        super().check_spec(raw)
+        if raw["variants"] != [VARIANT]:
+            raise ConfigError(f"variants: protocol pacgan2018 trains PacGAN's GAN only; write variants: [{VARIANT}]")
+        outside = [d for d in raw["datasets"] if d not in DATASETS]
+        if outside:
+            raise ConfigError(f"datasets: protocol pacgan2018 is PacGAN's 2-D code; {outside[0]} is not one of {', '.join(DATASETS)}")
+
+    def accepts(self, variant: str | None = None, dataset: str | None = None) -> None:
+        if variant is not None and variant != VARIANT:
+            raise ConfigError(f"variant: protocol pacgan2018 trains PacGAN's GAN, {VARIANT} (its softplus losses), not '{variant}'")
+        if dataset is not None and dataset not in DATASETS:
+            raise ConfigError(f"dataset: protocol pacgan2018 is PacGAN's code for its 2-D experiments, {' and '.join(DATASETS)}; "
+                              f"not '{dataset}' (its Stacked MNIST and CelebA code is other code, not transcribed)")
+
+    def variant_defaults(self, variant) -> dict:  # Blocks' Adam's beta2; the rest is the data set's (PACGAN_2D)
+        return {**FALLBACKS, **variant.defaults, "beta2": 0.999, "n_disc": 1, "d_batch_norm": False}
+
+
+PROTOCOL = PacGANProtocol(
+    name="pacgan2018",
+    summary="PacGAN's code (2-D ring and grid): both players updated at once from one forward pass, a generator call "
+            "per pack copy, Blocks' batch norm and Adam, packed data drawn once, metrics after every epoch",
+    cite=f"Lin et al. 2018, 'PacGAN: The power of two samples in generative adversarial networks' (NeurIPS); code {PAPER_CODE}",
+    steps_count="simultaneous updates of both players (1,000 an epoch at batch 100)",
+    step="simultaneous",
+    style=STYLES["pacgan2018"],
+    differences=(
+        "Blocks' Adam beta1 = 0.8 taken in its post-2017-01-25 meaning (PyTorch's 0.8); the code cannot settle which "
+        "Blocks ran (the older meaning, PyTorch's 0.2, is measured beside it in results/)",
+        "random streams: torch's, seeded (the paper: Theano's MRG, NumPy's and Fuel's)",
+    ),
+    variants=(VARIANT,),
+    datasets=DATASETS,
+    packs_drawn_once=True,
+    loss_overrides={VARIANT: losses},
+)

@@ -1,0 +1,100 @@
+"""What a training protocol declares, and ganbench's own rules as the defaults a protocol overrides.
+
+A protocol fixes what a training step is, each variant's defaults and search spaces, the nets' initialisation and
+batch-norm constants, the loss forms, the evaluation rules, which variants and data sets it accepts, and what still
+differs from its paper. Code consults a protocol by asking it (``protocol.fid_due(...)``, ``protocol.step``), never
+by comparing its name; a new protocol is one file holding one object, and a line in the registry (``__init__.py``)
+or a call of ``register``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from ..nets.layers import STYLES, Style
+from ..schema import ConfigError
+
+# what one training step is; the LightningModules implement each (benchmark/module)
+STEPS = {
+    "alternating": "n_disc discriminator updates, then one generator update on fresh latents",
+    "discriminator": "one discriminator update; the generator follows on step 0 and every n_disc-th step after, on the same latents",
+    "simultaneous": "both players' gradients from one forward pass, applied at once",
+}
+
+
+@dataclass(frozen=True)
+class Protocol:
+    name: str
+    summary: str  # one line: what it is
+    cite: str  # the paper, and the code transcribed where there is one
+    steps_count: str  # what the `steps` setting counts under it
+    step: str = "alternating"  # a key of STEPS
+    style: Style = field(default_factory=lambda: STYLES["ganbench"])  # nets' initialisation and batch-norm constants
+    differences: tuple[str, ...] = ()  # what still differs from the paper (shown by `ganbench protocols` and the docs)
+    variants: tuple[str, ...] | None = None  # the variants it trains; None: every registered one
+    datasets: tuple[str, ...] | None = None  # the data sets it trains on; None: every registered one
+    translation: bool = False  # whether it trains image-to-image models (pix2pix) too
+    vae_prior: str = "normal"  # the prior the VAE is sampled from when scored
+    packs_drawn_once: bool = False  # real data as packed examples drawn once, batch_size of them a step (PacGAN's)
+    loss_overrides: dict[str, Callable] = field(default_factory=dict)  # variant -> (d_real, d_fake) -> (d_loss, g_loss)
+    study_penalties: bool = False  # the study's gradient penalties (its epsilon and interpolation) instead of ganbench's
+    relu_vae_decoder: bool = False  # the study's VAE decoder has ReLU where the GANs' generator has leaky ReLU
+    own_began_autoencoder: bool = False  # the study's BEGAN autoencoder instead of generator and trunk reused
+
+    def __post_init__(self):
+        if self.step not in STEPS:
+            raise ValueError(f"step: '{self.step}' is not one of {', '.join(STEPS)}")
+
+    # --- what it accepts (one check, used by `train`, `spec` and the command line) -------------------------
+
+    def accepts(self, variant: str | None = None, dataset: str | None = None) -> None:
+        """ConfigError naming the field when the protocol does not train ``variant`` or ``dataset``."""
+        if variant is not None and self.variants is not None and variant not in self.variants:
+            raise ConfigError(f"variant: '{variant}' is not trained under protocol {self.name}; choose one of {', '.join(self.variants)}")
+        if dataset is not None and self.datasets is not None and dataset not in self.datasets:
+            raise ConfigError(f"dataset: protocol {self.name} trains on {', '.join(self.datasets)}, not '{dataset}'")
+
+    def searched_variants(self, registered) -> list[str]:
+        return list(self.variants) if self.variants is not None else list(registered)
+
+    def check(self, cfg: dict, info) -> None:
+        """Rules that span fields, on the resolved settings (before nets are chosen); ConfigError naming the field."""
+
+    def check_spec(self, raw: dict) -> None:
+        """Rules on a study spec's fields beyond what each run checks; ConfigError naming the field."""
+        if raw.get("experiment") is not None:
+            raise ConfigError(f"experiment: only a protocol that replays a study's draws takes one, not {self.name}")
+
+    # --- defaults and spaces ---------------------------------------------------------------------------------
+
+    def variant_defaults(self, variant) -> dict | None:
+        """A variant's default hyperparameters (``variant``: the registry's Variant); None: ganbench's (the
+        variant's own, then the fallbacks)."""
+        return None
+
+    def space(self, name: str, variant: str) -> dict | None:
+        """The named search space of a variant; None: ganbench's, from the fields' ranges."""
+        return None
+
+    def search_defaults(self, variant: str, space: str) -> dict | None:
+        """The first setting of every search; None: ganbench's (the variant's defaults)."""
+        return None
+
+    def experiment_for(self, dataset: str, space: str, given: str | None = None) -> str | None:
+        """The study experiment whose draws a random search replays on ``dataset``; None: none."""
+        return None
+
+    def replayed_settings(self, experiment: str, variant: str, n: int) -> list[dict] | None:
+        return None
+
+    # --- evaluation ------------------------------------------------------------------------------------------
+
+    def fid_due(self, done: int, every: int) -> bool:
+        """Whether FID is scored after ``done`` steps when scoring every ``every``."""
+        return done % every == 0
+
+    def fid_checkpoints(self, steps: int, every: int | None) -> int:
+        """FID evaluations of a run of ``steps``: every due checkpoint and the end."""
+        if not every:
+            return 0
+        return sum(self.fid_due(done, every) for done in range(1, steps)) + 1
