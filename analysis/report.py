@@ -22,7 +22,7 @@ from scipy.stats import mannwhitneyu  # noqa: E402
 
 from ganbench.benchmark.files import finish_partial, is_ours, open_partial, partial_of, remove_partial  # noqa: E402
 from ganbench.benchmark.protocols import get_protocol, lucic2018  # noqa: E402
-from ganbench.benchmark.variants import get_variant  # noqa: E402
+from ganbench.benchmark.config import config_from_dict, resolve_config  # noqa: E402
 
 from .budget import bootstrap_min_curve, compare_at_budget  # noqa: E402
 from .load import check_comparable, load_trials, read_curves  # noqa: E402
@@ -518,9 +518,10 @@ def ablation_table(df: pd.DataFrame) -> pd.DataFrame:
         best = g.loc[g["score"].idxmin()]
         config_path = Path(best["run_dir"] or "-") / "config.json"
         # a kept study has no run folders: the variant's preset says its loss, generator and patch (no study searches them)
-        config = json.loads(config_path.read_text()) if config_path.is_file() else get_variant(variant).own_defaults(False)
-        rows.append(dict(dataset=best["dataset"], variant=variant, loss=config.get("loss"), generator=config.get("generator"),
-                         patch=config.get("patch"), settings=len(g), **{m: best[m] for m in TRANSLATION_METRICS},
+        config = (config_from_dict(json.loads(config_path.read_text())) if config_path.is_file()
+                  else resolve_config(variant=variant, dataset=best["dataset"]))
+        rows.append(dict(dataset=best["dataset"], variant=variant, loss=config.loss, generator=config.generator,
+                         patch=config.patch, settings=len(g), **{m: best[m] for m in TRANSLATION_METRICS},
                          classifier_score_mean=g["classifier_score"].mean(), classifier_score_targets=best["classifier_score_targets"]))
     return pd.DataFrame(rows).sort_values(["dataset", "loss", "generator", "patch"]) if rows else pd.DataFrame()
 

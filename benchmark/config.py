@@ -1,9 +1,22 @@
 """A run's configuration resolved in one place: ``resolve_config(**settings)`` checks what was given against its
-declaration (schema.RUN_FIELDS, each variant's own fields), fills every default from the data set's protocol, the
-variant and the fallbacks, in that order, and checks the result once more. Light on purpose: torch, the registries
-and the nets' shapes, not Lightning or torch-fidelity, so the command line can check and explain without them."""
+declaration (schema.RUN_FIELDS, each variant's own fields), fills every default, and checks the result once more.
+It returns a frozen, typed ``RunConfig`` (``TranslationConfig`` for pix2pix), read by attribute everywhere a run is
+built, trained, timed or reported; nothing downstream defaults again.
+
+Defaults resolve in one order, each said once (``default_layers`` says which layer set each value):
+1. the field's own default (``schema.RUN_FIELDS``; a variant's own fields beside the variant);
+2. the data set's (``DatasetInfo.defaults``: PacGAN's batch, latent size and optimiser on the 2-D mixtures);
+3. the variant's under the protocol (``Variant.defaults``, or the protocol's own table, e.g. the study's params.py),
+   on 2-D points its point defaults, then ``schema.FALLBACKS``;
+4. what the user gave.
+(Where the data set and the variant both default a hyperparameter such as lr, the data set's protocol wins: PacGAN's
+optimiser on its mixtures.)
+
+Light on purpose: torch, the registries and the nets' shapes, not Lightning or torch-fidelity, so the command line
+can check and explain without them."""
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import torch
@@ -17,6 +30,81 @@ from .schema import FALLBACKS, RUN_FIELDS, ConfigError, check_device, did_you_me
 from .variants import VARIANTS, VariantError, get_variant
 
 DEFAULTS = {name: f.default for name, f in RUN_FIELDS.items()}
+
+
+class _Config:
+    """What both configurations share: the variant's own parameters (``params``) read as attributes too, the JSON
+    form written to config.json, and a checked reading of that form."""
+
+    def __getattr__(self, name: str):
+        params = self.__dict__.get("params")  # absent while unpickling: no recursion through __getattr__
+        if params is not None and not name.startswith("_") and name in params:
+            return params[name]
+        raise AttributeError(f"{type(self).__name__} has no setting '{name}'")
+
+    def to_dict(self) -> dict:
+        """The JSON form: every resolved setting, the variant's own included (config.json)."""
+        out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "params"}
+        return {**out, **self.params}
+
+    def replace(self, **changes):
+        params = {k: changes.pop(k) for k in list(changes) if k in self.params}
+        return dataclasses.replace(self, **changes, params={**self.params, **params})
+
+
+def _config_class(name: str, names, doc: str, extra=(), constants: dict | None = None) -> type:
+    """A frozen dataclass with a typed attribute for each run field in ``names`` (types from the declarations)."""
+    specs = [("variant", str), ("dataset", str),
+             *[(n, RUN_FIELDS[n].type | None, dataclasses.field(default=None)) for n in names], *extra,
+             ("params", dict, dataclasses.field(default_factory=dict))]
+    return dataclasses.make_dataclass(name, specs, bases=(_Config,), frozen=True, namespace={"__doc__": doc, **(constants or {})})
+
+
+RunConfig = _config_class(
+    "RunConfig", RUN_FIELDS, "A GAN's (or the VAE's) resolved run: every field of schema.RUN_FIELDS as an attribute, the "
+    "variant's own parameters in ``params`` (and as attributes).",
+    extra=[("generators_scheme", str | None, dataclasses.field(default=None))])
+
+# what an image-to-image run is configured by; the rest of RUN_FIELDS (latents, penalties, packing, ...) is the GANs'
+TRANSLATION_FIELDS = ("protocol", "steps", "batch_size", "lr", "beta1", "beta2", "n_disc", "seed", "device", "data_root",
+                      "checkpoint_every", "extractor", "n_fake")
+NEUTRAL = dict(pack=1, generators=1, eval_every=0)  # values that change nothing (n_real: the n_fake pairs' targets are the real side)
+TranslationConfig = _config_class(
+    "TranslationConfig", TRANSLATION_FIELDS, "pix2pix's resolved run: TRANSLATION_FIELDS as attributes, the variant's "
+    "(loss, generator, patch, ngf, l1_weight) in ``params``; unpacked, one generator, scored once at the end.",
+    constants=dict(pack=1, generators=1, eval_every=None))
+
+
+def config_from_dict(saved: dict):
+    """A configuration read back (a run's config.json): each value checked against its declaration, a missing or
+    unknown setting named; no default is filled (the file holds every resolved setting). ConfigError on bad input."""
+    if not isinstance(saved, dict):
+        raise ConfigError(f"config: a mapping of settings, not {type(saved).__name__}")
+    for name in ("variant", "dataset"):
+        if not isinstance(saved.get(name), str):
+            raise ConfigError(f"{name}: missing or not a name in the saved configuration")
+    variant = get_variant(saved["variant"])  # VariantError as it is: it may say which code to allow
+    cls = TranslationConfig if variant.kind == "pix2pix" else RunConfig
+    names = [f.name for f in dataclasses.fields(cls) if f.name not in ("variant", "dataset", "params", "generators_scheme")]
+    values = {}
+    for name in names:
+        if name not in saved:
+            raise ConfigError(f"{name}: missing from the saved configuration")
+        f = RUN_FIELDS[name]
+        values[name] = saved[name] if saved[name] is None else f.check(saved[name], name)
+    params = {}
+    for name, f in variant.fields.items():
+        if name not in saved:
+            raise ConfigError(f"{name}: missing from the saved configuration ({variant.name} takes it)")
+        params[name] = f.check(saved[name], name)
+    if cls is TranslationConfig:
+        params.update({k: saved[k] for k in variant.params if k in saved})
+    known = {"variant", "dataset", "generators_scheme", *names, *params, *(variant.params if cls is TranslationConfig else ())}
+    unknown = [k for k in saved if k not in known]
+    if unknown:
+        raise ConfigError(f"{unknown[0]}: not a setting of {variant.name}'s runs{did_you_mean(unknown[0], sorted(known))}")
+    extra = {"generators_scheme": saved.get("generators_scheme")} if cls is RunConfig else {}
+    return cls(variant=saved["variant"], dataset=saved["dataset"], **values, **extra, params=params)
 
 
 def variant_defaults(variant: str, protocol: str | Protocol = "ganbench") -> dict:
@@ -57,7 +145,7 @@ def check_settings(settings: dict) -> None:
             own[name][0][1].check(value)  # type and bounds are one for all variants that share it
 
 
-def resolve_config(**settings) -> dict:
+def resolve_config(**settings) -> RunConfig | TranslationConfig:
     check_settings(settings)
     for field in ("variant", "dataset"):
         if settings.get(field) is None:
@@ -94,7 +182,7 @@ def resolve_config(**settings) -> dict:
     _check_mixing_options(cfg, variant, protocol)
     _fill_variant_params(cfg, variant, on_points=len(info.shape) == 1)
     protocol.accepts(dataset=cfg["dataset"])
-    protocol.check(cfg, info)
+    protocol.check(_built(RunConfig, dict(cfg), variant), info)  # the settings so far, nets not yet chosen
     cfg["arch"] = cfg["arch"] or default_arch(info.shape)
     try:
         check_fits(cfg["arch"], info.shape)
@@ -104,7 +192,13 @@ def resolve_config(**settings) -> dict:
         cfg[name] = f.check(cfg[name]) if cfg[name] is not None or f.nullable else cfg[name]
     if info.is_image:
         cfg["extractor"] = cfg["extractor"] or default_extractor(cfg["dataset"])
-    return _check_where(cfg)
+    return _built(RunConfig, _check_where(cfg), variant)
+
+
+def _built(cls, cfg: dict, variant):
+    """The resolved settings as their typed, frozen configuration."""
+    own = {k: cfg.pop(k) for k in list(cfg) if k in variant.fields or (cls is TranslationConfig and k in variant.params)}
+    return cls(**cfg, params=own)
 
 
 def _check_where(cfg: dict) -> dict:
@@ -113,12 +207,6 @@ def _check_where(cfg: dict) -> dict:
     if cfg["data_root"] is not None:
         cfg["data_root"] = str(Path(cfg["data_root"]).expanduser().resolve())
     return cfg
-
-
-# what an image-to-image run is configured by; the rest of RUN_FIELDS (latents, penalties, packing, ...) is the GANs'
-TRANSLATION_FIELDS = ("protocol", "steps", "batch_size", "lr", "beta1", "beta2", "n_disc", "seed", "device", "data_root",
-                      "checkpoint_every", "extractor", "n_fake")
-NEUTRAL = dict(pack=1, generators=1, eval_every=0)  # values that change nothing (n_real: the n_fake pairs' targets are the real side)
 
 
 def _resolve_translation(settings: dict, variant, info) -> dict:
@@ -153,7 +241,7 @@ def _resolve_translation(settings: dict, variant, info) -> dict:
     except ValueError as e:
         raise ConfigError(f"dataset: {info.name}'s images cannot be halved down to 1x1 ({e})") from None
     cfg["extractor"] = cfg["extractor"] or ("lenet-mnist" if info.shape[0] == 1 else "inception-v3-compat")
-    return _check_where(cfg)
+    return _built(TranslationConfig, _check_where(cfg), variant)
 
 
 def _datasets() -> dict:

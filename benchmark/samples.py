@@ -34,7 +34,7 @@ def save_samples(module, info, path: Path, n: int = 64, seed: int = 1234) -> Non
         ax.set_xlim(-lim, lim), ax.set_ylim(-lim, lim)
     ax.set_aspect("equal")
     ax.legend(loc="upper right", fontsize=7)
-    ax.set_title(f"{module.config['variant']} on {info.name}", fontsize=9)
+    ax.set_title(f"{module.config.variant} on {info.name}", fontsize=9)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
@@ -80,7 +80,7 @@ def _export(module, info, n: int, tmp: Path, fmt: str, seed: int) -> None:
 
 def save_translations(module, info, path: Path, n: int = 8, columns: int = 2) -> None:
     """Input | output | target triplets of the first ``n`` held-out pairs, ``columns`` triplets a row."""
-    inputs, targets, _ = held_out_pairs(info.name, n, module.config.get("data_root"))
+    inputs, targets, _ = held_out_pairs(info.name, n, module.config.data_root)
     outputs = module.translate(inputs).cpu()
     if inputs.shape[1] != targets.shape[1]:
         inputs = inputs.mean(1, keepdim=True).expand_as(targets)

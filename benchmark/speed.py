@@ -59,12 +59,12 @@ def step_rate(workload: str, device: str = "cpu", seconds: float = 5.0, warmup: 
 def _stepper(config: dict, shape: tuple, device: str):
     """A module of ``config`` on random data of ``shape`` and its protocol's step function, outside Lightning."""
     module = build_module(config, shape).to(device)
-    pack = config.get("pack", 1)
-    n = 4 * config["batch_size"] * pack
-    protocol = get_protocol(config["protocol"])
+    pack = config.pack
+    n = 4 * config.batch_size * pack
+    protocol = get_protocol(config.protocol)
     paper = protocol.packs_drawn_once  # packed examples, batch_size of them a step
     data = torch.rand(n, pack, *shape) if paper else torch.rand(n, *shape)
-    module.real = RealBatches(Split(tensor=data), config["batch_size"] if paper else config["batch_size"] * pack, 0).to(device)
+    module.real = RealBatches(Split(tensor=data), config.batch_size if paper else config.batch_size * pack, 0).to(device)
     optimizers = module.configure_optimizers()
     module.optimizers = lambda: optimizers  # the step functions ask Lightning for these; no trainer here
     module.manual_backward = lambda loss: loss.backward()

@@ -20,7 +20,7 @@ from pathlib import Path
 import torch
 
 from .conditional.metrics import translation_metrics
-from .config import pick_device
+from .config import RunConfig, TranslationConfig, config_from_dict, pick_device
 from .data import get_dataset, load_split
 from .files import MARKER, finish_partial, is_ours, open_partial, partial_of, remove_partial, write_json
 from .logs import interactive, log_every, quiet_libraries, run_loggers, training_progress
@@ -95,8 +95,8 @@ def load_module(run_dir: Path | str, device: str = "cpu", checkpoint: str = "las
     if not (run_dir / CHECKPOINTS[checkpoint]).is_file():
         raise ConfigError(f"checkpoint: {run_dir} has no best.ckpt (FID was not scored during training: no --eval-every); use last")
     try:
-        config = json.loads((run_dir / "config.json").read_text())
-        module = build_module(config, get_dataset(config["dataset"]).shape)
+        config = config_from_dict(json.loads((run_dir / "config.json").read_text()))
+        module = build_module(config, get_dataset(config.dataset).shape)
         state = torch.load(run_dir / CHECKPOINTS[checkpoint], map_location="cpu", weights_only=True)["state_dict"]
         module.load_state_dict(state)
     except VariantError:  # names code the user has not named on this command line
@@ -113,7 +113,7 @@ def update_metrics(run_dir: Path | str, new: dict) -> dict:
     return metrics
 
 
-def train(config: dict, out: Path | str, progress: bool = True, callbacks: list | None = None, should_stop=None,
+def train(config: RunConfig | TranslationConfig, out: Path | str, progress: bool = True, callbacks: list | None = None, should_stop=None,
           verbose: bool = False) -> dict:
     """Train and write the run directory ``out``; returns its metrics. Raises ConfigError or DataError on
     bad input before any work. A ``<out>.partial`` left by a killed run is resumed from its checkpoint.
@@ -128,41 +128,41 @@ def train(config: dict, out: Path | str, progress: bool = True, callbacks: list 
 
     out = Path(out)
     check_out_dir(out)
-    device = pick_device(config["device"])
-    info = get_dataset(config["dataset"])
-    split = load_split(config["dataset"], "train", config["data_root"])
-    protocol = get_protocol(config["protocol"])
+    device = pick_device(config.device)
+    info = get_dataset(config.dataset)
+    split = load_split(config.dataset, "train", config.data_root)
+    protocol = get_protocol(config.protocol)
     if protocol.packs_drawn_once:  # PacGAN's data: packed examples drawn once, batch_size of them a step
-        split.tensor = pacgan2018.packed_examples(split.tensor, config["pack"], config["seed"])
-        real = RealBatches(split, config["batch_size"], config["seed"])
+        split.tensor = pacgan2018.packed_examples(split.tensor, config.pack, config.seed)
+        real = RealBatches(split, config.batch_size, config.seed)
     else:  # a packed discriminator judges batch_size packs of `pack` samples: that many real and generated samples a step
-        real = RealBatches(split, config["batch_size"] * config.get("pack", 1), config["seed"])
+        real = RealBatches(split, config.batch_size * config.pack, config.seed)
 
     partial = open_partial(out)
     resume_from = partial / "last.ckpt"
-    if not (resume_from.exists() and _saved_config(partial) == config):
+    if not (resume_from.exists() and _saved_config(partial) == config.to_dict()):
         remove_partial(partial)  # an unusable leftover of ours: a different config, or killed before its first checkpoint
         partial = open_partial(out)
-    write_json(partial / "config.json", config)
+    write_json(partial / "config.json", config.to_dict())
 
-    pl.seed_everything(config["seed"], workers=True, verbose=False)
+    pl.seed_everything(config.seed, workers=True, verbose=False)
     module = build_module(config, info.shape)
-    module.real, module.log_every, module.show_losses = real, log_every(config["steps"]), progress
+    module.real, module.log_every, module.show_losses = real, log_every(config.steps), progress
     if protocol.packs_drawn_once:
         module.mixture = info  # its metrics after every epoch
     cbs = list(callbacks or [])
-    if config.get("eval_every") is not None and info.is_image and not info.is_paired:
+    if config.eval_every is not None and info.is_image and not info.is_paired:
         from .metrics.during_training import FIDSchedule
 
         cbs.append(FIDSchedule(config, should_stop, best_path=partial / "best.ckpt"))
     if info.mode_centres is not None and not protocol.packs_drawn_once:  # the modes against epochs (PacGAN's 1,000 steps)
         from .metrics.during_training import MixtureEpochs
 
-        cbs.append(MixtureEpochs(info, pacgan2018.epoch_steps(config["batch_size"])))
+        cbs.append(MixtureEpochs(info, pacgan2018.epoch_steps(config.batch_size)))
     if progress:
-        cbs.append(training_progress(config["steps"]))
-    if config["checkpoint_every"]:
-        cbs.append(StepCheckpoint(resume_from, config["checkpoint_every"], config["steps"]))
+        cbs.append(training_progress(config.steps))
+    if config.checkpoint_every:
+        cbs.append(StepCheckpoint(resume_from, config.checkpoint_every, config.steps))
     loggers = run_loggers(partial)
     trainer = pl.Trainer(
         max_epochs=1, max_steps=-1, accelerator="gpu" if device.startswith("cuda") else "cpu", devices=1,
@@ -173,7 +173,7 @@ def train(config: dict, out: Path | str, progress: bool = True, callbacks: list 
     # length is the length of this loader of step numbers; the real data comes from module.real. A resumed run gets the same
     # loader: Lightning restores its position in the epoch from the checkpoint and runs the remaining iterations.
     done = torch.load(resume_from, map_location="cpu", weights_only=True)["counts"]["steps"] if resume_from.exists() else 0
-    steps = torch.utils.data.DataLoader(range(config["steps"]), batch_size=None)
+    steps = torch.utils.data.DataLoader(range(config.steps), batch_size=None)
     started = time.time()
     status, error = "finished", None
     try:
@@ -185,7 +185,7 @@ def train(config: dict, out: Path | str, progress: bool = True, callbacks: list 
         status = "pruned"
     wall = time.time() - started
 
-    metrics = {"status": status, "protocol": config["protocol"], "steps": int(module.steps_done),
+    metrics = {"status": status, "protocol": config.protocol, "steps": int(module.steps_done),
                "generator_updates": int(module.g_updates), "discriminator_updates": int(module.d_updates),
                "wall_time_s": wall, "device": _device_name(device),
                **{k: float(v) for k, v in module.last_losses.items()}}
@@ -195,12 +195,12 @@ def train(config: dict, out: Path | str, progress: bool = True, callbacks: list 
         metrics["error"] = error
     module.to(device)
     if status != "diverged" and info.is_paired:  # image-to-image: scored on held-out pairs
-        metrics.update(translation_metrics(module.generator, config["dataset"], config["extractor"], config["n_fake"], device, config["data_root"]))
+        metrics.update(translation_metrics(module.generator, config.dataset, config.extractor, config.n_fake, device, config.data_root))
     elif status != "diverged" and not info.is_image:
         metrics.update(point_metrics(module, info, config))
-    elif status != "diverged" and config.get("eval_every") is None and config["dataset"] in DATASET_METRICS:
+    elif status != "diverged" and config.eval_every is None and config.dataset in DATASET_METRICS:
         # data sets with modes of their own (Stacked MNIST) are counted at the end even without FID
-        metrics.update(dataset_metrics(module.generator, config["z_dim"], config["dataset"], module.prior, device))
+        metrics.update(dataset_metrics(module.generator, config.z_dim, config.dataset, module.prior, device))
     for cb in cbs:  # callbacks that score the run (FID during training) add their results
         if hasattr(cb, "results"):
             metrics.update(cb.results())
@@ -225,11 +225,11 @@ def point_metrics(module, info, config: dict) -> dict:
     (no modes known) the sliced Wasserstein-1 distance to the test split."""
     # the same fixed latents every time (as for FID), so that `ganbench eval` gives the recorded scores again exactly
     def samples(n):
-        return fixed_samples(module.generator, config["z_dim"], n, module.prior, module.device)
+        return fixed_samples(module.generator, config.z_dim, n, module.prior, module.device)
 
     if info.mode_centres is not None:
         return mixture_metrics(samples(MIXTURE_SAMPLES), info)
-    test = load_split(config["dataset"], "test", config["data_root"]).tensor
+    test = load_split(config.dataset, "test", config.data_root).tensor
     return {"sliced_w1": sliced_w1(samples(POINTS), test.cpu())}
 
 

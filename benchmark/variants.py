@@ -55,7 +55,7 @@ class Variant:
     clip: bool = False  # weight clipping of the critic (its encoder for MMD GAN) after every critic step
     kind: str = "gan"  # which training step runs it: a key of module.MODULES
     single_step: bool = False  # f-GAN's Algorithm 1: D and G updated from one shared forward pass
-    divergence: str | None = None  # f-GAN: the loss is losses.f_gan(divergence, config["fgan_generator_loss"])
+    divergence: str | None = None  # f-GAN: the loss is losses.f_gan(divergence, config.fgan_generator_loss)
     defaults: dict = field(default_factory=dict)
     point_defaults: dict = field(default_factory=dict)  # common settings on 2-D points, where an image default does not carry over
     own: tuple = ()  # the hyperparameters of this variant only (margin, rho, ...), each a schema.Field

@@ -81,22 +81,22 @@ def _cmd_eval(args) -> None:
     _allow_code(args)
     checkpoint = args.checkpoint or _default_checkpoint(args.run_dir)
     config, module = load_module(args.run_dir, device, checkpoint)
-    info = get_dataset(config["dataset"])
+    info = get_dataset(config.dataset)
     if info.is_paired:  # image-to-image: the held-out pairs, as at the end of training
-        scores = translation_metrics(module.generator, config["dataset"], args.extractor or config["extractor"],
-                                     args.n or config["n_fake"], device, config["data_root"])
+        scores = translation_metrics(module.generator, config.dataset, args.extractor or config.extractor,
+                                     args.n or config.n_fake, device, config.data_root)
     elif not info.is_image:  # 2-D points: the scores training wrote (modes, or the distance to the test points); no FID
         if args.extractor or args.weights or args.n:
-            raise UsageError(f"run-dir: {config['dataset']} holds points, which have no image features; eval scores them "
+            raise UsageError(f"run-dir: {config.dataset} holds points, which have no image features; eval scores them "
                              "as training did (modes covered, high quality, mode KL or sliced W1), without --extractor, "
                              "--inception-weights or --n")
         scores = point_metrics(module, info, config)
     else:
         # the run's own sample sizes by default: the same latents and the same real features as during training
-        n_fake, n_real = (args.n, args.n) if args.n else (config["n_fake"], config["n_real"])
+        n_fake, n_real = (args.n, args.n) if args.n else (config.n_fake, config.n_real)
         try:
-            scores = evaluate_generator(module.generator, config["z_dim"], config["dataset"], args.extractor or config.get("extractor"),
-                                        n_fake, n_real, args.weights, config["data_root"], device, verbose=not args.quiet, prior=module.prior)
+            scores = evaluate_generator(module.generator, config.z_dim, config.dataset, args.extractor or config.extractor,
+                                        n_fake, n_real, args.weights, config.data_root, device, verbose=not args.quiet, prior=module.prior)
         except MetricError as e:
             raise UsageError(str(e)) from None
     update_metrics(args.run_dir, {f"eval_{checkpoint}": scores})
@@ -113,8 +113,8 @@ def _cmd_sample(args) -> None:
     _allow_code(args)
     checkpoint = args.checkpoint or _default_checkpoint(args.run_dir)
     config, module = load_module(args.run_dir, pick_device(args.device), checkpoint)
-    files = export_samples(module, get_dataset(config["dataset"]), args.n, out, args.format, args.seed)
-    print(f"{args.n} samples of {config['variant']} on {config['dataset']} ({checkpoint} checkpoint, seed {args.seed}): "
+    files = export_samples(module, get_dataset(config.dataset), args.n, out, args.format, args.seed)
+    print(f"{args.n} samples of {config.variant} on {config.dataset} ({checkpoint} checkpoint, seed {args.seed}): "
           f"{len(files)} file{'s' if len(files) != 1 else ''} in {out}")
 
 

@@ -66,7 +66,7 @@ def plan(spec: Spec, trials_per_device: int | None = None, check: dict | None = 
         info = get_dataset(r["dataset"])
         setting = spec.settings_for(r["variant"], r["dataset"], 1)[0]
         config = resolve_config(**trial_config(spec, spec.trial(r["variant"], r["dataset"], r["pack"]), dict(setting), 0))
-        config["device"] = "cpu"
+        config = config.replace(device="cpu")
         r["gflop_per_step"] = step_gflop(config, info.shape)
         if check is None:
             t = time_steps(config, info.shape, device, seconds=seconds, warmup=1, min_steps=2)

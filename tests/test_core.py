@@ -89,3 +89,94 @@ def test_register_is_the_one_line_a_protocol_file_needs(monkeypatch):
     from ganbench.benchmark.schema import RUN_FIELDS
 
     assert "plain" in RUN_FIELDS["protocol"].options
+
+
+# --- the run configuration: typed, read by attribute ----------------------------------------------------------------
+
+CONFIG_NAMES = {"config", "cfg", "c", "conf"}  # how the package names a run configuration where it reads one
+
+
+def _config_key_reads(tree, keys: set[str]) -> list[int]:
+    def is_config(node) -> bool:
+        return (isinstance(node, ast.Name) and node.id in CONFIG_NAMES) or (isinstance(node, ast.Attribute) and node.attr == "config")
+
+    lines = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Subscript) and is_config(node.value) and set(_strings(node.slice)) & keys:
+            lines.append(node.lineno)
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get"
+              and is_config(node.func.value) and node.args and set(_strings(node.args[0])) & keys):
+            lines.append(node.lineno)
+    return lines
+
+
+def _setting_names() -> set[str]:
+    from ganbench.benchmark.config import own_fields
+    from ganbench.benchmark.schema import RUN_FIELDS
+
+    return {"variant", "dataset", "generators_scheme", *RUN_FIELDS, *own_fields()}
+
+
+def test_no_module_reads_the_run_configuration_by_string_key():
+    """`config["lr"]`, `self.config.get("clip")`: a typo there is a KeyError at run time (or a silent default), and
+    the settings a module reads cannot be found. Only benchmark/config.py, which builds the configuration from the
+    user's mapping, indexes by name; everything else reads attributes of RunConfig."""
+    keys = _setting_names()
+    found = [f"{path.relative_to(ROOT)}:{line}" for path in source_files(exclude=["benchmark/config.py"])
+             for line in _config_key_reads(ast.parse(path.read_text(), str(path)), keys)]
+    assert not found, f"the run configuration read by string key at {', '.join(found)}: read its attribute"
+
+
+def test_the_key_read_check_finds_one():
+    tree = ast.parse('a = config["lr"]; b = self.config.get("clip"); c["n_disc"]; other["lr"]; config["not_a_setting"]')
+    assert _config_key_reads(tree, _setting_names()) == [1, 1, 1]
+
+
+def _every_variant_on_a_data_set():
+    from ganbench.benchmark.variants import VARIANTS
+
+    for v in VARIANTS.values():
+        yield v.name, "edges2digits" if v.kind == "pix2pix" else "ring8"
+        if v.kind != "pix2pix":
+            yield v.name, "mnist5k"
+
+
+@pytest.mark.parametrize("variant,dataset", list(_every_variant_on_a_data_set()))
+def test_a_resolved_configuration_is_frozen_and_reads_back_as_itself(variant, dataset):
+    """config.json is the JSON form of the resolved configuration; reading it back (load_run, eval, resume) checks
+    every value against its declaration and gives the same object."""
+    import dataclasses
+
+    from ganbench.benchmark.config import config_from_dict, resolve_config
+
+    config = resolve_config(variant=variant, dataset=dataset)
+    assert config_from_dict(json.loads(json.dumps(config.to_dict(), allow_nan=False))) == config
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        config.lr = 1.0
+    halved = config.replace(lr=config.lr / 2)
+    assert halved.lr == config.lr / 2 and halved != config and halved.params == config.params
+
+
+@pytest.mark.parametrize("change,named", [
+    (dict(lr="fast"), "lr"), (dict(n_disc=0), "n_disc"), (dict(batch_sise=64), "batch_sise"), (dict(variant="nope"), "variant"),
+])
+def test_a_bad_saved_configuration_is_named_in_one_line(change, named):
+    from ganbench.benchmark.config import config_from_dict, resolve_config
+    from ganbench.benchmark.schema import ConfigError
+    from ganbench.benchmark.variants import VariantError
+
+    saved = resolve_config(variant="wgan_gp", dataset="ring8").to_dict()
+    saved.update(change)
+    with pytest.raises((ConfigError, VariantError)) as e:
+        config_from_dict(saved)
+    assert str(e.value).startswith(named) and "\n" not in str(e.value)
+
+
+def test_a_missing_saved_setting_is_named():
+    from ganbench.benchmark.config import config_from_dict, resolve_config
+    from ganbench.benchmark.schema import ConfigError
+
+    saved = resolve_config(variant="mmd_gan", dataset="ring8").to_dict()
+    del saved["rank_weight"]
+    with pytest.raises(ConfigError, match="^rank_weight: missing"):
+        config_from_dict(saved)

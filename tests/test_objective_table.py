@@ -81,9 +81,9 @@ def test_mmd_gan_takes_its_rank_weight_and_a_2d_clip():
     from ganbench.benchmark.config import ConfigError, resolve_config
 
     on_digits, on_ring = resolve_config(variant="mmd_gan", dataset="mnist5k"), resolve_config(variant="mmd_gan", dataset="ring8")
-    assert on_digits["rank_weight"] == 16.0 and on_digits["clip"] == 0.01 and on_ring["clip"] == 0.1 and on_ring["rank_weight"] == 0
-    assert resolve_config(variant="mmd_gan", dataset="ring8", clip=0.01, rank_weight=0.0)["clip"] == 0.01
-    assert resolve_config(variant="wgan", dataset="ring8")["clip"] == 0.01
+    assert on_digits.rank_weight == 16.0 and on_digits.clip == 0.01 and on_ring.clip == 0.1 and on_ring.rank_weight == 0
+    assert resolve_config(variant="mmd_gan", dataset="ring8", clip=0.01, rank_weight=0.0).clip == 0.01
+    assert resolve_config(variant="wgan", dataset="ring8").clip == 0.01
     with pytest.raises(ConfigError, match="^rank_weight: -1.0 is not allowed"):
         resolve_config(variant="mmd_gan", dataset="ring8", rank_weight=-1.0)
     with pytest.raises(ConfigError, match="^rank_weight: only mmd_gan"):

@@ -23,9 +23,9 @@ def test_defaults_are_the_papers_config():
     """config.py:15-35: batch 100, Adam lr 1e-4 beta1 0.8 (beta2 Blocks' 0.999), z in 2-D ~ N(0, I), PacGAN's nets,
     400 epochs of 1,000 steps."""
     c = resolve_config(variant="ns_gan", dataset="ring8", protocol="pacgan2018")
-    assert (c["batch_size"], c["lr"], c["beta1"], c["beta2"], c["z_dim"], c["prior"], c["arch"], c["n_disc"]) == (
+    assert (c.batch_size, c.lr, c.beta1, c.beta2, c.z_dim, c.prior, c.arch, c.n_disc) == (
         100, 1e-4, 0.8, 0.999, 2, "normal", "mlp", 1)
-    assert c["steps"] == pacgan2018.EPOCHS * pacgan2018.epoch_steps() == 400_000
+    assert c.steps == pacgan2018.EPOCHS * pacgan2018.epoch_steps() == 400_000
 
 
 @pytest.mark.parametrize("kw, field", [(dict(variant="wgan"), "variant"), (dict(dataset="mnist5k"), "dataset"),
@@ -134,7 +134,7 @@ def test_one_step_updates_both_players_from_one_pass_with_a_generator_call_per_c
     for params, gs in grads:
         for p, g in zip(params, gs):
             with torch.no_grad():
-                pacgan2018.blocks_adam_(p, g, {}, lr=c["lr"], beta1=c["beta1"], beta2=c["beta2"])
+                pacgan2018.blocks_adam_(p, g, {}, lr=c.lr, beta1=c.beta1, beta2=c.beta2)
     for (name, p), q in zip(module.named_parameters(), before.parameters()):
         assert torch.allclose(p, q, atol=1e-6), name
     first = next(m for m in before.generator.modules() if isinstance(m, BlocksBatchNorm))
@@ -203,7 +203,7 @@ def test_the_generators_step_does_not_depend_on_the_discriminators_update():
     """Both gradients are taken before either player moves: with D's learning rate 0 or not, G ends the same."""
     c = config(pack=2)
     ends = []
-    for d_lr in (c["lr"], 0.0):
+    for d_lr in (c.lr, 0.0):
         torch.manual_seed(0)
         module = build_module(c, (2,))
         module.real = Batches(torch.randn(100, 2, 2))

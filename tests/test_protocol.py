@@ -174,9 +174,10 @@ HAND = {  # GAN.py:78-95, WGAN.py:76-82, LSGAN.py:62-71: (d_loss, g_loss) from t
 
 @pytest.mark.parametrize("variant", list(HAND))
 def test_study_losses_match_hand_computed_values(variant):
+    from ganbench.benchmark.config import resolve_config
     from ganbench.benchmark.module import loss_for
 
-    d, g = loss_for({"variant": variant, "protocol": "lucic2018"})(torch.tensor(R), torch.tensor(FK))
+    d, g = loss_for(resolve_config(variant=variant, dataset="mnist5k", protocol="lucic2018"))(torch.tensor(R), torch.tensor(FK))
     assert float(d) == pytest.approx(HAND[variant][0], rel=1e-12)
     assert float(g) == pytest.approx(HAND[variant][1], rel=1e-12)
 
@@ -291,11 +292,12 @@ def test_protocols_differ_only_where_the_table_says(variant):
     shape = (1, 28, 28)
     defaults_ganbench = resolve_config(variant=variant, dataset="mnist5k", n_fake=500, n_real=500)
     defaults_study = resolve_config(variant=variant, dataset="mnist5k", n_fake=500, n_real=500, protocol="lucic2018")
-    assert {k for k in defaults_study if defaults_study[k] != defaults_ganbench[k]} == {"protocol", *DEFAULT_DIFFERENCES[variant]}
+    study, own = defaults_study.to_dict(), defaults_ganbench.to_dict()
+    assert {k for k in study if study[k] != own[k]} == {"protocol", *DEFAULT_DIFFERENCES[variant]}
     same = dict(variant=variant, dataset="mnist5k", lr=1e-4, beta1=0.5, beta2=0.999, n_disc=1, d_batch_norm=True,
                 began_gamma=0.75, n_fake=500, n_real=500)
     a, b = resolve_config(**same), resolve_config(**same, protocol="lucic2018")
-    assert {k for k in a if a[k] != b[k]} == {"protocol", *({"prior"} if variant == "vae" else set())}  # row "prior"
+    assert {k for k, v in a.to_dict().items() if v != b.to_dict()[k]} == {"protocol", *({"prior"} if variant == "vae" else set())}  # row "prior"
     ma, mb = build_module(a, shape), build_module(b, shape)
     shapes = lambda net: [tuple(p.shape) for p in net.parameters()]  # noqa: E731
     assert shapes(ma.generator) == shapes(mb.generator)  # same layers; init and batch norm differ (rows "init", "batch norm")

@@ -176,7 +176,7 @@ def test_a_parameter_declared_once_appears_everywhere(monkeypatch, capsys):
     assert code == 0
     assert spec_schema()["properties"]["space"]["anyOf"][1]["additionalProperties"]["anyOf"][1]["properties"]["zeta"]
     assert named_space("wide", "fake_gan")["zeta"] == ["log", 0.1, 2]
-    assert resolve_config(variant="fake_gan", dataset="ring8")["zeta"] == 0.5
+    assert resolve_config(variant="fake_gan", dataset="ring8").zeta == 0.5
     with pytest.raises(ConfigError, match=r"^zeta: 3\.0 is not allowed, must be a number in \(0, 2\]"):
         resolve_config(variant="fake_gan", dataset="ring8", zeta=3.0)
     with pytest.raises(ConfigError, match=r"^zeta: only fake_gan takes it, not 'ns_gan'"):

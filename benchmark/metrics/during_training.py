@@ -27,9 +27,9 @@ class FIDSchedule(pl.Callback):
     with ``weights_only=True``); each score goes to the trainer's loggers as ``fid`` at its step."""
 
     def __init__(self, config: dict, should_stop=None, best_path: Path | None = None):
-        self.config, self.every, self.history = config, config["eval_every"], []
+        self.config, self.every, self.history = config, config.eval_every, []
         self.scored, self.should_stop, self.stopped = {}, should_stop, False
-        self.protocol = get_protocol(config["protocol"])
+        self.protocol = get_protocol(config.protocol)
         self.best_path = Path(best_path) if best_path else None
 
     def _best_so_far(self) -> float:
@@ -50,8 +50,8 @@ class FIDSchedule(pl.Callback):
             # scoring draws nothing from the training's random streams: a cold feature cache (its data loader takes a
             # seed from torch's global generator) must not change what the next steps train on
             with torch.random.fork_rng(devices=[module.device] if module.device.type == "cuda" else []):
-                r = evaluate_generator(module.generator, c["z_dim"], c["dataset"], c["extractor"], c["n_fake"], c["n_real"],
-                                       data_root=c["data_root"], device=str(module.device), kid=final, prc=final,
+                r = evaluate_generator(module.generator, c.z_dim, c.dataset, c.extractor, c.n_fake, c.n_real,
+                                       data_root=c.data_root, device=str(module.device), kid=final, prc=final,
                                        prior=module.prior, dataset_specific=final)
         except NaNSamples:
             self.history.append({"step": int(module.steps_done), "fid": None, "sentinel": NAN_DETECTED})
@@ -64,7 +64,7 @@ class FIDSchedule(pl.Callback):
             logger.log_metrics({"fid": r["fid"]}, step=step)
 
     def _due(self, done: int) -> bool:
-        if not self.every or done >= self.config["steps"]:
+        if not self.every or done >= self.config.steps:
             return False
         return self.protocol.fid_due(done, self.every)
 
@@ -92,7 +92,7 @@ class FIDSchedule(pl.Callback):
         final = {k: v for k, v in self.scored.items() if k not in ("fid", "extractor", "extractor_weights", "n_fake", "n_real")}
         out = {**final, "fid_min": best["fid"], "fid_min_step": best["step"], "fid_final": self.history[-1]["fid"],
                "fid_history": self.history, "extractor": self.scored.get("extractor"),
-               "extractor_weights": self.scored.get("extractor_weights"), "n_fake": self.scored.get("n_fake", self.config["n_fake"]),
+               "extractor_weights": self.scored.get("extractor_weights"), "n_fake": self.scored.get("n_fake", self.config.n_fake),
                "n_real": self.scored.get("n_real")}
         if not finite:
             out["fid_sentinel"] = NAN_DETECTED  # every checkpoint made NaNs: the study's stored value, kept apart
@@ -109,6 +109,6 @@ class MixtureEpochs(pl.Callback):
     def on_train_batch_end(self, trainer, module, *args) -> None:
         if module.steps_done % self.every == 0:
             row = {"epoch": module.steps_done // self.every,
-                   **epoch_scores(module.generator, module.config["z_dim"], module.prior, module.device, self.info)}
+                   **epoch_scores(module.generator, module.config.z_dim, module.prior, module.device, self.info)}
             for logger in trainer.loggers:
                 logger.log_metrics(row, step=module.steps_done)

@@ -21,10 +21,10 @@ MODULES = {"gan": GANModule, "began": BEGANModule, "ebgan": EBGANModule, "magan"
            "pix2pix": Pix2PixModule}
 
 
-def build_module(config: dict, shape: tuple) -> GANModule:
-    if get_protocol(config["protocol"]).step == "simultaneous":
+def build_module(config, shape: tuple) -> GANModule:
+    if get_protocol(config.protocol).step == "simultaneous":
         return PacGANModule(config, shape)
-    return MODULES[get_variant(config["variant"]).kind](config, shape)
+    return MODULES[get_variant(config.variant).kind](config, shape)
 
 
 __all__ = ["MODULES", "build_module", "Diverged", "GANModule", "RealBatches", "loss_for"]

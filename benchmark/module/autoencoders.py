@@ -9,38 +9,33 @@ from .. import losses
 from ..nets import build_autoencoder
 from ..penalties import clip_weights
 from ..protocols.lucic2018 import generator_update_due
+from ..config import RunConfig
 from .base import GANModule
 
 
 class BEGANModule(GANModule):
-    def __init__(self, config: dict, shape: tuple):
+    def __init__(self, config: RunConfig, shape: tuple):
         super().__init__(config, shape)
         self.register_buffer("k", torch.zeros(()))
 
     def build_discriminator(self):
-        return build_autoencoder(self.config["arch"], self.shape, self.config["d_batch_norm"], self.protocol.style,
+        return build_autoencoder(self.config.arch, self.shape, self.config.d_batch_norm, self.protocol.style,
                                  study=self.protocol.own_began_autoencoder)
 
     def gan_step(self) -> dict:
         opt_g, opt_d = self.optimizers()
         c = self.config
-        for _ in range(c["n_disc"]):
+        for _ in range(c.n_disc):
             real = self.real.next(self.device)
             fake = self.generator(self.sample_z(real.shape[0]))
             recon_real, recon_fake = self.discriminator(real), self.discriminator(fake.detach())
             d_loss, _ = losses.began(recon_real, recon_fake, self.k)
-            opt_d.zero_grad(set_to_none=True)
-            self.manual_backward(d_loss)
-            opt_d.step()
-            self.d_updates += 1
+            self.update_discriminator(opt_d, d_loss)
         g_loss = self.discriminator(fake).mean()
-        opt_g.zero_grad(set_to_none=True)
-        self.manual_backward(g_loss)
-        opt_g.step()
-        self.g_updates += 1
+        self.update_generator(opt_g, g_loss)
         with torch.no_grad():  # k stays a tensor on the device: no host sync per step
-            balance = c["began_gamma"] * recon_real.mean() - recon_fake.mean()
-            self.k.copy_((self.k + c["began_lambda"] * balance).clamp(0, 1))
+            balance = c.began_gamma * recon_real.mean() - recon_fake.mean()
+            self.k.copy_((self.k + c.began_lambda * balance).clamp(0, 1))
         return {"d_loss": d_loss, "g_loss": g_loss, "k": self.k.clone(), "convergence": recon_real.mean().detach() + balance.abs()}
 
     def study_step(self) -> dict:
@@ -53,21 +48,15 @@ class BEGANModule(GANModule):
         with torch.no_grad():
             fake = self.generator(z)
         d_loss, _ = losses.began(self.discriminator(real), self.discriminator(fake), self.k)
-        opt_d.zero_grad(set_to_none=True)
-        self.manual_backward(d_loss)
-        opt_d.step()
-        self.d_updates += 1
-        if generator_update_due(self.steps_done, c["n_disc"]):
+        self.update_discriminator(opt_d, d_loss)
+        if generator_update_due(self.steps_done, c.n_disc):
             g_loss = self.discriminator(self.generator(z)).mean()
-            opt_g.zero_grad(set_to_none=True)
-            self.manual_backward(g_loss)
-            opt_g.step()
-            self.g_updates += 1
+            self.update_generator(opt_g, g_loss)
             self._last_g_loss = g_loss.detach()
         with torch.no_grad():
             err_real, err_fake = self.discriminator(real).mean(), self.discriminator(self.generator(z)).mean()
-            self.k.add_(c["began_lambda"] * (c["began_gamma"] * err_real - err_fake))
-            convergence = err_real + (c["began_gamma"] * err_real - err_fake).abs()
+            self.k.add_(c.began_lambda * (c.began_gamma * err_real - err_fake))
+            convergence = err_real + (c.began_gamma * err_real - err_fake).abs()
         return {"d_loss": d_loss, "g_loss": self._last_g_loss, "k": self.k.clone(), "convergence": convergence}
 
 
@@ -76,40 +65,38 @@ class EBGANModule(GANModule):
     generator on D(G(z)) + pt_weight * PT(codes of G(z)); energies are per-dimension mean squared errors."""
 
     def build_discriminator(self):
-        return build_autoencoder(self.config["arch"], self.shape, self.config["d_batch_norm"], self.protocol.style, energy="l2")
+        return build_autoencoder(self.config.arch, self.shape, self.config.d_batch_norm, self.protocol.style, energy="l2")
+
+    @property
+    def pulling_away_weight(self) -> float:
+        return self.config.pt_weight
 
     def current_margin(self):
-        return self.config["margin"]
+        return self.config.margin
 
     def discriminator_update(self, opt_d, real: torch.Tensor, z: torch.Tensor):
         with torch.no_grad():
             fake = self.generator(z)
         e_real, e_fake = self.discriminator(real), self.discriminator(fake)
         d_loss, _ = losses.ebgan(e_real, e_fake, self.current_margin())
-        opt_d.zero_grad(set_to_none=True)
-        self.manual_backward(d_loss)
-        opt_d.step()
-        self.d_updates += 1
+        self.update_discriminator(opt_d, d_loss)
         return d_loss, e_real.detach(), e_fake.detach()
 
     def generator_update(self, opt_g, z: torch.Tensor) -> torch.Tensor:
         code, e_fake = self.discriminator.code_and_energy(self.generator(z))
         g_loss = e_fake.mean()
-        if self.config.get("pt_weight"):
-            g_loss = g_loss + self.config["pt_weight"] * losses.pulling_away(code)
-        opt_g.zero_grad(set_to_none=True)
-        self.manual_backward(g_loss)
-        opt_g.step()
-        self.g_updates += 1
+        if self.pulling_away_weight:
+            g_loss = g_loss + self.pulling_away_weight * losses.pulling_away(code)
+        self.update_generator(opt_g, g_loss)
         return g_loss
 
     def gan_step(self) -> dict:
         opt_g, opt_d = self.optimizers()
-        for _ in range(self.config["n_disc"]):
+        for _ in range(self.config.n_disc):
             real = self.real.next(self.device)
             d_loss, e_real, e_fake = self.discriminator_update(opt_d, real, self.sample_z(real.shape[0]))
             self.after_discriminator_update(e_real, e_fake)
-        g_loss = self.generator_update(opt_g, self.sample_z(self.config["batch_size"]))
+        g_loss = self.generator_update(opt_g, self.sample_z(self.config.batch_size))
         return {"d_loss": d_loss, "g_loss": g_loss, "energy_real": e_real.mean(), "energy_fake": e_fake.mean()}
 
     def after_discriminator_update(self, e_real: torch.Tensor, e_fake: torch.Tensor) -> None:
@@ -123,10 +110,14 @@ class MAGANModule(EBGANModule):
 
     PRETRAIN_ESTIMATE_BATCHES = 8  # real batches that estimate the first margin, E[D(x)]
 
-    def __init__(self, config: dict, shape: tuple):
+    def __init__(self, config: RunConfig, shape: tuple):
         super().__init__(config, shape)
         self.register_buffer("margin", torch.tensor(float("nan")))
         self.register_buffer("epoch_sums", torch.zeros(3, dtype=torch.float64))  # real energy, fake energy, samples
+
+    @property
+    def pulling_away_weight(self) -> float:
+        return 0.0  # MAGAN's generator has no pulling-away term
 
     def current_margin(self):
         return self.margin
@@ -137,7 +128,7 @@ class MAGANModule(EBGANModule):
         return max(1, n // self.real.batch_size) * self.real.batch_size
 
     def gan_step(self) -> dict:
-        if self.steps_done < self.config["pretrain_steps"] or torch.isnan(self.margin):
+        if self.steps_done < self.config.pretrain_steps or torch.isnan(self.margin):
             return self.pretrain_step()
         logs = super().gan_step()
         return {**logs, "margin": self.margin.clone()}
@@ -145,11 +136,8 @@ class MAGANModule(EBGANModule):
     def pretrain_step(self) -> dict:
         _, opt_d = self.optimizers()
         loss = self.discriminator(self.real.next(self.device)).mean()
-        opt_d.zero_grad(set_to_none=True)
-        self.manual_backward(loss)
-        opt_d.step()
-        self.d_updates += 1
-        if self.steps_done + 1 >= self.config["pretrain_steps"]:
+        self.update_discriminator(opt_d, loss)
+        if self.steps_done + 1 >= self.config.pretrain_steps:
             with torch.no_grad():
                 energies = [self.discriminator(self.real.next(self.device)).mean() for _ in range(self.PRETRAIN_ESTIMATE_BATCHES)]
                 self.margin.copy_(torch.stack(energies).mean())
@@ -172,28 +160,22 @@ class MMDGANModule(GANModule):
     RMSProp (ganbench trains every variant with Adam)."""
 
     def build_discriminator(self):
-        return build_autoencoder(self.config["arch"], self.shape, self.config["d_batch_norm"], self.protocol.style, energy="l2",
-                                 code_dim=self.config["features"])
+        return build_autoencoder(self.config.arch, self.shape, self.config.d_batch_norm, self.protocol.style, energy="l2",
+                                 code_dim=self.config.features)
 
     def gan_step(self) -> dict:
         opt_g, opt_d = self.optimizers()
         c, critic = self.config, self.discriminator
-        for _ in range(c["n_disc"]):
+        for _ in range(c.n_disc):
             real = self.real.next(self.device)
             with torch.no_grad():
                 fake = self.generator(self.sample_z(real.shape[0]))
             (code_real, e_real), (code_fake, e_fake) = critic.code_and_energy(real), critic.code_and_energy(fake)
-            d_loss, _ = losses.mmd_gan(code_real, code_fake, c["mmd_bandwidth"], c["rank_weight"])
-            d_loss = d_loss + c["ae_weight"] * (e_real.mean() + e_fake.mean())
-            opt_d.zero_grad(set_to_none=True)
-            self.manual_backward(d_loss)
-            opt_d.step()
-            clip_weights(critic.encoder, c["clip"])
-            self.d_updates += 1
-        fake = self.generator(self.sample_z(c["batch_size"]))
-        _, g_loss = losses.mmd_gan(critic.encoder(real), critic.encoder(fake), c["mmd_bandwidth"], c["rank_weight"])
-        opt_g.zero_grad(set_to_none=True)
-        self.manual_backward(g_loss)
-        opt_g.step()
-        self.g_updates += 1
+            d_loss, _ = losses.mmd_gan(code_real, code_fake, c.mmd_bandwidth, c.rank_weight)
+            d_loss = d_loss + c.ae_weight * (e_real.mean() + e_fake.mean())
+            self.update_discriminator(opt_d, d_loss)
+            clip_weights(critic.encoder, c.clip)
+        fake = self.generator(self.sample_z(c.batch_size))
+        _, g_loss = losses.mmd_gan(critic.encoder(real), critic.encoder(fake), c.mmd_bandwidth, c.rank_weight)
+        self.update_generator(opt_g, g_loss)
         return {"d_loss": d_loss, "g_loss": g_loss}

@@ -13,6 +13,7 @@ import pytorch_lightning as pl
 import torch
 
 from .. import losses
+from ..config import RunConfig
 from ..data import Split, as_float
 from ..nets import build_discriminator, build_generator
 from ..penalties import PENALTIES, STUDY_PENALTIES, clip_weights
@@ -24,16 +25,16 @@ SHOW_EVERY = 10  # the progress display's losses: Lightning's log() costs about 
 RESAMPLE_BEFORE_GENERATOR = {"wgan_gp"}  # the study draws new latents for G's update only here (WGAN_GP.py:111)
 
 
-def loss_for(config: dict):
+def loss_for(config: RunConfig):
     """The variant's (d_real, d_fake) -> (d_loss, g_loss) under the run's protocol and options."""
-    variant = get_variant(config["variant"])
+    variant = get_variant(config.variant)
     if variant.divergence:
-        return losses.f_gan(variant.divergence, config.get("fgan_generator_loss") or "paper")
-    protocol = get_protocol(config["protocol"])
+        return losses.f_gan(variant.divergence, config.fgan_generator_loss or "paper")
+    protocol = get_protocol(config.protocol)
     if variant.name in protocol.loss_overrides:
         return protocol.loss_overrides[variant.name]
     if variant.loss_params:
-        return functools.partial(variant.loss, **{k: config[k] for k in variant.loss_params})
+        return functools.partial(variant.loss, **{k: getattr(config, k) for k in variant.loss_params})
     return variant.loss
 
 
@@ -93,14 +94,14 @@ class RealBatches:
 
 
 class GANModule(pl.LightningModule):
-    def __init__(self, config: dict, shape: tuple):
+    def __init__(self, config: RunConfig, shape: tuple):
         super().__init__()
-        self.save_hyperparameters()
+        self.save_hyperparameters({"config": config.to_dict(), "shape": list(shape)})  # plain values: a checkpoint stays loadable without ganbench's classes
         self.automatic_optimization = False
         self.config, self.shape = config, tuple(shape)
-        self.protocol = get_protocol(config["protocol"])
-        self.variant = get_variant(config["variant"])
-        self.pack = config.get("pack") or 1  # PacGAN: D judges packs of this many samples; batches hold batch_size packs
+        self.protocol = get_protocol(config.protocol)
+        self.variant = get_variant(config.variant)
+        self.pack = config.pack  # PacGAN: D judges packs of this many samples; batches hold batch_size packs
         self.loss = loss_for(config)
         self.penalty = (STUDY_PENALTIES if self.protocol.study_penalties else PENALTIES)[self.variant.penalty]
         self.generator = self.build_generator()
@@ -116,21 +117,21 @@ class GANModule(pl.LightningModule):
         # (Lightning's log_dict is ~5-15% of a small net's CPU run: tests/perf/cpu_step_overheads.py)
 
     def build_generator(self):
-        return build_generator(self.config["arch"], self.shape, self.config["z_dim"], self.protocol.style,
-                               generators=self.config.get("generators") or 1)
+        return build_generator(self.config.arch, self.shape, self.config.z_dim, self.protocol.style,
+                               generators=self.config.generators)
 
     def build_discriminator(self):
-        return build_discriminator(self.config["arch"], self.shape, self.config.get("features") or 1, self.config["d_batch_norm"],
-                                   self.protocol.style, pack=self.pack, spectral_norm=bool(self.config.get("spectral_norm")))
+        return build_discriminator(self.config.arch, self.shape, getattr(self.config, "features", 1), self.config.d_batch_norm,
+                                   self.protocol.style, pack=self.pack, spectral_norm=bool(getattr(self.config, "spectral_norm", False)))
 
     @property
     def prior(self) -> str:
-        return self.config.get("prior") or "uniform"  # the study's prior: z ~ U(-1, 1)^z_dim; PacGAN's: N(0, I)
+        return getattr(self.config, "prior", None) or "uniform"  # the study's prior: z ~ U(-1, 1)^z_dim; PacGAN's: N(0, I)
 
     def sample_z(self, n: int) -> torch.Tensor:
         if self.prior == "normal":
-            return torch.randn(n, self.config["z_dim"], device=self.device)
-        return torch.rand(n, self.config["z_dim"], device=self.device) * 2 - 1
+            return torch.randn(n, self.config.z_dim, device=self.device)
+        return torch.rand(n, self.config.z_dim, device=self.device) * 2 - 1
 
     @torch.no_grad()
     def sample(self, n: int) -> torch.Tensor:
@@ -140,10 +141,13 @@ class GANModule(pl.LightningModule):
         self.generator.train(was_training)
         return x
 
+    OPTIMISER = torch.optim.Adam  # every player's, on the run's lr and betas (PacGAN's protocol: Blocks' Adam)
+
+    def optimiser(self, params):
+        return self.OPTIMISER(params, lr=self.config.lr, betas=(self.config.beta1, self.config.beta2))
+
     def configure_optimizers(self):
-        c = self.config
-        adam = lambda params: torch.optim.Adam(params, lr=c["lr"], betas=(c["beta1"], c["beta2"]))  # noqa: E731
-        return adam(self.generator.parameters()), adam(self.discriminator.parameters())
+        return self.optimiser(self.generator.parameters()), self.optimiser(self.discriminator.parameters())
 
     def on_fit_start(self) -> None:
         self.real.to(self.device)
@@ -190,41 +194,49 @@ class GANModule(pl.LightningModule):
 
     # --- the players' updates ---------------------------------------------------------------------------------
 
+    def _optimiser_step(self, opt, loss: torch.Tensor) -> None:
+        opt.zero_grad(set_to_none=True)
+        self.manual_backward(loss)
+        opt.step()
+
+    def update_discriminator(self, opt, loss: torch.Tensor) -> None:
+        """One optimiser step of the discriminator on its loss (every module's, so the update counts agree)."""
+        self._optimiser_step(opt, loss)
+        self.d_updates += 1
+
+    def update_generator(self, opt, loss: torch.Tensor) -> None:
+        self._optimiser_step(opt, loss)
+        self.g_updates += 1
+
     def discriminator_update(self, opt_d, real: torch.Tensor, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         with torch.no_grad():
             fake = self.generator(z)
         d_real, d_fake = self.discriminator(real), self.discriminator(fake)
         d_loss, _ = self.loss(d_real, d_fake)
         if self.penalty is not None:
-            d_loss = d_loss + self.config["penalty_weight"] * self.penalty(self.discriminator, real, fake)
-        opt_d.zero_grad(set_to_none=True)
-        self.manual_backward(d_loss)
-        opt_d.step()
+            d_loss = d_loss + self.config.penalty_weight * self.penalty(self.discriminator, real, fake)
+        self.update_discriminator(opt_d, d_loss)
         if self.variant.clip:
-            clip_weights(self.discriminator, self.config["clip"])
-        self.d_updates += 1
+            clip_weights(self.discriminator, self.config.clip)
         return d_loss, d_real.detach()
 
     def generator_update(self, opt_g, d_real: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         _, g_loss = self.loss(d_real, self.discriminator(self.generator(z)))
-        opt_g.zero_grad(set_to_none=True)
-        self.manual_backward(g_loss)
-        opt_g.step()
-        self.g_updates += 1
+        self.update_generator(opt_g, g_loss)
         return g_loss
 
     # --- ganbench: n_disc discriminator updates, then one generator update on fresh latents ------------------
 
     def gan_step(self) -> dict:
         opt_g, opt_d = self.optimizers()
-        n_d = self.config["n_disc"] - (1 if self.variant.single_step else 0)
+        n_d = self.config.n_disc - (1 if self.variant.single_step else 0)
         d_loss = None
         for _ in range(n_d):
             real = self.real.next(self.device)
             d_loss, d_real = self.discriminator_update(opt_d, real, self.sample_z(real.shape[0]))
         if self.variant.single_step:
             return self.single_step(opt_g, opt_d)
-        g_loss = self.generator_update(opt_g, d_real, self.sample_z(self.config["batch_size"] * self.pack))
+        g_loss = self.generator_update(opt_g, d_real, self.sample_z(self.config.batch_size * self.pack))
         return {"d_loss": d_loss, "g_loss": g_loss}
 
     def single_step(self, opt_g, opt_d) -> dict:
@@ -245,8 +257,7 @@ class GANModule(pl.LightningModule):
             p.grad = g
         opt_d.step()
         opt_g.step()
-        self.d_updates += 1
-        self.g_updates += 1
+        self.d_updates, self.g_updates = self.d_updates + 1, self.g_updates + 1
 
     # --- lucic2018: one discriminator update; the generator on step 0 and every n_disc-th step after ----------
 
@@ -255,7 +266,7 @@ class GANModule(pl.LightningModule):
         real = self.real.next(self.device)
         z = self.sample_z(real.shape[0])
         d_loss, d_real = self.discriminator_update(opt_d, real, z)
-        if generator_update_due(self.steps_done, self.config["n_disc"]):
+        if generator_update_due(self.steps_done, self.config.n_disc):
             if self.variant.name in RESAMPLE_BEFORE_GENERATOR:
                 z = self.sample_z(real.shape[0])
             self._last_g_loss = self.generator_update(opt_g, d_real, z).detach()

@@ -4,6 +4,8 @@ from __future__ import annotations
 import torch
 
 from .. import losses
+from ..penalties import gradient_penalty
+from ..config import RunConfig
 from .base import GANModule
 
 
@@ -12,7 +14,7 @@ class FisherGANModule(GANModule):
     the multiplier lambda (a buffer, so checkpoints keep it) descends: lambda <- lambda - rho (1 - Omega). The
     generator minimises E = E_P f - E_Q f, i.e. -E_Q f."""
 
-    def __init__(self, config: dict, shape: tuple):
+    def __init__(self, config: RunConfig, shape: tuple):
         super().__init__(config, shape)
         self.register_buffer("lam", torch.zeros(()))
         self.loss = losses.wasserstein  # the generator's part, -E_Q f, is Fisher GAN's too; the critic's is below
@@ -21,14 +23,11 @@ class FisherGANModule(GANModule):
         with torch.no_grad():
             fake = self.generator(z)
         d_real, d_fake = self.discriminator(real), self.discriminator(fake)
-        d_loss, _, omega = losses.fisher(d_real, d_fake, self.lam, self.config["rho"])
-        opt_d.zero_grad(set_to_none=True)
-        self.manual_backward(d_loss)
-        opt_d.step()
+        d_loss, _, omega = losses.fisher(d_real, d_fake, self.lam, self.config.rho)
+        self.update_discriminator(opt_d, d_loss)
         with torch.no_grad():
-            self.lam.copy_(losses.fisher_multiplier_update(self.lam, omega, self.config["rho"]))
+            self.lam.copy_(losses.fisher_multiplier_update(self.lam, omega, self.config.rho))
         self.omega = omega.detach()
-        self.d_updates += 1
         return d_loss, d_real.detach()
 
     def gan_step(self) -> dict:
@@ -46,23 +45,14 @@ class CramerGANModule(GANModule):
             fake, fake2 = self.generator(z), self.generator(self.sample_z(z.shape[0]))
         h_real, h_fake, h_fake2 = self.discriminator(real), self.discriminator(fake), self.discriminator(fake2)
         d_loss = losses.cramer_critic_loss(h_real, h_fake, h_fake2)
-        alpha = torch.rand((real.shape[0],) + (1,) * (real.dim() - 1), device=real.device, dtype=real.dtype)
-        x_hat = (alpha * real + (1 - alpha) * fake).requires_grad_(True)
-        f_hat = losses.cramer_critic(self.discriminator(x_hat), h_fake2)
-        (grad,) = torch.autograd.grad(f_hat.sum(), x_hat, create_graph=True)
-        d_loss = d_loss + self.config["penalty_weight"] * ((grad.flatten(1).norm(2, dim=1) - 1) ** 2).mean()
-        opt_d.zero_grad(set_to_none=True)
-        self.manual_backward(d_loss)
-        opt_d.step()
-        self.d_updates += 1
+        critic = lambda x: losses.cramer_critic(self.discriminator(x), h_fake2)  # noqa: E731  the penalised f, not h
+        d_loss = d_loss + self.config.penalty_weight * gradient_penalty(critic, real, fake)
+        self.update_discriminator(opt_d, d_loss)
         self._real = real
         return d_loss, h_real.detach()
 
     def generator_update(self, opt_g, d_real: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         fake, fake2 = self.generator(z), self.generator(self.sample_z(z.shape[0]))
         g_loss = losses.cramer_generator_loss(self.discriminator(self._real), self.discriminator(fake), self.discriminator(fake2))
-        opt_g.zero_grad(set_to_none=True)
-        self.manual_backward(g_loss)
-        opt_g.step()
-        self.g_updates += 1
+        self.update_generator(opt_g, g_loss)
         return g_loss

@@ -17,17 +17,13 @@ class GMMNModule(GANModule):
         return None
 
     def configure_optimizers(self):
-        c = self.config
-        return torch.optim.Adam(self.generator.parameters(), lr=c["lr"], betas=(c["beta1"], c["beta2"]))
+        return self.optimiser(self.generator.parameters())
 
     def gan_step(self) -> dict:
         opt = self.optimizers()
         real = self.real.next(self.device)
-        loss = losses.gmmn(real.flatten(1), self.generator(self.sample_z(real.shape[0])).flatten(1), self.config["mmd_bandwidth"])
-        opt.zero_grad(set_to_none=True)
-        self.manual_backward(loss)
-        opt.step()
-        self.g_updates += 1
+        loss = losses.gmmn(real.flatten(1), self.generator(self.sample_z(real.shape[0])).flatten(1), self.config.mmd_bandwidth)
+        self.update_generator(opt, loss)
         return {"g_loss": loss}
 
 
@@ -37,11 +33,11 @@ class VAEModule(GANModule):
 
     def build_generator(self):
         # the study's decoder has ReLU where the GANs' generator has leaky ReLU (VAE.py:66-75)
-        return build_generator(self.config["arch"], self.shape, self.config["z_dim"], self.protocol.style,
+        return build_generator(self.config.arch, self.shape, self.config.z_dim, self.protocol.style,
                                relu=self.protocol.relu_vae_decoder)
 
     def build_discriminator(self):
-        return build_discriminator(self.config["arch"], self.shape, 2 * self.config["z_dim"], self.config["d_batch_norm"], self.protocol.style)
+        return build_discriminator(self.config.arch, self.shape, 2 * self.config.z_dim, self.config.d_batch_norm, self.protocol.style)
 
     @property
     def prior(self) -> str:
@@ -51,12 +47,11 @@ class VAEModule(GANModule):
 
     def sample_z(self, n: int) -> torch.Tensor:
         if self.prior == "uniform":
-            return torch.rand(n, self.config["z_dim"], device=self.device) * 2 - 1
-        return torch.randn(n, self.config["z_dim"], device=self.device)
+            return torch.rand(n, self.config.z_dim, device=self.device) * 2 - 1
+        return torch.randn(n, self.config.z_dim, device=self.device)
 
     def configure_optimizers(self):
-        c = self.config
-        return torch.optim.Adam(self.parameters(), lr=c["lr"], betas=(c["beta1"], c["beta2"]))
+        return self.optimiser(self.parameters())
 
     def gan_step(self) -> dict:
         opt = self.optimizers()
@@ -85,10 +80,7 @@ class VAEModule(GANModule):
 
     def _vae_update(self, opt, recon, kl) -> dict:
         loss = recon + kl
-        opt.zero_grad(set_to_none=True)
-        self.manual_backward(loss)
-        opt.step()
-        self.d_updates += 1  # encoder and decoder move together: one update of each
+        self.update_discriminator(opt, loss)  # encoder and decoder move together on one optimiser: one update of each
         self.g_updates += 1
         return {"loss": loss, "recon": recon, "kl": kl}
 

@@ -15,6 +15,7 @@ import torch
 from ..metrics.modes import epoch_scores
 from ..nets.layers import BlocksBatchNorm
 from ..protocols import pacgan2018
+from ..config import RunConfig
 from .base import GANModule
 
 
@@ -33,7 +34,7 @@ class BlocksAdam(torch.optim.Optimizer):
 
 
 class PacGANModule(GANModule):
-    def __init__(self, config: dict, shape: tuple):
+    def __init__(self, config: RunConfig, shape: tuple):
         super().__init__(config, shape)
         self.mixture = None  # the data set's DatasetInfo, for the per-epoch metrics; set by train()
 
@@ -41,10 +42,7 @@ class PacGANModule(GANModule):
     def batch_norms(self) -> list[BlocksBatchNorm]:
         return [m for m in self.generator.modules() if isinstance(m, BlocksBatchNorm)]
 
-    def configure_optimizers(self):
-        c = self.config
-        adam = lambda params: BlocksAdam(params, lr=c["lr"], betas=(c["beta1"], c["beta2"]))  # noqa: E731
-        return adam(self.generator.parameters()), adam(self.discriminator.parameters())
+    OPTIMISER = BlocksAdam
 
     def fake_packs(self, batch: int) -> torch.Tensor:
         """m generator calls of ``batch`` latents each; pack i holds sample i of every call, m consecutive rows (the
@@ -61,7 +59,7 @@ class PacGANModule(GANModule):
         logs = self.paper_step()
         self.steps_done += 1
         self._finish_step(logs)
-        if self.steps_done % pacgan2018.epoch_steps(self.config["batch_size"]) == 0:
+        if self.steps_done % pacgan2018.epoch_steps(self.config.batch_size) == 0:
             self.end_of_epoch()
 
     def paper_step(self) -> dict:
@@ -80,7 +78,7 @@ class PacGANModule(GANModule):
     def monitor_batch_norm(self) -> None:
         """The training monitor's pass: MONITOR_EXAMPLES / batch batches of m generator calls, each moving the
         population statistics as a training step does, with no parameter changed."""
-        batch = self.config["batch_size"]
+        batch = self.config.batch_size
         for _ in range(pacgan2018.MONITOR_EXAMPLES // batch):
             self.fake_packs(batch)
             for bn in self.batch_norms:
@@ -90,10 +88,10 @@ class PacGANModule(GANModule):
         self.monitor_batch_norm()
         if self.mixture is None:
             return
-        row = {"epoch": self.steps_done // pacgan2018.epoch_steps(self.config["batch_size"]), **self.scores()}
+        row = {"epoch": self.steps_done // pacgan2018.epoch_steps(self.config.batch_size), **self.scores()}
         for logger in self.loggers:
             logger.log_metrics(row, step=self.steps_done)
 
     def scores(self) -> dict:
         """PacGAN's metrics on the fixed latents, the generator with its population statistics."""
-        return epoch_scores(self.generator, self.config["z_dim"], self.prior, self.device, self.mixture)
+        return epoch_scores(self.generator, self.config.z_dim, self.prior, self.device, self.mixture)

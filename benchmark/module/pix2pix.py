@@ -8,55 +8,49 @@ import torch
 from ..conditional.nets import Translator, patch_discriminator
 from ..data import get_dataset
 from ..losses.translation import adversarial, conditional, l1_weight_of, pix2pix_discriminator_loss, pix2pix_generator_loss
+from ..config import TranslationConfig
 from .base import GANModule
 
 
 class Pix2PixModule(GANModule):
-    def __init__(self, config: dict, shape: tuple):
-        self.input_shape = get_dataset(config["dataset"]).input_shape
+    def __init__(self, config: TranslationConfig, shape: tuple):
+        self.input_shape = get_dataset(config.dataset).input_shape
         super().__init__(config, shape)
-        self.l1_weight = l1_weight_of(config["loss"], config["l1_weight"])
+        self.l1_weight = l1_weight_of(config.loss, config.l1_weight)
 
     def build_generator(self):
-        return Translator(self.input_shape[0], self.shape[0], self.shape[-1], self.config["ngf"], skips=self.config["generator"] == "unet")
+        return Translator(self.input_shape[0], self.shape[0], self.shape[-1], self.config.ngf, skips=self.config.generator == "unet")
 
     def build_discriminator(self):
-        if not adversarial(self.config["loss"]):
+        if not adversarial(self.config.loss):
             return None
-        channels = self.shape[0] + (self.input_shape[0] if conditional(self.config["loss"]) else 0)
-        return patch_discriminator(channels, self.config["patch"], self.shape[-1], self.config["ngf"])
+        channels = self.shape[0] + (self.input_shape[0] if conditional(self.config.loss) else 0)
+        return patch_discriminator(channels, self.config.patch, self.shape[-1], self.config.ngf)
 
     def configure_optimizers(self):
-        c = self.config
-        adam = lambda params: torch.optim.Adam(params, lr=c["lr"], betas=(c["beta1"], c["beta2"]))  # noqa: E731
-        return [adam(self.generator.parameters())] + ([adam(self.discriminator.parameters())] if self.discriminator is not None else [])
+        players = [self.generator] + ([self.discriminator] if self.discriminator is not None else [])
+        return [self.optimiser(p.parameters()) for p in players]
 
     def judge(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         """D's patch logits for image y translated from x: the cGAN sees both stacked (eq. 1), the GAN y alone (eq. 2)."""
-        return self.discriminator(torch.cat([x, y], 1) if conditional(self.config["loss"]) else y)
+        return self.discriminator(torch.cat([x, y], 1) if conditional(self.config.loss) else y)
 
     def gan_step(self) -> dict:
         opts = self.optimizers()
         opt_g, opt_d = (opts[0], opts[1]) if isinstance(opts, list) else (opts, None)
         logs = {}
-        for _ in range(self.config["n_disc"] if opt_d is not None else 1):
+        for _ in range(self.config.n_disc if opt_d is not None else 1):
             x, y = (t * 2 - 1 for t in self.real.next(self.device))
             if opt_d is None:
                 break
             with torch.no_grad():
                 fake = self.generator(x)
             d_loss = pix2pix_discriminator_loss(self.judge(x, y), self.judge(x, fake))
-            opt_d.zero_grad(set_to_none=True)
-            self.manual_backward(d_loss)
-            opt_d.step()
-            self.d_updates += 1
+            self.update_discriminator(opt_d, d_loss)
             logs["d_loss"] = d_loss
         fake = self.generator(x)
         g_loss = pix2pix_generator_loss(self.judge(x, fake) if opt_d is not None else None, fake, y, self.l1_weight)
-        opt_g.zero_grad(set_to_none=True)
-        self.manual_backward(g_loss)
-        opt_g.step()
-        self.g_updates += 1
+        self.update_generator(opt_g, g_loss)
         return {**logs, "g_loss": g_loss, "l1": (fake.detach() - y).abs().mean() / 2}  # l1 on the [0, 1] scale
 
     @torch.no_grad()
@@ -65,7 +59,7 @@ class Pix2PixModule(GANModule):
         state (``ganbench sample --seed``)."""
         from ..conditional.metrics import BATCH, held_out_pairs
 
-        inputs = held_out_pairs(self.config["dataset"], n, self.config.get("data_root"))[0]
+        inputs = held_out_pairs(self.config.dataset, n, self.config.data_root)[0]
         was_training = self.generator.training
         self.generator.train()  # as the paper tests: dropout on, batch statistics
         out = torch.cat([(self.generator(inputs[i:i + BATCH].to(self.device) * 2 - 1) + 1) / 2 for i in range(0, len(inputs), BATCH)])

@@ -57,8 +57,9 @@ class Protocol:
     def searched_variants(self, registered) -> list[str]:
         return list(self.variants) if self.variants is not None else list(registered)
 
-    def check(self, cfg: dict, info) -> None:
-        """Rules that span fields, on the resolved settings (before nets are chosen); ConfigError naming the field."""
+    def check(self, cfg, info) -> None:
+        """Rules that span fields, on the resolved settings (a RunConfig whose nets are not yet chosen: ``arch`` may
+        be None) and the data set's ``DatasetInfo``; ConfigError naming the field."""
 
     def check_spec(self, raw: dict) -> None:
         """Rules on a study spec's fields beyond what each run checks; ConfigError naming the field."""

@@ -207,15 +207,15 @@ from .base import Protocol  # noqa: E402
 
 
 class StudyProtocol(Protocol):
-    def check(self, cfg: dict, info) -> None:
-        if not info.is_image or (cfg["arch"] or "infogan") != "infogan":
-            raise ConfigError(f"arch: protocol lucic2018 trains the study's infogan nets on images, not '{cfg['arch'] or 'mlp'}' on '{cfg['dataset']}'")
-        if cfg["n_fake"] != cfg["n_real"]:
+    def check(self, cfg, info) -> None:
+        if not info.is_image or (cfg.arch or "infogan") != "infogan":
+            raise ConfigError(f"arch: protocol lucic2018 trains the study's infogan nets on images, not '{cfg.arch or 'mlp'}' on '{cfg.dataset}'")
+        if cfg.n_fake != cfg.n_real:
             raise ConfigError(f"n_fake: the study scores as many generated as real images; under protocol lucic2018 "
-                              f"n_fake ({cfg['n_fake']}) must equal n_real ({cfg['n_real']})")
-        if cfg["pack"] > 1 or cfg["generators"] > 1:
-            raise ConfigError(f"{'pack' if cfg['pack'] > 1 else 'generators'}: protocol lucic2018 trains the study's single, unpacked nets")
-        if cfg["spectral_norm"]:
+                              f"n_fake ({cfg.n_fake}) must equal n_real ({cfg.n_real})")
+        if cfg.pack > 1 or cfg.generators > 1:
+            raise ConfigError(f"{'pack' if cfg.pack > 1 else 'generators'}: protocol lucic2018 trains the study's single, unpacked nets")
+        if cfg.spectral_norm:
             raise ConfigError("spectral_norm: protocol lucic2018 trains the study's nets, which have none")
 
     def check_spec(self, raw: dict) -> None:

@@ -86,13 +86,13 @@ FIXED = dict(arch="mlp", n_disc=1, generators=1, spectral_norm=False, d_batch_no
 
 
 class PacGANProtocol(Protocol):
-    def check(self, cfg: dict, info) -> None:
+    def check(self, cfg, info) -> None:
         """What PacGAN's 2-D code fixes: its nets, prior and single simultaneous update; the optimiser's constants,
         batch, latent size, packing and length stay settings."""
         for name, value in FIXED.items():
-            if cfg[name] not in (None, value):
+            if getattr(cfg, name) not in (None, value):
                 raise ConfigError(f"{name}: protocol pacgan2018 fixes it at {value} (PacGAN's nets and its one simultaneous "
-                                  f"update a step), not {cfg[name]!r}")
+                                  f"update a step), not {getattr(cfg, name)!r}")
 
     def check_spec(self, raw: dict) -> None:
         super().check_spec(raw)
