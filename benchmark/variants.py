@@ -89,7 +89,7 @@ _PIX2PIX_CITATION = "Isola, Zhu, Zhou & Efros, Image-to-Image Translation with C
 def _pix2pix(suffix: str, what: str, **options) -> Variant:
     """pix2pix, or one of its paper's ablations (tables 1-3) as a preset of its options, so a study can run them side by side."""
     return Variant(f"pix2pix{suffix}", f"pix2pix{what} (Isola et al. 2017); paired data only", None, kind="pix2pix",
-                   defaults=dict(lr=2e-4, beta1=0.5, beta2=0.999, n_disc=1),
+                   defaults=dict(_GAN),
                    own=tuple(f.with_default(options.get(f.name, f.default)) for f in _PIX2PIX_PARAMS),
                    citation=f"{_PIX2PIX_CITATION}, eq. 4 and section 6.1-6.2")
 
@@ -116,7 +116,7 @@ VARIANTS: dict[str, Variant] = {
         Variant("wgan", "Wasserstein GAN, weight clipping", losses.wasserstein, clip=True, defaults=dict(_WGAN, clip=0.01), search=_SEARCH_CLIP,
                 citation="Arjovsky, Chintala & Bottou, Wasserstein GAN, ICML 2017, Algorithm 1"),
         Variant("wgan_gp", "WGAN with gradient penalty (Gulrajani et al. 2017)", losses.wasserstein,
-                penalty="gradient_penalty", defaults=dict(lr=1e-4, beta1=0.5, beta2=0.9, n_disc=5, penalty_weight=10.0), search=_SEARCH_PENALTY,
+                penalty="gradient_penalty", defaults=dict(_WGAN_GP), search=_SEARCH_PENALTY,
                 citation="Gulrajani et al., Improved Training of Wasserstein GANs, NeurIPS 2017, Algorithm 1"),
         Variant("lsgan", "least-squares GAN (Mao et al. 2017)", losses.least_squares, defaults=dict(_GAN),
                 citation="Mao et al., Least Squares Generative Adversarial Networks, ICCV 2017, eq. 2 (a = 0, b = c = 1)"),

@@ -167,7 +167,7 @@ def _cmd_spaces(args) -> None:
 
 
 def _cmd_sweep_run(args) -> None:
-    from ganbench.sweeps.runner import save_spec
+    from ganbench.sweeps.storage import save_spec
 
     _check_options(args, EXECUTOR_OPTIONS)
     try:
@@ -189,7 +189,8 @@ def _check_device_fit(args, spec) -> None:
 
 
 def _run_executor(args, study_dir) -> None:
-    from ganbench.sweeps.runner import create_studies, load_saved_spec, run_local, storage_for
+    from ganbench.sweeps.executors import run_local
+    from ganbench.sweeps.storage import create_studies, load_saved_spec, storage_for
 
     allowed = [v for v in load_saved_spec(study_dir).variants if CODE_NAME.fullmatch(v)]  # imported already, on request
     if args.executor == "slurm":
@@ -220,7 +221,8 @@ def _cmd_sweep_plan(args) -> None:
 
 
 def _print_status(study_dir, storage_url, as_json) -> None:
-    from ganbench.sweeps.runner import load_saved_spec, storage_for, summary
+    from ganbench.sweeps.runner import summary
+    from ganbench.sweeps.storage import load_saved_spec, storage_for
 
     rows = summary(load_saved_spec(study_dir), storage_for(study_dir, storage_url, create=False))
     if as_json:
@@ -245,7 +247,7 @@ def _print_status(study_dir, storage_url, as_json) -> None:
 def _saved_study(args, runs_code: bool) -> None:
     """The study folder's spec; a command that trains (``runs_code``) needs its variants known here, a loss it
     names imported only with --allow-code. Reading a study's record needs no variant's code."""
-    from ganbench.sweeps.runner import load_saved_spec
+    from ganbench.sweeps.storage import load_saved_spec
 
     try:
         spec = load_saved_spec(args.dir)
@@ -263,7 +265,8 @@ def _cmd_sweep_status(args) -> None:
 
 
 def _cmd_sweep_resume(args) -> None:
-    from ganbench.sweeps.runner import load_saved_spec, retry_failed, storage_for
+    from ganbench.sweeps.retries import retry_failed
+    from ganbench.sweeps.storage import load_saved_spec, storage_for
 
     _check_options(args, EXECUTOR_OPTIONS)
     _saved_study(args, runs_code=True)

@@ -13,7 +13,8 @@ from pathlib import Path
 from ganbench.analysis.load import load_trials
 from ganbench.analysis.report import summary_lines, write_report
 
-from .runner import run_local, save_spec
+from .executors import run_local
+from .storage import save_spec
 from .spec import SpecError, load_spec
 
 SPECS = ("demo", "demo_ring")

@@ -34,7 +34,7 @@ def storage(study: optuna.Study):
 def claim(study: optuna.Study, trial, owner: dict) -> optuna.Trial | None:
     """WAITING -> RUNNING for this trial, or None when another worker took it first; ``owner`` recorded at once,
     one attribute a write (the storages have no batch), ``host`` last: a reader takes a running trial without a host
-    for one claimed and not yet recorded (runner._owner_gone), never for a half-recorded owner to be judged."""
+    for one claimed and not yet recorded (claims.owner_gone), never for a half-recorded owner to be judged."""
     try:
         if not storage(study).set_trial_state_values(trial_id(trial), TrialState.RUNNING):
             return None

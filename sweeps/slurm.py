@@ -18,7 +18,8 @@ import logging
 
 import submitit  # noqa: E402
 
-from .runner import start_workers, work  # noqa: E402
+from .executors import start_workers  # noqa: E402
+from .runner import work  # noqa: E402
 
 
 class Worker(submitit.helpers.Checkpointable):
@@ -35,7 +36,7 @@ class Worker(submitit.helpers.Checkpointable):
         if k == 1:
             return work(study_dir, storage_url, getattr(self, "allow_code", []))
         # k worker processes on this task's device(s); a requeue ends them with the task, and the next incarnation
-        # takes over their trials (runner._owner_gone: another SLURM_RESTART_COUNT)
+        # takes over their trials (claims.owner_gone: another SLURM_RESTART_COUNT)
         slot = os.environ.get("SLURM_ARRAY_TASK_ID", "0")
         procs = start_workers(study_dir, storage_url, self.allow_code, [(slot, None)], k)
         for p in procs:

@@ -1,5 +1,5 @@
 """`python -m ganbench.sweeps.worker DIR`: one worker in a process of its own, for starting by hand or from a script of
-your own (the local executor forks its workers instead: runner.start_workers)."""
+your own (the local executor forks its workers instead: executors.start_workers)."""
 import argparse
 import logging
 

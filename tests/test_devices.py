@@ -10,7 +10,7 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
-from ganbench.sweeps.runner import load_saved_spec, storage_for
+from ganbench.sweeps.storage import load_saved_spec, storage_for
 
 ROOT = Path(__file__).resolve().parent.parent
 

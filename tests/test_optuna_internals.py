@@ -38,7 +38,7 @@ def test_a_sibling_never_judges_a_half_recorded_owner_gone(study, monkeypatch):
     import datetime
     import os
 
-    from ganbench.sweeps.runner import _owner_gone, worker_identity
+    from ganbench.sweeps.claims import owner_gone, worker_identity
 
     monkeypatch.setenv("SLURM_JOB_ID", "7")
     monkeypatch.setenv("SLURM_ARRAY_TASK_ID", "1")
@@ -50,7 +50,7 @@ def test_a_sibling_never_judges_a_half_recorded_owner_gone(study, monkeypatch):
     oi.claim(study, study.get_trials(deepcopy=False)[0], owner)
     assert dict(writes) == owner
     for n in range(len(writes) + 1):
-        assert not _owner_gone(dict(writes[:n]), worker_identity(), started=datetime.datetime.now()), writes[:n]
+        assert not owner_gone(dict(writes[:n]), worker_identity(), started=datetime.datetime.now()), writes[:n]
 
 
 def test_enqueued_params_are_the_fixed_params_and_can_be_set(study):

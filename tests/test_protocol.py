@@ -130,7 +130,7 @@ def test_replayed_draws_equal_the_study_loop():
 def test_a_lucic2018_study_enqueues_the_replayed_settings(tmp_path):
     import yaml
 
-    from ganbench.sweeps.runner import create_studies, storage_for
+    from ganbench.sweeps.storage import create_studies, storage_for
     from ganbench.sweeps.spec import load_spec
 
     path = tmp_path / "replay.yaml"

@@ -48,7 +48,8 @@ def test_mixing_extractors_is_refused():
 
 @pytest.fixture(scope="module")
 def study(tmp_path_factory):
-    from ganbench.sweeps.runner import run_local, save_spec
+    from ganbench.sweeps.executors import run_local
+    from ganbench.sweeps.storage import save_spec
     from ganbench.sweeps.spec import load_spec
 
     tmp = tmp_path_factory.mktemp("study")
@@ -63,7 +64,7 @@ def study(tmp_path_factory):
     run_local(tmp / "ring", workers=2, progress=False)
     # one diverged and one failed trial, as a crash would leave them
     import optuna
-    from ganbench.sweeps.runner import load_saved_spec, storage_for
+    from ganbench.sweeps.storage import load_saved_spec, storage_for
 
     st = optuna.load_study(study_name="s.ns_gan.mnist5k.narrow", storage=storage_for(study_dir))
     t = st.ask()

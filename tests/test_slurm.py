@@ -10,7 +10,7 @@ import torch
 from conftest import wait_all
 from optuna.trial import TrialState
 
-from ganbench.sweeps.runner import load_saved_spec, save_spec, storage_for
+from ganbench.sweeps.storage import load_saved_spec, save_spec, storage_for
 from ganbench.sweeps.slurm import submit
 from ganbench.sweeps.spec import load_spec
 
@@ -54,7 +54,7 @@ def test_job_array_with_two_trials_a_task_runs_exactly_the_budget(slurm, tmp_pat
     trial lost or counted twice, each trial recording its task as its device slot; siblings of one task do not
     take each other's running trials for lost ones."""
     study_dir = make_study(tmp_path, steps=150)
-    from ganbench.sweeps.runner import create_studies
+    from ganbench.sweeps.storage import create_studies
 
     create_studies(load_saved_spec(study_dir), storage_for(study_dir))
     jobs = submit(study_dir, tasks=2, time_min=10, trials_per_device=2)
@@ -71,7 +71,7 @@ def test_job_array_with_two_trials_a_task_runs_exactly_the_budget(slurm, tmp_pat
 
 @pytest.mark.slow(seconds=40)
 def test_scancelled_task_then_resume_loses_nothing(slurm, tmp_path):
-    from ganbench.sweeps.runner import create_studies
+    from ganbench.sweeps.storage import create_studies
 
     study_dir = make_study(tmp_path, steps=400)
     create_studies(load_saved_spec(study_dir), storage_for(study_dir))
@@ -126,7 +126,7 @@ def test_task_at_its_time_limit_is_requeued_and_resumes_from_its_checkpoint(slur
                     "space: {ns_gan: {lr: 1.0e-4, beta1: 0.5, batch_size: 64, z_dim: 2, n_disc: 1, d_batch_norm: false}}\n")
     study_dir = tmp_path / "study"
     save_spec(study_dir, load_spec(path))
-    from ganbench.sweeps.runner import create_studies
+    from ganbench.sweeps.storage import create_studies
 
     create_studies(load_saved_spec(study_dir), storage_for(study_dir))
     # SLURM sends USR2 10 s before the one-minute limit (slurmctld checks limits every 30 s, so 20-50 s after the

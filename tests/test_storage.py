@@ -8,7 +8,8 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
-from ganbench.sweeps.runner import load_saved_spec, run_local, save_spec, storage_for
+from ganbench.sweeps.executors import run_local
+from ganbench.sweeps.storage import load_saved_spec, save_spec, storage_for
 from ganbench.sweeps.spec import load_spec
 from conftest import wait_all
 
@@ -53,7 +54,7 @@ def test_eight_local_workers_run_exactly_the_budget(tmp_path, request, kind):
 
 @pytest.mark.slow(seconds=100)  # eight task interpreters
 def test_a_slurm_array_of_eight_on_postgres_runs_exactly_the_budget(slurm, postgres, tmp_path):
-    from ganbench.sweeps.runner import create_studies
+    from ganbench.sweeps.storage import create_studies
     from ganbench.sweeps.slurm import submit
 
     study_dir = make_study(tmp_path)

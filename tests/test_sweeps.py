@@ -10,8 +10,9 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
-from ganbench.sweeps import runner
-from ganbench.sweeps.runner import load_saved_spec, run_local, save_spec, storage_for
+from ganbench.sweeps import claims, executors, retries, runner, storage
+from ganbench.sweeps.executors import run_local
+from ganbench.sweeps.storage import load_saved_spec, save_spec, storage_for
 from ganbench.sweeps.spaces import named_space, settings_for
 from ganbench.sweeps.spec import SpecError, load_spec
 
@@ -97,9 +98,9 @@ def test_two_workers_finish_exactly_the_budget(tmp_path):
     assert len(trials(study_dir)) == before
 
 
-@pytest.mark.parametrize("preloaded", [",".join(runner.WORKER_PRELOAD), "ganbench.benchmark.speed"])
+@pytest.mark.parametrize("preloaded", [",".join(executors.WORKER_PRELOAD), "ganbench.benchmark.speed"])
 def test_workers_fork_from_a_server_whose_imports_ask_cuda_nothing(preloaded):
-    """Sweep workers fork from a server that imported runner.WORKER_PRELOAD (runner.start_workers), `make gpu-check`'s
+    """Sweep workers fork from a server that imported executors.WORKER_PRELOAD (executors.start_workers), `make gpu-check`'s
     measuring processes from one that imported ganbench.benchmark.speed. Had that import asked CUDA anything
     (is_available, device_count), CUDA would have been set up in the server, and a forked process could neither use
     it nor be pinned to its slot's GPU. Checked in a fresh interpreter, with the calls counted."""
@@ -121,17 +122,16 @@ def test_a_worker_gets_its_starters_environment_and_directory(tmp_path, monkeypa
     """A forked worker runs in the environment and working directory its starter has now, as a new process would,
     not those the fork server was started with: here a variable set and a directory entered after the server started
     (the trial records CUDA_VISIBLE_DEVICES; the study is named by a path relative to the new directory)."""
-    from ganbench.sweeps import runner
 
-    server = runner.multiprocessing.get_context("forkserver")
-    server.set_forkserver_preload(runner.WORKER_PRELOAD)
+    server = executors.multiprocessing.get_context("forkserver")
+    server.set_forkserver_preload(executors.WORKER_PRELOAD)
     warm = server.Process(target=time.time)  # the server runs from here on, started in this environment
     warm.start()
     warm.join(120)
     make_study(tmp_path, steps=2)
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "-1")  # no GPU, on any machine
     monkeypatch.chdir(tmp_path)
-    (worker,) = runner.start_workers("study", None, [], [("3", None)], 1)
+    (worker,) = executors.start_workers("study", None, [], [("3", None)], 1)
     worker.join(120)
     done = [t for t in trials(tmp_path / "study") if t.state == TrialState.COMPLETE]
     assert worker.exitcode == 0 and len(done) == 8
@@ -165,12 +165,12 @@ def test_worker_killed_between_claim_and_record_is_recovered(tmp_path, monkeypat
 
     study_dir = make_study(tmp_path, steps=5)
     spec = load_saved_spec(study_dir)
-    (study, _), _ = runner.create_studies(spec, storage_for(study_dir))
+    (study, _), _ = storage.create_studies(spec, storage_for(study_dir))
     orphan = study.get_trials(deepcopy=False)[0]
     assert study._storage.set_trial_state_values(orphan._trial_id, optuna.trial.TrialState.RUNNING)
     runner.work(study_dir)
     assert trials(study_dir)[0].state == TrialState.RUNNING  # within the grace period: maybe a live worker
-    monkeypatch.setattr(runner, "CLAIM_GRACE_S", 0)
+    monkeypatch.setattr(claims, "CLAIM_GRACE_S", 0)
     runner.work(study_dir)
     ts = check_exact_budget(study_dir)
     assert [t.number for t in ts if t.state == TrialState.FAIL] == [orphan.number]
@@ -360,14 +360,14 @@ def test_a_packed_studys_lost_and_failed_trials_are_retried_as_the_trials_they_w
     study_dir = tmp_path / "study"
     save_spec(study_dir, load_spec(tmp_path / "p.yaml"))
     spec = load_saved_spec(study_dir)
-    (study, _), = runner.create_studies(spec, storage_for(study_dir))
+    (study, _), = storage.create_studies(spec, storage_for(study_dir))
     first, second = sorted(study.get_trials(deepcopy=False), key=lambda t: t.number)
 
     def broken(*args, **kwargs):
         raise RuntimeError("training broke")
 
     monkeypatch.setattr(runner, "train", broken)  # the real trial path up to training: its setting is recorded, then it fails
-    claimed = runner.claim(study, spec.steps)
+    claimed = claims.claim(study, spec.steps)
     assert claimed.number == first.number
     runner.run_trial(study, claimed, spec, study_dir)
     monkeypatch.undo()
@@ -397,7 +397,7 @@ def test_a_packed_studys_lost_and_failed_trials_are_retried_as_the_trials_they_w
         assert (config["pack"], config["protocol"]) == (2, "pacgan2018")
         assert all(config[k] == v for k, v in original.params.items())
     assert [p.name for p in (study_dir / "trials").iterdir()] == ["ns_gan.pack2"]
-    assert runner.retry_failed(spec, storage_for(study_dir)) == 0  # the failed attempt is re-run once, not at every resume
+    assert retries.retry_failed(spec, storage_for(study_dir)) == 0  # the failed attempt is re-run once, not at every resume
     assert len(trials_of(study_dir, spec)) == len(ts)
 
 

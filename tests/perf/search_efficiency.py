@@ -2,7 +2,7 @@
 
 For each objective, R repetitions of three methods at the same step budget (settings x steps per study):
 random search (the study's), TPE (Optuna's, constant_liar for the parallel workers, a third of the budget as
-random start-up settings: sweeps.runner.tpe_startup_trials), and TPE + Hyperband (rungs at every FID checkpoint,
+random start-up settings: sweeps.storage.tpe_startup_trials), and TPE + Hyperband (rungs at every FID checkpoint,
 reduction factor 3; the freed steps buy more settings). Repetition r of every method uses spec seed r, so its
 random start-up settings match. Objectives, the study's wide space:
 - mnist5k, ns_gan and wgan_gp: 300 steps of conv_small, lenet-mnist FID on 500 samples at steps 100, 200, 300;
@@ -25,7 +25,8 @@ sys.path.insert(0, str(ROOT))
 from ganbench.analysis.load import load_trials  # noqa: E402
 from ganbench.analysis.report import write_report  # noqa: E402
 from ganbench.analysis.search import efficiency, study_curves  # noqa: E402
-from ganbench.sweeps.runner import run_local, save_spec  # noqa: E402
+from ganbench.sweeps.executors import run_local  # noqa: E402
+from ganbench.sweeps.storage import save_spec  # noqa: E402
 from ganbench.sweeps.spec import load_spec  # noqa: E402
 
 MNIST = "datasets: [mnist5k]\narch: conv_small\nsteps: 300\neval_every: 100\nextractor: lenet-mnist\nn_fake: 500\nn_real: 500\n"

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import optuna
 
-from ganbench.sweeps.runner import create_studies, load_saved_spec, run_local, save_spec, storage_for
+from ganbench.sweeps.executors import run_local
+from ganbench.sweeps.storage import create_studies, load_saved_spec, save_spec, storage_for
 from ganbench.sweeps.spec import load_spec
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -61,7 +62,7 @@ def slurm(tmp: Path, trials: int) -> None:
 
 def worker_start(repeats: int = 3) -> None:
     """A worker's start, side by side: a new interpreter importing the worker's modules (how local workers started
-    before) against a fork from runner.start_workers's warm server (how they start now)."""
+    before) against a fork from executors.start_workers's warm server (how they start now)."""
     started = time.perf_counter()
     for _ in range(repeats):
         subprocess.run([sys.executable, "-c", "import ganbench.sweeps.runner"], check=True)

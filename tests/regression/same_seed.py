@@ -69,7 +69,8 @@ def sweep(tmp: Path) -> dict:
     from optuna.trial import TrialState
 
     import optuna
-    from ganbench.sweeps.runner import load_saved_spec, run_local, save_spec, storage_for
+    from ganbench.sweeps.executors import run_local
+    from ganbench.sweeps.storage import load_saved_spec, save_spec, storage_for
     from ganbench.sweeps.spec import load_spec
 
     (tmp / "s.yaml").write_text(SWEEP)

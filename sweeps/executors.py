@@ -1,0 +1,102 @@
+"""Where workers run: processes on this host, each pinned to a device slot (a GPU, or the CPU), forked from a
+server that imported the training code once. The SLURM executor (``slurm.py``) starts the same workers in array
+tasks."""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import time
+from pathlib import Path
+
+from ganbench.benchmark.logs import progress_bar
+
+from .claims import DEVICE_SLOT
+from .runner import summary, trials_done, work
+from .storage import create_studies, load_saved_spec, storage_for
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may use (a SLURM or cgroup allotment, taskset), not the machine's: more threads than
+    cores makes torch's thread pools spin against each other (measured: 50x slower with 4 workers x 2 threads on 2)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+WORKER_PRELOAD = [__name__, "ot"]
+
+
+def start_workers(study_dir: Path | str, storage_url: str | None, allow_code, slots: list[tuple[str, str | None]],
+                  per_slot: int) -> list[multiprocessing.Process]:
+    """``per_slot`` worker processes on each (slot name, GPU index or None) slot; each process sees only its slot's
+    GPU, and the slots' processes share this process's CPUs (at most OMP_NUM_THREADS threads each where it is set).
+
+    Workers fork from multiprocessing's forkserver, which imports WORKER_PRELOAD once: a worker then
+    starts in a fraction of a second instead of spending ~7 s of CPU on imports (tests/perf/sweep_overhead.py). The
+    server imports no CUDA state (tests/test_sweeps.py checks), so each worker still picks its own GPU; it gets this
+    process's environment, directory and thread limit as a new process would."""
+    threads = max(1, usable_cpus() // (len(slots) * per_slot))
+    if os.environ.get("OMP_NUM_THREADS", "").isdigit() and int(os.environ["OMP_NUM_THREADS"]) > 0:
+        threads = min(threads, int(os.environ["OMP_NUM_THREADS"]))
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(WORKER_PRELOAD)
+    procs = []
+    for slot, gpu in slots:
+        env = {**os.environ, "OMP_NUM_THREADS": str(threads), DEVICE_SLOT: slot}
+        if gpu is not None:
+            env["CUDA_VISIBLE_DEVICES"] = gpu
+        for _ in range(per_slot):
+            procs.append(context.Process(target=_worker_process, args=(str(study_dir), storage_url, list(allow_code), env, os.getcwd(), threads)))
+            procs[-1].start()
+    return procs
+
+
+def _worker_process(study_dir: str, storage_url: str | None, allow_code: list, env: dict, cwd: str, threads: int) -> None:
+    """A forked worker: the starting process's environment, directory and thread limit, then ``work``."""
+    import logging
+
+    import torch
+
+    os.environ.clear()
+    os.environ.update(env)
+    os.chdir(cwd)
+    sys.path[:0] = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p and p not in sys.path]
+    torch.set_num_threads(threads)
+    logging.getLogger("pytorch_lightning").setLevel(logging.ERROR)
+    work(study_dir, storage_url, allow_code)
+
+
+def visible_gpus() -> list[str]:
+    """The GPUs this process may use, as CUDA_VISIBLE_DEVICES names them (none without CUDA)."""
+    import torch
+
+    if not torch.cuda.is_available():
+        return []
+    named = [g for g in os.environ.get("CUDA_VISIBLE_DEVICES", "").split(",") if g.strip()]
+    return named[: torch.cuda.device_count()] if named else [str(i) for i in range(torch.cuda.device_count())]
+
+
+def run_local(study_dir: Path, workers: int | None = None, storage_url: str | None = None, progress: bool = True,
+              allow_code: list | tuple = (), trials_per_device: int | None = None) -> list[dict]:
+    """Worker processes on this machine: ``workers`` device slots (default: one per visible GPU, else one), each
+    pinned to a GPU (round robin) and running ``trials_per_device`` workers (default: the spec's); a progress bar of
+    trials done against the budget."""
+    spec = load_saved_spec(study_dir)
+    storage = storage_for(study_dir, storage_url)
+    create_studies(spec, storage)
+    gpus = visible_gpus()
+    workers = workers or max(1, len(gpus))
+    slots = [(str(i), gpus[i % len(gpus)] if gpus else None) for i in range(workers)]
+    procs = start_workers(study_dir, storage_url, allow_code, slots, trials_per_device or spec.trials_per_device)
+    pairs = len(spec.cells())
+    by_steps = spec.pruner != "none"  # with pruning the number of trials is not known in advance: count steps
+    total = pairs * (spec.budget_steps if by_steps else spec.settings + spec.seeds)
+    with progress_bar(total, "training steps" if by_steps else "trials", enabled=progress) as bar:
+        while any(p.is_alive() for p in procs):
+            rows = summary(spec, storage)
+            n = sum(r["steps_used"] if by_steps else trials_done(r) for r in rows)
+            best = [r["best"] for r in rows if r["best"] is not None]
+            bar.n = n
+            bar.set_postfix(best=f"{min(best):.4g}" if best else "-")
+            bar.refresh()
+            time.sleep(1.0)
+    return summary(spec, storage)

@@ -1,0 +1,149 @@
+"""A sweep's storage: the Optuna journal (checked before anything is written), the spec its folder runs, and its
+studies, one (search, seed phase) pair per (variant, data set, pack), whose slots are enqueued once, when new.
+
+The budget is exact by construction. When a study is created, its trials are enqueued as waiting trials: the
+B settings of a random search (sampled with a seeded RNG), or, for an adaptive sampler (TPE), the variant's
+defaults and B - 1 empty slots whose setting the sampler picks when a worker starts them (``claims`` says how a
+worker takes one)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import optuna
+from optuna.storages import JournalStorage
+from optuna.storages.journal import JournalFileBackend, JournalFileOpenLock
+
+from ganbench.benchmark.files import dumps, write_json
+
+from .spec import JournalError, Spec, SpecError
+
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+
+def check_journal(path: Path) -> None:
+    """Every record of an Optuna journal must be one JSON line. Optuna tolerates a bad last line (a write in
+    progress) but appends after it, which joins it to the next record and leaves every later read failing; so a
+    cut-off or garbage-appended journal is refused here, before anything is written, with the byte to cut it back to.
+    ganbench does not edit the file itself: it is the only record of the study."""
+    if not path.is_file():
+        return
+    good = 0
+    with open(path, "rb") as f:
+        for number, line in enumerate(f, start=1):
+            try:
+                if not line.endswith(b"\n"):
+                    raise ValueError("no line end")
+                json.loads(line)
+            except ValueError:
+                raise JournalError(
+                    f"dir: {path} has an unreadable record at line {number} (a cut-off write, or something appended); the "
+                    f"{number - 1} records before it are intact: keep them with `truncate -s {good} {path}` (a copy first), "
+                    "then resume") from None
+            good += len(line)
+
+
+def storage_for(study_dir: Path, url: str | None = None, create: bool = True):
+    """The study's Optuna storage: ``url``, or the journal file in its folder. ``create=False`` (status, report):
+    a missing journal is an error, not a new empty file in someone's folder."""
+    if url:
+        return url
+    path = Path(study_dir) / "optuna.journal"
+    if not create and not path.is_file():
+        raise JournalError(f"dir: {study_dir} has no optuna.journal, the record of its trials; if the study was run with "
+                           "--storage URL, give the same --storage, else restore the journal (ganbench does not make a new one here)")
+    check_journal(path)
+    return JournalStorage(JournalFileBackend(str(path), lock_obj=JournalFileOpenLock(str(path))))
+
+
+def save_spec(study_dir: Path, spec: Spec) -> None:
+    """Write the spec a study directory runs; a directory that already runs another spec is refused (SpecError):
+    its trials would be counted against a budget they were not drawn for."""
+    path = Path(study_dir) / "spec.json"
+    text = dumps(spec.__dict__)
+    how_run = ("trials_per_device",)  # how the executors run it, not what it runs
+    if path.is_file() and _without(json.loads(path.read_text()), how_run) != _without(json.loads(text), how_run):
+        raise SpecError(f"dir: {study_dir} already runs another spec ({json.loads(path.read_text()).get('name')}); "
+                        "continue it with `ganbench sweep resume`, or choose a new --dir")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_json(path, spec.__dict__)
+
+
+def _without(d: dict, keys) -> dict:
+    return {k: v for k, v in d.items() if k not in keys}
+
+
+def load_saved_spec(study_dir: Path) -> Spec:
+    path = Path(study_dir) / "spec.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"dir: {study_dir} holds no study (spec.json missing)")
+    try:
+        return Spec(**json.loads(path.read_text()))
+    except (ValueError, TypeError) as e:  # hand-edited or cut off
+        raise SpecError(f"dir: {path} is not a spec ganbench wrote ({type(e).__name__}); restore it from the spec YAML with `ganbench sweep run`") from None
+
+
+def tpe_startup_trials(settings: int) -> int:
+    """Random settings before TPE models the rest: a third of the budget, 3 to 10 (Optuna's default, 10, would make
+    TPE a random search at the study's small budgets)."""
+    return min(10, max(3, settings // 3))
+
+
+def sampler_for(spec: Spec, seed: int | None = None):
+    # a random search never asks its sampler: every setting is enqueued; TPE picks the empty slots' settings.
+    # constant_liar: a running trial counts as a poor result, so parallel workers do not all pick the same setting
+    seed = spec.seed if seed is None else seed
+    if spec.sampler == "tpe":
+        return optuna.samplers.TPESampler(seed=seed, constant_liar=True, n_startup_trials=tpe_startup_trials(spec.settings))
+    return optuna.samplers.RandomSampler(seed=seed)
+
+
+def pruner_for(spec: Spec):
+    if spec.pruner == "hyperband":  # rungs at multiples of the FID schedule, up to the full training length
+        return optuna.pruners.HyperbandPruner(min_resource=spec.eval_every, max_resource=spec.steps, reduction_factor=3)
+    return optuna.pruners.NopPruner()
+
+
+def slots(spec: Spec) -> int:
+    """Trials enqueued for the search: B, or with a pruner as many as the step budget could hold if every trial
+    stopped at the first rung."""
+    return spec.settings if spec.pruner == "none" else spec.budget_steps // spec.eval_every
+
+
+def open_study(spec: Spec, storage, name: str, prune: bool = True) -> optuna.Study:
+    """``prune=False`` for the seed phase: re-trainings of the best setting always run to the end."""
+    return optuna.create_study(study_name=name, storage=storage, direction="minimize", load_if_exists=True,
+                               sampler=sampler_for(spec), pruner=pruner_for(spec) if prune else optuna.pruners.NopPruner())
+
+
+def create_studies(spec: Spec, storage) -> list[tuple[optuna.Study, optuna.Study | None]]:
+    """One (search study, seed-phase study or None) per (variant, data set); the slots enqueued once, when new.
+    Called once by the command that starts a sweep, before any worker."""
+    studies = []
+    for v, d, m in spec.cells():
+        study = open_study(spec, storage, spec.study_name(v, d, m))
+        if "budget" not in study.user_attrs:
+            n = slots(spec)
+            settings = spec.settings_for(v, d, n)
+            for i in range(n):
+                study.enqueue_trial(settings[i] if i < len(settings) else {}, user_attrs=spec.trial(v, d, m, setting=i).attrs(),
+                                    skip_if_exists=False)
+            study.set_user_attr("budget", spec.settings)
+            study.set_user_attr("budget_steps", spec.budget_steps)
+        seeds = None
+        if spec.seeds:
+            seeds = open_study(spec, storage, spec.seed_study_name(v, d, m), prune=False)
+            if "budget" not in seeds.user_attrs:
+                for i in range(spec.seeds):
+                    seeds.enqueue_trial({}, user_attrs=spec.trial(v, d, m, "seed", None, i).attrs(), skip_if_exists=False)
+                seeds.set_user_attr("budget", spec.seeds)
+                seeds.set_user_attr("budget_steps", spec.seeds * spec.steps)
+        studies.append((study, seeds))
+    return studies
+
+
+def load_existing(name: str, storage) -> optuna.Study | None:
+    try:
+        return optuna.load_study(study_name=name, storage=storage)
+    except KeyError:
+        return None
