@@ -11,7 +11,7 @@ BIN := $(VENV)/bin
 # where uv fails (no route to PyPI, say), pip installs instead.
 INSTALLER ?= uv
 $(if $(filter $(INSTALLER),uv pip),,$(error INSTALLER: '$(INSTALLER)' is not one of uv, pip))
-$(BIN)/ganbench: pyproject.toml
+$(BIN)/ganbench: pyproject.toml setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --upgrade -q pip
 ifeq ($(INSTALLER),uv)

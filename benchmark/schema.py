@@ -225,6 +225,8 @@ def check_device(device: str, where: str = "device") -> str:
 
 
 # The other commands' options (eval, sample, sweep, report): declared here too, so the CLI and the checks agree.
+SPACE_NAMES = ("wide", "narrow")  # the search spaces every searched Field declares (its wide and narrow)
+
 COMMAND_FIELDS: dict[str, Field] = {f.name: f for f in [
     Field("workers", int, None, "device slots: local worker slots (default: one per visible GPU, else 1), or SLURM array "
           "tasks (default 1)", ge=1),
@@ -245,6 +247,14 @@ COMMAND_FIELDS: dict[str, Field] = {f.name: f for f in [
     Field("sample_seed", int, 0, "seed of the latents: the same seed gives the same samples", ge=0, le=UINT32_MAX, flag="--seed"),
     Field("budget", int, None, "settings per variant at which pairs of variants are tested for a significant difference "
           "(default: the fewest any variant finished)", ge=1),
+    Field("checkpoint", str, None, "best: the weights of the minimum FID (best.ckpt, the default where it exists); last: "
+          "the end of training", choices=("best", "last")),
+    Field("eval_extractor", str, None, "FID's feature extractor (default: the run's)", choices=_extractors, flag="--extractor"),
+    Field("inception_weights", str, None, "a local file of Inception weights (offline use)"),
+    Field("sample_format", str, "png", "png: grid.png and one PNG per sample; npz: samples.npz (array 'samples', float32)",
+          choices=("png", "npz"), flag="--format"),
+    Field("space", str, "wide", "the search space (`space:` of a spec)", choices=SPACE_NAMES),
+    RUN_FIELDS["device"], RUN_FIELDS["protocol"],
 ]}
 
 

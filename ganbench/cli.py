@@ -13,9 +13,9 @@ from ganbench.benchmark.config import own_fields, pick_device, resolve_config
 from ganbench.benchmark.data import DATASETS, DataError, get_dataset
 from ganbench.benchmark.files import dumps
 from ganbench.benchmark.protocols import PROTOCOLS, STEPS, get_protocol
-from ganbench.benchmark.schema import COMMAND_FIELDS, RUN_FIELDS, ConfigError, check_storage, did_you_mean
+from ganbench.benchmark.schema import COMMAND_FIELDS, RUN_FIELDS, ConfigError, check_storage
 from ganbench.benchmark.variants import CODE_NAME, VARIANTS, VariantError, get_variant, import_variant
-from ganbench.sweeps.spaces import SPACES, named_space, variant_defaults
+from ganbench.sweeps.spaces import named_space, variant_defaults
 from ganbench.sweeps.spec import JournalError, SpecError, load_spec, spec_schema
 
 
@@ -72,9 +72,7 @@ def _cmd_eval(args) -> None:
     from ganbench.benchmark.metrics.fidelity import MetricError, evaluate_generator
     from ganbench.benchmark.train import load_module, point_metrics, update_metrics
 
-    _check_options(args, ["eval_n"])
-    if args.extractor is not None:
-        RUN_FIELDS["extractor"].check(args.extractor)
+    _check_options(args, EVAL_OPTIONS)
     if args.weights and not Path(args.weights).is_file():
         raise UsageError(f"inception-weights: no file at {args.weights}")
     device = pick_device(args.device)
@@ -107,7 +105,7 @@ def _cmd_sample(args) -> None:
     from ganbench.benchmark.samples import export_samples
     from ganbench.benchmark.train import check_out_dir, load_module
 
-    _check_options(args, ["sample_n", "sample_seed"])
+    _check_options(args, SAMPLE_OPTIONS)
     out = Path(args.out)
     check_out_dir(out)
     _allow_code(args)
@@ -148,9 +146,7 @@ def _cmd_protocols(args) -> None:
 
 
 def _cmd_spaces(args) -> None:
-    RUN_FIELDS["protocol"].check(args.protocol)
-    if args.space not in SPACES:
-        raise UsageError(f"space: '{args.space}' is not allowed, must be one of {', '.join(SPACES)}{did_you_mean(args.space, SPACES)}")
+    _check_options(args, SPACES_OPTIONS)
     allowed = get_protocol(args.protocol).searched_variants(VARIANTS)
     if args.variant and args.variant not in allowed:
         raise UsageError(f"variant: '{args.variant}' is not searched under protocol {args.protocol}; choose one of {', '.join(allowed)}")
@@ -285,7 +281,8 @@ def _add_option(s, name: str, dest: str | None = None) -> None:
     """One of the other commands' options, from its schema field (benchmark.schema.COMMAND_FIELDS)."""
     f = COMMAND_FIELDS[name]
     kind = _parse_as(f.type) if f.type in (int, float) else str
-    s.add_argument(f.cli_flag, dest=dest or name, type=kind, default=f.default, help=_field_help(f), metavar=f.cli_flag[2:].upper())
+    s.add_argument(f.cli_flag, dest=dest or _DESTS.get(name, name), type=kind, default=f.default, help=_field_help(f),
+                   metavar=f.cli_flag[2:].upper())
 
 
 def _check_options(args, names) -> None:
@@ -302,7 +299,11 @@ def _check_options(args, names) -> None:
                          "or use --executor local")
 
 
-_DESTS = {"eval_n": "n", "sample_n": "n", "sample_seed": "seed"}
+_DESTS = {"eval_n": "n", "sample_n": "n", "sample_seed": "seed", "eval_extractor": "extractor", "inception_weights": "weights",
+          "sample_format": "format"}
+EVAL_OPTIONS = ("checkpoint", "eval_extractor", "eval_n", "inception_weights", "device")
+SAMPLE_OPTIONS = ("checkpoint", "sample_n", "sample_format", "sample_seed", "device")
+SPACES_OPTIONS = ("space", "protocol")
 
 
 def _add_allow_code(s) -> None:
@@ -455,12 +456,8 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Score a run's generator against its data set's test split through torch-fidelity. "
                                    "Real statistics are cached under ~/.cache/ganbench/stats (or $GANBENCH_CACHE).")
     s.add_argument("run_dir", help="a run directory written by `ganbench train`")
-    s.add_argument("--checkpoint", choices=["best", "last"],
-                   help="best: the weights of the minimum FID (best.ckpt, the default where it exists); last: the end of training")
-    s.add_argument("--extractor", help="inception-v3-compat or lenet-mnist (default: the run's)")
-    _add_option(s, "eval_n", "n")
-    s.add_argument("--inception-weights", dest="weights", help="a local file of Inception weights (offline use)")
-    s.add_argument("--device", default="auto", help="cpu, cuda, cuda:N or auto")
+    for name in EVAL_OPTIONS:
+        _add_option(s, name)
     s.add_argument("--quiet", action="store_true", help="no progress bar")
     _add_allow_code(s)
     s.set_defaults(func=_cmd_eval)
@@ -470,12 +467,9 @@ def build_parser() -> argparse.ArgumentParser:
                                    "per image (2-D data: a scatter plot), or samples.npz (array 'samples', float32, "
                                    "images (N, C, H, W) in [0, 1]).")
     s.add_argument("run_dir", help="a run directory written by `ganbench train`")
-    s.add_argument("--checkpoint", choices=["best", "last"], help="best (the minimum FID; the default where it exists) or last")
-    _add_option(s, "sample_n", "n")
     s.add_argument("--out", required=True, help="a new or empty directory")
-    s.add_argument("--format", choices=["png", "npz"], default="png", help="png (default) or npz")
-    _add_option(s, "sample_seed", "seed")
-    s.add_argument("--device", default="auto", help="cpu, cuda, cuda:N or auto")
+    for name in SAMPLE_OPTIONS:
+        _add_option(s, name)
     _add_allow_code(s)
     s.set_defaults(func=_cmd_sample)
 
@@ -489,8 +483,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "(uniform/log lo hi, choice a b ..., or a constant) and the variant's default setting, "
                                    "the first of every search.")
     s.add_argument("variant", nargs="?", help="one variant (default: all of the protocol's)")
-    s.add_argument("--space", default="wide", help="wide (default) or narrow")
-    s.add_argument("--protocol", default=RUN_FIELDS["protocol"].default, help=RUN_FIELDS["protocol"].help)
+    for name in SPACES_OPTIONS:
+        _add_option(s, name)
     s.add_argument("--json", action="store_true", help="machine-readable output")
     s.set_defaults(func=_cmd_spaces)
 

@@ -11,7 +11,8 @@ import time
 from pathlib import Path
 
 from ganbench.analysis.load import load_trials
-from ganbench.analysis.report import summary_lines, write_report
+from ganbench.analysis.report import write_report
+from ganbench.analysis.tables import summary_lines
 
 from .executors import run_local
 from .storage import save_spec

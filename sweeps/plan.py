@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+from importlib.resources import files
 from pathlib import Path
 
 from ganbench.benchmark.config import pick_device, resolve_config
@@ -118,8 +119,8 @@ def gpu_check_here() -> dict | None:
     if not torch.cuda.is_available():
         return None
     name = re.sub(r"[^A-Za-z0-9._-]+", "-", torch.cuda.get_device_name(0)).strip("-")
-    path = Path(__file__).resolve().parents[1] / "results" / "gpu_check" / f"{name}.json"
-    return load_gpu_check(path) if path.is_file() else None
+    path = files("ganbench.results") / "gpu_check" / f"{name}.json"  # results/gpu_check, package data
+    return load_gpu_check(Path(str(path))) if path.is_file() else None
 
 
 def check_fits_device(spec: Spec, k: int, check: dict | None) -> None:

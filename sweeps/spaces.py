@@ -14,12 +14,12 @@ import math
 import numpy as np
 
 from ganbench.benchmark.protocols import get_protocol
-from ganbench.benchmark.schema import NOT_SEARCHED, RUN_FIELDS, ConfigError, did_you_mean
+from ganbench.benchmark.schema import NOT_SEARCHED, RUN_FIELDS, SPACE_NAMES, ConfigError, did_you_mean
 from ganbench.benchmark.variants import VARIANTS, get_variant
 
 KINDS = ("uniform", "log", "int", "choice")
 FIXED = dict(batch_size=64, z_dim=64, beta2=0.999)
-SPACES = ("wide", "narrow")
+SPACES = SPACE_NAMES
 
 
 def base_space(space: str) -> dict:

@@ -184,7 +184,7 @@ def test_pacgan_comparison_by_hand():
     2 * sqrt(1 + 0.64)."""
     import pandas as pd
 
-    from ganbench.analysis.report import pacgan_comparison
+    from ganbench.analysis.tables import pacgan_comparison
 
     df = pd.DataFrame(dict(dataset=["grid25", "grid25"], base_variant=["ns_gan"] * 2, pack=[1, 1], phase=["search", "seed"],
                            budget=[1, 1], status=["finished"] * 2, modes_covered=[17, 19], high_quality_fraction=[0.5, 0.7],
@@ -223,7 +223,7 @@ def test_table3_nets_have_the_papers_discriminator_sizes_and_are_compared_with_t
     import torch
     from torch import nn
 
-    from ganbench.analysis.report import pacgan_comparison
+    from ganbench.analysis.tables import pacgan_comparison
     from ganbench.benchmark.nets import build_discriminator, build_generator
 
     g = build_generator("unrolled_d_quarter", (3, 28, 28), 256)

@@ -151,7 +151,8 @@ def test_a_run_logs_the_papers_metrics_after_every_epoch_and_the_report_plots_th
     and its figure plots the epochs against Table 1."""
     import pandas as pd
 
-    from ganbench.analysis.report import fig_pacgan_epochs, pacgan_comparison, pacgan_epoch_curves
+    from ganbench.analysis.figures import fig_pacgan_epochs
+    from ganbench.analysis.tables import pacgan_comparison, pacgan_epoch_curves
     from ganbench.benchmark.train import train
 
     monkeypatch.setattr(pacgan2018, "EXAMPLES", 2_000)

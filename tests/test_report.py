@@ -139,7 +139,7 @@ def test_report_from_a_storage_url(tmp_path, ganbench):
 
 def test_baseline_table_by_hand():
     """Seed 004's question as a table: each variant's best and median against ns_gan, with the bootstrap's verdict."""
-    from ganbench.analysis.report import baseline_table
+    from ganbench.analysis.tables import baseline_table
 
     scores = {"ns_gan": range(11, 19), "hinge": range(1, 9), "mmd_gan": range(21, 29), "ebgan": [x + 0.5 for x in range(11, 19)]}
     df = pd.DataFrame([dict(dataset="mnist5k", variant=v, metric="fid", phase="search", status="finished", score=float(x))

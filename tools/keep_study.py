@@ -1,9 +1,9 @@
-"""Measured studies kept in the repository: `python -m ganbench.analysis.results STUDY_DIR --command "..."` turns a
+"""Measured studies kept in the repository: `python tools/keep_study.py STUDY_DIR --command "..."` turns a
 finished study directory into ``results/<study>/``: its tidy trial table (``trials.csv``, the report's columns; no
 absolute paths), its ``spec.json``, PacGAN's per-epoch curves where the protocol logs them (``pacgan_epochs.csv``),
 its headline figure (``figures/``) and ``meta.json`` (the command, commit, machine and wall time that produced it).
 No checkpoints, no samples. ``ganbench report results/<study>`` rebuilds the report from these files alone, and
-``python -m ganbench.readme`` the README's measured tables and results/README.md.
+``python tools/readme.py`` the README's measured tables and results/README.md.
 """
 from __future__ import annotations
 
@@ -19,8 +19,9 @@ import torch
 
 from ganbench.benchmark.files import write_json
 
-from .load import KEPT_TABLE, load_trials
-from .report import fig_pacgan_epochs, pacgan_epoch_curves
+from ganbench.analysis.load import KEPT_TABLE, load_trials
+from ganbench.analysis.figures import fig_pacgan_epochs
+from ganbench.analysis.tables import pacgan_epoch_curves
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 DROPPED = ("study_dir", "run_dir", "host", "slurm_job_id")  # where it ran, not what it measured
@@ -72,7 +73,7 @@ def keep(study_dir: Path | str, command: str, dest: Path | str | None = None, wa
 
 
 if __name__ == "__main__":
-    p = argparse.ArgumentParser(prog="python -m ganbench.analysis.results", description=__doc__)
+    p = argparse.ArgumentParser(prog="python tools/keep_study.py", description=__doc__)
     p.add_argument("study_dir")
     p.add_argument("--command", required=True, help="the command that produced the study, as a reader would rerun it")
     p.add_argument("--dest", help="default results/<study name>")

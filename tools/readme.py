@@ -1,7 +1,7 @@
-"""The README's generated sections: `python -m ganbench.readme` rewrites each block between
+"""The README's generated sections: `python tools/readme.py` rewrites each block between
 ``<!-- generated: NAME -->`` and ``<!-- end: NAME -->`` from its source, and writes results/README.md (the gallery of
 the studies kept under results/); tests fail when the README and the sources disagree. Sources: the schema (each
-variant's own parameters, the spec's fields), the measured studies under results/ (analysis.results) and the
+variant's own parameters, the spec's fields), the measured studies under results/ (tools/keep_study.py) and the
 `make test` timings under results/timings/."""
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from ganbench.analysis.load import is_kept, load_kept, load_trials
-from ganbench.analysis.report import ablation_table, baseline_table, pacgan_comparison, summary_lines
+from ganbench.analysis.tables import ablation_table, baseline_table, pacgan_comparison, summary_lines
 from ganbench.benchmark.schema import RUN_FIELDS
 from ganbench.benchmark.variants import VARIANTS
 from ganbench.sweeps.spec import BUDGET_FIELDS, SPEC_FIELDS
@@ -169,7 +169,7 @@ def gallery() -> str:
            "`ganbench report`'s trials.csv), `spec.json` (what it ran), `meta.json` (the command, commit, machine and wall time) and, "
            "where the protocol logs them, `pacgan_epochs.csv` (PacGAN's metrics after every epoch of every run). "
            "`ganbench report results/NAME --out DIR` rebuilds a study's report from these files alone, in seconds. "
-           "`python -m ganbench.readme` regenerates this page and the README's measured tables from them.", "",
+           "`python tools/readme.py` regenerates this page and the README's measured tables from them.", "",
            "This page is generated; do not edit it.", ""]
     for study_dir in kept_studies():
         meta = json.loads((study_dir / "meta.json").read_text())
@@ -261,6 +261,6 @@ if __name__ == "__main__":
     new, pictures = render(README.read_text()), gallery() + "\n"
     if "--check" in sys.argv[1:]:
         stale = [p.name for p, text in ((README, new), (GALLERY, pictures)) if not p.is_file() or p.read_text() != text]
-        sys.exit(f"{', '.join(stale)} stale: run python -m ganbench.readme" if stale else 0)
+        sys.exit(f"{', '.join(stale)} stale: run python tools/readme.py" if stale else 0)
     README.write_text(new)
     GALLERY.write_text(pictures)

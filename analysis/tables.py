@@ -1,0 +1,280 @@
+"""The report's tables: the best per variant, significance at a budget, against the baseline, beside the published
+tables (the CSVs under results/published, shipped with the package), mode collapse, pix2pix's ablations."""
+from __future__ import annotations
+
+import json
+import math
+from importlib.resources import files
+from itertools import combinations
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy.stats import mannwhitneyu
+
+from ganbench.benchmark.config import config_from_dict, resolve_config
+from ganbench.benchmark.protocols import get_protocol, lucic2018
+
+from .budget import bootstrap_min_curve, compare_at_budget
+from .load import read_curves
+
+
+PUBLISHED = files("ganbench.results") / "published"  # results/published, package data: the published numbers
+LUCIC = PUBLISHED / "lucic2018.csv"
+PACGAN = PUBLISHED / "pacgan2018.csv"
+MODE_METRICS = ["modes_covered", "high_quality_percent", "mode_kl"]
+TABLE3_ARCHS = {"unrolled_d_quarter": "D 1/4 G", "unrolled_d_half": "D 1/2 G"}  # PacGAN Table 3's settings, by net
+STUDY = lucic2018.PROTOCOL  # the protocol the published table's numbers were measured under
+LUCIC_PROTOCOL = dict(extractor="inception-v3-compat", n_fake=10_000, n_real=10_000, datasets={"mnist", "fashion_mnist", "cifar10", "celeba"})
+
+
+def variant_order(variants) -> list:
+    known = ["mm_gan", "ns_gan", "fgan_kl", "fgan_reverse_kl", "fgan_pearson", "fgan_neyman", "fgan_hellinger", "fgan_js",
+             "fgan_gan", "wgan", "wgan_gp", "lsgan", "dragan", "began", "vae", "hinge", "rwgan", "mcgan", "gmmn", "mmd_gan",
+             "cramer_gan", "fisher_gan", "ebgan", "magan"]
+    return [v for v in known if v in set(variants)] + sorted(set(variants) - set(known))
+
+
+def has_run(run_dir, file: str = "") -> bool:
+    """A trial's run folder is on disk (a study kept under results/ has its table only)."""
+    return isinstance(run_dir, str) and (Path(run_dir) / file).exists()
+
+
+def budget_curves(df) -> pd.DataFrame:
+    rows = []
+    for (dataset, variant), g in df[df["status"].isin(["finished", "diverged"]) & (df["phase"] != "seed")].groupby(["dataset", "variant"]):
+        scores = g["score"].to_numpy(dtype=float)
+        for r in bootstrap_min_curve(scores, range(1, len(scores) + 1)):
+            rows.append(dict(dataset=dataset, variant=variant, metric=g["metric"].iloc[0], **r,
+                             device_hours=r["budget"] * g["device_hours"].mean()))
+    return pd.DataFrame(rows)
+
+
+def best_table(df) -> pd.DataFrame:
+    rows = []
+    for (dataset, variant), both in df.groupby(["dataset", "variant"]):
+        g = both[both["phase"] != "seed"]  # the search; the seed phase re-trains its best setting
+        done = g[g["status"].isin(["finished", "diverged"])]
+        finite = done[np.isfinite(done["score"])]
+        seeds = both[(both["phase"] == "seed") & both["status"].isin(["finished"])]
+        rows.append(dict(dataset=dataset, variant=variant, metric=g["metric"].dropna().iloc[0] if g["metric"].notna().any() else None,
+                         budget=g["budget"].max(), done=len(done), diverged=int((g["status"] == "diverged").sum()),
+                         failed=int((g["status"] == "failed").sum()), running=int((g["status"] == "running").sum()), pruned=int((g["status"] == "pruned").sum()),
+                         failure_rate=float(g["status"].isin(["diverged", "failed"]).mean()),
+                         best=finite["score"].min() if len(finite) else math.inf,
+                         seeds=len(seeds), seed_mean=seeds["score"].mean() if len(seeds) else None,
+                         seed_std=seeds["score"].std() if len(seeds) > 1 else None,
+                         extractor=g["extractor"].dropna().iloc[0] if g["extractor"].notna().any() else None,
+                         n_fake=g["n_fake"].dropna().iloc[0] if g["n_fake"].notna().any() else None,
+                         n_real=g["n_real"].dropna().iloc[0] if g["n_real"].notna().any() else None,
+                         train_steps=g["train_steps"].iloc[0], protocol=g["protocol"].iloc[0]))
+    return pd.DataFrame(rows)
+
+
+def significance_table(df, budget: int | None = None) -> pd.DataFrame:
+    """Every pair of variants on each data set: is the difference of their minimum scores at a budget of k settings
+    significant (bootstrap, see analysis.budget.compare_at_budget)? k defaults to the smallest number of settings any
+    of them finished. Where both ran a seed phase, a Mann-Whitney U test on the seed scores too."""
+
+    rows = []
+    search = df[df["status"].isin(["finished", "diverged"]) & (df["phase"] != "seed")]
+    seeds = df[(df["status"] == "finished") & (df["phase"] == "seed") & np.isfinite(df["score"])]
+    for dataset, g in search.groupby("dataset"):
+        scores = {v: h["score"].to_numpy(dtype=float) for v, h in g.groupby("variant")}
+        order = variant_order(scores)
+        k = budget or min(len(x) for x in scores.values())
+        for a, b in combinations(order, 2):
+            r = compare_at_budget(scores[a], scores[b], k)
+            sa = seeds[(seeds["dataset"] == dataset) & (seeds["variant"] == a)]["score"]
+            sb = seeds[(seeds["dataset"] == dataset) & (seeds["variant"] == b)]["score"]
+            seed_p = float(mannwhitneyu(sa, sb).pvalue) if len(sa) >= 2 and len(sb) >= 2 else None
+            rows.append(dict(dataset=dataset, a=a, b=b, metric=g["metric"].dropna().iloc[0] if g["metric"].notna().any() else None,
+                             **r, better=(a if r["mean_min_a"] < r["mean_min_b"] else b) if r["significant"]
+                             else ("too few settings to test" if math.isnan(r["p"]) else "neither"),
+                             seeds_p=seed_p))
+    return pd.DataFrame(rows)
+
+
+BASELINE = "ns_gan"  # seed 004's question: does an innovation beat the original (non-saturating) GAN at the same budget?
+
+
+def baseline_table(df, baseline: str = BASELINE, budget: int | None = None) -> pd.DataFrame:
+    """Every variant against ``baseline`` on each data set that ran it: best and median score over the search's
+    settings, and the significance table's verdict on the pair (bootstrap of the minimum at the common budget)."""
+    sig = significance_table(df, budget)
+    search = df[df["status"].isin(["finished", "diverged"]) & (df["phase"] != "seed")]
+    rows = []
+    for dataset, g in search.groupby("dataset"):
+        if baseline not in set(g["variant"]):
+            continue
+        for variant in variant_order(g["variant"]):
+            scores = g[g["variant"] == variant]["score"].to_numpy(dtype=float)
+            row = dict(dataset=dataset, variant=variant, metric=g["metric"].dropna().iloc[0] if g["metric"].notna().any() else None,
+                       settings=len(scores), best=float(np.min(scores)), median=float(np.median(scores)),
+                       diverged=int(np.sum(~np.isfinite(scores))), p_vs_baseline=math.nan, verdict="baseline")
+            if variant != baseline:
+                r = sig[(sig["dataset"] == dataset) & (((sig["a"] == variant) & (sig["b"] == baseline)) | ((sig["a"] == baseline) & (sig["b"] == variant)))]
+                r = r.iloc[0] if len(r) else None
+                row["p_vs_baseline"] = r["p"] if r is not None else math.nan
+                row["verdict"] = ("too few settings to test" if r is None or r["better"] == "too few settings to test"
+                                  else f"better than {baseline}" if r["better"] == variant
+                                  else f"worse than {baseline}" if r["better"] == baseline else "no significant difference")
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def summary_lines(df, budget: int | None = None) -> list[str]:
+    """What a study found, a line per data set: the best variant by its best score, and whether it is
+    significantly better than each other variant at the common budget (the significance table's test)."""
+    best, sig = best_table(df), significance_table(df, budget)
+    lines = []
+    for dataset, g in best.groupby("dataset"):
+        g = g.sort_values("best")
+        top = g.iloc[0]
+        metric = {"fid": "min FID", "mixture_mismatch": "mixture mismatch", "mode_kl": "mode KL"}.get(top["metric"], top["metric"] or "score")
+        verdicts = []
+        for other in g["variant"].iloc[1:]:
+            r = sig[(sig["dataset"] == dataset) & (((sig["a"] == top["variant"]) & (sig["b"] == other)) | ((sig["a"] == other) & (sig["b"] == top["variant"])))]
+            if r.empty or r.iloc[0]["better"] == "too few settings to test":
+                verdicts.append(f"{other}: too few settings to test")
+            elif r.iloc[0]["better"] == top["variant"]:
+                verdicts.append(f"better than {other} (p = {r.iloc[0]['p']:.3f}, significant)")
+            else:
+                verdicts.append(f"not significantly better than {other} (p = {r.iloc[0]['p']:.2f})")
+        lines.append(f"{dataset}: best {top['variant']} ({metric} {top['best']:.4g}, {int(top['done'])} settings); " + "; ".join(verdicts))
+    return lines
+
+
+def plain_summary(df, budget: int | None = None) -> list[str]:
+    """The report's first lines: what was compared, at what budget and length, and what differs significantly."""
+    lines = []
+    for dataset, g in df.groupby("dataset"):
+        search = g[g["phase"] != "seed"]
+        per = search.groupby("variant").size()
+        steps = sorted(set(g["train_steps"].dropna().astype(int)))
+        lines.append(f"{dataset}: {len(per)} variant{'s' if len(per) != 1 else ''} ({', '.join(variant_order(per.index))}), "
+                     f"{per.min()}{'' if per.min() == per.max() else f'-{per.max()}'} setting{'s' if per.max() != 1 else ''} each"
+                     f"{', ' + ' or '.join(f'{s:,}' for s in steps) + ' steps a trial' if steps else ''}"
+                     f"{', protocol ' + ', '.join(sorted(set(g['protocol'].dropna()))) if 'protocol' in g else ''}.")
+    return lines + summary_lines(df, budget)
+
+
+def published_comparison(table: pd.DataFrame) -> pd.DataFrame:
+    pub = pd.read_csv(LUCIC, comment="#")
+    merged = table.merge(pub, on=["variant", "dataset"], how="inner")
+    if merged.empty:
+        return merged
+
+    def why_not(r):
+        reasons = []
+        if get_protocol(r.protocol) is not STUDY:
+            reasons.append(f"protocol {r.protocol} (published: the study's code, protocol {STUDY.name})")
+        if r.extractor != LUCIC_PROTOCOL["extractor"]:
+            reasons.append(f"extractor {r.extractor} (published: Inception)")
+        if r.n_fake != 10_000 or r.n_real != 10_000:
+            reasons.append(f"sample sizes {r.n_fake}/{r.n_real} (published: 10000/10000)")
+        if r.budget < 100:
+            reasons.append(f"budget {r.budget} settings (published: 100)")
+        return "; ".join(reasons) or "comparable"
+
+    merged["comparable"] = [why_not(r) for r in merged.itertuples()]
+    return merged[["dataset", "variant", "best", "seed_mean", "seed_std", "fid_mean", "fid_std", "note", "comparable"]]
+
+
+def mode_trials(df: pd.DataFrame) -> pd.DataFrame:
+    """Every trial on a data set with modes: modes covered, high-quality share, reverse KL, and W1 on mixtures."""
+    cols = ["dataset", "variant", "pack", "phase", "setting", "seed", "status", "modes_covered", "modes_total",
+            "high_quality_fraction", "mode_kl", "mixture_mismatch", "mixture_w1"]
+    m = df[df["modes_covered"].notna()] if "modes_covered" in df else df.iloc[0:0]
+    return m[[c for c in cols if c in m]].sort_values(["dataset", "variant", "phase", "setting", "seed"], na_position="first")
+
+
+def pacgan_comparison(df: pd.DataFrame) -> pd.DataFrame:
+    """Measured beside PacGAN's Tables 1-3 for every (data set, variant, pack) a study ran: the mean and standard
+    error over the seed phase (over all finished trials where there is none), and whether the two agree within
+    two standard errors (the root of the sum of both squared)."""
+    pub = pd.read_csv(PACGAN, comment="#")
+    rows = []
+    done = df[df["status"] == "finished"].copy()
+    if done.empty or "modes_covered" not in done:
+        return pd.DataFrame()
+    done["high_quality_percent"] = 100 * done["high_quality_fraction"]
+    done["setting_of_table"] = done["arch"].map(TABLE3_ARCHS).fillna("") if "arch" in done else ""
+    for (dataset, variant, pack, setting), g in done.groupby(["dataset", "base_variant", "pack", "setting_of_table"]):
+        # Table 3's discriminator sizes are its own nets (arch unrolled_d_*); every other run is compared with Tables 1-2
+        ref = pub[(pub["dataset"] == dataset) & (pub["variant"] == variant) & (pub["pack"] == pack)
+                  & (pub["setting"] == setting if setting else pub["setting"].isna())]
+        if ref.empty:
+            continue
+        # with one setting (PacGAN's fixed protocol) the search trial is one more run of it; otherwise the seed phase
+        one_setting = (g.loc[g["phase"] == "search", "budget"] == 1).all()
+        runs = g if one_setting or not (g["phase"] == "seed").any() else g[g["phase"] == "seed"]
+        for r in ref.itertuples():
+            values = runs[r.metric].dropna().astype(float)
+            if values.empty:
+                continue
+            if not np.isfinite(values).all():  # a run with no high-quality sample has an infinite reverse KL
+                mean, se = math.inf, float("nan")
+            else:
+                mean, se = values.mean(), (values.std(ddof=1) / math.sqrt(len(values)) if len(values) > 1 else float("nan"))
+            both = math.sqrt((0 if math.isnan(se) else se) ** 2 + r.se**2)
+            agree = "yes" if abs(mean - r.value) <= 2 * both else "no"
+            steps = int(runs["train_steps"].iloc[0]) if "train_steps" in runs and pd.notna(runs["train_steps"].iloc[0]) else None
+            protocol = runs["protocol"].iloc[0] if "protocol" in runs else None
+            rows.append(dict(table=r.table, dataset=dataset, row=r.row if not setting else f"{r.row}, {setting}", pack=pack,
+                             protocol=protocol, steps=steps, metric=r.metric, runs=len(values),
+                             measured=mean, measured_se=se, published=r.value, published_se=r.se, within_2se=agree))
+    return pd.DataFrame(rows)
+
+
+PACGAN_CURVES = {"modes_covered": ("modes covered", 1.0), "high_quality_fraction": ("high quality (%)", 100.0),
+                 "mode_kl": ("reverse KL", 1.0)}
+
+
+def pacgan_epoch_curves(df: pd.DataFrame) -> pd.DataFrame:
+    """PacGAN's metrics after every epoch (logged into each run's curves on the 2-D mixtures): one row per
+    (data set, pack, run, epoch), the runs pacgan_comparison averages."""
+    rows = []
+    done = df[(df["status"] == "finished") & df["modes_covered"].notna()] if "modes_covered" in df else df.iloc[0:0]
+    kept = []
+    for study_dir, g in done.groupby("study_dir") if "study_dir" in done else []:
+        if (Path(study_dir) / "pacgan_epochs.csv").is_file():  # a study kept under results/: its curves were kept too
+            curves = pd.read_csv(Path(study_dir) / "pacgan_epochs.csv")
+            runs = set(zip(g["study_name"], g["trial"]))
+            kept.append(curves[[(n, t) in runs for n, t in zip(curves["study_name"], curves["trial"])]])
+            done = done[done["study_dir"] != study_dir]
+    for r in done.itertuples():
+        if not has_run(getattr(r, "run_dir", None)):
+            continue
+        curves = read_curves(r.run_dir)
+        for step, epoch in curves.get("epoch", []):
+            values = {m: dict(curves.get(m, [])).get(step) for m in PACGAN_CURVES}
+            rows.append(dict(dataset=r.dataset, pack=r.pack, study_name=getattr(r, "study_name", None), trial=r.trial,
+                             epoch=int(epoch), step=step, **values))
+    return pd.concat([pd.DataFrame(rows), *kept], ignore_index=True) if kept else pd.DataFrame(rows)
+
+
+TRANSLATION_METRICS = ["classifier_score", "l1", "psnr", "ssim", "fid"]
+
+
+PIX2PIX_FINDINGS = {"loss": "L1 + cGAN best (table 1)", "generator": "U-Net better than encoder-decoder (table 2)",
+                    "patch": "the 70x70 patch best (table 3)"}
+
+
+def ablation_table(df: pd.DataFrame) -> pd.DataFrame:
+    """pix2pix's ablations, a row per variant: its loss, generator and patch (from the run's config.json) and the
+    held-out scores of its best setting (by the sweep's objective, the FID of outputs against targets), with the
+    mean classifier score over its settings beside it. Empty when no study translated images."""
+
+    ok = df[(df["status"] == "finished") & df["classifier_score"].notna()] if "classifier_score" in df else df.iloc[:0]
+    rows = []
+    for variant, g in ok.groupby("variant"):
+        best = g.loc[g["score"].idxmin()]
+        config_path = Path(best["run_dir"] or "-") / "config.json"
+        # a kept study has no run folders: the variant's preset says its loss, generator and patch (no study searches them)
+        config = (config_from_dict(json.loads(config_path.read_text())) if config_path.is_file()
+                  else resolve_config(variant=variant, dataset=best["dataset"]))
+        rows.append(dict(dataset=best["dataset"], variant=variant, loss=config.loss, generator=config.generator,
+                         patch=config.patch, settings=len(g), **{m: best[m] for m in TRANSLATION_METRICS},
+                         classifier_score_mean=g["classifier_score"].mean(), classifier_score_targets=best["classifier_score_targets"]))
+    return pd.DataFrame(rows).sort_values(["dataset", "loss", "generator", "patch"]) if rows else pd.DataFrame()
