@@ -3,14 +3,16 @@ declaration (schema.RUN_FIELDS, each variant's own fields), fills every default,
 It returns a frozen, typed ``RunConfig`` (``TranslationConfig`` for pix2pix), read by attribute everywhere a run is
 built, trained, timed or reported; nothing downstream defaults again.
 
-Defaults resolve in one order, each said once (``default_layers`` says which layer set each value):
-1. the field's own default (``schema.RUN_FIELDS``; a variant's own fields beside the variant);
-2. the data set's (``DatasetInfo.defaults``: PacGAN's batch, latent size and optimiser on the 2-D mixtures);
-3. the variant's under the protocol (``Variant.defaults``, or the protocol's own table, e.g. the study's params.py),
-   on 2-D points its point defaults, then ``schema.FALLBACKS``;
-4. what the user gave.
-(Where the data set and the variant both default a hyperparameter such as lr, the data set's protocol wins: PacGAN's
-optimiser on its mixtures.)
+Defaults resolve in one order, highest first, each said once (``default_layers`` says which layer set each value of
+a run; docs/configuration.md lists, for every option, the layers that may set it):
+1. what the user gave;
+2. on 2-D points, the variant's point defaults (``Variant.point_defaults``, its own fields' ``point_default``);
+3. the data set's (``DatasetInfo.defaults``: PacGAN's batch, latent size and optimiser on its 2-D mixtures);
+4. the variant's under the protocol: the protocol's own table where it has one (the study's params.py), else
+   ``Variant.defaults``;
+5. ``schema.FALLBACKS``, the optimiser and penalty settings every GAN needs;
+6. the field's own default (``schema.RUN_FIELDS``, a variant's own fields beside the variant), or a value derived
+   from others (``DERIVED_HOW``: the nets from the data's shape, the extractor, the prior).
 
 Light on purpose: torch, the registries and the nets' shapes, not Lightning or torch-fidelity, so the command line
 can check and explain without them."""
@@ -112,6 +114,50 @@ def variant_defaults(variant: str, protocol: str | Protocol = "ganbench") -> dic
     ganbench's registry over the fallbacks."""
     v = get_variant(variant)
     return get_protocol(protocol).variant_defaults(v) or {**FALLBACKS, **v.defaults}
+
+
+DERIVED_HOW = {  # values filled from other values, and how
+    "arch": "infogan on images, mlp on 2-D points", "extractor": "lenet-mnist on mnist5k, else Inception",
+    "prior": "uniform; the VAE's is its protocol's", "fgan_generator_loss": "paper for f-GAN variants",
+    "generators_scheme": "uniform_mixture when generators > 1"}
+DERIVED = tuple(DERIVED_HOW)
+LAYERS = ("given", "data set", "protocol", "variant", "variant on points", "fallback", "field", "derived")
+
+
+def default_layers(variant: str, dataset: str, **given) -> dict[str, str]:
+    """Which layer (``LAYERS``) set each value of the run ``resolve_config(variant=..., dataset=..., **given)``
+    resolves, in the order the module's docstring gives: what the user gave, else the data set's, the variant's under
+    the protocol (the protocol's own table where it has one), on 2-D points the point defaults, the fallbacks, the
+    field's own default; "derived": filled from other values (the nets from the data's shape, the extractor, ...)."""
+    config = resolve_config(variant=variant, dataset=dataset, **given)
+    v, info, protocol = get_variant(variant), get_dataset(config.dataset), get_protocol(config.protocol)
+    on_points = len(info.shape) == 1
+    table = protocol.variant_defaults(v)
+    layers = {}
+    for name in config.to_dict():
+        if name in given or name in ("variant", "dataset"):
+            layer = "given"
+        elif name in v.fields:
+            layer = "variant on points" if on_points and name in v.own_defaults(True) and v.own_defaults(True)[name] != v.own_defaults(False)[name] else "variant"
+        elif isinstance(config, TranslationConfig):  # the data set's, over the variant's, over the field's
+            layer = "data set" if name in info.defaults else "variant" if name in v.defaults else "derived" if name in DERIVED else "field"
+        elif name in FALLBACKS:
+            if on_points and name in v.point_defaults:
+                layer = "variant on points"
+            elif name in info.defaults:
+                layer = "data set"
+            elif table is not None and name in table:
+                layer = "protocol"
+            elif name in v.defaults:
+                layer = "variant"
+            else:
+                layer = "fallback"
+        elif name in info.defaults:
+            layer = "data set"
+        else:
+            layer = "derived" if name in DERIVED else "field"
+        layers[name] = layer
+    return layers
 
 
 def default_arch(shape) -> str:  # data sets with their own protocol name theirs (DatasetInfo.defaults)
@@ -227,7 +273,7 @@ def _resolve_translation(settings: dict, variant, info) -> dict:
     if not protocol.translation:
         translating = [p for p in _protocols() if p.translation]
         raise ConfigError(f"protocol: {variant.name} is not trained under {protocol.name}; choose {', '.join(p.name for p in translating)}")
-    cfg = {"variant": variant.name, "dataset": info.name, **{k: DEFAULTS[k] for k in TRANSLATION_FIELDS}, "batch_size": 16,
+    cfg = {"variant": variant.name, "dataset": info.name, **{k: DEFAULTS[k] for k in TRANSLATION_FIELDS},
            **variant.defaults, **info.defaults, **variant.params}
     cfg.update({k: v for k, v in settings.items() if v is not None and (k in TRANSLATION_FIELDS or k in variant.params)})
     cfg["protocol"] = protocol.name

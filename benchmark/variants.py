@@ -89,7 +89,7 @@ _PIX2PIX_CITATION = "Isola, Zhu, Zhou & Efros, Image-to-Image Translation with C
 def _pix2pix(suffix: str, what: str, **options) -> Variant:
     """pix2pix, or one of its paper's ablations (tables 1-3) as a preset of its options, so a study can run them side by side."""
     return Variant(f"pix2pix{suffix}", f"pix2pix{what} (Isola et al. 2017); paired data only", None, kind="pix2pix",
-                   defaults=dict(_GAN),
+                   defaults=dict(_GAN, batch_size=16),  # the paper's batch is 1 (section 6.2); 16 on small images
                    own=tuple(f.with_default(options.get(f.name, f.default)) for f in _PIX2PIX_PARAMS),
                    citation=f"{_PIX2PIX_CITATION}, eq. 4 and section 6.1-6.2")
 

@@ -180,3 +180,50 @@ def test_a_missing_saved_setting_is_named():
     del saved["rank_weight"]
     with pytest.raises(ConfigError, match="^rank_weight: missing"):
         config_from_dict(saved)
+
+
+def _layer_cases():
+    from ganbench.benchmark.protocols import PROTOCOLS
+    from ganbench.benchmark.variants import VARIANTS
+
+    for protocol in PROTOCOLS.values():
+        for v in protocol.searched_variants(VARIANTS):
+            for d in (("edges2digits",) if VARIANTS[v].kind == "pix2pix" else ("ring8", "mnist5k")):
+                if protocol.datasets is None or d in protocol.datasets:
+                    yield v, d, protocol.name
+
+
+def test_each_value_comes_from_the_layer_default_layers_names():
+    """For every protocol, each variant it trains and a data set of points and of images: a value said to come
+    from a layer equals that layer's declaration (the field's default, the fallback, the data set's, the protocol's
+    table, the variant's), and a value given is kept."""
+    from ganbench.benchmark.config import FALLBACKS, default_layers, resolve_config
+    from ganbench.benchmark.data import get_dataset
+    from ganbench.benchmark.protocols import get_protocol
+    from ganbench.benchmark.schema import RUN_FIELDS, ConfigError
+    from ganbench.benchmark.variants import get_variant
+
+    checked = 0
+    for variant, dataset, protocol in _layer_cases():
+        given = dict(protocol=protocol, seed=7)
+        try:
+            config = resolve_config(variant=variant, dataset=dataset, **given)
+        except ConfigError:  # a pairing the protocol refuses (the study's nets on points)
+            continue
+        layers = default_layers(variant, dataset, **given)
+        v, info = get_variant(variant), get_dataset(dataset)
+        table = get_protocol(protocol).variant_defaults(v) or {}
+        on_points = len(info.shape) == 1
+        for name, value in config.to_dict().items():
+            expected = {"given": lambda: given.get(name, {"variant": variant, "dataset": dataset}.get(name)),
+                        "field": lambda: RUN_FIELDS[name].default, "fallback": lambda: FALLBACKS[name],
+                        "data set": lambda: info.defaults[name], "protocol": lambda: table[name],
+                        "variant": lambda: {**v.defaults, **v.own_defaults(False)}[name],
+                        "variant on points": lambda: {**v.point_defaults, **v.own_defaults(True)}[name]}.get(layers[name])
+            if expected is not None:
+                want = expected()
+                assert value == (RUN_FIELDS[name].check(want) if name in RUN_FIELDS and want is not None else want), (
+                    variant, dataset, protocol, name, layers[name])
+                checked += 1
+        assert on_points or layers.get("arch", "derived") == "derived" or "arch" in info.defaults
+    assert checked > 1000
