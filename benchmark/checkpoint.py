@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 import pytorch_lightning as pl
+from .schema import env
 
 
 class StepCheckpoint(pl.Callback):
@@ -19,7 +20,7 @@ class StepCheckpoint(pl.Callback):
         self.path, self.every, self.steps = Path(path), every, steps
         # also every `every_s` seconds of training, so that a slow machine (or a short SLURM window) never trains a
         # whole window without a checkpoint to requeue from
-        self.every_s = float(os.environ.get("GANBENCH_CHECKPOINT_S", 600)) if every_s is None else every_s
+        self.every_s = env("GANBENCH_CHECKPOINT_S") if every_s is None else every_s
         self.last = time.monotonic()
 
     def on_train_batch_end(self, trainer, module, *args) -> None:

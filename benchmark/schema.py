@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import difflib
 import math
+import os
+import re
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import torch
 from sqlalchemy.engine import make_url
@@ -275,3 +278,60 @@ def check_storage(url: str | None, where: str = "storage") -> str | None:
         raise ConfigError(f"{where}: '{parsed.get_backend_name()}' is not a storage Optuna keeps studies in; use one of "
                           f"{', '.join(STORAGE_SCHEMES)}{did_you_mean(parsed.get_backend_name(), STORAGE_SCHEMES)}")
     return url
+
+
+# --- environment variables: inputs like any other, declared here and checked when a command starts -------------------
+
+PIX2PIX_URL = "http://efrosgans.eecs.berkeley.edu/pix2pix/datasets"
+ENV_FIELDS: dict[str, Field] = {f.name: f for f in [
+    Field("GANBENCH_DATA", str, None, "folder: where data sets are downloaded and read (default ~/.cache/ganbench/data)"),
+    Field("GANBENCH_CACHE", str, None, "folder: where real-data feature statistics are cached (default ~/.cache/ganbench/stats)"),
+    Field("GANBENCH_CHECKPOINT_S", float, 600.0, "seconds of training between a sweep trial's checkpoints, at most "
+          "(besides every tenth of its steps)", ge=1, le=86_400),
+    Field("GANBENCH_HEARTBEAT_S", float, 30.0, "seconds between a sweep worker's heartbeats", ge=1, le=3_600),
+    Field("GANBENCH_GRACE_S", float, 300.0, "seconds without a heartbeat after which a trial's worker is judged gone "
+          "(more than twice GANBENCH_HEARTBEAT_S)", ge=2, le=7 * 86_400),
+    Field("GANBENCH_PIX2PIX_URL", str, PIX2PIX_URL, "url: where the pix2pix archives are downloaded from (a mirror)"),
+    Field("OMP_NUM_THREADS", int, None, "the most CPU threads a training process uses (sweep workers share the CPUs "
+          "among themselves below it)", ge=1, le=4_096),
+]}
+
+
+def env(name: str):
+    """The environment variable ``name`` (declared in ENV_FIELDS) as its typed value, its default when unset or
+    empty; ConfigError naming the variable when it holds something not allowed."""
+    f, raw = ENV_FIELDS[name], os.environ.get(name, "").strip()
+    if not raw:
+        return f.default
+    value: object = raw
+    if f.type in (int, float):
+        try:
+            value = f.type(raw)
+        except ValueError:
+            raise ConfigError(f"{name}: '{_show(raw)[1:-1]}' is not allowed, must be {f.allowed()} ({f.help})") from None
+    value = f.check(value, name)
+    if f.help.startswith("folder:"):
+        _check_folder(name, Path(raw).expanduser())
+    elif f.help.startswith("url:") and not re.fullmatch(r"(https?|file)://\S+", raw):
+        raise ConfigError(f"{name}: '{_show(raw)[1:-1]}' is not allowed, must be an http(s):// or file:// URL")
+    return value
+
+
+def _check_folder(name: str, path: Path) -> None:
+    """A folder ganbench may create: an existing folder, or a path whose nearest existing parent is a folder."""
+    if "\0" in str(path):
+        raise ConfigError(f"{name}: a path cannot hold a NUL character")
+    if not path.is_absolute():
+        raise ConfigError(f"{name}: '{path}' is not allowed, must be an absolute path (or start with ~)")
+    existing = next(p for p in (path, *path.parents) if p.exists())
+    if not existing.is_dir():
+        raise ConfigError(f"{name}: '{path}' is not allowed: {existing} is not a folder")
+
+
+def check_environment() -> None:
+    """Every declared variable, and the rules between them, before a command does any work."""
+    for name in ENV_FIELDS:
+        env(name)
+    if env("GANBENCH_GRACE_S") <= 2 * env("GANBENCH_HEARTBEAT_S"):
+        raise ConfigError(f"GANBENCH_GRACE_S: {env('GANBENCH_GRACE_S'):g} is not allowed, must be more than twice "
+                          f"GANBENCH_HEARTBEAT_S ({env('GANBENCH_HEARTBEAT_S'):g}): a live worker would be judged gone")

@@ -7,13 +7,15 @@ import argparse
 import json
 import shutil
 import sys
+import textwrap
 from pathlib import Path
 
 from ganbench.benchmark.config import own_fields, pick_device, resolve_config
 from ganbench.benchmark.data import DATASETS, DataError, get_dataset
 from ganbench.benchmark.files import dumps
 from ganbench.benchmark.protocols import PROTOCOLS, STEPS, get_protocol
-from ganbench.benchmark.schema import COMMAND_FIELDS, RUN_FIELDS, ConfigError, check_storage
+from ganbench.benchmark.interrupts import Interrupted, interruptible
+from ganbench.benchmark.schema import COMMAND_FIELDS, ENV_FIELDS, RUN_FIELDS, ConfigError, check_environment, check_storage
 from ganbench.benchmark.variants import CODE_NAME, VARIANTS, VariantError, get_variant, import_variant
 from ganbench.sweeps.spaces import named_space, variant_defaults
 from ganbench.sweeps.spec import JournalError, SpecError, load_spec, spec_schema
@@ -169,6 +171,7 @@ def _cmd_sweep_run(args) -> None:
     try:
         spec = load_spec(args.spec, import_code=True)  # the spec named on this command line may name your loss
         study_dir = Path(args.dir or Path("runs") / spec.name)
+        args.dir = str(study_dir)  # what an interruption names
         _check_device_fit(args, spec)
         save_spec(study_dir, spec)
     except SpecError as e:
@@ -427,8 +430,20 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {one_line}\n")
 
 
+def _environment_help() -> str:
+    """The environment variables ganbench reads (schema.ENV_FIELDS), checked when a command starts."""
+    lines = ["environment variables (checked when a command starts):"]
+    for name, f in ENV_FIELDS.items():
+        what = f.help.split(": ", 1)[1] if f.help.startswith(("folder: ", "url: ")) else f.help
+        allowed = "" if f.type is str else f"; {f.allowed()}"
+        default = "" if f.default is None else f"; default {f.default:g}" if isinstance(f.default, float) else f"; default {f.default}"
+        lines.append(textwrap.fill(f"{name}: {what}{allowed}{default}", 100, initial_indent="  ", subsequent_indent="    "))
+    return "\n".join(lines)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = OneLineParser(prog="ganbench", description="Benchmark GAN variants: train, score, sweep, report.")
+    p = OneLineParser(prog="ganbench", description="Benchmark GAN variants: train, score, sweep, report.",
+                      epilog=_environment_help(), formatter_class=argparse.RawDescriptionHelpFormatter)
     from ganbench import __version__
 
     p.add_argument("--version", action="version", version=f"ganbench {__version__}")
@@ -508,11 +523,28 @@ def _add_later_commands(sub) -> None:
 _REGISTRARS: list = [_add_sweep_commands, _add_report_command]
 
 
+def _kept(args) -> str:
+    """What an interrupted command leaves, and how to go on."""
+    if args.command == "train":
+        return (f"the unfinished run is in {args.out}.partial: the same command resumes it from its last checkpoint "
+                "(--checkpoint-every N), else starts it again")
+    if args.command == "sweep" and getattr(args, "sweep_command", None) in ("run", "resume"):
+        where = getattr(args, "dir", None) or "the study's folder"
+        return (f"every finished trial is kept in {where}; `ganbench sweep resume {where}` goes on, the running trials "
+                "from their checkpoints, the budget exact")
+    return "nothing half-written is left"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        args.func(args)
+        check_environment()
+        with interruptible():
+            args.func(args)
+    except Interrupted as e:
+        print(f"ganbench {args.command}: interrupted ({e}); {_kept(args)}", file=sys.stderr)
+        return e.exit_status
     except (ConfigError, DataError, UsageError, JournalError, SpecError, VariantError) as e:
         print(f"ganbench {args.command}: error: {e}", file=sys.stderr)
         return 2

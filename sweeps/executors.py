@@ -3,17 +3,20 @@ server that imported the training code once. The SLURM executor (``slurm.py``) s
 tasks."""
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import sys
 import time
 from pathlib import Path
 
+from ganbench.benchmark.interrupts import Interrupted, interruptible
 from ganbench.benchmark.logs import progress_bar
 
 from .claims import DEVICE_SLOT
 from .runner import summary, trials_done, work
 from .storage import create_studies, load_saved_spec, storage_for
+from ganbench.benchmark.schema import env
 
 
 def usable_cpus() -> int:
@@ -35,17 +38,18 @@ def start_workers(study_dir: Path | str, storage_url: str | None, allow_code, sl
     server imports no CUDA state (tests/test_sweeps.py checks), so each worker still picks its own GPU; it gets this
     process's environment, directory and thread limit as a new process would."""
     threads = max(1, usable_cpus() // (len(slots) * per_slot))
-    if os.environ.get("OMP_NUM_THREADS", "").isdigit() and int(os.environ["OMP_NUM_THREADS"]) > 0:
-        threads = min(threads, int(os.environ["OMP_NUM_THREADS"]))
+    if env("OMP_NUM_THREADS"):
+        threads = min(threads, env("OMP_NUM_THREADS"))
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(WORKER_PRELOAD)
     procs = []
     for slot, gpu in slots:
-        env = {**os.environ, "OMP_NUM_THREADS": str(threads), DEVICE_SLOT: slot}
+        worker_env = {**os.environ, "OMP_NUM_THREADS": str(threads), DEVICE_SLOT: slot}
         if gpu is not None:
-            env["CUDA_VISIBLE_DEVICES"] = gpu
+            worker_env["CUDA_VISIBLE_DEVICES"] = gpu
         for _ in range(per_slot):
-            procs.append(context.Process(target=_worker_process, args=(str(study_dir), storage_url, list(allow_code), env, os.getcwd(), threads)))
+            procs.append(context.Process(target=_worker_process, args=(str(study_dir), storage_url, list(allow_code), worker_env,
+                                                                       os.getcwd(), threads)))
             procs[-1].start()
     return procs
 
@@ -62,7 +66,11 @@ def _worker_process(study_dir: str, storage_url: str | None, allow_code: list, e
     sys.path[:0] = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p and p not in sys.path]
     torch.set_num_threads(threads)
     logging.getLogger("pytorch_lightning").setLevel(logging.ERROR)
-    work(study_dir, storage_url, allow_code)
+    try:
+        with interruptible():
+            work(study_dir, storage_url, allow_code)
+    except Interrupted as e:  # the running trial stays RUNNING: the next worker resumes it from its checkpoint
+        sys.exit(e.exit_status)
 
 
 def visible_gpus() -> list[str]:
@@ -90,13 +98,32 @@ def run_local(study_dir: Path, workers: int | None = None, storage_url: str | No
     pairs = len(spec.cells())
     by_steps = spec.pruner != "none"  # with pruning the number of trials is not known in advance: count steps
     total = pairs * (spec.budget_steps if by_steps else spec.settings + spec.seeds)
-    with progress_bar(total, "training steps" if by_steps else "trials", enabled=progress) as bar:
-        while any(p.is_alive() for p in procs):
-            rows = summary(spec, storage)
-            n = sum(r["steps_used"] if by_steps else trials_done(r) for r in rows)
-            best = [r["best"] for r in rows if r["best"] is not None]
-            bar.n = n
-            bar.set_postfix(best=f"{min(best):.4g}" if best else "-")
-            bar.refresh()
-            time.sleep(1.0)
+    try:
+        with progress_bar(total, "training steps" if by_steps else "trials", enabled=progress) as bar:
+            while any(p.is_alive() for p in procs):
+                rows = summary(spec, storage)
+                n = sum(r["steps_used"] if by_steps else trials_done(r) for r in rows)
+                best = [r["best"] for r in rows if r["best"] is not None]
+                bar.n = n
+                bar.set_postfix(best=f"{min(best):.4g}" if best else "-")
+                bar.refresh()
+                time.sleep(1.0)
+    except Interrupted as e:
+        stop_workers(procs, e.signum)
+        raise
     return summary(spec, storage)
+
+
+def stop_workers(procs: list, signum: int, wait_s: float = 60.0) -> None:
+    """Pass the signal on (a terminal's Ctrl-C reaches them already; a SIGTERM to this process does not) and wait for
+    each worker to leave its trial, killing any that does not within ``wait_s``."""
+    for p in procs:
+        if p.is_alive():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(p.pid, signum)
+    deadline = time.monotonic() + wait_s
+    for p in procs:
+        p.join(max(0.0, deadline - time.monotonic()))
+        if p.is_alive():
+            p.kill()
+            p.join()

@@ -16,7 +16,6 @@ resuming from the same directory, reads whole (checkpoints are replaced atomical
 """
 from __future__ import annotations
 
-import os
 import threading
 import time
 
@@ -25,14 +24,15 @@ import pytorch_lightning as pl
 from optuna.trial import TrialState
 
 from . import optuna_internals
+from ganbench.benchmark.schema import env
 
 
 def heartbeat_s() -> float:  # read when used: a forked worker gets its starter's environment after this module loaded
-    return float(os.environ.get("GANBENCH_HEARTBEAT_S", 30))
+    return env("GANBENCH_HEARTBEAT_S")
 
 
 def grace_s() -> float:
-    return float(os.environ.get("GANBENCH_GRACE_S", 300))
+    return env("GANBENCH_GRACE_S")
 
 
 class TrialAbandoned(RuntimeError):
@@ -48,7 +48,7 @@ class Heartbeat:
     """Refreshes a running trial's heartbeat from a daemon thread until ``stop()``."""
 
     def __init__(self, study: optuna.Study, trial):
-        self.study, self.trial, self.lost = study, trial, False
+        self.study, self.trial, self.lost, self.error = study, trial, False, None
         self.last = 0.0
         self._stop = threading.Event()
         self.beat()
@@ -66,16 +66,22 @@ class Heartbeat:
         return True
 
     def _run(self) -> None:
-        while not self._stop.wait(min(5.0, heartbeat_s())):
-            if time.time() - self.last >= heartbeat_s():
-                try:
-                    self.beat()
-                except Exception:  # noqa: BLE001 - a storage hiccup: the next beat tries again
-                    pass
+        try:
+            while not self._stop.wait(min(5.0, heartbeat_s())):
+                if time.time() - self.last >= heartbeat_s():
+                    try:
+                        self.beat()
+                    except Exception:  # noqa: BLE001 - a storage hiccup (a file lock, a dropped connection): the next beat tries again
+                        pass
+        except BaseException as e:  # noqa: BLE001 - without heartbeats the trial would be judged lost and run twice
+            self.error = e
 
     def check(self) -> None:
         """Raise TrialAbandoned if the trial is no longer this worker's. Cheap unless the last beat is old (the
-        process was frozen), when it asks the storage."""
+        process was frozen), when it asks the storage. A heartbeat thread that stopped fails the trial."""
+        if self.error is not None:
+            raise RuntimeError(f"the trial's heartbeat stopped ({type(self.error).__name__}: {self.error}); without it "
+                               "the trial would be judged lost and run twice")
         if self.lost or (time.time() - self.last > grace_s() / 2 and not self.beat()):
             raise TrialAbandoned(f"trial {self.trial.number} was declared lost while this worker was frozen; another worker re-runs it")
 

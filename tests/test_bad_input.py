@@ -180,3 +180,72 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(ganbench, made, tmp_
 
 def test_the_table_has_at_least_30_cases():
     assert len(CASES) >= 60 and len({c[0] for c in CASES}) == len(CASES)
+
+
+# --- environment variables: inputs declared in schema.ENV_FIELDS, checked when any command starts ---------------------
+
+def _refused_values(f) -> list[str]:
+    """Values a variable's declaration refuses, generated from it: text that is not a number, non-finite numbers,
+    each bound crossed; a relative path, a path through a file; a URL of another scheme."""
+    if f.type in (int, float):
+        out = ["abc", "1,5", "nan", "inf", "-inf"] + (["2.5"] if f.type is int else [])
+        step = 1 if f.type is int else 0.5
+        out += [str(f.ge - step)] if f.ge is not None else []
+        out += [str(f.gt)] if f.gt is not None else []
+        out += [str(f.le * 10 + step)] if f.le is not None else []
+        return out
+    if f.help.startswith("folder:"):
+        return ["relative/folder", "/dev/null/inside-a-file", "/etc/hostname/x"]
+    if f.help.startswith("url:"):
+        return ["not a url", "ftp://example.org/pix2pix"]
+    return []
+
+
+def _env_cases():
+    from ganbench.benchmark.schema import ENV_FIELDS
+
+    return [(name, value) for name, f in ENV_FIELDS.items() for value in _refused_values(f)]
+
+
+@pytest.mark.parametrize("name,value", _env_cases())
+def test_a_bad_environment_variable_exits_2_naming_it_before_any_work(ganbench, monkeypatch, tmp_path, name, value):
+    monkeypatch.setenv(name, value)
+    monkeypatch.chdir(tmp_path)
+    r = ganbench("train", "--variant", "ns_gan", "--dataset", "ring8", "--steps", "2", "--out", tmp_path / "o", "--quiet")
+    lines = r.stderr.strip().splitlines()
+    assert r.returncode == 2 and len(lines) == 1 and "Traceback" not in r.stderr, r.stderr[-2000:]
+    assert f"error: {name}:" in lines[0], lines[0]
+    assert not list(tmp_path.iterdir()), "something was written"
+
+
+def test_every_declared_variable_is_tried_and_listed_in_help(ganbench):
+    from ganbench.benchmark.schema import ENV_FIELDS
+
+    tried = {name for name, _ in _env_cases()}
+    assert tried == set(ENV_FIELDS)
+    help_text = ganbench("--help").stdout
+    assert all(name in help_text for name in ENV_FIELDS)
+
+
+def test_a_grace_period_a_heartbeat_cannot_keep_is_refused(ganbench, monkeypatch):
+    monkeypatch.setenv("GANBENCH_HEARTBEAT_S", "60")
+    monkeypatch.setenv("GANBENCH_GRACE_S", "100")
+    r = ganbench("variants")
+    assert r.returncode == 2 and "error: GANBENCH_GRACE_S: 100 is not allowed, must be more than twice" in r.stderr
+
+
+def test_a_heartbeat_that_stops_fails_its_trial_instead_of_going_silent(monkeypatch):
+    """The variable changed under a running worker (or anything else killing the thread): the next check fails the
+    trial, which is recorded as failed and retried by `sweep resume`, instead of liveness silently off."""
+    import optuna
+
+    from ganbench.sweeps.liveness import Heartbeat
+
+    study = optuna.create_study()
+    trial = study.ask()
+    monkeypatch.setenv("GANBENCH_HEARTBEAT_S", "abc")
+    heartbeat = Heartbeat(study, trial)
+    heartbeat._thread.join(10)
+    assert not heartbeat._thread.is_alive()
+    with pytest.raises(RuntimeError, match="heartbeat stopped .*GANBENCH_HEARTBEAT_S"):
+        heartbeat.check()

@@ -18,8 +18,10 @@ ROOT = Path(__file__).resolve().parent.parent
 def installed(tmp_path_factory):
     """(the installed `ganbench` command, its environment, a working folder outside the checkout)."""
     tmp = tmp_path_factory.mktemp("installed")
-    dist = tmp / "dist"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(dist), str(ROOT)],
+    dist, source = tmp / "dist", tmp / "source"
+    # built from a copy: a build writes build/ and *.egg-info beside its sources, and must not reuse stale ones
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".venv", ".git", "build", "*.egg-info", "runs", "__pycache__", ".hypothesis"))
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(dist), str(source)],
                    check=True, cwd=tmp, capture_output=True, timeout=300)
     (wheel,) = dist.glob("ganbench-*.whl")
     venv = tmp / "venv"

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,6 +9,7 @@ from typing import Callable
 
 import numpy as np
 import torch
+from ..schema import env
 
 
 class DataError(ValueError):
@@ -17,7 +17,7 @@ class DataError(ValueError):
 
 
 def default_data_root() -> Path:
-    return Path(os.environ.get("GANBENCH_DATA", Path.home() / ".cache" / "ganbench" / "data"))
+    return Path(env("GANBENCH_DATA") or Path.home() / ".cache" / "ganbench" / "data").expanduser()
 
 
 @dataclass

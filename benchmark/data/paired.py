@@ -26,6 +26,7 @@ from PIL import Image
 
 from .base import DataError, Split
 from .digits import _mnist5k
+from ..schema import env
 
 PAD = 2  # 28 + 2 * 2 = 32
 SOBEL_THRESHOLD = 1.0
@@ -66,7 +67,6 @@ def _inpaint_digits(split: str, root: Path) -> Split:
 
 # --- the pix2pix authors' archives ------------------------------------------------------------------------------
 
-PIX2PIX_URL = "http://efrosgans.eecs.berkeley.edu/pix2pix/datasets"
 PAPER_SETS = {"facades": "BtoA", "cityscapes": "BtoA", "maps": "AtoB", "edges2shoes": "AtoB"}
 PAPER_SIZE = 256
 # the paper's schedule (section 6.2): (training pairs, epochs, batch size); a step is one batch
@@ -84,7 +84,7 @@ def _download(name: str, root: Path) -> Path:
     folder = root / name
     if (folder / "train").is_dir():
         return folder
-    url = f"{os.environ.get('GANBENCH_PIX2PIX_URL', PIX2PIX_URL).rstrip('/')}/{name}.tar.gz"
+    url = f"{env('GANBENCH_PIX2PIX_URL').rstrip('/')}/{name}.tar.gz"
     root.mkdir(parents=True, exist_ok=True)
     archive, unpacked = root / f".{name}.tar.gz.partial", root / f".{name}.partial"
     try:

@@ -30,6 +30,7 @@ from .extractors import EXTRACTORS, default_extractor
 from .latents import LATENT_SEED
 from .lenet import WEIGHTS as LENET_WEIGHTS
 from .lenet import LeNetMNISTExtractor, weights_hash
+from ..schema import env
 
 torch_fidelity.register_feature_extractor("lenet-mnist", LeNetMNISTExtractor)
 stats = {"real_feature_extractions": 0}  # counted so that tests can prove the cache is used
@@ -44,7 +45,7 @@ class NaNSamples(RuntimeError):
 
 
 def cache_dir() -> Path:
-    return Path(os.environ.get("GANBENCH_CACHE") or Path.home() / ".cache" / "ganbench" / "stats")
+    return Path(env("GANBENCH_CACHE") or Path.home() / ".cache" / "ganbench" / "stats").expanduser()
 
 
 class ImagesUint8(torch.utils.data.Dataset):
