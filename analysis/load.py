@@ -54,6 +54,19 @@ def load_kept(study_dir: Path) -> pd.DataFrame:
     missing = [c for c in KEPT_COLUMNS if c not in df]
     if missing:
         raise ValueError(f"results: {path} lacks the column{'s' if len(missing) > 1 else ''} {', '.join(missing)}")
+    key = ["study_name", "trial"] if "study_name" in df else ["study", "phase", "variant", "dataset", "pack", "trial"]
+    twice = df[df.duplicated(key, keep=False)]
+    if len(twice):  # a row pasted twice would count its trial twice in every table
+        first = twice.iloc[0]
+        raise ValueError(f"results: {path} holds trial {first['trial']} of {first.get('study_name', first['study'])} "
+                         f"{int(df.duplicated(key).sum()) + 1} times; a trial is one row")
+    for column, allowed in (("status", ("finished", "diverged", "pruned", "failed", "lost", "running", "waiting")),):
+        bad = sorted(set(df[column].dropna()) - set(allowed))
+        if bad:
+            raise ValueError(f"results: {path}: {column}: {bad[0]!r} is not allowed, must be one of {', '.join(allowed)}")
+    for column in ("value", "score", "train_steps", "trial", "pack", "setting", "budget"):
+        if not pd.api.types.is_numeric_dtype(df[column]) and df[column].notna().any():
+            raise ValueError(f"results: {path}: {column}: holds text where numbers go")
     df["study_dir"] = str(study_dir)
     df["run_dir"] = None  # the runs themselves are not kept
     return df

@@ -12,7 +12,9 @@ import contextlib
 import ctypes
 import functools
 import json
+import math
 import os
+import pickle
 import platform
 import time
 from pathlib import Path
@@ -31,7 +33,7 @@ from .metrics.points import POINTS, sliced_w1
 from .module import Diverged, RealBatches, build_module
 from .protocols import get_protocol, pacgan2018
 from .samples import save_samples
-from .schema import ConfigError
+from .schema import ConfigError, Field
 from .variants import VariantError
 
 @functools.cache
@@ -101,15 +103,45 @@ def load_module(run_dir: Path | str, device: str = "cpu", checkpoint: str = "las
         module.load_state_dict(state)
     except VariantError:  # names code the user has not named on this command line
         raise
-    except (ValueError, KeyError, RuntimeError, EOFError, OSError) as e:  # truncated, foreign or hand-edited files
-        raise ConfigError(f"run-dir: {run_dir} cannot be loaded ({type(e).__name__}: {str(e).splitlines()[0][:120]})") from None
+    except (ValueError, KeyError, TypeError, RuntimeError, EOFError, OSError, pickle.UnpicklingError) as e:  # truncated, foreign or hand-edited
+        first = str(e).splitlines()[0][:120] if str(e) else ""
+        raise ConfigError(f"run-dir: {run_dir} cannot be loaded ({type(e).__name__}: {first})") from None
     return config, module.to(device)
 
 
-def update_metrics(run_dir: Path | str, new: dict) -> dict:
+# what every metrics.json holds, checked when one is read back; the scores beside them are numbers or null
+METRICS_FIELDS = {f.name: f for f in [
+    Field("status", str, None, "how the run ended", choices=("finished", "diverged", "pruned")),
+    Field("steps", int, None, "training steps done", ge=0),
+    Field("generator_updates", int, None, "generator updates", ge=0),
+    Field("discriminator_updates", int, None, "discriminator updates", ge=0),
+]}
+
+
+def read_metrics(run_dir: Path | str) -> dict:
+    """A run's metrics.json, checked: a JSON object ganbench wrote, with its status and counts as declared and every
+    score a finite number or null (non-finite ones are null, named under "non_finite"). ConfigError naming the file."""
     path = Path(run_dir) / "metrics.json"
-    metrics = {**json.loads(path.read_text()), **new}
-    write_json(path, metrics)
+    try:
+        metrics = json.loads(path.read_text())
+    except (OSError, ValueError) as e:
+        raise ConfigError(f"run-dir: {path} cannot be read ({type(e).__name__}: {str(e).splitlines()[0][:100]})") from None
+    if not isinstance(metrics, dict):
+        raise ConfigError(f"run-dir: {path} is not a mapping of metrics")
+    for name, f in METRICS_FIELDS.items():
+        if name not in metrics:
+            raise ConfigError(f"run-dir: {path} has no '{name}'")
+        f.check(metrics[name], f"{path.name}: {name}")
+    for name, value in metrics.items():
+        bad = isinstance(value, bool) or not (value is None or isinstance(value, (int, float, str, dict, list)))
+        if bad or (isinstance(value, float) and not math.isfinite(value)):
+            raise ConfigError(f"{path.name}: {name}: {value!r} is not allowed, must be a finite number, null or text")
+    return metrics
+
+
+def update_metrics(run_dir: Path | str, new: dict) -> dict:
+    metrics = {**read_metrics(run_dir), **new}
+    write_json(Path(run_dir) / "metrics.json", metrics)
     return metrics
 
 

@@ -72,7 +72,7 @@ def _allow_code(args) -> None:
 def _cmd_eval(args) -> None:
     from ganbench.benchmark.conditional.metrics import translation_metrics
     from ganbench.benchmark.metrics.fidelity import MetricError, evaluate_generator
-    from ganbench.benchmark.train import load_module, point_metrics, update_metrics
+    from ganbench.benchmark.train import load_module, point_metrics, read_metrics, update_metrics
 
     _check_options(args, EVAL_OPTIONS)
     if args.weights and not Path(args.weights).is_file():
@@ -81,6 +81,7 @@ def _cmd_eval(args) -> None:
     _allow_code(args)
     checkpoint = args.checkpoint or _default_checkpoint(args.run_dir)
     config, module = load_module(args.run_dir, device, checkpoint)
+    read_metrics(args.run_dir)  # the file the scores go into: a damaged one is refused before the scoring, not after
     info = get_dataset(config.dataset)
     if info.is_paired:  # image-to-image: the held-out pairs, as at the end of training
         scores = translation_metrics(module.generator, config.dataset, args.extractor or config.extractor,
@@ -109,6 +110,8 @@ def _cmd_sample(args) -> None:
 
     _check_options(args, SAMPLE_OPTIONS)
     out = Path(args.out)
+    if out.resolve() == Path(args.run_dir).resolve() or out.resolve().is_relative_to(Path(args.run_dir).resolve()):
+        raise UsageError(f"out: {out} is inside the run {args.run_dir} it reads; choose a folder outside it")
     check_out_dir(out)
     _allow_code(args)
     checkpoint = args.checkpoint or _default_checkpoint(args.run_dir)

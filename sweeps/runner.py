@@ -6,7 +6,6 @@ Seed phase (``budget.seeds`` = K): once every search trial of a (variant, data s
 trained again with K seeds, in a second study named ``<study>.seeds`` with K slots."""
 from __future__ import annotations
 
-import json
 import math
 import os
 import subprocess
@@ -22,7 +21,7 @@ from ganbench.benchmark.config import resolve_config
 from ganbench.benchmark.data import file_name
 from ganbench.benchmark.files import restore, strict
 from ganbench.benchmark.identity import TrialIdentity, retried
-from ganbench.benchmark.train import train
+from ganbench.benchmark.train import read_metrics, train
 from ganbench.benchmark.variants import import_variant
 
 from . import optuna_internals
@@ -94,7 +93,7 @@ def _train_and_tell(study, trial, spec, identity, out, params, seed, prune, hear
     try:
         config = resolve_config(**trial_config(spec, identity, params, seed))
         if (out / "metrics.json").exists():  # trained, but its worker died before telling the study
-            metrics = json.loads((out / "metrics.json").read_text())
+            metrics = read_metrics(out)
         else:
             started = time.perf_counter()
             metrics = train(config, out, progress=False, callbacks=[StopIfAbandoned(heartbeat)],

@@ -105,7 +105,7 @@ CASES = [  # (name, argv from (tmp, made copy), field the one line names, set-up
     ("sample: n 0", lambda t, m: ["sample", f"{m}/run", "--n", "0", "--out", f"{t}/o"], "n", None),
     ("sample: negative seed", lambda t, m: ["sample", f"{m}/run", "--seed", "-1", "--out", f"{t}/o"], "seed", None),
     ("sample: out holds something", lambda t, m: ["sample", f"{m}/run", "--out", f"{m}/run"], "out", None),
-    ("sample: unknown format", lambda t, m: ["sample", f"{m}/run", "--format", "gif", "--out", f"{t}/o"], "argument --format", None),
+    ("sample: unknown format", lambda t, m: ["sample", f"{m}/run", "--format", "gif", "--out", f"{t}/o"], "format", None),
     ("spec: not YAML", lambda t, m: ["sweep", "run", _spec(t, "name: a\nvariants: [ns_gan\n"), "--dir", f"{t}/o"], "spec", None),
     ("spec: python tag", lambda t, m: ["sweep", "run", _spec(t, '!!python/object/apply:os.system ["ls"]\n'), "--dir", f"{t}/o"], "spec", None),
     ("spec: name with ..", lambda t, m: ["sweep", "run", _spec(t, TINY.replace("name: s", "name: ../../etc")), "--dir", f"{t}/o"], "name", None),
@@ -133,6 +133,19 @@ CASES = [  # (name, argv from (tmp, made copy), field the one line names, set-up
     ("sweep status: storage not a URL", lambda t, m: ["sweep", "status", f"{m}/study", "--storage", "nonsense"], "storage", None),
     ("sweep status: journal missing", lambda t, m: ["sweep", "status", f"{m}/study"], "dir", lambda m: (m / "study" / "optuna.journal").unlink()),
     ("report: journal missing", lambda t, m: ["report", f"{m}/study", "--out", f"{t}/o"], "dir", lambda m: (m / "study" / "optuna.journal").unlink()),
+    ("report: out inside the study it reads", lambda t, m: ["report", f"{m}/study", "--out", f"{m}/study/rep"], "out", None),
+    ("report: out is the study", lambda t, m: ["report", f"{m}/study", "--out", f"{m}/study"], "out", None),
+    ("sample: out inside the run it reads", lambda t, m: ["sample", f"{m}/run", "--out", f"{m}/run/samples"], "out", None),
+    *[(f"eval: metrics.json {what}", lambda t, m: ["eval", f"{m}/run"], field, lambda m, d=damage: d(m / "run" / "metrics.json"))
+      for what, field, damage in [
+          ("cut off", "run-dir", lambda p: _damage(p, "truncate")), ("missing", "run-dir", lambda p: p.unlink()),
+          ("not a mapping", "run-dir", lambda p: p.write_text("[1, 2]")),
+          ("with text for its steps", "metrics.json: steps", lambda p: _edit_json(p, steps="many")),
+          ("without its status", "run-dir", lambda p: p.write_text(json.dumps({k: v for k, v in json.loads(p.read_text()).items() if k != "status"}))),
+          ("with a status never written", "metrics.json: status", lambda p: _edit_json(p, status="great")),
+          ("with a boolean score", "metrics.json: d_loss", lambda p: _edit_json(p, d_loss=True))]],
+    ("eval: a checkpoint that is not one", lambda t, m: ["eval", f"{m}/run"], "run-dir",
+     lambda m: [(m / "run" / f).write_bytes(bytes(range(256)) * 8) for f in ("last.ckpt", "best.ckpt")]),
     ("report: the same study twice", lambda t, m: ["report", f"{m}/study", f"{m}/study/", "--out", f"{t}/o"], "study", None),
     ("report: out holds a user's files", lambda t, m: ["report", f"{m}/study", "--out", f"{m}/run"], "out", None),
     ("spec: list for a scalar", lambda t, m: ["sweep", "run", _spec(t, TINY.replace("arch: mlp_small", "arch: [mlp_small]")), "--dir", f"{t}/o"], "arch", None),
@@ -152,6 +165,7 @@ CASES = [  # (name, argv from (tmp, made copy), field the one line names, set-up
     ("data: truncated PNG", lambda t, m: [*T[:4], f"folder:{m}/pngs", *T[5:], "--out", f"{t}/o"], "dataset", lambda m: _pngs(m, "truncated")),
     ("data: PNG header of 30000x30000", lambda t, m: [*T[:4], f"folder:{m}/pngs", *T[5:], "--out", f"{t}/o"], "dataset", lambda m: _pngs(m, "bomb")),
     ("data: NaN points", lambda t, m: [*T[:4], f"npz:{m}/p.npz", *T[5:], "--out", f"{t}/o"], "dataset", lambda m: _points(m, float("nan"))),
+    ("data: points infinite as float32", lambda t, m: [*T[:4], f"npz:{m}/p.npz", *T[5:], "--out", f"{t}/o"], "dataset", lambda m: _points(m, 1e300)),
     ("data: points of no coordinates", lambda t, m: [*T[:4], f"npz:{m}/p.npz", *T[5:], "--out", f"{t}/o"], "dataset", lambda m: _points(m, None)),
 ]
 

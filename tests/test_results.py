@@ -37,8 +37,13 @@ def test_a_kept_study_rebuilds_its_report_from_its_table_alone(study, tmp_path, 
                 assert f"{row.measured:.3g}" in readme
 
 
-@pytest.mark.parametrize("damage, says", [(lambda df: df.drop(columns=["score"]), "lacks the column score"),
-                                          (None, "does not parse")])
+@pytest.mark.parametrize("damage, says", [
+    (lambda df: df.drop(columns=["score"]), "lacks the column score"), (None, "does not parse"),
+    (lambda df: pd.concat([df, df]), "times; a trial is one row"),  # pasted twice: every trial would count twice
+    (lambda df: pd.concat([df, df.iloc[:1]]), "2 times; a trial is one row"),
+    (lambda df: df.assign(status="great"), "status: 'great' is not allowed"),
+    (lambda df: df.assign(score="low"), "score: holds text where numbers go"),
+])
 def test_a_damaged_table_fails_with_its_path(tmp_path, ganbench, damage, says):
     study = tmp_path / KEPT[0].name
     shutil.copytree(KEPT[0], study)

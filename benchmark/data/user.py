@@ -138,9 +138,14 @@ def _npz(name: str, path_text: str) -> DatasetInfo:
             shapes = {k: f[k].shape for k in ("train", "test")}
             dtypes = {k: f[k].dtype for k in ("train", "test")}
             for k in ("train", "test"):  # a NaN point would train a diverging model and blame it
-                if np.issubdtype(dtypes[k], np.floating) and not np.isfinite(f[k]).all():
-                    bad = int((~np.isfinite(f[k])).any(axis=tuple(range(1, f[k].ndim))).sum()) if f[k].ndim > 1 else 0
-                    raise DataError(f"dataset: {path}:{k} holds NaN or infinite values ({bad} sample{'s' if bad != 1 else ''}); "
+                if not np.issubdtype(dtypes[k], np.floating):
+                    continue
+                # points train as float32: 1e300 in a float64 file is infinite there (images are clipped to [0, 1])
+                values = f[k].astype(np.float32) if f[k].ndim == 2 else f[k]
+                if not np.isfinite(values).all():
+                    bad = int((~np.isfinite(values)).any(axis=tuple(range(1, values.ndim))).sum()) if values.ndim > 1 else 0
+                    cast = " (as float32, the training dtype)" if np.isfinite(f[k]).all() else ""
+                    raise DataError(f"dataset: {path}:{k} holds NaN or infinite values{cast} ({bad} sample{'s' if bad != 1 else ''}); "
                                     "remove or fix them")
     except DataError:
         raise
