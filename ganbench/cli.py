@@ -224,9 +224,11 @@ def _cmd_sweep_plan(args) -> None:
 
 def _print_status(study_dir, storage_url, as_json) -> None:
     from ganbench.sweeps.runner import summary
-    from ganbench.sweeps.storage import load_saved_spec, storage_for
+    from ganbench.sweeps.storage import check_spec_against_studies, load_saved_spec, storage_for
 
-    rows = summary(load_saved_spec(study_dir), storage_for(study_dir, storage_url, create=False))
+    spec, storage = load_saved_spec(study_dir), storage_for(study_dir, storage_url, create=False)
+    check_spec_against_studies(spec, storage, study_dir)
+    rows = summary(spec, storage)
     if as_json:
         print(dumps({"study_dir": str(study_dir), "studies": rows}))
         return
@@ -268,12 +270,14 @@ def _cmd_sweep_status(args) -> None:
 
 def _cmd_sweep_resume(args) -> None:
     from ganbench.sweeps.retries import retry_failed
-    from ganbench.sweeps.storage import load_saved_spec, storage_for
+    from ganbench.sweeps.storage import check_spec_against_studies, load_saved_spec, storage_for
 
     _check_options(args, EXECUTOR_OPTIONS)
     _saved_study(args, runs_code=True)
-    _check_device_fit(args, load_saved_spec(args.dir))
-    retried = retry_failed(load_saved_spec(args.dir), storage_for(args.dir, args.storage, create=False))
+    spec, storage = load_saved_spec(args.dir), storage_for(args.dir, args.storage, create=False)
+    check_spec_against_studies(spec, storage, args.dir)  # before anything is enqueued
+    _check_device_fit(args, spec)
+    retried = retry_failed(spec, storage)
     if retried:
         print(f"{retried} failed trial{'s' if retried != 1 else ''} enqueued again with {'their' if retried != 1 else 'its'} setting")
     _run_executor(args, Path(args.dir))

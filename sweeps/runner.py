@@ -30,7 +30,7 @@ from .liveness import Heartbeat, StopIfAbandoned, TrialAbandoned
 from .retries import recover_lost_trials
 from .spaces import constant, is_distribution, suggest
 from .spec import Spec, trial_config
-from .storage import load_existing, sampler_for, create_studies, load_saved_spec, storage_for
+from .storage import check_spec_against_studies, create_studies, load_existing, load_saved_spec, sampler_for, storage_for
 
 
 SEED_OFFSET = 100_000  # seed-phase seeds never coincide with a search trial's seed (spec.seed * 1000 + setting)
@@ -143,6 +143,7 @@ def work(study_dir: Path | str, storage_url: str | None = None, allow_code: list
     study_dir = Path(study_dir)
     spec = load_saved_spec(study_dir)
     storage = storage_for(study_dir, storage_url)
+    check_spec_against_studies(spec, storage, study_dir)
     done = 0
     for study, seeds in create_studies(spec, storage):
         recover_lost_trials(study)

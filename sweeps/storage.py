@@ -15,8 +15,9 @@ from optuna.storages import JournalStorage
 from optuna.storages.journal import JournalFileBackend, JournalFileOpenLock
 
 from ganbench.benchmark.files import dumps, write_json
+from ganbench.benchmark.schema import ConfigError
 
-from .spec import JournalError, Spec, SpecError
+from .spec import BUDGET_FIELDS, SPEC_FIELDS, JournalError, Spec, SpecError
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
@@ -78,9 +79,20 @@ def load_saved_spec(study_dir: Path) -> Spec:
     if not path.is_file():
         raise FileNotFoundError(f"dir: {study_dir} holds no study (spec.json missing)")
     try:
-        return Spec(**json.loads(path.read_text()))
+        saved = json.loads(path.read_text())
+        spec = Spec(**saved)
     except (ValueError, TypeError) as e:  # hand-edited or cut off
         raise SpecError(f"dir: {path} is not a spec ganbench wrote ({type(e).__name__}); restore it from the spec YAML with `ganbench sweep run`") from None
+    for name, f in {**SPEC_FIELDS, **BUDGET_FIELDS}.items():  # each value against its declaration, as the YAML was
+        value = getattr(spec, name)
+        if value is not None and name != "name":
+            try:
+                f.check(value, name)
+            except ConfigError as e:
+                raise SpecError(f"dir: {path}: {e}") from None
+    if not all(isinstance(x, list) and x and all(isinstance(n, str) for n in x) for x in (spec.variants, spec.datasets)):
+        raise SpecError(f"dir: {path}: variants and datasets must be lists of names")
+    return spec
 
 
 def tpe_startup_trials(settings: int) -> int:
@@ -147,3 +159,22 @@ def load_existing(name: str, storage) -> optuna.Study | None:
         return optuna.load_study(study_name=name, storage=storage)
     except KeyError:
         return None
+
+
+def check_spec_against_studies(spec: Spec, storage, study_dir: Path) -> None:
+    """spec.json must describe the trials its storage holds: each study of the spec's name is one of its cells, with
+    the budget it was created with (a hand-edited spec.json would count its trials against another budget)."""
+    search = {spec.study_name(*c): (spec.settings, spec.budget_steps) for c in spec.cells()}
+    seeds = {spec.seed_study_name(*c): (spec.seeds, spec.seeds * spec.steps) for c in spec.cells()} if spec.seeds else {}
+    expected = {**search, **seeds}
+    for summary in optuna.get_all_study_summaries(storage, include_best_trial=False):
+        if not summary.study_name.startswith(spec.name + "."):
+            continue
+        where = f"dir: {Path(study_dir) / 'spec.json'}"
+        if summary.study_name not in expected:
+            raise SpecError(f"{where} does not describe the study {summary.study_name} its storage holds (edited by hand?); "
+                            "restore the spec the study was run with")
+        attrs, (budget, steps) = summary.user_attrs, expected[summary.study_name]
+        if "budget" in attrs and (attrs["budget"] != budget or attrs.get("budget_steps", attrs["budget"] * spec.steps) != steps):
+            raise SpecError(f"{where} gives {summary.study_name} a budget of {budget} trials ({steps:,} steps) but it was run with "
+                            f"{attrs['budget']} ({attrs.get('budget_steps', 0):,}); restore the spec the study was run with")

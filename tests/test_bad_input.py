@@ -146,6 +146,12 @@ CASES = [  # (name, argv from (tmp, made copy), field the one line names, set-up
           ("with a boolean score", "metrics.json: d_loss", lambda p: _edit_json(p, d_loss=True))]],
     ("eval: a checkpoint that is not one", lambda t, m: ["eval", f"{m}/run"], "run-dir",
      lambda m: [(m / "run" / f).write_bytes(bytes(range(256)) * 8) for f in ("last.ckpt", "best.ckpt")]),
+    *[(f"sweep {cmd}: spec.json edited after its trials ran ({what})", lambda t, m, c=cmd: ["sweep", c, f"{m}/study"], "dir",
+       lambda m, e=edit: _edit_json(m / "study" / "spec.json", **e))
+      for cmd in ("status", "resume") for what, edit in [("a larger budget", dict(settings=5)), ("longer trials", dict(steps=8)),
+                                                         ("another variant", dict(variants=["wgan"])),
+                                                         ("text for its steps", dict(steps="many")), ("a negative budget", dict(settings=-1)),
+                                                         ("no variants", dict(variants=[]))]],
     ("report: the same study twice", lambda t, m: ["report", f"{m}/study", f"{m}/study/", "--out", f"{t}/o"], "study", None),
     ("report: out holds a user's files", lambda t, m: ["report", f"{m}/study", "--out", f"{m}/run"], "out", None),
     ("spec: list for a scalar", lambda t, m: ["sweep", "run", _spec(t, TINY.replace("arch: mlp_small", "arch: [mlp_small]")), "--dir", f"{t}/o"], "arch", None),
