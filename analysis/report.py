@@ -48,10 +48,6 @@ def write_report(study_dirs: list, out: Path | str, budget: int | None = None, s
         if d.resolve() in seen:
             raise ValueError(f"study: {d} is the study {seen[d.resolve()]} again; each study is read once (its trials would count twice)")
         seen[d.resolve()] = d
-    for d in map(Path, study_dirs):  # never write into what is read: its files would be read as the study's next time
-        if out.resolve() == d.resolve() or out.resolve().is_relative_to(d.resolve()) or d.resolve().is_relative_to(out.resolve()):
-            raise ValueError(f"out: {out} is {'inside' if out.resolve() != d.resolve() else ''} the study {d} it reads"
-                             .replace("is  the", "is the") + "; choose a folder outside it")
     check_report_out(out)
     if partial_of(out).exists() and not is_ours(partial_of(out)):
         raise ValueError(f"out: {partial_of(out)} exists and ganbench did not make it; move it away or choose another --out")
@@ -59,6 +55,10 @@ def write_report(study_dirs: list, out: Path | str, budget: int | None = None, s
     if df.empty:
         raise ValueError("study: no trials in " + ", ".join(map(str, study_dirs)))
     check_comparable(df)
+    for d in map(Path, study_dirs):  # never write into what is read: its files would be read as the study's next time
+        if out.resolve() == d.resolve() or out.resolve().is_relative_to(d.resolve()) or d.resolve().is_relative_to(out.resolve()):
+            where = "is" if out.resolve() == d.resolve() else "is inside" if out.resolve().is_relative_to(d.resolve()) else "holds"
+            raise ValueError(f"out: {out} {where} the study {d} it reads; choose a folder outside it")
     remove_partial(partial_of(out))  # a crashed report's leftover
     tmp = open_partial(out)
     try:

@@ -83,6 +83,8 @@ class Field:
         options = self.options
         if self.type is str and options and isinstance(value, int) and not isinstance(value, bool) and str(value) in options:
             value = str(value)
+        if self.type is int and isinstance(value, float) and value.is_integer():
+            value = int(value)  # JSON's data model, and so JSON Schema's "integer": 2.0 is the integer 2
         if not _is_type(value, self.type):
             raise ConfigError(f"{where}: {_show(value)} is not allowed, must be {self.allowed()}")
         if options is not None and value not in options:

@@ -108,6 +108,9 @@ def check_range(f, value, at: str) -> None:
                          + (" and lo > 0" if kind == "log" else "") + (" integers" if kind == "int" else ""))
     if kind == "int" and f.type is not int:
         raise SpaceError(f"{at}: {value!r} is not allowed, [int, lo, hi] is for integer settings; {f.name} is {f.allowed()}")
+    if kind != "int" and f.type is int:
+        raise SpaceError(f"{at}: {value!r} is not allowed, [{kind}, lo, hi] draws real numbers; {f.name} takes integers: "
+                         f"write [int, lo, hi] or [choice, ...]")
     lo, hi = (int(value[1]), int(value[2])) if kind == "int" else (float(value[1]), float(value[2]))
     f.check(lo, f"{at} (its low end)")
     # numpy's and Optuna's uniform draws lie in [lo, hi): an exclusive upper bound may be the range's end

@@ -8,10 +8,10 @@ import numpy as np
 import yaml
 
 from ganbench.benchmark.config import resolve_config
-from ganbench.benchmark.data import DataError, canonical_name, get_dataset
+from ganbench.benchmark.data import DATASETS, DataError, canonical_name, get_dataset
 from ganbench.benchmark.identity import TrialIdentity
 from ganbench.benchmark.nets import ARCHITECTURES
-from ganbench.benchmark.protocols import DEFAULT_PROTOCOL, get_protocol, lucic2018
+from ganbench.benchmark.protocols import DEFAULT_PROTOCOL, PROTOCOLS, get_protocol, lucic2018
 from ganbench.benchmark.schema import COMMAND_FIELDS, RUN_FIELDS, ConfigError, Field, did_you_mean
 from ganbench.benchmark.variants import VARIANTS, VariantError, get_variant, import_variant
 
@@ -251,24 +251,52 @@ def load_spec(path: Path | str, import_code: bool = False) -> Spec:
     return spec
 
 
+NOT_IN_SCHEMA = ("a range's low end is at most its high end; arch fits a data set; hyperband needs image data sets "
+                 "only; every (variant, data set) resolves to a run (e.g. a variant's own limits on a data set); under "
+                 "lucic2018, a replayed experiment that exists for the data set and space, no more settings than it "
+                 "drew, and n_fake equal to n_real. `ganbench spec FILE` checks these too.")
+
+
+def _distribution(f) -> dict:
+    """[uniform|log|int, lo, hi] or [choice, a, ...] over the values field ``f`` allows (check_range's rules)."""
+    value = {k: v for k, v in f.json_schema().items() if k not in ("default", "description")}
+    bounds = {k: value[k] for k in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum") if k in value}
+    number = {"type": "number", **bounds}
+    # a uniform draw lies in [lo, hi): an exclusive upper bound may be its high end
+    below = {k: v for k, v in number.items() if k != "exclusiveMaximum"} | ({"maximum": bounds["exclusiveMaximum"]} if "exclusiveMaximum" in bounds else {})
+    positive = number if bounds.get("minimum", -1) > 0 or bounds.get("exclusiveMinimum", -1) >= 0 else {**number, "exclusiveMinimum": 0}
+    three = lambda kind, lo, hi: {"prefixItems": [{"const": kind}, lo, hi], "minItems": 3, "maxItems": 3}  # noqa: E731
+    kinds = [{"prefixItems": [{"const": "choice"}], "items": value, "minItems": 2}]
+    if f.type is int:  # integers are drawn as integers: [int, lo, hi], not a real-valued range
+        kinds.append(three("int", {**number, "type": "integer"}, {**number, "type": "integer"}))
+    elif f.type is float:
+        kinds += [three("uniform", number, below), three("log", positive, positive)]
+    return {"type": "array", "anyOf": kinds, "description": "[uniform|log|int, lo, hi] (lo <= hi) or [choice, a, b, ...]"}
+
+
 def spec_schema() -> dict:
-    """The JSON Schema (draft 2020-12) of a study spec, from the same declarations load_spec checks against."""
-    distribution = {"type": "array", "minItems": 2, "prefixItems": [{"enum": ["uniform", "log", "int", "choice"]}],
-                    "description": "[uniform|log|int, lo, hi] or [choice, a, b, ...]"}
-    params = {name: {"anyOf": [f.json_schema(), distribution]} for name, f in searchable().items()}
-    written_out = {"type": "object", "properties": params, "additionalProperties": False}
+    """The JSON Schema (draft 2020-12) of a study spec, from the same declarations load_spec checks against, the
+    protocols' rules included; what JSON Schema cannot say is in its description (NOT_IN_SCHEMA)."""
+    params = {name: {"anyOf": [f.json_schema(), _distribution(f)]} for name, f in searchable().items()}
+    written_out = {"type": "object", "properties": params, "additionalProperties": False, "minProperties": 1}
     names = {"type": "array", "minItems": 1, "uniqueItems": True, "items": {"type": "string"}}
+    code = r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$"
+    protocols = [{"if": {"properties": {"protocol": {"const": p.name}}, **({} if p.name == DEFAULT_PROTOCOL else {"required": ["protocol"]})},
+                  "then": p.spec_schema_rules()} for p in PROTOCOLS.values()]
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "ganbench study spec",
+        "description": "Checked by `ganbench spec FILE` as by `sweep run`. Not expressible here, and checked there: " + NOT_IN_SCHEMA,
         "type": "object",
         "required": list(REQUIRED),
         "additionalProperties": False,
         "properties": {
             **{k: f.json_schema() for k, f in SPEC_FIELDS.items()},
+            "name": {**SPEC_FIELDS["name"].json_schema(), "pattern": r"^[^./\\][^/\\]*$"},
             "variants": {**names, "description": "variants to compare: `ganbench variants`, or package.module:function",
-                         "items": {"type": "string", "examples": list(VARIANTS)}},
-            "datasets": {**names, "description": "data sets: `ganbench datasets`, folder:PATH or npz:PATH"},
+                         "items": {"anyOf": [{"enum": list(VARIANTS)}, {"type": "string", "pattern": code}]}},
+            "datasets": {**names, "description": "data sets: `ganbench datasets`, folder:PATH or npz:PATH",
+                         "items": {"anyOf": [{"enum": list(DATASETS)}, {"type": "string", "pattern": "^(folder|npz):.+"}]}},
             "space": {"description": "wide or narrow for every variant, or per variant a name or a written-out space",
                       "anyOf": [{"enum": list(SPACES)},
                                 {"type": "object", "additionalProperties": {"anyOf": [{"enum": list(SPACES)}, written_out]}}]},
@@ -278,6 +306,9 @@ def spec_schema() -> dict:
                      "anyOf": [RUN_FIELDS["pack"].json_schema(),
                                {"type": "array", "uniqueItems": True, "minItems": 1, "items": RUN_FIELDS["pack"].json_schema()}]},
         },
+        "allOf": [*protocols,
+                  {"if": {"properties": {"pruner": {"const": "hyperband"}}, "required": ["pruner"]},
+                   "then": {"required": ["eval_every"], "properties": {"eval_every": {"type": "integer", "minimum": 1}}}}],
     }
 
 

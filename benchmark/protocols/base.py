@@ -66,6 +66,16 @@ class Protocol:
         if raw.get("experiment") is not None:
             raise ConfigError(f"experiment: only a protocol that replays a study's draws takes one, not {self.name}")
 
+    def spec_schema_rules(self) -> dict:
+        """check_spec's rules as JSON Schema, applied to specs under this protocol (what JSON Schema cannot say,
+        the spec schema's description lists)."""
+        rules: dict = {"not": {"required": ["experiment"]}}
+        if self.variants is not None:
+            rules["properties"] = {"variants": {"items": {"enum": list(self.variants)}}}
+        if self.datasets is not None:
+            rules.setdefault("properties", {})["datasets"] = {"items": {"enum": list(self.datasets)}}
+        return rules
+
     # --- defaults and spaces ---------------------------------------------------------------------------------
 
     def variant_defaults(self, variant) -> dict | None:

@@ -237,6 +237,12 @@ class StudyProtocol(Protocol):
         if raw.get("sampler", "random") == "random" and isinstance(raw.get("settings"), int) and raw["settings"] > n:
             raise ConfigError(f"budget.settings: the study drew {n} settings per model; a replay has no more than that")
 
+    def spec_schema_rules(self) -> dict:
+        study_sets = sorted({DATASET_OF[d] for d, _, _ in EXPERIMENTS.values()})
+        return {"properties": {"variants": {"items": {"enum": list(GAN_TYPE)}}, "datasets": {"items": {"enum": study_sets}},
+                               "space": {"enum": ["wide", "narrow"]}, "pack": {"enum": [1, [1]]}, "generators": {"const": 1},
+                               "arch": {"enum": ["infogan", None]}}}
+
     def variant_defaults(self, variant) -> dict:
         return {"beta2": 0.999, **defaults(variant.name, "wide")}  # TF's Adam has beta2 0.999
 

@@ -98,6 +98,11 @@ class PacGANProtocol(Protocol):
         super().check_spec(raw)
         if raw["variants"] != [VARIANT]:
             raise ConfigError(f"variants: protocol pacgan2018 trains PacGAN's GAN only; write variants: [{VARIANT}]")
+        space = raw.get("space")
+        for v, written in (space.items() if isinstance(space, dict) else []):
+            for k, value in (written.items() if isinstance(written, dict) else []):
+                if k in FIXED and value != FIXED[k]:
+                    raise ConfigError(f"space.{v}.{k}: protocol pacgan2018 fixes it at {FIXED[k]}, not {value!r}")
         outside = [d for d in raw["datasets"] if d not in DATASETS]
         if outside:
             raise ConfigError(f"datasets: protocol pacgan2018 is PacGAN's 2-D code; {outside[0]} is not one of {', '.join(DATASETS)}")
@@ -108,6 +113,13 @@ class PacGANProtocol(Protocol):
         if dataset is not None and dataset not in DATASETS:
             raise ConfigError(f"dataset: protocol pacgan2018 is PacGAN's code for its 2-D experiments, {' and '.join(DATASETS)}; "
                               f"not '{dataset}' (its Stacked MNIST and CelebA code is other code, not transcribed)")
+
+    def spec_schema_rules(self) -> dict:
+        return {"not": {"required": ["experiment"]},
+                "properties": {"variants": {"const": [VARIANT]}, "datasets": {"items": {"enum": list(DATASETS)}},
+                               **{k: {"enum": [v, None]} for k, v in FIXED.items() if k in ("arch", "generators")},
+                               "space": {"anyOf": [{"type": "string"}, {"type": "object", "additionalProperties": {"anyOf": [
+                                   {"type": "string"}, {"properties": {k: {"const": v} for k, v in FIXED.items()}}]}}]}}}
 
     def variant_defaults(self, variant) -> dict:  # Blocks' Adam's beta2; the rest is the data set's (PACGAN_2D)
         return {**FALLBACKS, **variant.defaults, "beta2": 0.999, "n_disc": 1, "d_batch_norm": False}
