@@ -321,6 +321,9 @@ def _check_mixing_options(cfg: dict, variant, protocol: Protocol) -> None:
                           "packing needs a classifier or critic")
     if cfg["generators"] > 1 and variant.kind == "vae":
         raise ConfigError("generators: the VAE has one decoder; a mixture of generators needs an adversarial variant")
+    if cfg["generators"] > 1 and cfg["batch_size"] is not None and 2 * cfg["generators"] > cfg["batch_size"] * cfg["pack"]:
+        raise ConfigError(f"generators: {cfg['generators']} generators share a batch of {cfg['batch_size'] * cfg['pack']} samples; "
+                          "each needs at least 2 (batch norm trains on no fewer): lower generators or raise batch_size")
     if variant.kind == "vae":  # the VAE's prior is its own: N(0, 1), evaluated on U(-1, 1) in the study
         if cfg["prior"] not in (None, "normal"):
             raise ConfigError(f"prior: the VAE's prior is N(0, 1), not '{cfg['prior']}'")

@@ -174,8 +174,8 @@ RUN_FIELDS: dict[str, Field] = {f.name: f for f in [
     Field("arch", str, None, "the nets (default: infogan, the study's, for images; mlp, PacGAN's, for 2-D points)", choices=_architectures),
     Field("steps", int, 1000, "training steps as the protocol counts them: generator updates (ganbench), discriminator updates (lucic2018), "
           "simultaneous updates of both (pacgan2018; 1,000 an epoch)", ge=1),
-    Field("batch_size", int, 64, "batch size", ge=1),
-    Field("z_dim", int, 64, "latent dimension", ge=1),
+    Field("batch_size", int, 64, "batch size", ge=1, le=1 << 20),
+    Field("z_dim", int, 64, "latent dimension", ge=1, le=1 << 16),
     Field("lr", float, None, "Adam learning rate of both players (default: the variant's)", gt=0, wide=_LOG_LR, narrow=["log", 1e-4, 1e-3]),
     Field("beta1", float, None, "Adam beta1 (default: the variant's)", ge=0, lt=1, wide=["uniform", 0, 1], narrow=0.5),
     Field("beta2", float, None, "Adam beta2 (default: the variant's)", ge=0, lt=1),
@@ -188,8 +188,8 @@ RUN_FIELDS: dict[str, Field] = {f.name: f for f in [
     Field("began_lambda", float, None, "BEGAN learning rate of k_t (default 1e-3)", ge=0),
     Field("fgan_generator_loss", str, None, "f-GAN variants: paper (the default; G maximises E[g_f(V)], Nowozin et al. 3.2) or "
           "saddle (G minimises the bound)", choices=_generator_losses),
-    Field("pack", int, 1, "PacGAN packing: the discriminator judges m samples at once (1: none)", ge=1),
-    Field("generators", int, 1, "a uniform mixture of K generators against one discriminator, each sample from one picked at random", ge=1),
+    Field("pack", int, 1, "PacGAN packing: the discriminator judges m samples at once (1: none)", ge=1, le=1024),
+    Field("generators", int, 1, "a uniform mixture of K generators against one discriminator, each sample from one picked at random", ge=1, le=1024),
     Field("prior", str, None, "latent prior: uniform is U(-1, 1) (the study's), normal N(0, I) (PacGAN's 2-D default)",
           choices=("uniform", "normal")),
     Field("spectral_norm", bool, False, "spectral normalisation of every discriminator layer (Miyato et al. 2018); classifier and critic variants only"),
@@ -201,8 +201,8 @@ RUN_FIELDS: dict[str, Field] = {f.name: f for f in [
           ge=0, nullable=True),
     Field("extractor", str, None, "FID's feature extractor (default: lenet-mnist for mnist5k, else Inception)",
           choices=_extractors),
-    Field("n_fake", int, 10_000, "generated samples per FID", ge=2),
-    Field("n_real", int, 10_000, "real test samples per FID (or the whole test split)", ge=2),
+    Field("n_fake", int, 10_000, "generated samples per FID", ge=2, le=10_000_000),
+    Field("n_real", int, 10_000, "real test samples per FID (or the whole test split)", ge=2, le=10_000_000),
 ]}
 # what a variant without its own default falls back to
 FALLBACKS = dict(lr=2e-4, beta1=0.5, beta2=0.999, n_disc=1, penalty_weight=10.0, clip=0.01, began_gamma=0.5, began_lambda=1e-3,
@@ -247,8 +247,8 @@ COMMAND_FIELDS: dict[str, Field] = {f.name: f for f in [
     Field("signal_delay", int, 90, "seconds before the time limit at which SLURM warns a task, which then requeues itself", ge=0),
     Field("array_parallelism", int, 64, "SLURM tasks running at once", ge=1),
     Field("eval_n", int, None, "generated and real samples (default: the run's n_fake and n_real, so the recorded score is "
-          "reproduced exactly)", ge=2, flag="--n"),
-    Field("sample_n", int, 64, "how many samples", ge=1, flag="--n"),
+          "reproduced exactly)", ge=2, le=10_000_000, flag="--n"),
+    Field("sample_n", int, 64, "how many samples", ge=1, le=10_000_000, flag="--n"),
     Field("sample_seed", int, 0, "seed of the latents: the same seed gives the same samples", ge=0, le=UINT32_MAX, flag="--seed"),
     Field("budget", int, None, "settings per variant at which pairs of variants are tested for a significant difference "
           "(default: the fewest any variant finished)", ge=1),
@@ -294,6 +294,8 @@ ENV_FIELDS: dict[str, Field] = {f.name: f for f in [
     Field("GANBENCH_GRACE_S", float, 300.0, "seconds without a heartbeat after which a trial's worker is judged gone "
           "(more than twice GANBENCH_HEARTBEAT_S)", ge=2, le=7 * 86_400),
     Field("GANBENCH_PIX2PIX_URL", str, PIX2PIX_URL, "url: where the pix2pix archives are downloaded from (a mirror)"),
+    Field("GANBENCH_MEMORY_GB", float, None, "the memory ganbench may plan a run or an export within, in GiB (default: what "
+          "the machine has available when the command starts)", gt=0, le=1 << 20),
     Field("OMP_NUM_THREADS", int, None, "the most CPU threads a training process uses (sweep workers share the CPUs "
           "among themselves below it)", ge=1, le=4_096),
 ]}

@@ -25,6 +25,7 @@ from .conditional.metrics import translation_metrics
 from .config import RunConfig, TranslationConfig, config_from_dict, pick_device
 from .data import get_dataset, load_split
 from .files import MARKER, finish_partial, is_ours, open_partial, partial_of, remove_partial, write_json
+from .memory import check_run_fits
 from .logs import interactive, log_every, quiet_libraries, run_loggers, training_progress
 from .metrics.dataset_metrics import DATASET_METRICS, dataset_metrics
 from .metrics.latents import fixed_samples
@@ -162,6 +163,8 @@ def train(config: RunConfig | TranslationConfig, out: Path | str, progress: bool
     check_out_dir(out)
     device = pick_device(config.device)
     info = get_dataset(config.dataset)
+    if isinstance(config, RunConfig):
+        check_run_fits(config, info.shape, device=device)  # weighed before any file is written
     split = load_split(config.dataset, "train", config.data_root)
     protocol = get_protocol(config.protocol)
     if protocol.packs_drawn_once:  # PacGAN's data: packed examples drawn once, batch_size of them a step

@@ -104,12 +104,26 @@ def _cmd_eval(args) -> None:
     print(dumps({"checkpoint": checkpoint, **scores}))
 
 
+def _check_sample_size(args) -> None:
+    """The export is held in memory before it is written: weighed first, from the run's data set."""
+    from ganbench.benchmark.config import config_from_dict
+    from ganbench.benchmark.memory import check_samples_fit
+
+    try:
+        config = config_from_dict(json.loads((Path(args.run_dir) / "config.json").read_text()))
+        shape = get_dataset(config.dataset).shape
+    except (OSError, ValueError, DataError, VariantError):  # ConfigError is a ValueError
+        return  # no run, or a damaged one: load_module names what is wrong
+    check_samples_fit(args.n, shape)
+
+
 def _cmd_sample(args) -> None:
     from ganbench.benchmark.samples import export_samples
     from ganbench.benchmark.train import check_out_dir, load_module
 
     _check_options(args, SAMPLE_OPTIONS)
     out = Path(args.out)
+    _check_sample_size(args)
     if out.resolve() == Path(args.run_dir).resolve() or out.resolve().is_relative_to(Path(args.run_dir).resolve()):
         raise UsageError(f"out: {out} is inside the run {args.run_dir} it reads; choose a folder outside it")
     check_out_dir(out)
@@ -187,7 +201,8 @@ def _check_device_fit(args, spec) -> None:
     if args.executor == "local":
         from ganbench.sweeps.plan import check_fits_device, gpu_check_here
 
-        check_fits_device(spec, args.trials_per_device or spec.trials_per_device, gpu_check_here())
+        k = args.trials_per_device or spec.trials_per_device
+        check_fits_device(spec, k, gpu_check_here(), copies=k * (args.workers or 1))
 
 
 def _run_executor(args, study_dir) -> None:

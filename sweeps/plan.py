@@ -16,6 +16,7 @@ from ganbench.benchmark.config import pick_device, resolve_config
 from ganbench.benchmark.data import get_dataset
 from ganbench.benchmark.protocols import get_protocol
 from ganbench.benchmark.schema import ConfigError
+from ganbench.benchmark.memory import check_run_fits
 from ganbench.benchmark.speed import step_gflop, time_steps, workload_for
 
 from .spec import Spec, trial_config
@@ -123,8 +124,13 @@ def gpu_check_here() -> dict | None:
     return load_gpu_check(Path(str(path))) if path.is_file() else None
 
 
-def check_fits_device(spec: Spec, k: int, check: dict | None) -> None:
-    """k trials of each of the spec's data sets fit in the device's memory, by the gpu-check's measured peaks."""
+def check_fits_device(spec: Spec, k: int, check: dict | None, copies: int | None = None) -> None:
+    """k trials of each of the spec's data sets fit in the device's memory, by the gpu-check's measured peaks; on the
+    CPU, ``copies`` trials at once (every local worker) within the machine's memory, by benchmark.memory's estimate."""
+    if copies is not None and check is None:
+        for v, d, m in spec.cells():
+            config = resolve_config(**trial_config(spec, spec.trial(v, d, m), {}, 0))
+            check_run_fits(config, get_dataset(d).shape, copies=copies)
     for d in spec.datasets:
         workload = workload_for(get_dataset(d).shape)
         one = _measured(check, workload, 1) if check and workload else None

@@ -141,8 +141,8 @@ SPEC_FIELDS: dict[str, Field] = {f.name: f for f in [
                                                      "`ganbench sweep plan` prices it"),
 ]}
 BUDGET_FIELDS: dict[str, Field] = {f.name: f for f in [
-    Field("settings", int, None, "hyperparameter settings per variant and data set (the budget)", ge=1),
-    Field("seeds", int, 0, "then the best setting trained again with this many seeds", ge=0),
+    Field("settings", int, None, "hyperparameter settings per variant and data set (the budget)", ge=1, le=100_000),
+    Field("seeds", int, 0, "then the best setting trained again with this many seeds", ge=0, le=10_000),
 ]}
 REQUIRED = ("variants", "datasets", "space", "budget", "steps")
 

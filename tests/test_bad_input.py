@@ -2,6 +2,7 @@
 traceback, and nothing half-written (no output directory, no changed file)."""
 import hashlib
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -77,6 +78,10 @@ def _points(m: Path, bad):
 
 
 T = ["train", "--variant", "ns_gan", "--dataset", "ring8", "--steps", "2"]
+def _memory_limit(m: Path) -> None:
+    os.environ["GANBENCH_MEMORY_GB"] = "0.05"  # removed after each case (test_bad_input_exits_2_...)
+
+
 CASES = [  # (name, argv from (tmp, made copy), field the one line names, set-up)
     ("unknown variant", lambda t, m: ["train", "--variant", "nogan", "--dataset", "ring8", "--steps", "2", "--out", f"{t}/o"], "variant", None),
     ("unknown data set", lambda t, m: ["train", "--variant", "ns_gan", "--dataset", "imagenet", "--steps", "2", "--out", f"{t}/o"], "dataset", None),
@@ -152,6 +157,14 @@ CASES = [  # (name, argv from (tmp, made copy), field the one line names, set-up
                                                          ("another variant", dict(variants=["wgan"])),
                                                          ("text for its steps", dict(steps="many")), ("a negative budget", dict(settings=-1)),
                                                          ("no variants", dict(variants=[]))]],
+    # sizes weighed against memory (a lowered limit keeps the cases cheap): each declared size, alone, too large
+    *[(f"train: {field} beyond memory", lambda t, m, a=argv: ["train", "--variant", "ns_gan", "--dataset", "mnist5k", "--steps", "2",
+                                                            *a, "--out", f"{t}/o"], field, _memory_limit)
+      for field, argv in [("batch_size", ["--batch-size", "100000"]), ("z_dim", ["--z-dim", "60000"]),
+                          ("pack", ["--pack", "512"]), ("generators", ["--generators", "512", "--batch-size", "1024"])]],
+    ("train: more generators than a batch can feed", lambda t, m: ["train", "--variant", "ns_gan", "--dataset", "ring8", "--steps", "2",
+                                                                   "--generators", "60", "--out", f"{t}/o"], "generators", None),
+    ("sample: more samples than memory", lambda t, m: ["sample", f"{m}/run", "--n", "5000000", "--out", f"{t}/o"], "n", _memory_limit),
     ("report: the same study twice", lambda t, m: ["report", f"{m}/study", f"{m}/study/", "--out", f"{t}/o"], "study", None),
     ("report: out holds a user's files", lambda t, m: ["report", f"{m}/study", "--out", f"{m}/run"], "out", None),
     ("spec: list for a scalar", lambda t, m: ["sweep", "run", _spec(t, TINY.replace("arch: mlp_small", "arch: [mlp_small]")), "--dir", f"{t}/o"], "arch", None),
@@ -181,11 +194,12 @@ def _digest(root: Path) -> dict:
 
 
 @pytest.mark.parametrize("name,argv,field,setup", CASES, ids=[c[0] for c in CASES])
-def test_bad_input_exits_2_with_one_line_and_writes_nothing(ganbench, made, tmp_path, name, argv, field, setup):
+def test_bad_input_exits_2_with_one_line_and_writes_nothing(ganbench, made, tmp_path, monkeypatch, name, argv, field, setup):
     m = tmp_path / "made"
     shutil.copytree(made, m)
     work = tmp_path / "work"
     work.mkdir()
+    monkeypatch.setenv("GANBENCH_MEMORY_GB", "")  # empty: unset; monkeypatch restores it after the case, whatever the set-up sets
     if setup:
         setup(m)
     before = _digest(m)

@@ -86,8 +86,10 @@ class Packed(nn.Module):
 class GeneratorMixture(nn.Module):
     """K generators against one discriminator, each sample from a generator picked uniformly at random: the
     seed's "train a set of generators, pick one at random", trained jointly as one mixture (the scheme of
-    MGAN, Hoang et al. 2018, without its classifier term and without parameter sharing). In eval mode the pick is
-    stratified (sample i from generator i mod K), so fixed latents give fixed samples and exact proportions."""
+    MGAN, Hoang et al. 2018, without its classifier term and without parameter sharing). The pick is stratified: in
+    training a random permutation deals the batch out (each sample's generator uniform, each generator n/K samples,
+    so none sees a batch of one, which batch norm cannot train on); in eval mode sample i comes from generator
+    i mod K, so fixed latents give fixed samples and exact proportions."""
 
     def __init__(self, generators: list[nn.Module]):
         super().__init__()
@@ -96,7 +98,7 @@ class GeneratorMixture(nn.Module):
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         k, n = len(self.members), z.shape[0]
         if self.training:
-            pick = torch.randint(k, (n,), device=z.device)
+            pick = torch.randperm(n, device=z.device) % k
         else:
             pick = torch.arange(n, device=z.device) % k
         outs = [g(z[pick == i]) if bool((pick == i).any()) else None for i, g in enumerate(self.members)]
