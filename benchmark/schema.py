@@ -260,6 +260,9 @@ COMMAND_FIELDS: dict[str, Field] = {f.name: f for f in [
           choices=("png", "npz"), flag="--format"),
     Field("space", str, "wide", "the search space (`space:` of a spec)", choices=SPACE_NAMES),
     RUN_FIELDS["device"], RUN_FIELDS["protocol"],
+    Field("check_out", str, None, "the folder the `make gpu-check` JSON goes into (default results/gpu_check/)", flag="--out"),
+    Field("check_seconds", float, None, "seconds each `make gpu-check` measurement runs (default 5 on a GPU, 2 on CPU)",
+          gt=0, le=3_600, flag="--seconds"),
 ]}
 
 

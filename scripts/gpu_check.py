@@ -103,10 +103,25 @@ def device_name() -> tuple[str, dict]:
 
 
 def main() -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--out", default=str(ROOT / "results" / "gpu_check"), help="where the JSON goes (default results/gpu_check/)")
-    p.add_argument("--seconds", type=float, help="seconds each measurement runs (default 5 on a GPU, 2 on CPU)")
+    from ganbench.benchmark.schema import COMMAND_FIELDS, ConfigError, check_environment
+    from ganbench.cli import OneLineParser
+
+    p = OneLineParser(prog="make gpu-check", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    for name, dest in (("check_out", "out"), ("check_seconds", "seconds")):  # the same declarations as ganbench's flags
+        f = COMMAND_FIELDS[name]
+        p.add_argument(f.cli_flag, dest=dest, type=float if f.type is float else str, help=f.help, default=f.default)
     a = p.parse_args()
+    try:
+        check_environment()
+        if a.seconds is not None:
+            COMMAND_FIELDS["check_seconds"].check(a.seconds, "seconds")
+        a.out = a.out or str(ROOT / "results" / "gpu_check")
+        existing = next(q for q in (Path(a.out).resolve(), *Path(a.out).resolve().parents) if q.exists())
+        if not existing.is_dir():
+            raise ConfigError(f"out: {a.out} is not allowed: {existing} is not a folder")
+    except ConfigError as e:
+        print(f"make gpu-check: error: {e}", file=sys.stderr)
+        return 2
 
     import torch
 

@@ -283,3 +283,16 @@ def test_a_heartbeat_that_stops_fails_its_trial_instead_of_going_silent(monkeypa
     assert not heartbeat._thread.is_alive()
     with pytest.raises(RuntimeError, match="heartbeat stopped .*GANBENCH_HEARTBEAT_S"):
         heartbeat.check()
+
+
+@pytest.mark.parametrize("argv,field", [(["--seconds", "-1"], "seconds"), (["--seconds", "nan"], "seconds"),
+                                        (["--out", "/etc/hostname/inside"], "out"), (["--seconds", "abc"], "argument --seconds")])
+def test_the_gpu_check_takes_its_arguments_through_the_schema(tmp_path, argv, field):
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    r = subprocess.run([sys.executable, str(root / "scripts" / "gpu_check.py"), *argv], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    lines = r.stderr.strip().splitlines()
+    assert r.returncode == 2 and len(lines) == 1 and f"error: {field}" in lines[0], r.stderr[-1000:]
+    assert not list(tmp_path.iterdir())
