@@ -26,6 +26,11 @@ class TrialIdentity:
     experiment: str | None = None  # protocol lucic2018: the study experiment whose draws are replayed
 
     def __post_init__(self):
+        for f in fields(self):  # a record read back from a journal: each attribute of the type declared
+            value, kind = getattr(self, f.name), f.type.split(" | ")[0]
+            ok = value is None or (isinstance(value, str) if kind == "str" else isinstance(value, int) and not isinstance(value, bool))
+            if not ok or (kind == "int" and value is not None and value < (1 if f.name == "pack" else 0)):
+                raise ConfigError(f"{f.name}: the trial's record holds {value!r}, not {'a name' if kind == 'str' else 'a count'}")
         if self.phase not in PHASES:
             raise ConfigError(f"phase: '{self.phase}' is not one of {', '.join(PHASES)}")
         if (self.phase == "seed") != (self.seed_index is not None):

@@ -227,3 +227,23 @@ def test_each_value_comes_from_the_layer_default_layers_names():
                 checked += 1
         assert on_points or layers.get("arch", "derived") == "derived" or "arch" in info.defaults
     assert checked > 1000
+
+
+def test_a_trial_record_read_back_is_checked_field_by_field():
+    """The journal's trial attributes are read back through TrialIdentity.of: each field missing, of another type
+    or out of range is named in one line, never filled in (which would make the retry another trial)."""
+    from dataclasses import fields
+
+    from ganbench.benchmark.identity import TrialIdentity
+    from ganbench.benchmark.schema import ConfigError
+
+    good = dict(variant="ns_gan", dataset="ring8", space="narrow", protocol="ganbench", pack=2, phase="search", setting=3)
+    assert TrialIdentity.of(good).attrs() == good
+    for f in fields(TrialIdentity):
+        for bad in ([None] if f.default is not None and f.name in good else []) + [True, 2.5, [1]] + (["2"] if "int" in f.type else [7]):
+            record = {**good, f.name: bad}
+            if bad is None:
+                record.pop(f.name)
+            with pytest.raises(ConfigError) as e:
+                TrialIdentity.of(record)
+            assert str(e.value).startswith(f"{f.name}:") and "\n" not in str(e.value), (f.name, bad, str(e.value))
