@@ -86,6 +86,10 @@ def config_from_dict(saved: dict):
         if not isinstance(saved.get(name), str):
             raise ConfigError(f"{name}: missing or not a name in the saved configuration")
     variant = get_variant(saved["variant"])  # VariantError as it is: it may say which code to allow
+    try:
+        get_dataset(saved["dataset"])
+    except DataError as e:
+        raise ConfigError(str(e)) from None
     cls = TranslationConfig if variant.kind == "pix2pix" else RunConfig
     names = [f.name for f in dataclasses.fields(cls) if f.name not in ("variant", "dataset", "params", "generators_scheme")]
     values = {}
@@ -94,6 +98,11 @@ def config_from_dict(saved: dict):
             raise ConfigError(f"{name}: missing from the saved configuration")
         f = RUN_FIELDS[name]
         values[name] = saved[name] if saved[name] is None else f.check(saved[name], name)
+    device = values.get("device")
+    if device is not None and not (device in ("auto", "cpu", "cuda") or (device.startswith("cuda:") and device[5:].isdigit())):
+        raise ConfigError(f"device: '{device}' is not allowed, must be auto, cpu, cuda or cuda:N")  # its form; where it runs now is eval's --device
+    if values.get("data_root") is not None and not Path(values["data_root"]).is_absolute():
+        raise ConfigError(f"data_root: '{values['data_root']}' is not allowed, must be the absolute path resolution wrote")
     params = {}
     for name, f in variant.fields.items():
         if name not in saved:
@@ -105,7 +114,10 @@ def config_from_dict(saved: dict):
     unknown = [k for k in saved if k not in known]
     if unknown:
         raise ConfigError(f"{unknown[0]}: not a setting of {variant.name}'s runs{did_you_mean(unknown[0], sorted(known))}")
-    extra = {"generators_scheme": saved.get("generators_scheme")} if cls is RunConfig else {}
+    scheme = saved.get("generators_scheme")
+    if cls is RunConfig and scheme not in (None, "uniform_mixture"):
+        raise ConfigError(f"generators_scheme: {scheme!r} is not allowed, must be uniform_mixture or null")
+    extra = {"generators_scheme": scheme} if cls is RunConfig else {}
     return cls(variant=saved["variant"], dataset=saved["dataset"], **values, **extra, params=params)
 
 

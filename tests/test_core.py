@@ -247,3 +247,27 @@ def test_a_trial_record_read_back_is_checked_field_by_field():
             with pytest.raises(ConfigError) as e:
                 TrialIdentity.of(record)
             assert str(e.value).startswith(f"{f.name}:") and "\n" not in str(e.value), (f.name, bad, str(e.value))
+
+
+@pytest.mark.parametrize("variant,dataset", [("mmd_gan", "ring8"), ("wgan_gp", "mnist5k"), ("pix2pix", "edges2digits")])
+def test_each_saved_setting_damaged_is_named(variant, dataset):
+    """config.json read back: every setting, in turn missing, of another type or non-finite, is named in one line."""
+    from ganbench.benchmark.config import config_from_dict, resolve_config
+    from ganbench.benchmark.schema import ConfigError
+    from ganbench.benchmark.variants import VariantError
+
+    saved = resolve_config(variant=variant, dataset=dataset).to_dict()
+    named = 0
+    for name, value in saved.items():
+        for bad in ([1, 2], {"a": 1}, float("nan"), "not-a-value", None):
+            if bad == value or (bad is None and value is None):
+                continue
+            damaged = {**saved, name: bad}
+            try:
+                config_from_dict(damaged)
+            except (ConfigError, VariantError) as e:
+                assert str(e).startswith(f"{name}:") and "\n" not in str(e), (name, bad, str(e))
+                named += 1
+                continue
+            assert bad is None, (name, bad)  # only an unset value (None) may be taken, where the setting allows it
+    assert named > 3 * len(saved)
