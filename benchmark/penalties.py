@@ -33,6 +33,27 @@ def dragan_penalty(critic: nn.Module, real: Tensor, fake: Tensor | None = None, 
     return _gradient_norm_penalty(critic, real + alpha * (perturbed - real), eps)
 
 
+def _squared_gradient_norm(critic: nn.Module, points: Tensor) -> Tensor:
+    points = points.detach().requires_grad_(True)
+    (grad,) = torch.autograd.grad(critic(points).sum(), points, create_graph=True)
+    return grad.flatten(1).pow(2).sum(1).mean()
+
+
+def r1_penalty(critic: nn.Module, real: Tensor, fake: Tensor | None = None) -> Tensor:
+    """R1 (Mescheder et al. 2018, eq. 9 without its gamma / 2): E ||grad D(x)||^2 on real data."""
+    return _squared_gradient_norm(critic, real)
+
+
+def r2_penalty(critic: nn.Module, real: Tensor, fake: Tensor) -> Tensor:
+    """R2 (Mescheder et al. 2018, eq. 10 without its gamma / 2): E ||grad D(G(z))||^2 on generated data."""
+    return _squared_gradient_norm(critic, fake)
+
+
+def r1_r2_penalty(critic: nn.Module, real: Tensor, fake: Tensor) -> Tensor:
+    """R3GAN's regulariser (Huang et al. 2024, eq. 4): (R1 + R2) / 2, so that penalty_weight is their gamma."""
+    return 0.5 * (r1_penalty(critic, real) + r2_penalty(critic, real, fake))
+
+
 def exp_bregman(x: Tensor, y: Tensor) -> Tensor:
     """B_phi(x, y) = phi(x) - phi(y) - <grad phi(y), x - y> for phi(x) = sum_i exp(x_i), per sample: the generalised
     KL divergence KL(e^y || e^x) = sum e^y log(e^y / e^x) - e^y + e^x. It is the KL cost written on all of R^d, so
@@ -62,7 +83,7 @@ def clip_weights(critic: nn.Module, clip: float) -> None:
 
 
 PENALTIES = {"none": None, "gradient_penalty": gradient_penalty, "dragan": dragan_penalty,
-             "relaxed_wasserstein": relaxed_wasserstein_penalty}
+             "relaxed_wasserstein": relaxed_wasserstein_penalty, "r1": r1_penalty, "r2": r2_penalty, "r1_r2": r1_r2_penalty}
 # the same penalties as the Lucic et al. study's code computes them
 STUDY_PENALTIES = {"none": None, "gradient_penalty": functools.partial(gradient_penalty, eps=1e-4),
                    "dragan": functools.partial(dragan_penalty, eps=1e-4, std_correction=0)}

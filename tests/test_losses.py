@@ -156,3 +156,40 @@ def test_simplified_conjugate_of_activation_equals_the_composition(name):
     div = F_DIVERGENCES[name]
     v = torch.linspace(-4.0, 4.0, 17, dtype=torch.float64)
     assert torch.allclose(div.conjugate_of_activation(v), div.conjugate(div.activation(v)), rtol=1e-9, atol=1e-9)
+
+
+# --- relativistic losses, against their papers' equations computed by hand in numpy ----------------------------------
+
+def _softplus(x):
+    return np.log1p(np.exp(x))
+
+
+def _log_sigmoid(x):
+    return -np.log1p(np.exp(-x))
+
+
+def test_relativistic_pairing_is_rpgans_equation():
+    """RpGAN (Jolicoeur-Martineau 2019, eq. 7; R3GAN's eq. 2): L_D = E f(-(C(x) - C(G(z)))) with f(t) = log(1 + e^t)
+    over the pairs; L_G the same with the pair's order swapped."""
+    r, fk = R.numpy().astype(float), FK.numpy().astype(float)
+    d, g = losses.relativistic_pairing(R, FK)
+    assert float(d) == pytest.approx(np.mean([_softplus(-(a - b)) for a, b in zip(r, fk)]), rel=1e-6)
+    assert float(g) == pytest.approx(np.mean([_softplus(-(b - a)) for a, b in zip(r, fk)]), rel=1e-6)
+
+
+def test_relativistic_average_is_ragans_equation():
+    """RaSGAN (Jolicoeur-Martineau 2019, eqs. 12-13): D~(x) = sigmoid(C(x) - E C(G(z))), D~(G(z)) = sigmoid(C(G(z)) - E C(x));
+    L_D = -E log D~(x) - E log(1 - D~(G(z))), L_G = -E log D~(G(z)) - E log(1 - D~(x))."""
+    r, fk = R.numpy().astype(float), FK.numpy().astype(float)
+    real_vs, fake_vs = r - fk.mean(), fk - r.mean()
+    d, g = losses.relativistic_average(R, FK)
+    log_1m_sigmoid = lambda x: _log_sigmoid(-x)  # noqa: E731  log(1 - sigmoid(x)) = log sigmoid(-x)
+    assert float(d) == pytest.approx(-np.mean(_log_sigmoid(real_vs)) - np.mean(log_1m_sigmoid(fake_vs)), rel=1e-6)
+    assert float(g) == pytest.approx(-np.mean(_log_sigmoid(fake_vs)) - np.mean(log_1m_sigmoid(real_vs)), rel=1e-6)
+
+
+def test_relativistic_losses_depend_on_differences_only():
+    """Shifting every output by the same constant changes nothing: only real-versus-fake differences are judged."""
+    for loss in (losses.relativistic_pairing, losses.relativistic_average):
+        for a, b in zip(loss(R, FK), loss(R + 7.5, FK + 7.5)):
+            assert float(a) == pytest.approx(float(b), rel=1e-6)

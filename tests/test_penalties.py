@@ -49,3 +49,18 @@ def test_clipping_bounds_every_weight():
     clip_weights(critic, 0.01)
     assert all(p.abs().max() <= 0.01 for p in critic.parameters())
     assert any((p.abs() == 0.01).any() for p in critic.parameters())
+
+
+def test_r1_and_r2_are_squared_gradient_norms_on_real_and_on_fake():
+    """Mescheder et al. 2018, eqs. 9-10 (without gamma / 2): for D(x) = w.x + (x.x) / 2 the gradient at x is w + x,
+    so R1 = mean ||w + x_real||^2 and R2 = mean ||w + x_fake||^2; R3GAN's regulariser is their mean."""
+    from ganbench.benchmark.penalties import r1_penalty, r1_r2_penalty, r2_penalty
+
+    torch.manual_seed(0)
+    w = torch.tensor([0.5, -1.0, 2.0])
+    critic = lambda x: x @ w + 0.5 * (x * x).sum(1)  # noqa: E731
+    real, fake = torch.randn(6, 3), torch.randn(6, 3)
+    r1, r2 = ((w + real) ** 2).sum(1).mean(), ((w + fake) ** 2).sum(1).mean()
+    assert torch.allclose(r1_penalty(critic, real, fake), r1) and torch.allclose(r2_penalty(critic, real, fake), r2)
+    assert torch.allclose(r1_r2_penalty(critic, real, fake), (r1 + r2) / 2)
+    assert r1_penalty(critic, real, fake).requires_grad  # differentiable, as a penalty the critic minimises must be

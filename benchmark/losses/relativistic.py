@@ -1,0 +1,26 @@
+"""Relativistic losses: the discriminator judges how much more real a real sample looks than a fake one, not each on
+its own. Functions of the discriminator's outputs on a real and a fake batch, like the classic losses."""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+Tensor = torch.Tensor
+
+
+def relativistic_pairing(d_real: Tensor, d_fake: Tensor) -> tuple[Tensor, Tensor]:
+    """RpGAN (Jolicoeur-Martineau 2019, eq. 7 with f = softplus(-t); the loss of R3GAN, Huang et al. 2024, eq. 2):
+    pairs (x_i, G(z_i)); D minimises E[softplus(-(D(x) - D(G(z))))], G minimises E[softplus(-(D(G(z)) - D(x)))]."""
+    diff = (d_real - d_fake).flatten()
+    return F.softplus(-diff).mean(), F.softplus(diff).mean()
+
+
+def relativistic_average(d_real: Tensor, d_fake: Tensor) -> tuple[Tensor, Tensor]:
+    """RaGAN (Jolicoeur-Martineau 2019, eqs. 12-13, standard GAN form): each sample against the other side's mean;
+    D minimises -E[log sigmoid(D(x) - mean D(G(z)))] - E[log(1 - sigmoid(D(G(z)) - mean D(x)))], G the same with
+    real and fake swapped."""
+    real, fake = d_real.flatten(), d_fake.flatten()
+    real_vs, fake_vs = real - fake.mean(), fake - real.mean()
+    d_loss = F.softplus(-real_vs).mean() + F.softplus(fake_vs).mean()
+    g_loss = F.softplus(-fake_vs).mean() + F.softplus(real_vs).mean()
+    return d_loss, g_loss
