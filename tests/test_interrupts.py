@@ -47,7 +47,7 @@ def test_an_interrupted_run_says_what_it_kept_in_one_line(tmp_path, signum):
     assert (tmp_path / "run.partial" / "last.ckpt").is_file() and not out.exists()
 
 
-@pytest.mark.slow(seconds=40)
+@pytest.mark.slow(seconds=80)
 def test_an_interrupted_sweep_resumes_to_its_exact_budget(tmp_path):
     (tmp_path / "s.yaml").write_text(SPEC)
     study = tmp_path / "study"
