@@ -15,7 +15,7 @@ from optuna.trial import TrialState
 from ganbench.benchmark.data import file_name
 from ganbench.benchmark.files import restore
 from ganbench.benchmark.identity import TrialIdentity, retried
-from ganbench.benchmark.schema import ConfigError
+from ganbench.benchmark.schema import RUN_FIELDS, ConfigError, Field
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 HYPERPARAMETERS = ["lr", "beta1", "beta2", "n_disc", "d_batch_norm", "batch_size", "z_dim", "penalty_weight", "clip", "began_gamma", "began_lambda"]
@@ -72,6 +72,26 @@ def load_kept(study_dir: Path) -> pd.DataFrame:
     return df
 
 
+def _read_spec(path: Path) -> dict:
+    """A study's spec.json, as far as the report reads it: JSON, a mapping, its name, length and budget as declared
+    (the sweeps check the rest when they resume it)."""
+    try:
+        spec = json.loads(path.read_text())
+    except (OSError, ValueError) as e:
+        raise ValueError(f"study: {path} does not parse ({type(e).__name__}: {str(e).splitlines()[0][:100]})") from None
+    if not isinstance(spec, dict) or not isinstance(spec.get("name"), str) or not spec["name"]:
+        raise ValueError(f"study: {path} is not a spec ganbench wrote (no name); restore it with `ganbench sweep run`")
+    for name, field in (("steps", RUN_FIELDS["steps"]), ("settings", Field("settings", int, None, ge=1))):
+        try:
+            field.check(spec.get(name), name)
+        except ConfigError as e:
+            raise ValueError(f"study: {path}: {e}") from None
+    for name in ("arch", "sampler", "pruner"):
+        if not isinstance(spec.get(name), (str, type(None))):
+            raise ValueError(f"study: {path}: {name}: {spec[name]!r} is not allowed, must be a name")
+    return spec
+
+
 def load_trials(study_dirs: list, storage_url: str | None = None) -> pd.DataFrame:
     """One row per trial of the studies in ``study_dirs`` (their spec.json and files), read from the journal in
     each directory or, for studies run with ``--storage URL``, from that storage; a study kept under results/ from
@@ -84,11 +104,15 @@ def load_trials(study_dirs: list, storage_url: str | None = None) -> pd.DataFram
         spec_path = study_dir / "spec.json"
         if not spec_path.is_file():
             raise FileNotFoundError(f"study: {study_dir} holds no study (spec.json missing)")
-        spec = json.loads(spec_path.read_text())
+        spec = _read_spec(spec_path)
         storage = _storage(study_dir, storage_url)
         for summary in optuna.get_all_study_summaries(storage):
             if not summary.study_name.startswith(spec["name"] + "."):
                 continue  # a shared storage may hold other specs' studies
+            budget = summary.user_attrs.get("budget")
+            if budget is not None and not summary.study_name.endswith(".seeds") and budget != spec["settings"]:
+                raise ValueError(f"study: {spec_path} gives a budget of {spec['settings']} settings but {summary.study_name} "
+                                 f"was run with {budget}; restore the spec the study was run with")
             study = optuna.load_study(study_name=summary.study_name, storage=storage)
             budget = study.user_attrs.get("budget")
             trials = study.get_trials(deepcopy=False)

@@ -165,6 +165,12 @@ CASES = [  # (name, argv from (tmp, made copy), field the one line names, set-up
     ("train: more generators than a batch can feed", lambda t, m: ["train", "--variant", "ns_gan", "--dataset", "ring8", "--steps", "2",
                                                                    "--generators", "60", "--out", f"{t}/o"], "generators", None),
     ("sample: more samples than memory", lambda t, m: ["sample", f"{m}/run", "--n", "5000000", "--out", f"{t}/o"], "n", _memory_limit),
+    *[(f"report: spec.json edited after its trials ran ({what})", lambda t, m: ["report", f"{m}/study", "--out", f"{t}/o"], "study",
+       lambda m, e=edit: _edit_json(m / "study" / "spec.json", **e))
+      for what, edit in [("a larger budget", dict(settings=5)), ("text for its steps", dict(steps="many")),
+                         ("a number for its name", dict(name=5)), ("a list for its arch", dict(arch=[1]))]],
+    ("report: spec.json cut off", lambda t, m: ["report", f"{m}/study", "--out", f"{t}/o"], "study",
+     lambda m: _damage(m / "study" / "spec.json", "truncate")),
     ("report: the same study twice", lambda t, m: ["report", f"{m}/study", f"{m}/study/", "--out", f"{t}/o"], "study", None),
     ("report: out holds a user's files", lambda t, m: ["report", f"{m}/study", "--out", f"{m}/run"], "out", None),
     ("spec: list for a scalar", lambda t, m: ["sweep", "run", _spec(t, TINY.replace("arch: mlp_small", "arch: [mlp_small]")), "--dir", f"{t}/o"], "arch", None),
