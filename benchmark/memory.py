@@ -5,15 +5,18 @@ written, instead of failing minutes later with a traceback and a half-written fo
 The estimate of a training run is the nets built on PyTorch's meta device (shapes only, no memory): their parameters
 four times over (weights, gradients, Adam's two moments) and, per sample of a batch, every module's output counted
 three times (kept for the backward pass, its gradient, a temporary), for the batch_size x pack samples each player
-sees, with the generators of a mixture each holding its own weights. It is meant to be within a factor of two or so
-of the peak (tests/perf/nets_and_metrics.py measures peaks); the point is the sizes that are off by orders."""
+sees, with the generators of a mixture each holding its own weights. It is an estimate, not calibrated against
+measured peaks: its purpose is to refuse sizes off by orders of magnitude, not to predict a run's peak. pix2pix
+runs (TranslationConfig) are not weighed."""
 from __future__ import annotations
 
 import math
 import os
+from pathlib import Path
 
 import torch
 
+from .config import RunConfig
 from .schema import RUN_FIELDS, ConfigError, env
 
 GiB = 1 << 30
@@ -32,14 +35,10 @@ def available_bytes(device: str = "cpu") -> int:
         return int(env("GANBENCH_MEMORY_GB") * GiB)
     if str(device).startswith("cuda") and torch.cuda.is_available():
         return torch.cuda.mem_get_info(torch.device(device))[0]
-    try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    meminfo = Path("/proc/meminfo")  # Linux; elsewhere the physical memory is the limit
+    lines = meminfo.read_text().splitlines() if meminfo.is_file() else []
+    available = [int(line.split()[1]) * 1024 for line in lines if line.startswith("MemAvailable:")]
+    return available[0] if available else os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
 
 
 def _per_sample_outputs(net: torch.nn.Module, example: torch.Tensor) -> int:
@@ -77,10 +76,8 @@ def run_bytes(config, shape: tuple) -> int:
     return int(BYTES * (4 * params + 3 * samples * (g_out + d_out) + 2 * samples * math.prod(shape)))
 
 
-def check_run_fits(config, shape: tuple, copies: int = 1, device: str = "cpu") -> None:
+def check_run_fits(config: RunConfig, shape: tuple, copies: int = 1, device: str = "cpu") -> None:
     """Refuse, in one line naming the setting to change, a run (``copies`` of it sharing the device) that cannot fit."""
-    if getattr(config, "params", None) is None or not hasattr(config, "z_dim"):
-        return  # pix2pix: its batch of images is weighed by its own data set's defaults
     need, have = copies * run_bytes(config, shape), available_bytes(device)
     if need > have:
         # the size furthest above its declared default is the one to change

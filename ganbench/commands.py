@@ -18,7 +18,7 @@ from ganbench.sweeps.spec import SpecError, load_spec, spec_schema
 
 
 class UsageError(ValueError):
-    pass
+    """A command's arguments that cannot work together (the CLI prints it in one line, exit 2)."""
 
 
 def cmd_variants(args) -> None:

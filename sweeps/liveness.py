@@ -16,6 +16,7 @@ resuming from the same directory, reads whole (checkpoints are replaced atomical
 """
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 
@@ -69,10 +70,10 @@ class Heartbeat:
         try:
             while not self._stop.wait(min(5.0, heartbeat_s())):
                 if time.time() - self.last >= heartbeat_s():
-                    try:
+                    with contextlib.suppress(Exception):
+                        # a storage hiccup (a file lock, a dropped connection): the next beat tries again; one that
+                        # lasts is not silent, check() asks the storage itself once the last beat is grace_s / 2 old
                         self.beat()
-                    except Exception:  # noqa: BLE001 - a storage hiccup (a file lock, a dropped connection): the next beat tries again
-                        pass
         except BaseException as e:  # noqa: BLE001 - without heartbeats the trial would be judged lost and run twice
             self.error = e
 

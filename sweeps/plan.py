@@ -12,7 +12,7 @@ import math
 from importlib.resources import files
 from pathlib import Path
 
-from ganbench.benchmark.config import pick_device, resolve_config
+from ganbench.benchmark.config import RunConfig, pick_device, resolve_config
 from ganbench.benchmark.data import get_dataset
 from ganbench.benchmark.protocols import get_protocol
 from ganbench.benchmark.schema import ConfigError
@@ -130,7 +130,8 @@ def check_fits_device(spec: Spec, k: int, check: dict | None, copies: int | None
     if copies is not None and check is None:
         for v, d, m in spec.cells():
             config = resolve_config(**trial_config(spec, spec.trial(v, d, m), {}, 0))
-            check_run_fits(config, get_dataset(d).shape, copies=copies)
+            if isinstance(config, RunConfig):  # pix2pix runs are not weighed (benchmark/memory.py)
+                check_run_fits(config, get_dataset(d).shape, copies=copies)
     for d in spec.datasets:
         workload = workload_for(get_dataset(d).shape)
         one = _measured(check, workload, 1) if check and workload else None

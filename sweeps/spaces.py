@@ -168,7 +168,7 @@ def variant_defaults(variant: str, protocol: str = "ganbench", space: str = "wid
     v = get_variant(variant)
     d = v.defaults
     if v.kind == "pix2pix":
-        return dict(batch_size=16, **d, **v.params)
+        return dict(**d, **v.params)  # its batch default is beside the variant (variants._pix2pix)
     setting = dict(FIXED, **{k: x for k, x in d.items() if k != "beta2"}, beta2=d.get("beta2", 0.999), d_batch_norm=False,
                    **v.own_defaults(on_points), **({"spectral_norm": False} if v.judges_samples and v.name == "hinge" else {}))
     return {**setting, **(v.point_defaults if on_points else {})}

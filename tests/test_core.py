@@ -271,3 +271,18 @@ def test_each_saved_setting_damaged_is_named(variant, dataset):
                 continue
             assert bad is None, (name, bad)  # only an unset value (None) may be taken, where the setting allows it
     assert named > 3 * len(saved)
+
+
+def test_every_variants_first_search_setting_resolves_to_a_run():
+    """A study's first setting is the variant's defaults: for every variant on a data set it trains on, the setting
+    a study enqueues resolves to a run (pix2pix's batch default once sat in two places, and a pix2pix sweep failed)."""
+    from ganbench.benchmark.config import resolve_config
+    from ganbench.benchmark.variants import VARIANTS
+    from ganbench.sweeps.spec import Spec, trial_config
+
+    for v in VARIANTS.values():
+        dataset = "edges2digits" if v.kind == "pix2pix" else "ring8"
+        spec = Spec(name="s", variants=[v.name], datasets=[dataset], space="narrow", settings=2, steps=2)
+        (setting, *_) = spec.settings_for(v.name, dataset, 2)
+        config = resolve_config(**trial_config(spec, spec.trial(v.name, dataset, 1), setting, 0))
+        assert config.variant == v.name and config.batch_size == setting.get("batch_size", config.batch_size)
