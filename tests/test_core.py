@@ -275,7 +275,7 @@ def test_each_saved_setting_damaged_is_named(variant, dataset):
 
 def test_every_variants_first_search_setting_resolves_to_a_run():
     """A study's first setting is the variant's defaults: for every variant on a data set it trains on, the setting
-    a study enqueues resolves to a run (pix2pix's batch default once sat in two places, and a pix2pix sweep failed)."""
+    a study enqueues resolves to a run (a default said in two places makes the two disagree, and the sweep fail)."""
     from ganbench.benchmark.config import resolve_config
     from ganbench.benchmark.variants import VARIANTS
     from ganbench.sweeps.spec import Spec, trial_config
