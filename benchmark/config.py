@@ -28,7 +28,7 @@ from .data import DATASETS, DataError, canonical_name, get_dataset
 from .metrics.extractors import default_extractor
 from .nets import ArchitectureError, check_fits
 from .protocols import Protocol, get_protocol
-from .schema import FALLBACKS, RUN_FIELDS, ConfigError, check_device, did_you_mean
+from .schema import ABSENT_MEANS, FALLBACKS, RUN_FIELDS, ConfigError, check_device, did_you_mean
 from .variants import VARIANTS, VariantError, get_variant
 
 DEFAULTS = {name: f.default for name, f in RUN_FIELDS.items()}
@@ -74,7 +74,7 @@ NEUTRAL = dict(pack=1, generators=1, eval_every=0)  # values that change nothing
 TranslationConfig = _config_class(
     "TranslationConfig", TRANSLATION_FIELDS, "pix2pix's resolved run: TRANSLATION_FIELDS as attributes, the variant's "
     "(loss, generator, patch, ngf, l1_weight) in ``params``; unpacked, one generator, scored once at the end.",
-    constants=dict(pack=1, generators=1, eval_every=None))
+    constants=dict(pack=1, generators=1, eval_every=None, **ABSENT_MEANS))
 
 
 def config_from_dict(saved: dict):
@@ -94,6 +94,8 @@ def config_from_dict(saved: dict):
     names = [f.name for f in dataclasses.fields(cls) if f.name not in ("variant", "dataset", "params", "generators_scheme")]
     values = {}
     for name in names:
+        if name not in saved and name in ABSENT_MEANS:
+            saved = {**saved, name: ABSENT_MEANS[name]}
         if name not in saved:
             raise ConfigError(f"{name}: missing from the saved configuration")
         f = RUN_FIELDS[name]
@@ -226,7 +228,8 @@ def resolve_config(**settings) -> RunConfig | TranslationConfig:
         return _resolve_translation(settings, variant, info)
     given = {k: v for k, v in settings.items() if v is not None}
     # a data set's own protocol (PacGAN's for the 2-D mixtures) comes before the generic and the variant's defaults
-    cfg = {**DEFAULTS, **{k: v for k, v in info.defaults.items() if k in DEFAULTS}, **given}
+    on_points = {k: v for k, v in variant.point_defaults.items() if k in DEFAULTS} if len(info.shape) == 1 else {}
+    cfg = {**DEFAULTS, **{k: v for k, v in info.defaults.items() if k in DEFAULTS}, **on_points, **given}
     defaults = {**variant_defaults(cfg["variant"], protocol), **{k: v for k, v in info.defaults.items() if k in FALLBACKS}}
     if len(info.shape) == 1:
         defaults.update(variant.point_defaults)
@@ -341,6 +344,10 @@ def _check_mixing_options(cfg: dict, variant, protocol: Protocol) -> None:
             raise ConfigError(f"prior: the VAE's prior is N(0, 1), not '{cfg['prior']}'")
         cfg["prior"] = protocol.vae_prior
     cfg["prior"] = cfg["prior"] or "uniform"
+    if (cfg["r1_gamma"] or cfg["r2_gamma"]) and variant.kind != "gan":
+        which = "r1_gamma" if cfg["r1_gamma"] else "r2_gamma"
+        raise ConfigError(f"{which}: '{cfg['variant']}' updates its discriminator with a step of its own; R1 and R2 apply to "
+                          "the classifier and critic variants of the common step (GAN, f-GAN, WGAN, LSGAN, hinge, the relativistic ones, ...)")
     cfg["generators_scheme"] = "uniform_mixture" if cfg["generators"] > 1 else None
 
 

@@ -68,7 +68,7 @@ def run_bytes(config, shape: tuple) -> int:
     with torch.device("meta"):
         module = build_module(one, shape)
         params = sum(p.numel() for p in module.generator.parameters())
-        params = params * config.generators + sum(p.numel() for p in (module.discriminator.parameters() if module.discriminator is not None else []))
+        params = params * config.generators * (2 if config.ema_nimg else 1) + sum(p.numel() for p in (module.discriminator.parameters() if module.discriminator is not None else []))
         g_out = _per_sample_outputs(module.generator, torch.zeros(2, config.z_dim))  # 2: batch norm needs two
         fake = torch.zeros(2 * config.pack, *shape)  # a packed discriminator reads m consecutive rows as one pack
         d_out = _per_sample_outputs(module.discriminator, fake) / config.pack if module.discriminator is not None else 0

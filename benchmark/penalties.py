@@ -33,10 +33,16 @@ def dragan_penalty(critic: nn.Module, real: Tensor, fake: Tensor | None = None, 
     return _gradient_norm_penalty(critic, real + alpha * (perturbed - real), eps)
 
 
+def zero_centred_penalty(outputs: Tensor, points: Tensor) -> Tensor:
+    """E ||grad D(x)||^2 at ``points`` (which require grad) from the critic's ``outputs`` on them, so the penalty
+    reuses the loss's forward pass, as R3GAN's Trainer.py does (ZeroCenteredGradientPenalty)."""
+    (grad,) = torch.autograd.grad(outputs.sum(), points, create_graph=True)
+    return grad.flatten(1).pow(2).sum(1).mean()
+
+
 def _squared_gradient_norm(critic: nn.Module, points: Tensor) -> Tensor:
     points = points.detach().requires_grad_(True)
-    (grad,) = torch.autograd.grad(critic(points).sum(), points, create_graph=True)
-    return grad.flatten(1).pow(2).sum(1).mean()
+    return zero_centred_penalty(critic(points), points)
 
 
 def r1_penalty(critic: nn.Module, real: Tensor, fake: Tensor | None = None) -> Tensor:
@@ -82,8 +88,9 @@ def clip_weights(critic: nn.Module, clip: float) -> None:
         p.clamp_(-clip, clip)
 
 
+# a variant's penalty by name; R1 and R2 are options of every classifier or critic variant instead (r1_gamma, r2_gamma)
 PENALTIES = {"none": None, "gradient_penalty": gradient_penalty, "dragan": dragan_penalty,
-             "relaxed_wasserstein": relaxed_wasserstein_penalty, "r1": r1_penalty, "r2": r2_penalty, "r1_r2": r1_r2_penalty}
+             "relaxed_wasserstein": relaxed_wasserstein_penalty}
 # the same penalties as the Lucic et al. study's code computes them
 STUDY_PENALTIES = {"none": None, "gradient_penalty": functools.partial(gradient_penalty, eps=1e-4),
                    "dragan": functools.partial(dragan_penalty, eps=1e-4, std_correction=0)}

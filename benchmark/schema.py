@@ -192,6 +192,20 @@ RUN_FIELDS: dict[str, Field] = {f.name: f for f in [
     Field("generators", int, 1, "a uniform mixture of K generators against one discriminator, each sample from one picked at random", ge=1, le=1024),
     Field("prior", str, None, "latent prior: uniform is U(-1, 1) (the study's), normal N(0, I) (PacGAN's 2-D default)",
           choices=("uniform", "normal")),
+    Field("r1_gamma", float, None, "R1: gamma / 2 * E||grad D(x)||^2 on real samples added to the discriminator's loss "
+          "(0: none; default: the variant's)", ge=0, le=1e6,
+          cite="Mescheder, Geiger & Nowozin, Which Training Methods for GANs do actually Converge?, ICML 2018, eq. 9"),
+    Field("r2_gamma", float, None, "R2: gamma / 2 * E||grad D(G(z))||^2 on generated samples, as R3GAN adds it (0: none; "
+          "default: the variant's)", ge=0, le=1e6,
+          cite="Mescheder et al. 2018, eq. 10; Huang, Gokaslan, Kuleshov & Tompkin, The GAN is dead; long live the GAN!, NeurIPS 2024, eq. 4"),
+    Field("cosine_decay", bool, None, "R3GAN's schedule over the run: a cosine from the start to the end of training takes "
+          "lr to a quarter, r1_gamma and r2_gamma to a tenth and beta2 to 0.99 (default: the variant's)",
+          cite="R3GAN's train.py presets (lr 2e-4 to 5e-5, gamma to a tenth, beta2 0.9 to 0.99) and training_loop.py cosine_decay_with_warmup"),
+    Field("ema_nimg", float, None, "an EMA of the generator's weights with this half-life in images, which is then "
+          "scored, sampled and kept (0: none; default: the variant's)", ge=0, le=1e12,
+          cite="Karras et al., Training Generative Adversarial Networks with Limited Data (StyleGAN2-ADA), NeurIPS 2020, training_loop.py"),
+    Field("ema_rampup", float, None, "the EMA's half-life is at most this fraction of the images seen so far (0: no ramp-up; default 0.05)",
+          ge=0, le=1e6),
     Field("spectral_norm", bool, False, "spectral normalisation of every discriminator layer (Miyato et al. 2018); classifier and critic variants only"),
     Field("seed", int, 0, "random seed; the same seed gives the same numbers on CPU", ge=0, le=UINT32_MAX),
     Field("device", str, "auto", "cpu, cuda, cuda:N or auto (cuda when torch sees one)"),
@@ -206,7 +220,9 @@ RUN_FIELDS: dict[str, Field] = {f.name: f for f in [
 ]}
 # what a variant without its own default falls back to
 FALLBACKS = dict(lr=2e-4, beta1=0.5, beta2=0.999, n_disc=1, penalty_weight=10.0, clip=0.01, began_gamma=0.5, began_lambda=1e-3,
-                 d_batch_norm=False)
+                 d_batch_norm=False, r1_gamma=0.0, r2_gamma=0.0, cosine_decay=False, ema_nimg=0.0, ema_rampup=0.05)
+# the fallbacks that change nothing: a run's config.json written before its field existed ran with them
+ABSENT_MEANS = dict(r1_gamma=0.0, r2_gamma=0.0, cosine_decay=False, ema_nimg=0.0, ema_rampup=0.05)
 # settings of the run, not of the model: never searched
 NOT_SEARCHED = ("protocol", "steps", "seed", "device", "data_root", "eval_every", "extractor", "n_fake", "n_real", "arch",
                 "checkpoint_every")

@@ -231,14 +231,15 @@ def train(config: RunConfig | TranslationConfig, out: Path | str, progress: bool
     module.to(device)
     if status != "diverged" and info.is_paired:  # image-to-image: scored on held-out pairs
         metrics.update(translation_metrics(module.generator, config.dataset, config.extractor, config.n_fake, device, config.data_root))
-    elif status != "diverged" and not info.is_image:
-        metrics.update(point_metrics(module, info, config))
-    elif status != "diverged" and config.eval_every is None and config.dataset in DATASET_METRICS:
-        # data sets with modes of their own (Stacked MNIST) are counted at the end even without FID
-        metrics.update(dataset_metrics(module.generator, config.z_dim, config.dataset, module.prior, device))
+    elif status != "diverged":
+        metrics.update(final_scores(module, module.scored_generator, info, config))
     for cb in cbs:  # callbacks that score the run (FID during training) add their results
         if hasattr(cb, "results"):
             metrics.update(cb.results())
+    if module.generator_ema is not None:  # the numbers above are the averaged generator's; the trained one's beside them
+        metrics["scored_generator"] = "ema"
+        raw = final_scores(module, module.generator, info, config) if status != "diverged" else {}
+        metrics["raw_generator"] = {**raw, **next((cb.raw for cb in cbs if getattr(cb, "raw", None)), {})}
     for logger in loggers:
         logger.save()
     trainer.save_checkpoint(partial / "last.ckpt", weights_only=False)  # the whole training state, not weights only
@@ -255,12 +256,25 @@ def train(config: RunConfig | TranslationConfig, out: Path | str, progress: bool
     return metrics
 
 
-def point_metrics(module, info, config: dict) -> dict:
+def final_scores(module, generator, info, config) -> dict:
+    """The end-of-training scores of ``generator`` besides FID: on points, the modes (or the distance to the test
+    split); on a data set with modes of its own (Stacked MNIST), its modes even without FID."""
+    if not info.is_image:
+        return point_metrics(module, info, config, generator)
+    if config.eval_every is None and config.dataset in DATASET_METRICS:
+        return dataset_metrics(generator, config.z_dim, config.dataset, module.prior, module.device)
+    return {}
+
+
+def point_metrics(module, info, config, generator=None) -> dict:
     """The scores of a run on 2-D points: PacGAN's mode metrics on a mixture with known modes; on your own points
-    (no modes known) the sliced Wasserstein-1 distance to the test split."""
+    (no modes known) the sliced Wasserstein-1 distance to the test split. ``generator``: the module's scored one
+    by default."""
+    generator = generator or module.scored_generator
+
     # the same fixed latents every time (as for FID), so that `ganbench eval` gives the recorded scores again exactly
     def samples(n):
-        return fixed_samples(module.generator, config.z_dim, n, module.prior, module.device)
+        return fixed_samples(generator, config.z_dim, n, module.prior, module.device)
 
     if info.mode_centres is not None:
         return mixture_metrics(samples(MIXTURE_SAMPLES), info)

@@ -45,6 +45,18 @@ _PENALTY = {"wide": ["log", 1e-1, 1e2], "narrow": ["log", 1e-1, 10]}
 _SEARCH_CLIP = {space: dict(clip=r) for space, r in _CLIP.items()}
 _SEARCH_PENALTY = {space: dict(penalty_weight=r) for space, r in _PENALTY.items()}
 
+_RELATIVISTIC = "Jolicoeur-Martineau, The relativistic discriminator: a key element missing from standard GAN, ICLR 2019"
+_R3GAN = "Huang, Gokaslan, Kuleshov & Tompkin, The GAN is dead; long live the GAN! A Modern GAN Baseline, NeurIPS 2024"
+# R3GAN's recipe (its train.py, preset CIFAR10): Adam beta1 0 and beta2 0.9, lr 2e-4, gamma 0.05 on R1 and R2 alike,
+# the cosine schedule (lr to 5e-5, gamma to a tenth, beta2 to 0.99) over the run where R3GAN takes 20M images, and
+# an EMA generator. Its EMA ramps to a half-life of 5M images over those 20M; on runs of ~1e5 images ganbench keeps
+# StyleGAN2-ADA's form with a half-life of 10,000 images (at most 5% of the images seen).
+_R3GAN_RECIPE = dict(lr=2e-4, beta1=0.0, beta2=0.9, n_disc=1, r1_gamma=0.05, r2_gamma=0.05, cosine_decay=True, ema_nimg=10_000.0)
+# on 2-D points the recipe's optimiser stands over PacGAN's (the data set's); its gamma is measured there
+_R3GAN_ON_POINTS = dict(lr=2e-4, beta1=0.0, beta2=0.9)
+_SEARCH_R3GAN = {"wide": dict(beta1=0.0, beta2=["uniform", 0.9, 0.99], r1_gamma=["log", 1e-3, 10], r2_gamma=["log", 1e-3, 10]),
+                 "narrow": dict(beta1=0.0, beta2=0.9, r1_gamma=["log", 0.01, 1], r2_gamma=["log", 0.01, 1])}
+
 
 @dataclass(frozen=True)
 class Variant:
@@ -131,6 +143,20 @@ VARIANTS: dict[str, Variant] = {
                 own=(Field("moments", str, "mean_covariance", "McGan's matched moments", choices=("mean", "covariance", "mean_covariance"),
                            wide=["choice", "mean", "covariance", "mean_covariance"], narrow="mean_covariance"), _FEATURES),
                 citation="Mroueh, Sercu & Goel, McGan: Mean and Covariance Feature Matching GAN, ICML 2017, Algorithms 1-2"),
+        Variant("rsgan", "relativistic standard GAN (Jolicoeur-Martineau 2019)", losses.relativistic_standard, defaults=dict(_GAN),
+                citation=f"{_RELATIVISTIC}, eqs. 5-6 with f = -log sigmoid"),
+        Variant("rpgan", "relativistic pairing GAN, RpGAN: R3GAN's loss without its penalties", losses.relativistic_pairing,
+                defaults=dict(_GAN), citation=f"{_R3GAN}, eq. 2; R3GAN/Trainer.py in brownvc/R3GAN"),
+        Variant("rasgan", "relativistic average standard GAN, RaSGAN (Jolicoeur-Martineau 2019)", losses.relativistic_average,
+                defaults=dict(_GAN), citation=f"{_RELATIVISTIC}, eqs. 12-13"),
+        Variant("ralsgan", "relativistic average least-squares GAN, RaLSGAN (Jolicoeur-Martineau 2019)",
+                losses.relativistic_average_least_squares, defaults=dict(_GAN), citation=f"{_RELATIVISTIC}, section 4.3 and its appendix's RaLSGAN"),
+        Variant("r3gan", "R3GAN's recipe: RpGAN + R1 + R2, Adam beta1 0, cosine schedule, EMA generator (Huang et al. 2024)",
+                losses.relativistic_pairing, defaults=dict(_R3GAN_RECIPE), point_defaults=dict(_R3GAN_ON_POINTS), search=_SEARCH_R3GAN,
+                citation=f"{_R3GAN}, eqs. 2 and 4, train.py preset CIFAR10 (its nets are not ganbench's)"),
+        Variant("ns_gan_r1r2", "non-saturating GAN with R3GAN's R1 + R2, schedule and EMA: R3GAN's loss ablation",
+                losses.non_saturating, defaults=dict(_R3GAN_RECIPE), point_defaults=dict(_R3GAN_ON_POINTS), search=_SEARCH_R3GAN,
+                citation=f"{_R3GAN}, section 4 (the classic GAN with the same regularisers); Mescheder et al., ICML 2018"),
         Variant("gmmn", "generative moment matching network, data-space MMD (Li et al. 2015)", None, kind="gmmn",
                 defaults=dict(lr=1e-3, beta1=0.5, beta2=0.999, n_disc=1),
                 own=(_BANDWIDTH.with_default(2.0, wide=["log", 0.2, 20], narrow=["log", 1, 4]),),

@@ -92,7 +92,7 @@ def cmd_eval(args) -> None:
         # the run's own sample sizes by default: the same latents and the same real features as during training
         n_fake, n_real = (args.n, args.n) if args.n else (config.n_fake, config.n_real)
         try:
-            scores = evaluate_generator(module.generator, config.z_dim, config.dataset, args.extractor or config.extractor,
+            scores = evaluate_generator(module.scored_generator, config.z_dim, config.dataset, args.extractor or config.extractor,
                                         n_fake, n_real, args.weights, config.data_root, device, verbose=not args.quiet, prior=module.prior)
         except MetricError as e:
             raise UsageError(str(e)) from None

@@ -13,8 +13,9 @@ from ganbench.benchmark.variants import VARIANTS
 def test_variants_and_datasets_listed_one_a_line(ganbench):
     assert ganbench("variants").stdout.split() == list(VARIANTS)
     assert ganbench("datasets").stdout.split() == list(DATASETS)
-    assert len([v for v in VARIANTS if ":" not in v]) == 33 and {  # module:function losses other tests imported aside"pix2pix", "pix2pix_l1", "pix2pix_patch_image", "fgan_kl", "fgan_neyman", "wgan_gp", "dragan", "began", "vae", "hinge", "rwgan", "mcgan",
-                                    "gmmn", "mmd_gan", "cramer_gan", "fisher_gan", "ebgan", "magan"} <= set(VARIANTS)
+    assert len([v for v in VARIANTS if ":" not in v]) == 39 and {  # module:function losses other tests imported aside"pix2pix", "pix2pix_l1", "pix2pix_patch_image", "fgan_kl", "fgan_neyman", "wgan_gp", "dragan", "began", "vae", "hinge", "rwgan", "mcgan",
+                                    "gmmn", "mmd_gan", "cramer_gan", "fisher_gan", "ebgan", "magan", "rsgan", "rpgan", "rasgan", "ralsgan", "r3gan",
+                                    "ns_gan_r1r2"} <= set(VARIANTS)
 
 
 def test_variants_verbose_cites_each_and_lists_its_own_hyperparameters(ganbench):
@@ -25,7 +26,7 @@ def test_variants_verbose_cites_each_and_lists_its_own_hyperparameters(ganbench)
     for i in heads:
         if ":" in lines[i].split("\t")[0]:
             continue  # a module:function loss another test imported aside: no citation of its own
-        assert lines[i + 1].startswith("\t") and any(str(y) in lines[i + 1] for y in range(2013, 2019)), lines[i]
+        assert lines[i + 1].startswith("\t") and any(str(y) in lines[i + 1] for y in range(2013, 2025)), lines[i]
     assert "\tmargin = 1.0: EBGAN's margin" in "\n".join(lines)
 
 

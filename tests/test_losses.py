@@ -188,8 +188,43 @@ def test_relativistic_average_is_ragans_equation():
     assert float(g) == pytest.approx(-np.mean(_log_sigmoid(fake_vs)) - np.mean(log_1m_sigmoid(real_vs)), rel=1e-6)
 
 
+def test_relativistic_standard_is_rsgans_equation():
+    """RSGAN (Jolicoeur-Martineau 2019, eqs. 5-6): L_D = -E log sigmoid(C(x_r) - C(x_f)), L_G = -E log sigmoid(C(x_f) - C(x_r))."""
+    r, fk = R.numpy().astype(float), FK.numpy().astype(float)
+    d, g = losses.relativistic_standard(R, FK)
+    assert float(d) == pytest.approx(-np.mean(_log_sigmoid(r - fk)), rel=1e-6)
+    assert float(g) == pytest.approx(-np.mean(_log_sigmoid(fk - r)), rel=1e-6)
+
+
+def test_relativistic_average_least_squares_is_ralsgans_equation():
+    """RaLSGAN (Jolicoeur-Martineau 2019, section 4.3): L_D = E (C(x_r) - E C(x_f) - 1)^2 + E (C(x_f) - E C(x_r) + 1)^2,
+    L_G = E (C(x_f) - E C(x_r) - 1)^2 + E (C(x_r) - E C(x_f) + 1)^2; at hand-chosen outputs."""
+    r, fk = np.array([1.0, 3.0]), np.array([0.0, -2.0])  # means 2 and -1: real_vs = [2, 4], fake_vs = [-2, -4]
+    d, g = losses.relativistic_average_least_squares(torch.tensor(r), torch.tensor(fk))
+    assert float(d) == pytest.approx(((1 ** 2 + 3 ** 2) + ((-1) ** 2 + (-3) ** 2)) / 2)  # (1 + 9) / 2 + (1 + 9) / 2
+    assert float(g) == pytest.approx(((-3) ** 2 + (-5) ** 2) / 2 + (3 ** 2 + 5 ** 2) / 2)
+
+
+def test_rpgans_gradients_match_finite_differences_for_both_players():
+    """RpGAN's losses differentiated by autograd and by central differences of the outputs each player moves: the
+    discriminator's loss in both outputs, the generator's in the fake ones (float64)."""
+    r, fk = R.double().clone().requires_grad_(True), FK.double().clone().requires_grad_(True)
+    for which, wrt in ((0, (r, fk)), (1, (fk,))):
+        grads = torch.autograd.grad(losses.relativistic_pairing(r, fk)[which], wrt)
+        for tensor, grad in zip(wrt, grads):
+            for i in range(len(tensor)):
+                h = torch.zeros_like(tensor)
+                h[i] = 1e-6
+                with torch.no_grad():
+                    a = (r + h, fk) if tensor is r else (r, fk + h)
+                    b = (r - h, fk) if tensor is r else (r, fk - h)
+                    numeric = (losses.relativistic_pairing(*a)[which] - losses.relativistic_pairing(*b)[which]) / 2e-6
+                assert float(grad[i]) == pytest.approx(float(numeric), abs=1e-7)
+
+
 def test_relativistic_losses_depend_on_differences_only():
     """Shifting every output by the same constant changes nothing: only real-versus-fake differences are judged."""
-    for loss in (losses.relativistic_pairing, losses.relativistic_average):
+    for loss in (losses.relativistic_pairing, losses.relativistic_average, losses.relativistic_standard,
+                 losses.relativistic_average_least_squares):
         for a, b in zip(loss(R, FK), loss(R + 7.5, FK + 7.5)):
             assert float(a) == pytest.approx(float(b), rel=1e-6)

@@ -11,7 +11,7 @@ training step that feeds them lives in ``module/`` (``module/base.py`` and its s
 - ``energy``: autoencoder discriminators (BEGAN, EBGAN, MAGAN);
 - ``ipm``: integral probability metrics on learned features (McGan, Fisher GAN, Cramér GAN);
 - ``kernels``: maximum mean discrepancy (GMMN, MMD GAN);
-- ``relativistic``: RpGAN (R3GAN's loss) and RaGAN;
+- ``relativistic``: RSGAN, RpGAN (R3GAN's loss), RaSGAN and RaLSGAN;
 - ``translation``: pix2pix's conditional GAN + L1 and its ablations.
 """
 from .classic import hinge, least_squares, least_squares_on_sigmoid, minimax, non_saturating, wasserstein
@@ -19,7 +19,7 @@ from .energy import began, began_k_update, ebgan, magan_margin_update, pulling_a
 from .fgan import F_DIVERGENCES, GENERATOR_LOSSES, FDivergence, f_divergence_bound, f_gan
 from .ipm import MCGAN_MOMENTS, cramer_critic, cramer_critic_loss, cramer_generator_loss, fisher, fisher_multiplier_update, mcgan
 from .kernels import gmmn, mixture_rbf_kernel, mmd2, mmd_gan
-from .relativistic import relativistic_average, relativistic_pairing
+from .relativistic import relativistic_average, relativistic_average_least_squares, relativistic_pairing, relativistic_standard
 from .translation import TRANSLATION_LOSSES, pix2pix_discriminator_loss, pix2pix_generator_loss
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "began", "began_k_update", "ebgan", "magan_margin_update", "pulling_away",
     "F_DIVERGENCES", "GENERATOR_LOSSES", "FDivergence", "f_divergence_bound", "f_gan",
     "MCGAN_MOMENTS", "mcgan", "fisher", "fisher_multiplier_update", "cramer_critic", "cramer_critic_loss", "cramer_generator_loss",
-    "mixture_rbf_kernel", "mmd2", "gmmn", "mmd_gan", "relativistic_pairing", "relativistic_average",
+    "mixture_rbf_kernel", "mmd2", "gmmn", "mmd_gan", "relativistic_standard", "relativistic_pairing", "relativistic_average",
+    "relativistic_average_least_squares",
     "TRANSLATION_LOSSES", "pix2pix_discriminator_loss", "pix2pix_generator_loss",
 ]

@@ -29,6 +29,7 @@ class FIDSchedule(pl.Callback):
     def __init__(self, config: dict, should_stop=None, best_path: Path | None = None):
         self.config, self.every, self.history = config, config.eval_every, []
         self.scored, self.should_stop, self.stopped = {}, should_stop, False
+        self.raw: dict = {}  # the trained generator's final scores where an averaged one is scored
         self.protocol = get_protocol(config.protocol)
         self.best_path = Path(best_path) if best_path else None
 
@@ -50,9 +51,14 @@ class FIDSchedule(pl.Callback):
             # scoring draws nothing from the training's random streams: a cold feature cache (its data loader takes a
             # seed from torch's global generator) must not change what the next steps train on
             with torch.random.fork_rng(devices=[module.device] if module.device.type == "cuda" else []):
-                r = evaluate_generator(module.generator, c.z_dim, c.dataset, c.extractor, c.n_fake, c.n_real,
+                r = evaluate_generator(module.scored_generator, c.z_dim, c.dataset, c.extractor, c.n_fake, c.n_real,
                                        data_root=c.data_root, device=str(module.device), kid=final, prc=final,
                                        prior=module.prior, dataset_specific=final)
+                if final and module.generator_ema is not None:  # the trained generator's final scores, beside the EMA's
+                    raw = evaluate_generator(module.generator, c.z_dim, c.dataset, c.extractor, c.n_fake, c.n_real,
+                                             data_root=c.data_root, device=str(module.device), kid=True, prc=True,
+                                             prior=module.prior, dataset_specific=True)
+                    self.raw = {k: v for k, v in raw.items() if k not in ("extractor", "extractor_weights", "n_fake", "n_real")}
         except NaNSamples:
             self.history.append({"step": int(module.steps_done), "fid": None, "sentinel": NAN_DETECTED})
             return
@@ -109,6 +115,6 @@ class MixtureEpochs(pl.Callback):
     def on_train_batch_end(self, trainer, module, *args) -> None:
         if module.steps_done % self.every == 0:
             row = {"epoch": module.steps_done // self.every,
-                   **epoch_scores(module.generator, module.config.z_dim, module.prior, module.device, self.info)}
+                   **epoch_scores(module.scored_generator, module.config.z_dim, module.prior, module.device, self.info)}
             for logger in trainer.loggers:
                 logger.log_metrics(row, step=module.steps_done)

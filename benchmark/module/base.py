@@ -7,7 +7,9 @@ update, and the generator follows on step 0 and every n_disc-th step after, on t
 abstract_gan.py:198-220)."""
 from __future__ import annotations
 
+import copy
 import functools
+import math
 
 import pytorch_lightning as pl
 import torch
@@ -16,7 +18,7 @@ from .. import losses
 from ..config import RunConfig
 from ..data import Split, as_float
 from ..nets import build_discriminator, build_generator
-from ..penalties import PENALTIES, STUDY_PENALTIES, clip_weights
+from ..penalties import PENALTIES, STUDY_PENALTIES, clip_weights, zero_centred_penalty
 from ..protocols import get_protocol
 from ..protocols.lucic2018 import generator_update_due
 from ..variants import get_variant
@@ -106,6 +108,10 @@ class GANModule(pl.LightningModule):
         self.penalty = (STUDY_PENALTIES if self.protocol.study_penalties else PENALTIES)[self.variant.penalty]
         self.generator = self.build_generator()
         self.discriminator = self.build_discriminator()
+        # the generator whose weights are scored, sampled and kept: an exponential moving average of the trained one
+        # (StyleGAN2-ADA's training_loop.py), or the trained one itself
+        self.generator_ema = copy.deepcopy(self.generator).requires_grad_(False) if config.ema_nimg else None
+        self.gamma_scale = 1.0  # R3GAN's cosine schedule of the R1/R2 weights (1 without one)
         self.real: RealBatches | None = None  # set by the trainer's caller
         # training steps done as the protocol counts them (Lightning's global_step counts optimizer steps), and
         # the updates of each player
@@ -133,13 +139,48 @@ class GANModule(pl.LightningModule):
             return torch.randn(n, self.config.z_dim, device=self.device)
         return torch.rand(n, self.config.z_dim, device=self.device) * 2 - 1
 
+    @property
+    def scored_generator(self):
+        """The generator that metrics, samples and exports use: the EMA one where the run keeps one."""
+        return self.generator_ema if self.generator_ema is not None else self.generator
+
     @torch.no_grad()
     def sample(self, n: int) -> torch.Tensor:
-        was_training = self.generator.training
-        self.generator.eval()
-        x = self.generator(self.sample_z(n))
-        self.generator.train(was_training)
+        generator = self.scored_generator
+        was_training = generator.training
+        generator.eval()
+        x = generator(self.sample_z(n))
+        generator.train(was_training)
         return x
+
+    # --- schedules of the optimiser and the averaged generator -------------------------------------------------
+
+    def apply_schedule(self) -> None:
+        """R3GAN's cosine schedule (training_loop.py cosine_decay_with_warmup, no warm-up), over the run's steps in
+        place of its 20M images: lr from its value to a quarter (2e-4 to 5e-5), the R1/R2 weights to a tenth, beta2
+        to 0.99 (from 0.9 in its presets)."""
+        if not self.config.cosine_decay:
+            return
+        done = 1 - 0.5 * (1 + math.cos(math.pi * min(self.steps_done / self.config.steps, 1.0)))
+        self.gamma_scale = 1 + done * (0.1 - 1)
+        for opt in self.optimizers():
+            for group in opt.param_groups:
+                group["lr"] = self.config.lr * (1 + done * (0.25 - 1))
+                group["betas"] = (group["betas"][0], self.config.beta2 + done * (0.99 - self.config.beta2))
+
+    @torch.no_grad()
+    def update_ema(self) -> None:
+        """StyleGAN2-ADA's update (training_loop.py): half-life ema_nimg images, at most ema_rampup times the images
+        seen before this update; beta = 0.5 ** (batch / half-life); buffers copied."""
+        batch = self.config.batch_size * self.pack
+        half_life = self.config.ema_nimg
+        if self.config.ema_rampup:
+            half_life = min(half_life, (self.g_updates - 1) * batch * self.config.ema_rampup)
+        beta = 0.5 ** (batch / max(half_life, 1e-8))
+        for p_ema, p in zip(self.generator_ema.parameters(), self.generator.parameters()):
+            p_ema.copy_(p.lerp(p_ema, beta))
+        for b_ema, b in zip(self.generator_ema.buffers(), self.generator.buffers()):
+            b_ema.copy_(b)
 
     OPTIMISER = torch.optim.Adam  # every player's, on the run's lr and betas (PacGAN's protocol: Blocks' Adam)
 
@@ -175,15 +216,19 @@ class GANModule(pl.LightningModule):
             self._last_g_loss = state.get("last_g_loss")
 
     def training_step(self, batch, batch_idx):
+        self.apply_schedule()
         logs = self.study_step() if self.protocol.step == "discriminator" else self.gan_step()
         self.steps_done += 1
         self._finish_step(logs)
 
     def _finish_step(self, logs: dict) -> None:
-        """Refuse a non-finite loss; show the losses every SHOW_EVERY steps, and log them every log_every steps."""
+        """Refuse a non-finite loss; move the averaged generator; show the losses every SHOW_EVERY steps, and log
+        them every log_every steps."""
         values = torch.stack([v for v in logs.values() if v is not None]).detach()
         if not torch.isfinite(values).all():
             raise Diverged(f"non-finite loss at step {self.steps_done}: " + ", ".join(f"{k}={v.item():.4g}" for k, v in logs.items() if v is not None))
+        if self.generator_ema is not None:
+            self.update_ema()
         self.last_losses = {k: v.detach() for k, v in logs.items() if v is not None}
         if self.show_losses and (self.steps_done % SHOW_EVERY == 0 or self.steps_done == 1):
             self.log_dict(self.last_losses, prog_bar=True, on_step=True, on_epoch=False, logger=False)
@@ -211,10 +256,19 @@ class GANModule(pl.LightningModule):
     def discriminator_update(self, opt_d, real: torch.Tensor, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         with torch.no_grad():
             fake = self.generator(z)
+        r1, r2 = self.config.r1_gamma * self.gamma_scale, self.config.r2_gamma * self.gamma_scale
+        if r1:  # the penalties differentiate the loss's own forward pass (R3GAN's Trainer.py)
+            real = real.detach().requires_grad_(True)
+        if r2:
+            fake = fake.requires_grad_(True)
         d_real, d_fake = self.discriminator(real), self.discriminator(fake)
         d_loss, _ = self.loss(d_real, d_fake)
         if self.penalty is not None:
             d_loss = d_loss + self.config.penalty_weight * self.penalty(self.discriminator, real, fake)
+        if r1:
+            d_loss = d_loss + r1 / 2 * zero_centred_penalty(d_real, real)
+        if r2:
+            d_loss = d_loss + r2 / 2 * zero_centred_penalty(d_fake, fake)
         self.update_discriminator(opt_d, d_loss)
         if self.variant.clip:
             clip_weights(self.discriminator, self.config.clip)

@@ -12,7 +12,11 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from ..nets.layers import STYLES, Style
-from ..schema import ConfigError
+from ..schema import ABSENT_MEANS, ConfigError
+
+# methods later than the papers whose code a protocol replays: off under a replay
+NOT_IN_REPLAYED_CODE = {"r1_gamma": "R1 penalty", "r2_gamma": "R2 penalty", "cosine_decay": "cosine schedule",
+                        "ema_nimg": "EMA generator"}
 
 # what one training step is; the LightningModules implement each (benchmark/module)
 STEPS = {
@@ -40,6 +44,7 @@ class Protocol:
     study_penalties: bool = False  # the study's gradient penalties (its epsilon and interpolation) instead of ganbench's
     relu_vae_decoder: bool = False  # the study's VAE decoder has ReLU where the GANs' generator has leaky ReLU
     own_began_autoencoder: bool = False  # the study's BEGAN autoencoder instead of generator and trunk reused
+    replays_code: bool = False  # it transcribes a paper's code, so the training options that code lacks stay off
 
     def __post_init__(self):
         if self.step not in STEPS:
@@ -60,6 +65,11 @@ class Protocol:
     def check(self, cfg, info) -> None:
         """Rules that span fields, on the resolved settings (a RunConfig whose nets are not yet chosen: ``arch`` may
         be None) and the data set's ``DatasetInfo``; ConfigError naming the field."""
+        if self.replays_code:
+            for name, method in NOT_IN_REPLAYED_CODE.items():
+                if getattr(cfg, name) not in (None, ABSENT_MEANS[name]):
+                    raise ConfigError(f"{name}: protocol {self.name} replays its paper's code, which has no {method}; "
+                                      f"leave it at {ABSENT_MEANS[name]!r} or train under protocol ganbench")
 
     def check_spec(self, raw: dict) -> None:
         """Rules on a study spec's fields beyond what each run checks; ConfigError naming the field."""

@@ -208,6 +208,7 @@ from .base import Protocol  # noqa: E402
 
 class StudyProtocol(Protocol):
     def check(self, cfg, info) -> None:
+        super().check(cfg, info)
         if not info.is_image or (cfg.arch or "infogan") != "infogan":
             raise ConfigError(f"arch: protocol lucic2018 trains the study's infogan nets on images, not '{cfg.arch or 'mlp'}' on '{cfg.dataset}'")
         if cfg.n_fake != cfg.n_real:
@@ -283,4 +284,5 @@ PROTOCOL = StudyProtocol(
     study_penalties=True,
     relu_vae_decoder=True,
     own_began_autoencoder=True,
+    replays_code=True,
 )

@@ -89,6 +89,7 @@ class PacGANProtocol(Protocol):
     def check(self, cfg, info) -> None:
         """What PacGAN's 2-D code fixes: its nets, prior and single simultaneous update; the optimiser's constants,
         batch, latent size, packing and length stay settings."""
+        super().check(cfg, info)
         for name, value in FIXED.items():
             if getattr(cfg, name) not in (None, value):
                 raise ConfigError(f"{name}: protocol pacgan2018 fixes it at {value} (PacGAN's nets and its one simultaneous "
@@ -141,5 +142,6 @@ PROTOCOL = PacGANProtocol(
     variants=(VARIANT,),
     datasets=DATASETS,
     packs_drawn_once=True,
+    replays_code=True,
     loss_overrides={VARIANT: losses},
 )
