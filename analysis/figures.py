@@ -14,6 +14,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
+from ganbench.benchmark.data import get_dataset  # noqa: E402
+
 from .load import read_curves  # noqa: E402
 from .search import curve_band, study_curves  # noqa: E402
 from .tables import PACGAN, PACGAN_CURVES, has_run, variant_order  # noqa: E402
@@ -228,6 +230,26 @@ def fig_mode_coverage(df, figures, colours):
             ax.set(ylim=(0, 1), ylabel="high-quality fraction", title="samples within 3 std of a mode")
             ax.tick_params(axis="x", rotation=30)
         names.append(_save(fig, figures, f"modes_{dataset}"))
+    return names
+
+
+def fig_seed_modes(seeds: pd.DataFrame, figures, colours):
+    """Per data set, each variant's best setting over seeds: modes covered and reverse KL, mean with a bar of one
+    standard error each side, the runs as dots."""
+    names = []
+    for dataset, g in seeds.groupby("dataset") if not seeds.empty else []:
+        g = g.set_index("variant").loc[variant_order(g["variant"])]
+        metrics = [m for m in ("modes_covered", "mode_kl", "mixture_mismatch") if m in g and g[m].notna().any()]
+        fig, axes = plt.subplots(1, len(metrics), figsize=(1.2 + 0.55 * len(g) * len(metrics), 3.6), squeeze=False, constrained_layout=True)
+        for ax, metric in zip(axes[0], metrics):
+            values = g[metric].replace([np.inf, -np.inf], np.nan)
+            ax.bar(g.index, values, yerr=g[f"{metric}_se"].fillna(0), capsize=3, color=[colours[v] for v in g.index])
+            ax.set(ylabel=_label(metric) if metric != "modes_covered" else "modes covered", title=metric.replace("_", " "))
+            ax.tick_params(axis="x", rotation=45)
+            if metric == "modes_covered":
+                ax.axhline(get_dataset(dataset).modes, color="black", linestyle="--", linewidth=1)
+        fig.suptitle(f"{dataset}: the best setting of each variant over {int(g['runs'].max())} seeds (mean ± s.e.)")
+        names.append(_save(fig, figures, f"seeds_{dataset}"))
     return names
 
 

@@ -18,10 +18,11 @@ from ganbench.benchmark.identity import TrialIdentity, retried
 from ganbench.benchmark.schema import RUN_FIELDS, ConfigError, Field
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
-HYPERPARAMETERS = ["lr", "beta1", "beta2", "n_disc", "d_batch_norm", "batch_size", "z_dim", "penalty_weight", "clip", "began_gamma", "began_lambda"]
+HYPERPARAMETERS = ["lr", "beta1", "beta2", "n_disc", "d_batch_norm", "batch_size", "z_dim", "penalty_weight", "clip", "began_gamma", "began_lambda",
+                   "r1_gamma", "r2_gamma"]
 METRIC_ATTRS = ["fid_min", "fid_min_step", "fid_final", "fid", "kid", "precision", "recall", "f1", "inception_score", "extractor",
                 "n_fake", "n_real", "mixture_w1", "mixture_mismatch", "sliced_w1", "generators", "polygon_precision", "polygon_recall", "polygon_f1", "modes_covered", "modes_total", "high_quality_fraction", "mode_kl", "steps", "wall_time_s", "device",
-                "seed", "host", "slurm_job_id", "error", "fid_history",
+                "seed", "host", "slurm_job_id", "error", "fid_history", "scored_generator",
                 "l1", "psnr", "ssim", "classifier_score", "classifier_score_targets", "n_pairs"]  # image-to-image (pix2pix)
 
 

@@ -13,12 +13,13 @@ from ganbench.benchmark.files import finish_partial, is_ours, open_partial, part
 
 from .figures import (
     colours_for, fig_best_samples, fig_budget, fig_distributions, fig_fid_over_training, fig_loss_curves,
-    fig_mode_coverage, fig_pacgan_epochs, fig_precision_recall, fig_search, fig_sensitivity,
+    fig_mode_coverage, fig_pacgan_epochs, fig_seed_modes, fig_precision_recall, fig_search, fig_sensitivity,
 )
 from .load import check_comparable, load_trials
 from .tables import (
-    BASELINE, PIX2PIX_FINDINGS, ablation_table, baseline_table, best_table, budget_curves, mode_trials,
-    pacgan_comparison, pacgan_epoch_curves, plain_summary, published_comparison, significance_table,
+    BASELINE, PIX2PIX_FINDINGS, R3GAN_DIFFERENCES, ablation_table, baseline_table, best_table, budget_curves, mode_trials,
+    pacgan_comparison, pacgan_epoch_curves, plain_summary, published_comparison, r3gan_comparison, seed_table,
+    significance_table,
 )
 
 
@@ -116,6 +117,13 @@ PACGAN_TEXT = ("Mean ± standard error over the runs of the best setting (the se
                "different); steps: the runs' length; the paper's Table 1 trains 400,000 steps (400 epochs of 100,000 "
                "packed 2-D examples at batch 100). On the 2-D mixtures the figures pacgan_epochs_* show each metric "
                "after every epoch against the paper's value.")
+SEEDS_TEXT = ("Each variant's best setting trained again with new seeds: the mode metrics' mean and standard error "
+              "over those runs (modes covered; high-quality fraction, the share of samples within 3 std of a mode; "
+              "reverse KL of the mode histogram from the uniform one; mixture mismatch, the share of generated mass not "
+              "within 3 std of the data). scored: ema where the numbers are the generator's moving average (r3gan and "
+              "ns_gan_r1r2 keep one), trained otherwise; the trained generator's scores of an EMA run are in its "
+              "metrics.json (raw_generator).")
+R3GAN_TEXT = "Our runs beside R3GAN's published Stacked MNIST numbers (Huang et al. 2024). " + R3GAN_DIFFERENCES
 SIGNIFICANCE_TEXT = ("Pairs of variants: is the difference of their minimum scores at a budget of k settings significant? "
                      "Each variant's settings resampled k at a time with replacement (95% interval of min_a - min_b, "
                      "two-sided p; not tested below 5 settings a variant); `seeds_p`: Mann-Whitney U on the seed phases "
@@ -139,6 +147,8 @@ def sections(df: pd.DataFrame, budget: int | None) -> list[Section]:
         Section("Best per variant and data set", table=table),
         Section("Beside Lucic et al. 2018", LUCIC_TEXT, published_comparison(table)),
         Section("Beside PacGAN (Lin et al. 2018)", PACGAN_TEXT, pacgan_comparison(df), digits=3, csv="pacgan_comparison.csv"),
+        Section("Over seeds, the best setting of each variant", SEEDS_TEXT, seed_table(df), digits=3, csv="seeds.csv"),
+        Section("Beside R3GAN (Huang et al. 2024)", R3GAN_TEXT, r3gan_comparison(df), digits=3, csv="r3gan_comparison.csv"),
         Section("Mode collapse, every trial", table=mode_trials(df), digits=3),
         Section("Ablations (pix2pix)", ABLATION_TEXT, ablation_table(df), csv="ablations.csv"),
         Section(f"Against {BASELINE}", BASELINE_TEXT, baseline_table(df, budget=budget), csv="against_baseline.csv"),
@@ -153,6 +163,7 @@ def figures(df: pd.DataFrame, figures_dir: Path) -> tuple[list[str], pd.DataFram
     names = (fig_distributions(df, figures_dir, colours) + fig_budget(curves, figures_dir, colours)
              + fig_sensitivity(df, figures_dir, colours) + fig_precision_recall(df, figures_dir, colours)
              + fig_best_samples(df, figures_dir) + fig_mode_coverage(df, figures_dir, colours)
+             + fig_seed_modes(seed_table(df), figures_dir, colours)
              + fig_fid_over_training(df, figures_dir, colours) + fig_loss_curves(df, figures_dir) + fig_search(df, figures_dir)
              + fig_pacgan_epochs(epochs, figures_dir))
     return names, curves, epochs

@@ -22,6 +22,7 @@ from .load import read_curves
 PUBLISHED = files("ganbench.results") / "published"  # results/published, package data: the published numbers
 LUCIC = PUBLISHED / "lucic2018.csv"
 PACGAN = PUBLISHED / "pacgan2018.csv"
+R3GAN = PUBLISHED / "r3gan2024.csv"
 MODE_METRICS = ["modes_covered", "high_quality_percent", "mode_kl"]
 TABLE3_ARCHS = {"unrolled_d_quarter": "D 1/4 G", "unrolled_d_half": "D 1/2 G"}  # PacGAN Table 3's settings, by net
 STUDY = lucic2018.PROTOCOL  # the protocol the published table's numbers were measured under
@@ -31,7 +32,7 @@ LUCIC_PROTOCOL = dict(extractor="inception-v3-compat", n_fake=10_000, n_real=10_
 def variant_order(variants) -> list:
     known = ["mm_gan", "ns_gan", "fgan_kl", "fgan_reverse_kl", "fgan_pearson", "fgan_neyman", "fgan_hellinger", "fgan_js",
              "fgan_gan", "wgan", "wgan_gp", "lsgan", "dragan", "began", "vae", "hinge", "rwgan", "mcgan", "gmmn", "mmd_gan",
-             "cramer_gan", "fisher_gan", "ebgan", "magan"]
+             "cramer_gan", "fisher_gan", "ebgan", "magan", "rsgan", "rpgan", "rasgan", "ralsgan", "ns_gan_r1r2", "r3gan"]
     return [v for v in known if v in set(variants)] + sorted(set(variants) - set(known))
 
 
@@ -224,6 +225,69 @@ def pacgan_comparison(df: pd.DataFrame) -> pd.DataFrame:
             rows.append(dict(table=r.table, dataset=dataset, row=r.row if not setting else f"{r.row}, {setting}", pack=pack,
                              protocol=protocol, steps=steps, metric=r.metric, runs=len(values),
                              measured=mean, measured_se=se, published=r.value, published_se=r.se, within_2se=agree))
+    return pd.DataFrame(rows)
+
+
+SEED_METRICS = ["modes_covered", "high_quality_fraction", "mode_kl", "mixture_mismatch"]
+
+
+def _mean_se(values: pd.Series) -> tuple[float, float]:
+    """Mean and standard error; an infinite value (a run with no high-quality sample has an infinite reverse KL)
+    makes the mean infinite and the error undefined."""
+    values = values.dropna().astype(float)
+    if values.empty:
+        return float("nan"), float("nan")
+    if not np.isfinite(values).all():
+        return math.inf, float("nan")
+    return values.mean(), (values.std(ddof=1) / math.sqrt(len(values)) if len(values) > 1 else float("nan"))
+
+
+def seed_table(df: pd.DataFrame) -> pd.DataFrame:
+    """On data sets with modes: each variant's best setting trained again over seeds (the seed phase), its mode
+    metrics as mean and standard error over those runs, and which generator was scored (ema: the weights' moving
+    average; trained: the generator itself). Empty for a study without a seed phase."""
+    ok = df[(df["phase"] == "seed") & (df["status"] == "finished")] if "modes_covered" in df else df.iloc[:0]
+    ok = ok[ok["modes_covered"].notna()]
+    rows = []
+    for (dataset, variant), g in ok.groupby(["dataset", "variant"]):
+        row = dict(dataset=dataset, variant=variant, runs=len(g),
+                   scored=("ema" if "scored_generator" in g and (g["scored_generator"] == "ema").all() else "trained"))
+        for metric in SEED_METRICS:
+            if metric in g and g[metric].notna().any():
+                row[metric], row[f"{metric}_se"] = _mean_se(g[metric])
+        diverged = df[(df["phase"] == "seed") & (df["dataset"] == dataset) & (df["variant"] == variant) & (df["status"] == "diverged")]
+        row["diverged"] = len(diverged)
+        rows.append(row)
+    if not rows:
+        return pd.DataFrame()
+    order = {v: i for i, v in enumerate(variant_order(ok["variant"].unique()))}
+    return pd.DataFrame(rows).sort_values(["dataset", "variant"], key=lambda c: c.map(order) if c.name == "variant" else c)
+
+
+R3GAN_DIFFERENCES = ("R3GAN trains its own residual nets (R3GAN/Networks.py) on Stacked MNIST for millions of images; "
+                     "ganbench's rows train the nets and length of their study (e.g. conv_small, 1,500 steps of batch 64 "
+                     "on CPU), on 25,000 triples of the 4,000 mnist5k training digits, and read the digits with "
+                     "lenet-mnist (R3GAN: a pretrained MNIST classifier on 26,000 samples, as PacGAN); its schedule and "
+                     "EMA half-life are scaled to the run (benchmark/variants.py, _R3GAN_RECIPE). The published rows "
+                     "are single numbers without error bars: no agreement test is made.")
+
+
+def r3gan_comparison(df: pd.DataFrame) -> pd.DataFrame:
+    """Our seed-phase rows (mean ± standard error) beside R3GAN's published Stacked MNIST numbers for the same
+    objective: its loss (r3gan) and its loss ablation (ns_gan_r1r2)."""
+    seeds = seed_table(df)
+    if seeds.empty:
+        return pd.DataFrame()
+    pub = pd.read_csv(R3GAN, comment="#")
+    rows = []
+    for r in pub.itertuples():
+        ours = seeds[(seeds["dataset"] == r.dataset) & (seeds["variant"] == r.variant)]
+        if ours.empty or r.metric not in ours:
+            continue
+        o = ours.iloc[0]
+        rows.append(dict(table=r.table, dataset=r.dataset, row=r.row, variant=r.variant, metric=r.metric, runs=o["runs"],
+                         steps=int(df["train_steps"].dropna().iloc[0]) if df["train_steps"].notna().any() else None,
+                         measured=o[r.metric], measured_se=o[f"{r.metric}_se"], published=r.value))
     return pd.DataFrame(rows)
 
 

@@ -128,3 +128,25 @@ def test_a_run_saved_before_the_modern_options_loads_with_them_off(run):
     config = config_from_dict(saved)
     assert (config.r1_gamma, config.r2_gamma, config.cosine_decay, config.ema_nimg) == (0.0, 0.0, False, 0.0)
     assert math.isfinite(metrics["d_loss"])
+
+
+def test_seed_table_and_r3gans_rows_by_hand():
+    """The seed phase's mean and standard error per variant, and R3GAN's published rows beside ours."""
+    import pandas as pd
+
+    from ganbench.analysis.tables import r3gan_comparison, seed_table
+
+    rows = [dict(dataset="stacked_mnist", variant="r3gan", phase="seed", status="finished", modes_covered=m, mode_kl=k,
+                 high_quality_fraction=None, mixture_mismatch=None, scored_generator="ema", train_steps=1500)
+            for m, k in ((500, 1.5), (540, 1.7), (520, 1.6))]
+    rows += [dict(dataset="stacked_mnist", variant="ns_gan", phase="seed", status="finished", modes_covered=m, mode_kl=2.0,
+                  high_quality_fraction=None, mixture_mismatch=None, scored_generator=None, train_steps=1500) for m in (100, 200)]
+    rows.append(dict(dataset="stacked_mnist", variant="ns_gan", phase="search", status="finished", modes_covered=999, mode_kl=0.1,
+                     high_quality_fraction=None, mixture_mismatch=None, scored_generator=None, train_steps=1500))
+    t = seed_table(pd.DataFrame(rows)).set_index("variant")
+    assert t.loc["r3gan", "modes_covered"] == 520 and t.loc["r3gan", "modes_covered_se"] == pytest.approx(20 / math.sqrt(3))
+    assert t.loc["ns_gan", "modes_covered"] == 150 and t.loc["ns_gan", "runs"] == 2  # the search trial is not a seed run
+    assert (t.loc["r3gan", "scored"], t.loc["ns_gan", "scored"]) == ("ema", "trained")
+    c = r3gan_comparison(pd.DataFrame(rows)).set_index("metric")
+    assert c.loc["modes_covered", "published"] == 1000 and c.loc["mode_kl", "published"] == 0.078
+    assert c.loc["mode_kl", "measured"] == pytest.approx(1.6) and list(c["variant"].unique()) == ["r3gan"]
