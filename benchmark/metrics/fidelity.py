@@ -28,8 +28,8 @@ from torch_fidelity.utils import create_feature_extractor, get_featuresdict_from
 
 from .extractors import EXTRACTORS, default_extractor
 from .latents import LATENT_SEED
-from .lenet import WEIGHTS as LENET_WEIGHTS
 from .lenet import LeNetMNISTExtractor, weights_hash
+from .weights import INCEPTION_FILE, WEIGHTS, extractor_weights
 from ..schema import env
 
 torch_fidelity.register_feature_extractor("lenet-mnist", LeNetMNISTExtractor)
@@ -83,23 +83,35 @@ class GeneratorUint8(torch.nn.Module):
 @dataclass(frozen=True)
 class Extractor:
     name: str
-    weights: str | None  # a local weights file; None = the extractor's own (downloaded for Inception)
+    weights: str | None  # a local weights file the user gave; None: the prepared one (metrics/weights.py)
+
+    @property
+    def path(self) -> str | None:
+        """The weights file it loads: the user's, else the prepared one (None: torch hub's, for DINOv2 and CLIP).
+        WeightsMissing, naming the command that prepares them, when none is here."""
+        if self.name not in EXTRACTORS:
+            raise MetricError(f"extractor: unknown '{self.name}', choose one of {', '.join(EXTRACTORS)}")
+        if self.weights:
+            if not Path(self.weights).is_file():
+                raise MetricError(f"inception-weights: no file at {self.weights}")
+            return self.weights
+        return extractor_weights(self.name)
 
     @property
     def weights_id(self) -> str:
-        if self.weights:
-            return weights_hash(self.weights)
-        return weights_hash(LENET_WEIGHTS) if self.name == "lenet-mnist" else "torch-fidelity-default"
+        path = self.path
+        return weights_hash(path) if path else f"{self.name}-torch-hub"
+
+    @property
+    def has_classifier(self) -> bool:
+        """Inception's logits (the Inception Score's input); the registry's Inception file has the features only."""
+        return self.name == "inception-v3-compat" and self.path != str(WEIGHTS[self.name].folder() / INCEPTION_FILE)
 
     @functools.lru_cache(maxsize=4)  # one extractor per (name, weights, device) in a process: every checkpoint reuses it
     def build(self, cuda: bool):
-        if self.name not in EXTRACTORS:
-            raise MetricError(f"extractor: unknown '{self.name}', choose one of {', '.join(EXTRACTORS)}")
-        if self.weights and not Path(self.weights).is_file():
-            raise MetricError(f"inception-weights: no file at {self.weights}")
-        kwargs = {"feature_extractor_weights_path": self.weights} if self.weights else {}
-        layer = EXTRACTORS[self.name]
-        wanted = [layer, "logits_unbiased"]
+        path = self.path
+        kwargs = {"feature_extractor_weights_path": path} if self.weights or (path and self.name != "lenet-mnist") else {}
+        wanted = [EXTRACTORS[self.name]] + (["logits_unbiased"] if self.has_classifier or self.name == "lenet-mnist" else [])
         return create_feature_extractor(self.name, wanted, cuda=cuda, verbose=False, **kwargs)
 
 
