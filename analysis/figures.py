@@ -241,11 +241,14 @@ def fig_seed_modes(seeds: pd.DataFrame, figures, colours):
         g = g.set_index("variant").loc[variant_order(g["variant"])]
         metrics = [m for m in ("modes_covered", "mode_kl", "mixture_mismatch") if m in g and g[m].notna().any()]
         fig, axes = plt.subplots(1, len(metrics), figsize=(1.2 + 0.55 * len(g) * len(metrics), 3.6), squeeze=False, constrained_layout=True)
+        x = np.arange(len(g))
         for ax, metric in zip(axes[0], metrics):
             values = g[metric].replace([np.inf, -np.inf], np.nan)
-            ax.bar(g.index, values, yerr=g[f"{metric}_se"].fillna(0), capsize=3, color=[colours[v] for v in g.index])
+            ax.bar(x, values.fillna(0), yerr=g[f"{metric}_se"].fillna(0), capsize=3, color=[colours[v] for v in g.index])
+            for i in np.flatnonzero(np.isinf(g[metric].to_numpy(float))):  # a run with no mode covered: no finite KL
+                ax.text(i, 0, "a run with\nno mode", ha="center", va="bottom", fontsize=7, rotation=90)
+            ax.set_xticks(x, g.index, rotation=45, ha="right")
             ax.set(ylabel=_label(metric) if metric != "modes_covered" else "modes covered", title=metric.replace("_", " "))
-            ax.tick_params(axis="x", rotation=45)
             if metric == "modes_covered":
                 ax.axhline(get_dataset(dataset).modes, color="black", linestyle="--", linewidth=1)
         fig.suptitle(f"{dataset}: the best setting of each variant over {int(g['runs'].max())} seeds (mean ± s.e.)")

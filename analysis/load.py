@@ -21,7 +21,7 @@ optuna.logging.set_verbosity(optuna.logging.WARNING)
 HYPERPARAMETERS = ["lr", "beta1", "beta2", "n_disc", "d_batch_norm", "batch_size", "z_dim", "penalty_weight", "clip", "began_gamma", "began_lambda",
                    "r1_gamma", "r2_gamma"]
 METRIC_ATTRS = ["fid_min", "fid_min_step", "fid_final", "fid", "kid", "precision", "recall", "f1", "inception_score", "extractor",
-                "n_fake", "n_real", "mixture_w1", "mixture_mismatch", "sliced_w1", "generators", "polygon_precision", "polygon_recall", "polygon_f1", "modes_covered", "modes_total", "high_quality_fraction", "mode_kl", "steps", "wall_time_s", "device",
+                "n_fake", "n_real", "density", "coverage", "nearest_k", "fid_infinity", "mixture_w1", "mixture_mismatch", "sliced_w1", "generators", "polygon_precision", "polygon_recall", "polygon_f1", "modes_covered", "modes_total", "high_quality_fraction", "mode_kl", "steps", "wall_time_s", "device",
                 "seed", "host", "slurm_job_id", "error", "fid_history", "scored_generator",
                 "l1", "psnr", "ssim", "classifier_score", "classifier_score_targets", "n_pairs"]  # image-to-image (pix2pix)
 
@@ -140,6 +140,8 @@ def load_trials(study_dirs: list, storage_url: str | None = None) -> pd.DataFram
                 row["metric"] = ("fid" if a.get("fid_min") is not None or a.get("fid") is not None else
                                  "mixture_mismatch" if a.get("mixture_mismatch") is not None else "mode_kl" if a.get("mode_kl") is not None
                                  else "sliced_w1" if a.get("sliced_w1") is not None else None)
+                if spec.get("objective", "auto") != "auto":  # the spec's choice ranks the trials (coverage negated)
+                    row["metric"] = "-coverage" if spec["objective"] == "coverage" else spec["objective"]
                 if row["status"] == "diverged" and row["metric"] is None:
                     row["metric"] = "fid" if spec.get("eval_every") is not None else "mixture_mismatch"
                 row["device_hours"] = (a.get("wall_time_s") or 0) / 3600

@@ -217,15 +217,17 @@ RUN_FIELDS: dict[str, Field] = {f.name: f for f in [
           choices=_extractors),
     Field("n_fake", int, 10_000, "generated samples per FID", ge=2, le=10_000_000),
     Field("n_real", int, 10_000, "real test samples per FID (or the whole test split)", ge=2, le=10_000_000),
+    Field("nearest_k", int, 5, "density and coverage: each real sample's ball reaches its k-th nearest real neighbour",
+          ge=1, le=1000, cite="Naeem et al., Reliable Fidelity and Diversity Metrics for Generative Models, ICML 2020 (k = 5)"),
 ]}
 # what a variant without its own default falls back to
 FALLBACKS = dict(lr=2e-4, beta1=0.5, beta2=0.999, n_disc=1, penalty_weight=10.0, clip=0.01, began_gamma=0.5, began_lambda=1e-3,
                  d_batch_norm=False, r1_gamma=0.0, r2_gamma=0.0, cosine_decay=False, ema_nimg=0.0, ema_rampup=0.05)
 # the fallbacks that change nothing: a run's config.json written before its field existed ran with them
-ABSENT_MEANS = dict(r1_gamma=0.0, r2_gamma=0.0, cosine_decay=False, ema_nimg=0.0, ema_rampup=0.05)
+ABSENT_MEANS = dict(r1_gamma=0.0, r2_gamma=0.0, cosine_decay=False, ema_nimg=0.0, ema_rampup=0.05, nearest_k=5)
 # settings of the run, not of the model: never searched
 NOT_SEARCHED = ("protocol", "steps", "seed", "device", "data_root", "eval_every", "extractor", "n_fake", "n_real", "arch",
-                "checkpoint_every")
+                "checkpoint_every", "nearest_k")
 
 
 def check_device(device: str, where: str = "device") -> str:
@@ -271,7 +273,10 @@ COMMAND_FIELDS: dict[str, Field] = {f.name: f for f in [
     Field("checkpoint", str, None, "best: the weights of the minimum FID (best.ckpt, the default where it exists); last: "
           "the end of training", choices=("best", "last")),
     Field("eval_extractor", str, None, "FID's feature extractor (default: the run's)", choices=_extractors, flag="--extractor"),
-    Field("inception_weights", str, None, "a local file of Inception weights (offline use)"),
+    Field("inception_weights", str, None, "a local file of Inception weights in torch-fidelity's layout (default: the ones "
+          "`ganbench weights fetch inception-v3-compat` prepared)"),
+    Field("fid_infinity", bool, False, "also FID-infinity: FID at 15 sample counts from a fifth of --n to --n, extrapolated "
+          "to infinitely many samples by a line in 1/N (Chong & Forsyth, CVPR 2020)"),
     Field("sample_format", str, "png", "png: grid.png and one PNG per sample; npz: samples.npz (array 'samples', float32)",
           choices=("png", "npz"), flag="--format"),
     Field("space", str, "wide", "the search space (`space:` of a spec)", choices=SPACE_NAMES),

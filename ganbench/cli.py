@@ -23,6 +23,9 @@ from .commands import (
 def _add_option(s, name: str, dest: str | None = None) -> None:
     """One of the other commands' options, from its schema field (benchmark.schema.COMMAND_FIELDS)."""
     f = COMMAND_FIELDS[name]
+    if f.type is bool:  # a switch: on when given
+        s.add_argument(f.cli_flag, dest=dest or DESTS.get(name, name), action="store_true", help=_field_help(f))
+        return
     kind = _parse_as(f.type) if f.type in (int, float) else str
     s.add_argument(f.cli_flag, dest=dest or DESTS.get(name, name), type=kind, default=f.default, help=_field_help(f),
                    metavar=f.cli_flag[2:].upper())

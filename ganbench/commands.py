@@ -83,7 +83,7 @@ def cmd_eval(args) -> None:
         scores = translation_metrics(module.generator, config.dataset, args.extractor or config.extractor,
                                      args.n or config.n_fake, device, config.data_root)
     elif not info.is_image:  # 2-D points: the scores training wrote (modes, or the distance to the test points); no FID
-        if args.extractor or args.weights or args.n:
+        if args.extractor or args.weights or args.n or args.fid_infinity:
             raise UsageError(f"run-dir: {config.dataset} holds points, which have no image features; eval scores them "
                              "as training did (modes covered, high quality, mode KL or sliced W1), without --extractor, "
                              "--inception-weights or --n")
@@ -93,7 +93,8 @@ def cmd_eval(args) -> None:
         n_fake, n_real = (args.n, args.n) if args.n else (config.n_fake, config.n_real)
         try:
             scores = evaluate_generator(module.scored_generator, config.z_dim, config.dataset, args.extractor or config.extractor,
-                                        n_fake, n_real, args.weights, config.data_root, device, verbose=not args.quiet, prior=module.prior)
+                                        n_fake, n_real, args.weights, config.data_root, device, verbose=not args.quiet, prior=module.prior,
+                                        nearest_k=config.nearest_k, fid_infinity=args.fid_infinity)
         except MetricError as e:
             raise UsageError(str(e)) from None
     update_metrics(args.run_dir, {f"eval_{checkpoint}": scores})
@@ -316,7 +317,7 @@ DESTS = {"eval_n": "n", "sample_n": "n", "sample_seed": "seed", "eval_extractor"
           "sample_format": "format"}
 
 
-EVAL_OPTIONS = ("checkpoint", "eval_extractor", "eval_n", "inception_weights", "device")
+EVAL_OPTIONS = ("checkpoint", "eval_extractor", "eval_n", "inception_weights", "fid_infinity", "device")
 
 
 SAMPLE_OPTIONS = ("checkpoint", "sample_n", "sample_format", "sample_seed", "device")

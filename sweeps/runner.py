@@ -29,7 +29,7 @@ from .claims import best_search_trial, claim, search_done
 from .liveness import Heartbeat, StopIfAbandoned, TrialAbandoned
 from .retries import recover_lost_trials
 from .spaces import constant, is_distribution, suggest
-from .spec import Spec, trial_config
+from .spec import OBJECTIVES, Spec, trial_config
 from .storage import check_spec_against_studies, create_studies, load_existing, load_saved_spec, sampler_for, storage_for
 
 
@@ -119,16 +119,21 @@ def _train_and_tell(study, trial, spec, identity, out, params, seed, prune, hear
     if metrics.get("status") == "pruned":
         study.tell(trial, state=TrialState.PRUNED)  # its value: the last FID it reported
         return
-    value = objective(metrics)
+    value = objective(metrics, spec.objective)
     study.tell(trial, value if math.isfinite(value) else float("inf"))
 
 
-def objective(metrics: dict) -> float:
-    """The study's verdict: min-over-checkpoints FID; on 2-D mixtures the truncated transport distance to the
-    mixture (which a noise cloud cannot win, unlike the mode KL: benchmark.metrics.modes); inf when diverged."""
+def objective(metrics: dict, name: str = "auto") -> float:
+    """The study's verdict, minimised: the spec's objective (spec.OBJECTIVES; coverage negated), or by default the
+    min-over-checkpoints FID, on 2-D mixtures the truncated transport distance to the mixture (which a noise cloud
+    cannot win, unlike the mode KL: benchmark.metrics.modes); inf when diverged or not scored."""
     if metrics.get("status") == "diverged":
         return math.inf
     metrics = restore(metrics)  # a metrics.json read back: its nulls for non-finite scores are those floats again
+    if name != "auto":
+        key, sign = OBJECTIVES[name]
+        value = metrics.get(key)
+        return sign * float(value) if value is not None and math.isfinite(value) else math.inf
     for key in ("fid_min", "fid", "mixture_mismatch", "mode_kl", "sliced_w1"):
         if key in metrics:
             return float(metrics[key]) if metrics[key] is not None else math.inf

@@ -57,6 +57,7 @@ class Spec:
     pack: int | list = 1  # PacGAN packing; a list runs one study per degree (GAN, PacGAN2, ...)
     generators: int = 1  # a uniform mixture of this many generators
     experiment: str | None = None  # lucic2018: the study's experiment whose draws the random search replays
+    objective: str = "auto"  # what ranks the trials (OBJECTIVES)
     trials_per_device: int = 1  # worker processes sharing one device (a GPU, or the CPU); the executors' --trials-per-device
 
     def experiment_for(self, dataset: str) -> str | None:
@@ -123,6 +124,13 @@ class Spec:
         return self.settings * self.steps
 
 
+# What a study may rank its trials by, each as the value it minimises: metrics.json's key and how it is turned into one.
+# auto: the minimum FID over checkpoints on images, the mixture mismatch on mixtures with known modes, the mode KL
+# (Stacked MNIST without FID), the sliced W1 on your own points. Density is no objective: its ideal is 1, not an extreme.
+OBJECTIVES = {"fid": ("fid_min", 1.0), "kid": ("kid", 1.0), "coverage": ("coverage", -1.0), "mode_kl": ("mode_kl", 1.0),
+              "mixture_mismatch": ("mixture_mismatch", 1.0)}
+FINAL_SCORES = ("kid", "coverage")  # computed with the final FID: the spec needs eval_every
+
 # The spec's own fields; the run settings it shares with `ganbench train` are the run schema's fields themselves.
 SPEC_FIELDS: dict[str, Field] = {f.name: f for f in [
     Field("name", str, None, "the study's name (default: the spec file's name); its folder is runs/NAME"),
@@ -136,6 +144,9 @@ SPEC_FIELDS: dict[str, Field] = {f.name: f for f in [
           choices=("none", "hyperband")),
     Field("experiment", str, None, "protocol lucic2018: the study's experiment whose draws the random search replays",
           choices=lambda: tuple(lucic2018.EXPERIMENTS)),
+    Field("objective", str, "auto", "what ranks the trials: auto (min FID on images, the mixture mismatch on mixtures, the "
+          "mode KL on Stacked MNIST without FID), fid, kid or coverage (these three need eval_every), mode_kl, "
+          "mixture_mismatch; coverage is maximised, the others minimised", choices=("auto", *OBJECTIVES)),
     COMMAND_FIELDS["trials_per_device"].with_default(1, help="trials sharing one device: k worker processes per GPU (or per "
                                                      "local slot on a CPU); `make gpu-check` measures what k saves, "
                                                      "`ganbench sweep plan` prices it"),
@@ -238,6 +249,10 @@ def load_spec(path: Path | str, import_code: bool = False) -> Spec:
     packs = pack if isinstance(pack, list) and pack else [pack]
     if any(not isinstance(m, int) or isinstance(m, bool) or m < 1 for m in packs) or len(set(packs)) != len(packs):
         raise SpecError(f"pack: {_show(pack)} is not allowed, must be an integer >= 1 or a list of distinct ones")
+    if raw.get("objective", "auto") in ("fid", *FINAL_SCORES) and raw.get("eval_every") is None:
+        raise SpecError(f"objective: {raw['objective']} is scored with FID during training; it needs eval_every >= 0")
+    if raw.get("pruner", "none") == "hyperband" and raw.get("objective", "auto") not in ("auto", "fid"):
+        raise SpecError(f"objective: hyperband prunes on FID; with objective {raw['objective']} use pruner: none")
     if raw.get("pruner", "none") == "hyperband":
         image = [d for d in raw["datasets"] if get_dataset(d).is_image]
         if not raw.get("eval_every") or len(image) != len(raw["datasets"]):
@@ -307,6 +322,10 @@ def spec_schema() -> dict:
                                {"type": "array", "uniqueItems": True, "minItems": 1, "items": RUN_FIELDS["pack"].json_schema()}]},
         },
         "allOf": [*protocols,
+                  {"if": {"properties": {"objective": {"enum": ["fid", *FINAL_SCORES]}}, "required": ["objective"]},
+                   "then": {"required": ["eval_every"], "properties": {"eval_every": {"type": "integer", "minimum": 0}}}},
+                  {"if": {"properties": {"pruner": {"const": "hyperband"}}, "required": ["pruner"]},
+                   "then": {"properties": {"objective": {"enum": ["auto", "fid"]}}}},
                   {"if": {"properties": {"pruner": {"const": "hyperband"}}, "required": ["pruner"]},
                    "then": {"required": ["eval_every"], "properties": {"eval_every": {"type": "integer", "minimum": 1}}}}],
     }

@@ -1,7 +1,7 @@
 """Measured studies kept in the repository: `python tools/keep_study.py STUDY_DIR --command "..."` turns a
 finished study directory into ``results/<study>/``: its tidy trial table (``trials.csv``, the report's columns; no
 absolute paths), its ``spec.json``, PacGAN's per-epoch curves where the protocol logs them (``pacgan_epochs.csv``),
-its headline figure (``figures/``) and ``meta.json`` (the command, commit, machine and wall time that produced it).
+its headline figures (``figures/``: the best samples, the epochs, the seed phase's modes) and ``meta.json`` (the command, commit, machine and wall time that produced it).
 No checkpoints, no samples. ``ganbench report results/<study>`` rebuilds the report from these files alone, and
 ``python tools/readme.py`` the README's measured tables and results/README.md.
 """
@@ -20,8 +20,8 @@ import torch
 from ganbench.benchmark.files import write_json
 
 from ganbench.analysis.load import KEPT_TABLE, load_trials
-from ganbench.analysis.figures import fig_pacgan_epochs
-from ganbench.analysis.tables import pacgan_epoch_curves
+from ganbench.analysis.figures import colours_for, fig_pacgan_epochs, fig_seed_modes
+from ganbench.analysis.tables import pacgan_epoch_curves, seed_table
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 DROPPED = ("study_dir", "run_dir", "host", "slurm_job_id")  # where it ran, not what it measured
@@ -56,6 +56,12 @@ def keep(study_dir: Path | str, command: str, dest: Path | str | None = None, wa
         figures = fig_pacgan_epochs(epochs, dest / "figures")
         for name_ in figures:  # the PNG is the gallery's; the SVG twin is not needed in the repository
             (dest / "figures" / f"{name_}.svg").unlink(missing_ok=True)
+    seeds = seed_table(df)
+    if len(seeds):  # each variant's best setting over seeds, on data sets with modes
+        (dest / "figures").mkdir(exist_ok=True)
+        for name_ in fig_seed_modes(seeds, dest / "figures", colours_for(df["variant"].unique())):
+            (dest / "figures" / f"{name_}.svg").unlink(missing_ok=True)
+            figures.append(name_)
     done = df[(df["status"] == "finished") & df["score"].notna()]
     for dataset, g in done.groupby("dataset"):  # the best trial's samples: a picture of what the study reached
         best = g.loc[g["score"].astype(float).idxmin()]

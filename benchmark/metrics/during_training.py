@@ -53,11 +53,11 @@ class FIDSchedule(pl.Callback):
             with torch.random.fork_rng(devices=[module.device] if module.device.type == "cuda" else []):
                 r = evaluate_generator(module.scored_generator, c.z_dim, c.dataset, c.extractor, c.n_fake, c.n_real,
                                        data_root=c.data_root, device=str(module.device), kid=final, prc=final,
-                                       prior=module.prior, dataset_specific=final)
+                                       prior=module.prior, dataset_specific=final, nearest_k=c.nearest_k)
                 if final and module.generator_ema is not None:  # the trained generator's final scores, beside the EMA's
                     raw = evaluate_generator(module.generator, c.z_dim, c.dataset, c.extractor, c.n_fake, c.n_real,
                                              data_root=c.data_root, device=str(module.device), kid=True, prc=True,
-                                             prior=module.prior, dataset_specific=True)
+                                             prior=module.prior, dataset_specific=True, nearest_k=c.nearest_k)
                     self.raw = {k: v for k, v in raw.items() if k not in ("extractor", "extractor_weights", "n_fake", "n_real")}
         except NaNSamples:
             self.history.append({"step": int(module.steps_done), "fid": None, "sentinel": NAN_DETECTED})

@@ -26,6 +26,8 @@ from torch_fidelity.metric_kid import kid_featuresdict_to_metric
 from torch_fidelity.metric_prc import prc_featuresdict_to_metric
 from torch_fidelity.utils import create_feature_extractor, get_featuresdict_from_dataset, get_featuresdict_from_generative_model
 
+from . import density
+from .density import density_coverage
 from .extractors import EXTRACTORS, default_extractor
 from .latents import LATENT_SEED
 from .lenet import LeNetMNISTExtractor, weights_hash
@@ -161,9 +163,17 @@ def generated_features(generator, z_dim: int, n: int, fe, cuda: bool, verbose=Fa
         generator.train(was_training)
 
 
-def metrics_from_features(fake: dict, real: dict, layer: str, kid: bool = True, prc: bool = True) -> dict:
-    out = {"fid": float(fid_statistics_to_metric(fid_featuresdict_to_statistics(fake, layer),
-                                                 fid_featuresdict_to_statistics(real, layer), verbose=False)["frechet_inception_distance"])}
+def _fid(fake_features: torch.Tensor, real_stats: dict, layer: str) -> float:
+    fake_stats = fid_featuresdict_to_statistics({layer: fake_features}, layer)
+    return float(fid_statistics_to_metric(fake_stats, real_stats, verbose=False)["frechet_inception_distance"])
+
+
+def metrics_from_features(fake: dict, real: dict, layer: str, kid: bool = True, prc: bool = True, nearest_k: int = 5,
+                          fid_infinity: bool = False) -> dict:
+    """FID, and where asked KID, precision/recall/F1 with density and coverage (``prc``), FID-infinity, and the
+    Inception Score where the extractor gives logits."""
+    real_stats = fid_featuresdict_to_statistics(real, layer)
+    out = {"fid": _fid(fake[layer], real_stats, layer)}
     n = min(len(fake[layer]), len(real[layer]))
     if kid:
         size = min(1000, n)
@@ -175,6 +185,9 @@ def metrics_from_features(fake: dict, real: dict, layer: str, kid: bool = True, 
     if prc:
         r = prc_featuresdict_to_metric(fake, real, layer, verbose=False)
         out.update(precision=float(r["precision"]), recall=float(r["recall"]), f1=float(r["f_score"]))
+        out.update(density_coverage(real[layer], fake[layer], nearest_k), nearest_k=nearest_k)
+    if fid_infinity:
+        out.update(density.fid_infinity(fake[layer], real_stats, functools.partial(_fid, layer=layer)))
     if "logits_unbiased" in fake:
         out["inception_score"] = float(isc_featuresdict_to_metric(fake, "logits_unbiased", verbose=False)["inception_score_mean"])
     return out
@@ -183,7 +196,7 @@ def metrics_from_features(fake: dict, real: dict, layer: str, kid: bool = True, 
 def evaluate_generator(generator, z_dim: int, dataset: str, extractor: str | None = None, n_fake: int = 10_000,
                        n_real: int = 10_000, weights: str | None = None, data_root=None, device: str = "cpu",
                        kid: bool = True, prc: bool = True, verbose: bool = False, prior: str = "uniform",
-                       dataset_specific: bool = True) -> dict:
+                       dataset_specific: bool = True, nearest_k: int = 5, fid_infinity: bool = False) -> dict:
     """Score a generator against the test split; every value carries its extractor and sample sizes.
     ``dataset_specific`` adds what only some data sets define (stacked-MNIST modes, polygon precision/recall)."""
     ext = Extractor(extractor or default_extractor(dataset), weights)
@@ -197,7 +210,7 @@ def evaluate_generator(generator, z_dim: int, dataset: str, extractor: str | Non
     real = real_features(dataset, "test", n_real, ext, data_root, cuda, verbose)
     fe = ext.build(cuda)
     fake = generated_features(generator, z_dim, n_fake, fe, cuda, verbose, prior)
-    out = metrics_from_features(fake, real, EXTRACTORS[ext.name], kid, prc)
+    out = metrics_from_features(fake, real, EXTRACTORS[ext.name], kid, prc, nearest_k, fid_infinity)
     if dataset_specific:
         from .dataset_metrics import dataset_metrics
 
