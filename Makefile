@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install test check demo perf clean reproduce-pacgan gpu-check
+.PHONY: install test check demo perf clean reproduce-pacgan gpu-check docs
 
 # INSTALLER=uv (the default): uv, pip-installed into the venv from the registry, installs the packages in parallel
 # (this 2-core machine, empty caches: make install in 46-62 s against ~130 s with pip). uv reads neither pip.conf
@@ -50,6 +50,10 @@ gpu-check: install
 
 demo: install
 	$(BIN)/python -m ganbench.sweeps.demo
+
+# the documentation site (MkDocs with Material), strictly, into site/ (open site/index.html)
+docs: install
+	NO_MKDOCS_2_WARNING=1 $(BIN)/python -m mkdocs build --strict --site-dir site
 
 # PacGAN's Table 1, shortened (sweeps/studies/pacgan_2d_short.yaml): about 25 minutes on 2 cores
 reproduce-pacgan: install

@@ -14,7 +14,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
-from ganbench.benchmark.data import get_dataset  # noqa: E402
+from ganbench.benchmark.data import file_name, get_dataset  # noqa: E402
 
 from .load import read_curves  # noqa: E402
 from .search import curve_band, study_curves  # noqa: E402
@@ -51,6 +51,7 @@ def _save(fig, figures: Path, name: str) -> str:
     if fig._suptitle is not None:
         fig.suptitle(textwrap.fill(fig._suptitle.get_text(), max(30, int(12 * width))))
     fig.set_layout_engine("constrained")
+    name = file_name(name)  # a figure of your own data set (folder:PATH) is named by its readable tail and a hash
     for ext in ("png", "svg"):
         fig.savefig(figures / f"{name}.{ext}", dpi=150)
     plt.close(fig)

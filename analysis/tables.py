@@ -96,7 +96,7 @@ def significance_table(df, budget: int | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-BASELINE = "ns_gan"  # seed 004's question: does an innovation beat the original (non-saturating) GAN at the same budget?
+BASELINE = "ns_gan"  # the objective table's question: does an innovation beat the original (non-saturating) GAN at the same budget?
 
 
 def baseline_table(df, baseline: str = BASELINE, budget: int | None = None) -> pd.DataFrame:

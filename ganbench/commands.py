@@ -309,7 +309,7 @@ def _check_options(args, names) -> None:
     if "storage" in names:
         check_storage(getattr(args, "storage", None))
     if getattr(args, "executor", None) == "slurm" and shutil.which("sbatch") is None:
-        raise UsageError("executor: slurm needs SLURM's sbatch on PATH (this machine has none); run on a cluster login node, "
+        raise UsageError("executor: slurm needs SLURM's sbatch on PATH (none is installed here); run on a cluster login node, "
                          "or use --executor local")
 
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Start a single-node SLURM cluster on this machine (as root) when none answers; prints the SLURM_CONF to export.
+# Start a single-node SLURM cluster on the local machine (as root) when none answers; prints the SLURM_CONF to export.
 # Installs Debian's slurmctld, slurmd, slurm-client and munge when missing.
 set -euo pipefail
 if [ -n "${SLURM_CONF:-}" ] && sinfo -h >/dev/null 2>&1; then echo "$SLURM_CONF"; exit 0; fi

@@ -85,7 +85,7 @@ def visible_gpus() -> list[str]:
 
 def run_local(study_dir: Path, workers: int | None = None, storage_url: str | None = None, progress: bool = True,
               allow_code: list | tuple = (), trials_per_device: int | None = None) -> list[dict]:
-    """Worker processes on this machine: ``workers`` device slots (default: one per visible GPU, else one), each
+    """Worker processes on the local machine: ``workers`` device slots (default: one per visible GPU, else one), each
     pinned to a GPU (round robin) and running ``trials_per_device`` workers (default: the spec's); a progress bar of
     trials done against the budget."""
     spec = load_saved_spec(study_dir)

@@ -1,7 +1,7 @@
 """`ganbench sweep plan SPEC`: what a spec will run and what it will cost, before it is submitted.
 
 Counts come from the spec itself (the same Spec the executors run): trials per (variant, data set, pack), steps, FID
-checkpoints. The cost of a step is measured: on this machine's device by timing each cell's own configuration for
+checkpoints. The cost of a step is measured: on the local device by timing each cell's own configuration for
 about a second, or read from a `make gpu-check` file (results/gpu_check/<device>.json), which also has the rate
 with k trials sharing the device and each trial's peak memory. FLOPs a step are counted by torch's FlopCounterMode.
 """
@@ -112,7 +112,7 @@ def _gflop(r: dict) -> str:
 
 
 def gpu_check_here() -> dict | None:
-    """This machine's GPU's `make gpu-check` file under results/gpu_check/, if one was kept."""
+    """The local GPU's `make gpu-check` file under results/gpu_check/, if one was kept."""
     import re
 
     import torch

@@ -1,12 +1,112 @@
-"""Generated documentation agrees with the declarations it is generated from."""
+"""The documentation: generated pages agree with the declarations they come from, the site builds strictly and
+offline and opens in a browser, every registered thing is in the reference, and no text speaks of the project's
+development history or of paths outside the repository."""
+import re
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))  # the development tools: not part of the installed package
+import readme  # noqa: E402
 import reference  # noqa: E402
 
 
 def test_generated_pages_are_fresh():
     stale = [str(p.relative_to(ROOT)) for p, make in reference.PAGES.items() if not p.is_file() or p.read_text() != make()]
     assert not stale, f"{', '.join(stale)} stale: run python tools/reference.py"
+    assert not readme.missing_blocks()
+    stale = [str(p.relative_to(ROOT)) for p in readme.pages() if p.name != "results.md" and readme.render(p.read_text()) != p.read_text()]
+    assert not stale and (ROOT / "docs" / "results.md").read_text() == readme.docs_gallery(), f"{stale} stale: run python tools/readme.py"
+
+
+def test_every_registered_thing_is_in_the_reference():
+    """Derived from the registries, so a new option, variant, data set, extractor or command cannot be left out."""
+    from ganbench.benchmark.config import own_fields
+    from ganbench.benchmark.data import DATASETS
+    from ganbench.benchmark.metrics.extractors import EXTRACTORS
+    from ganbench.benchmark.schema import ENV_FIELDS, RUN_FIELDS
+    from ganbench.cli import build_parser
+    from ganbench.sweeps.spec import BUDGET_FIELDS, SPEC_FIELDS
+
+    ref = {p.stem: p.read_text() for p in (ROOT / "docs" / "reference").glob("*.md")}
+    guide = "".join(p.read_text() for p in (ROOT / "docs" / "guide").glob("*.md"))
+    assert all(f"`{name}`" in ref["configuration"] for name in [*RUN_FIELDS, *own_fields()])
+    assert all(f"## `{v.name}`" in ref["variants"] for v in reference.builtin_variants())
+    assert all(f"| `{name}` |" in ref["datasets"] for name in DATASETS)
+    assert all(f"| `{name}` |" in ref["extractors"] for name in EXTRACTORS)
+    assert all(f"| `{name}` |" in ref["environment"] for name in ENV_FIELDS)
+    assert all(f"`{name}`" in guide for name in [*SPEC_FIELDS, *BUDGET_FIELDS])  # the spec table of the Sweeps page
+    commands = build_parser()._subparsers._group_actions[0].choices
+    assert all(f"## `ganbench {name}`" in ref["commands"] for name in commands)
+
+
+DEVELOPMENT_HISTORY = re.compile(r"\bstop \d+\b|\bround start\b|\bthis round\b|\bthis machine\b|\.\./shared|seed 0\d\d\b", re.I)
+
+
+def test_no_tracked_text_speaks_of_development_history_or_outside_paths():
+    files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    found = []
+    for name in files:
+        path = ROOT / name
+        if name.startswith("tests/") or path.suffix not in (".md", ".py", ".yaml", ".yml", ".csv", ".json", ".toml", ".sh", "") or not path.is_file():
+            continue
+        text = path.read_text(errors="replace")
+        found += [f"{name}: {m.group(0)!r}" for m in DEVELOPMENT_HISTORY.finditer(text)]
+    assert not found, found[:10]
+
+
+def test_readme_fits_on_two_screens():
+    assert len((ROOT / "README.md").read_text().splitlines()) <= 150
+
+
+@pytest.mark.slow(seconds=25)
+def test_the_site_builds_strictly_offline_and_opens_in_chromium(tmp_path):
+    """`make docs`'s build (strict: a broken link, a missing page or an unknown reference fails it), with the network
+    pointed at a closed port; then the home page and a reference page in headless Chromium: no console errors, the
+    search index built locally."""
+    import os
+
+    env = {**os.environ, "HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9", "NO_PROXY": "", "NO_MKDOCS_2_WARNING": "1"}
+    site = tmp_path / "site"
+    done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)], cwd=ROOT,
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert (site / "search" / "search_index.json").is_file() and (site / "reference" / "variants" / "index.html").is_file()
+    html = (site / "index.html").read_text()
+    assert "fonts.googleapis" not in html and "cdn.jsdelivr" not in html
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.fail("chromium is not installed (Debian package chromium; make test installs it through scripts/test_deps.sh)")
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    from playwright.sync_api import sync_playwright
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))  # as a reader serves it
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    errors = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                                                                     "--disable-component-update", "--disable-sync"])
+        page = browser.new_page()
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        for target in ("/", "/reference/variants/"):
+            page.goto(base + target)
+            page.wait_for_load_state("networkidle")
+            assert "ganbench" in page.title()
+        page.fill("input.md-search__input", "relativistic")  # the search runs on the index built with the site
+        page.wait_for_selector(".md-search-result__item", timeout=10_000)
+        browser.close()
+    server.shutdown()
+    assert errors == [], errors

@@ -1,6 +1,7 @@
-"""The README's generated sections: `python tools/readme.py` rewrites each block between
-``<!-- generated: NAME -->`` and ``<!-- end: NAME -->`` from its source, and writes results/README.md (the gallery of
-the studies kept under results/); tests fail when the README and the sources disagree. Sources: the schema (each
+"""The generated sections of the README and the documentation: `python tools/readme.py` rewrites each block between
+``<!-- generated: NAME -->`` and ``<!-- end: NAME -->`` in README.md and docs/ from its source, and writes
+results/README.md and docs/results.md (the gallery of the studies kept under results/); tests fail when a page and
+the sources disagree. Sources: the schema (each
 variant's own parameters, the spec's fields), the measured studies under results/ (tools/keep_study.py) and the
 `make test` timings under results/timings/."""
 from __future__ import annotations
@@ -13,7 +14,7 @@ import sys
 from pathlib import Path
 
 from ganbench.analysis.load import is_kept, load_kept, load_trials
-from ganbench.analysis.tables import ablation_table, baseline_table, pacgan_comparison, summary_lines
+from ganbench.analysis.tables import ablation_table, baseline_table, pacgan_comparison, r3gan_comparison, seed_table, summary_lines
 from ganbench.benchmark.schema import RUN_FIELDS
 from ganbench.benchmark.variants import VARIANTS
 from ganbench.sweeps.spec import BUDGET_FIELDS, SPEC_FIELDS
@@ -21,6 +22,12 @@ from ganbench.sweeps.spec import BUDGET_FIELDS, SPEC_FIELDS
 README = Path(__file__).resolve().parents[1] / "README.md"
 RESULTS = README.parent / "results"
 GALLERY = RESULTS / "README.md"
+DOCS = README.parent / "docs"
+
+
+def pages() -> list[Path]:
+    """Every page a generated block may sit in."""
+    return [README, *sorted(DOCS.rglob("*.md"))]
 
 
 def kept_studies() -> list[Path]:
@@ -120,10 +127,42 @@ def measured_objectives() -> str:
         metric = t["metric"].iloc[0]
         out += [f"`results/{study_dir.name}` ({meta['trials']} trials; {metric}, lower is better; p: the bootstrap test of the "
                 f"minimum at {int(t['settings'].min())} settings, significant below 0.05):", "",
-                f"| variant | best {metric} | median | diverged | p vs ns_gan | verdict |", "|---|---|---|---|---|---|"]
+                f"| data set | variant | best {metric} | median | diverged | p vs ns_gan | verdict |", "|---|---|---|---|---|---|---|"]
         for r in t.itertuples():
             p = "" if not math.isfinite(r.p_vs_baseline) else f"{r.p_vs_baseline:.3f}"
-            out.append(f"| `{r.variant}` | {_score(r.best, metric)} | {_score(r.median, metric)} | {r.diverged} | {p} | {r.verdict} |")
+            out.append(f"| {r.dataset} | `{r.variant}` | {_score(r.best, metric)} | {_score(r.median, metric)} | {r.diverged} | {p} | {r.verdict} |")
+        out.append("")
+    return "\n".join(out).rstrip() or "(no kept study)"
+
+
+def _pm(mean, se, digits: int = 3, scale: float = 1.0) -> str:
+    if mean is None or (isinstance(mean, float) and math.isnan(mean)):
+        return ""
+    if math.isinf(mean):
+        return "a run with no mode"
+    return f"{mean * scale:.{digits}g}" + ("" if se is None or math.isnan(se) else f" ± {se * scale:.2g}")
+
+
+def measured_objectives_today() -> str:
+    """The seed phase of each kept objectives_today_* study: each variant's best setting over seeds (tables.seed_table),
+    and R3GAN's published Stacked MNIST rows beside ours where the study ran it."""
+    out = []
+    for study_dir, df in _kept("objectives_today"):
+        meta = json.loads((study_dir / "meta.json").read_text())
+        seeds = seed_table(df)
+        out += [f"`results/{study_dir.name}` ({meta['trials']} trials, {int(df['train_steps'].iloc[0]):,} steps, "
+                f"`{df['arch'].iloc[0]}` nets; mean ± standard error over {int(seeds['runs'].max())} seeds of each variant's best setting):", "",
+                "| data set | variant | scored | modes | high quality | reverse KL | mixture mismatch |", "|---|---|---|---|---|---|---|"]
+        for r in seeds.itertuples():
+            get = lambda m: (getattr(r, m, float("nan")), getattr(r, f"{m}_se", float("nan")))  # noqa: E731
+            out.append(f"| {r.dataset} | `{r.variant}` | {r.scored} | {_pm(*get('modes_covered'))} | "
+                       f"{_pm(*get('high_quality_fraction'), scale=100)}{'%' if not math.isnan(get('high_quality_fraction')[0]) else ''} | "
+                       f"{_pm(*get('mode_kl'))} | {_pm(*get('mixture_mismatch'))} |")
+        beside = r3gan_comparison(df)
+        if len(beside):
+            out += ["", "Beside R3GAN's Table 1 (its nets and length; single published numbers):", "",
+                    "| row | metric | ours | published |", "|---|---|---|---|"]
+            out += [f"| {r.row} (`{r.variant}`) | {r.metric} | {_pm(r.measured, r.measured_se)} | {r.published:g} |" for r in beside.itertuples()]
         out.append("")
     return "\n".join(out).rstrip() or "(no kept study)"
 
@@ -163,6 +202,27 @@ def demo_summary() -> str:
                       "  report: /path/to/runs/demo-report/index.html (samples of each variant's best trial under Figures)", "```"])
 
 
+WHAT = {"demo": "`make demo`: minimax GAN, non-saturating GAN and VAE on mnist5k", "demo_ring": "`make demo`: GAN against LSGAN on the ring",
+        "objectives_today_2d": "objectives of 2018 and of today on the ring and grid", "objectives_today_stacked_mnist":
+        "objectives of 2018 and of today on Stacked MNIST (1,000 modes)", "pix2pix_ablation": "pix2pix's ablations on edges2digits"}
+
+
+def kept_table() -> str:
+    """The README's short table of what is measured and kept under results/."""
+    out = ["| study | what | trials | protocol |", "|---|---|---|---|"]
+    for study_dir in kept_studies():
+        meta, spec = json.loads((study_dir / "meta.json").read_text()), json.loads((study_dir / "spec.json").read_text())
+        what = WHAT.get(study_dir.name) or ("PacGAN's Table 1 rows, " + ", ".join(spec["datasets"]) if study_dir.name.startswith("pacgan") else study_dir.name)
+        out.append(f"| [`{study_dir.name}`](results/{study_dir.name}) | {what} | {meta['trials']} | {spec.get('protocol', 'ganbench')} |")
+    return "\n".join(out)
+
+
+def protocol_lines() -> str:
+    from ganbench.benchmark.protocols import PROTOCOLS
+
+    return "\n".join(f"- `{name}`: {p.summary}." for name, p in PROTOCOLS.items())
+
+
 def gallery() -> str:
     """results/README.md: each kept study, what produced it, and its headline figure."""
     out = ["# Measured studies", "", "Each folder is one study ganbench ran, kept as data: `trials.csv` (one row per trial, the columns of "
@@ -187,6 +247,8 @@ def _caption(fig: str) -> str:
     if "pacgan_epochs" in fig:
         return ("PacGAN's metrics (modes covered, high quality, reverse KL) after every epoch of 1,000 steps, mean over runs "
                 "per packing degree with their range as a band, and Table 1's value at 400 epochs dashed.")
+    if "seeds_" in fig:
+        return "each variant's best setting trained again over seeds: modes covered, reverse KL and mixture mismatch, mean ± standard error"
     if "best_samples" in fig:
         return ("samples of the study's best trial by its score"
                 " (for pix2pix: input | output | target triplets on held-out pairs)")
@@ -232,35 +294,48 @@ TIMINGS = RESULTS / "timings" / "make_test.csv"
 
 
 def make_test_timings() -> str:
-    """`make test` on a fresh clone (../shared/tools/fresh-check), one row a check, as results/timings/ keeps them."""
+    """`make test` on a fresh clone with empty caches, one row a measurement, as results/timings/ keeps them."""
     rows = list(csv.DictReader(TIMINGS.open()))
-    out = ["| stop | commit | `make test` | of which the suite | install and set-up | tests | note |", "|---|---|---|---|---|---|---|"]
+    out = ["| date | commit | cores | `make test` | of which the suite | tests | note |", "|---|---|---|---|---|---|---|"]
     for r in rows:
         total, suite = int(r["make_test_s"]), int(r["pytest_s"])
-        removed = " (chromium removed first)" if "--remove" in r["command"] else ""
-        out.append(f"| {r['stop']} | {r['commit'] or '-'} | {total / 60:.1f} min | {suite} s | {total - suite} s | {r['tests']} | "
-                   f"{r['note']}{removed} |")
+        removed = " (chromium removed first)" if "chromium" in r["command"] else ""
+        out.append(f"| {r['date']} | {r['commit']} | {r['cores']} | {total / 60:.1f} min | {suite} s | {r['tests']} | {r['note']}{removed} |")
     return "\n".join(out)
 
 
 SECTIONS = {"variant-parameters": variant_parameters, "spec-fields": spec_fields, "measured-pacgan": measured_pacgan,
             "measured-objectives": measured_objectives, "measured-pix2pix": measured_pix2pix, "demo-summary": demo_summary,
-            "make-test-timings": make_test_timings}
+            "make-test-timings": make_test_timings, "measured-objectives-today": measured_objectives_today,
+            "kept-studies": kept_table, "protocols": protocol_lines}
 
 
 def render(text: str) -> str:
+    """The page with each generated block it holds rewritten from its source."""
     for name, make in SECTIONS.items():
         pattern = re.compile(rf"(<!-- generated: {name} -->\n)(?:.*?\n)?(<!-- end: {name} -->)", re.S)
-        if not pattern.search(text):
-            raise SystemExit(f"README.md: no block <!-- generated: {name} --> ... <!-- end: {name} -->")
-        text = pattern.sub(lambda m: m.group(1) + make() + "\n" + m.group(2), text)
+        if pattern.search(text):
+            text = pattern.sub(lambda m: m.group(1) + make() + "\n" + m.group(2), text)
     return text
 
 
+def missing_blocks() -> list[str]:
+    text = "".join(p.read_text() for p in pages())
+    return [name for name in SECTIONS if f"<!-- generated: {name} -->" not in text]
+
+
+def docs_gallery() -> str:
+    """The gallery as a docs page: the same text, its links into results/ made relative to docs/."""
+    return gallery().replace("](", "](results/").replace("](results/http", "](http") + "\n"
+
+
 if __name__ == "__main__":
-    new, pictures = render(README.read_text()), gallery() + "\n"
+    if missing_blocks():
+        sys.exit(f"no page holds the generated block(s) {', '.join(missing_blocks())}")
+    targets = {p: render(p.read_text()) for p in pages() if p != DOCS / "results.md"}
+    targets[GALLERY], targets[DOCS / "results.md"] = gallery() + "\n", docs_gallery()
+    stale = [p for p, text in targets.items() if not p.is_file() or p.read_text() != text]
     if "--check" in sys.argv[1:]:
-        stale = [p.name for p, text in ((README, new), (GALLERY, pictures)) if not p.is_file() or p.read_text() != text]
-        sys.exit(f"{', '.join(stale)} stale: run python tools/readme.py" if stale else 0)
-    README.write_text(new)
-    GALLERY.write_text(pictures)
+        sys.exit(f"{', '.join(str(p.relative_to(README.parent)) for p in stale)} stale: run python tools/readme.py" if stale else 0)
+    for p in stale:
+        p.write_text(targets[p])

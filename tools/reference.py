@@ -1,8 +1,10 @@
-"""Generated reference pages: `python tools/reference.py` writes docs/configuration.md (every run option and the
-layers that may set its default) from the declarations; tests/test_docs.py fails when the page and the
-declarations disagree."""
+"""Generated reference pages: `python tools/reference.py` writes docs/reference/ from the declarations and registries:
+every run option and the layers that may set its default, every variant with its paper, every data set, every
+feature extractor with where its weights come from, every command's --help, the environment variables and the JSON
+Schema of study specs. tests/test_docs.py fails when a page and the declarations disagree."""
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -13,7 +15,8 @@ from ganbench.benchmark.schema import FALLBACKS, NO_DEFAULT, RUN_FIELDS
 from ganbench.benchmark.variants import VARIANTS
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
-CONFIGURATION = DOCS / "configuration.md"
+REFERENCE = DOCS / "reference"
+CONFIGURATION = REFERENCE / "configuration.md"
 
 
 def _cell(items: list[str], most: int = 6) -> str:
@@ -61,7 +64,95 @@ def configuration() -> str:
     return "\n".join(lines) + "\n"
 
 
-PAGES = {CONFIGURATION: configuration}
+def builtin_variants() -> list:
+    """ganbench's own variants, not a plugin an installed package registers."""
+    return [v for v in VARIANTS.values() if v.loss is None or v.loss.__module__.startswith("ganbench.")]
+
+
+def variants() -> str:
+    lines = ["# Variants", "", "Every registered variant (`ganbench variants -v`), generated from `benchmark/variants.py`: what it is, "
+             "the paper (and equation or algorithm) its loss follows, its defaults of the common settings, and its own "
+             "options. Search ranges: `ganbench spaces VARIANT`.", ""]
+    for v in builtin_variants():
+        lines += [f"## `{v.name}`", "", v.description + ".", "", f"*{v.citation}*" if v.citation else "", ""]
+        if v.defaults:
+            lines.append("Defaults: " + ", ".join(f"`{k}` = {_value(x)[1:-1] if x is not None else 'none'}" for k, x in v.defaults.items()) + ".")
+        if v.point_defaults:
+            lines.append("On 2-D points: " + ", ".join(f"`{k}` = {x}" for k, x in v.point_defaults.items()) + ".")
+        for f in v.own:
+            lines.append(f"- `{f.name}` (default {f.default!r}; {f.allowed()}): {f.help}")
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def datasets() -> str:
+    lines = ["# Data sets", "", "Every registered data set (`ganbench datasets`), generated from `benchmark/data/`. Your own: "
+             "`folder:PATH[?size=S]` (images) or `npz:PATH` (arrays `train` and `test`).", "",
+             "| name | shape | modes | what | its own defaults |", "|---|---|---|---|---|"]
+    for name, d in DATASETS.items():
+        own = ", ".join(f"`{k}`={x}" for k, x in d.defaults.items())
+        lines.append(f"| `{name}` | {'x'.join(map(str, d.shape))} | {d.modes or ''} | {d.description} | {own} |")
+    return "\n".join(lines) + "\n"
+
+
+def extractors() -> str:
+    from ganbench.benchmark.metrics.extractors import EXTRACTORS
+    from ganbench.benchmark.metrics.weights import WEIGHTS
+
+    lines = ["# Feature extractors and their weights", "", "FID, KID, precision/recall and density/coverage are computed on "
+             "one extractor's features (`--extractor`). `ganbench weights` says whether each extractor's weights are here "
+             "and intact; `ganbench weights fetch NAME` prepares them where the internet is reachable (see "
+             "[Metrics](../guide/metrics.md)).", "", "| extractor | feature layer | weights from |", "|---|---|---|"]
+    lines += [f"| `{name}` | `{layer}` | {WEIGHTS[name].source} |" for name, layer in EXTRACTORS.items()]
+    return "\n".join(lines) + "\n"
+
+
+def commands() -> str:
+    import contextlib
+    import io
+
+    from ganbench.cli import build_parser
+
+    os.environ["COLUMNS"] = "110"  # argparse wraps to the terminal: the page must not depend on who generates it
+    lines = ["# Commands", "", "Every command's `--help`, generated from the parser (`ganbench/cli.py`), whose options come "
+             "from the declarations.", ""]
+
+    def walk(parser, name):
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            parser.print_help()
+        lines.extend([f"## `{name}`", "", "```text", out.getvalue().rstrip(), "```", ""])
+        for action in parser._actions:
+            if action.__class__.__name__ == "_SubParsersAction":
+                for sub, child in action.choices.items():
+                    walk(child, f"{name} {sub}")
+
+    walk(build_parser(), "ganbench")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def environment() -> str:
+    from ganbench.benchmark.schema import ENV_FIELDS
+
+    lines = ["# Environment variables", "", "Read when any command starts and checked like every other input "
+             "(`benchmark/schema.py`, `ENV_FIELDS`).", "", "| variable | default | allowed | what |", "|---|---|---|---|"]
+    for name, f in ENV_FIELDS.items():
+        lines.append(f"| `{name}` | {_value(f.default)} | {f.allowed()} | {f.help} |")
+    return "\n".join(lines) + "\n"
+
+
+def spec_schema_page() -> str:
+    import json
+
+    from ganbench.sweeps.spec import spec_schema
+
+    return ("# Study spec: JSON Schema\n\n`ganbench spec --schema` prints it; point an editor's YAML support at it. "
+            "The fields are explained in [Sweeps](../guide/sweeps.md).\n\n```json\n" + json.dumps(spec_schema(), indent=2) + "\n```\n")
+
+
+PAGES = {CONFIGURATION: configuration, REFERENCE / "variants.md": variants, REFERENCE / "datasets.md": datasets,
+         REFERENCE / "extractors.md": extractors, REFERENCE / "commands.md": commands,
+         REFERENCE / "environment.md": environment, REFERENCE / "spec-schema.md": spec_schema_page}
 
 
 def main() -> int:
@@ -70,6 +161,7 @@ def main() -> int:
         print("\n".join(f"{p.relative_to(DOCS.parent)} is stale: run python tools/reference.py" for p in stale))
         return 1 if stale else 0
     for p in stale:
+        p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text(PAGES[p]())
     return 0
 

@@ -77,7 +77,7 @@ class Weights:
     def require(self) -> None:
         if not self.present():
             raise WeightsMissing(f"extractor: {self.extractor}'s weights are not prepared here; run `ganbench weights fetch "
-                                 f"{self.extractor}` where the internet is reachable, then copy {self.folder()} to this machine "
+                                 f"{self.extractor}` where the internet is reachable, then copy {self.folder()} to the machine that scores "
                                  "(or set GANBENCH_WEIGHTS to where the copy is)")
 
 

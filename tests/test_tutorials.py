@@ -1,0 +1,42 @@
+"""Each tutorial's commands, as a reader pastes them, at a small size: every ```bash block of the page runs in order
+in a fresh folder (with the checkout's sweeps/, scripts/ and examples/ beside it), the size variables the page
+declares set small. The SLURM tutorial runs on the test cluster and PostgreSQL server the suite starts."""
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+TUTORIALS = ROOT / "docs" / "tutorials"
+SMALL = {"first-study": dict(STEPS="20", SETTINGS="2"), "slurm": dict(STEPS="20"), "reproduce-pacgan": dict(EPOCHS="0.01"),
+         "lucic-gpu": {}, "plugin": dict(STEPS="30"), "pix2pix": dict(STEPS="4")}
+SECONDS = {"first-study": 60, "slurm": 120, "reproduce-pacgan": 90, "lucic-gpu": 60, "plugin": 20, "pix2pix": 40}
+
+
+def blocks(page: Path) -> str:
+    return "\n".join(re.findall(r"```bash\n(.*?)```", page.read_text(), re.S))
+
+
+def test_every_tutorial_is_run_here():
+    assert {p.stem for p in TUTORIALS.glob("*.md")} == set(SMALL)
+    for name in SMALL:
+        assert blocks(TUTORIALS / f"{name}.md").strip(), name
+
+
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow(seconds=SECONDS[n])) for n in SMALL])
+def test_a_tutorial_runs_as_written(name, tmp_path, request):
+    if name == "slurm":
+        request.getfixturevalue("slurm")
+        request.getfixturevalue("postgres")
+    for folder in ("sweeps", "scripts", "examples"):
+        (tmp_path / folder).symlink_to(ROOT / folder)
+    script = "set -euo pipefail\n" + blocks(TUTORIALS / f"{name}.md")
+    env = {**os.environ, **SMALL[name], "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    done = subprocess.run(["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, f"{name}: {done.stderr[-3000:]}"
+    if name in ("first-study", "reproduce-pacgan"):
+        report = {"first-study": "my_study-report", "reproduce-pacgan": "my_pacgan-report"}[name]
+        assert (tmp_path / "runs" / report / "index.html").is_file()
