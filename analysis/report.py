@@ -4,6 +4,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import html
+import math
 import shutil
 from pathlib import Path
 
@@ -77,6 +78,31 @@ def write_report(study_dirs: list, out: Path | str, budget: int | None = None, s
     return out / "index.html"
 
 
+SCORE_COLUMNS = ("best", "median", "score", "value", "seed_mean", "fid_mean", "measured")
+PAPER_STEPS = 400_000  # PacGAN's Table 1: 400 epochs of 1,000 steps
+TOO_SHORT = 0.01  # runs shorter than this share of the paper's length are not set beside its table
+
+
+def pacgan_rows(df: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """PacGAN's comparison where the runs' length makes it meaningful, and a line saying what was left out and why."""
+    table = pacgan_comparison(df)
+    if table.empty:
+        return table, PACGAN_TEXT
+    short = table["steps"].notna() & (table["steps"] < TOO_SHORT * PAPER_STEPS) & (table["table"] == 1)
+    if not short.any():
+        return table, PACGAN_TEXT
+    lengths = ", ".join(f"{int(x):,}" for x in sorted(table.loc[short, "steps"].unique()))
+    note = (f" Left out: the rows of runs of {lengths} steps, under {TOO_SHORT:.0%} of Table 1's {PAPER_STEPS:,}: too short "
+            "to set beside it (their modes are in the next tables).")
+    return table[~short], PACGAN_TEXT + note
+
+
+def pacgan_left_out(df: pd.DataFrame) -> list[str]:
+    """When every row was too short to set beside Table 1: the one line that says so (the section shows nothing else)."""
+    table, text = pacgan_rows(df)
+    return [text.split(" Left out: ", 1)[1]] if table.empty and " Left out: " in text else []
+
+
 @dataclasses.dataclass
 class Section:
     """One part of the report, rendered the same way to report.md and index.html: a heading, a paragraph, and a
@@ -93,10 +119,20 @@ class Section:
     def empty(self) -> bool:
         return (self.table is None or not len(self.table)) and not self.bullets
 
+    def shown(self) -> pd.DataFrame:
+        """The table as a reader sees it: an empty cell blank, a non-finite number said in words (a mode KL of a run
+        that covers no mode, the score of a diverged trial), floats to ``digits`` significant digits."""
+        t = self.table.astype(object)
+        for column in t:
+            word = ("no mode covered" if "kl" in str(column) else "diverged" if str(column) in SCORE_COLUMNS else "not finite")
+            t[column] = [word if isinstance(v, float) and math.isinf(v) else "" if v is None or (isinstance(v, float) and math.isnan(v))
+                         else f"{v:.{self.digits}g}" if isinstance(v, float) else v for v in t[column]]
+        return t
+
     def markdown(self) -> list[str]:
         out = [f"## {self.title}", ""] + ([self.text, ""] if self.text else []) + [f"- {b}" for b in self.bullets]
         if self.table is not None:
-            out += [self.table.to_markdown(index=False) if _has_tabulate() else self.table.to_string(index=False)]
+            out += [self.shown().to_markdown(index=False) if _has_tabulate() else self.shown().to_string(index=False)]
         return out + [""]
 
     def html(self) -> list[str]:
@@ -104,7 +140,7 @@ class Section:
         if self.bullets:
             out.append("<ul>" + "".join(f"<li>{html.escape(b)}</li>" for b in self.bullets) + "</ul>")
         if self.table is not None:
-            out.append(self.table.to_html(index=False, na_rep="", float_format=lambda x: f"{x:.{self.digits}g}"))
+            out.append(self.shown().to_html(index=False, na_rep=""))
         return out
 
 
@@ -146,7 +182,8 @@ def sections(df: pd.DataFrame, budget: int | None) -> list[Section]:
         Section("In short", bullets=plain_summary(df, budget)),
         Section("Best per variant and data set", table=table),
         Section("Beside Lucic et al. 2018", LUCIC_TEXT, published_comparison(table)),
-        Section("Beside PacGAN (Lin et al. 2018)", PACGAN_TEXT, pacgan_comparison(df), digits=3, csv="pacgan_comparison.csv"),
+        Section("Beside PacGAN (Lin et al. 2018)", *reversed(pacgan_rows(df)), digits=3, csv="pacgan_comparison.csv",
+                bullets=pacgan_left_out(df)),
         Section("Over seeds, the best setting of each variant", SEEDS_TEXT, seed_table(df), digits=3, csv="seeds.csv"),
         Section("Beside R3GAN (Huang et al. 2024)", R3GAN_TEXT, r3gan_comparison(df), digits=3, csv="r3gan_comparison.csv"),
         Section("Mode collapse, every trial", table=mode_trials(df), digits=3),
@@ -167,6 +204,15 @@ def figures(df: pd.DataFrame, figures_dir: Path) -> tuple[list[str], pd.DataFram
              + fig_fid_over_training(df, figures_dir, colours) + fig_loss_curves(df, figures_dir) + fig_search(df, figures_dir)
              + fig_pacgan_epochs(epochs, figures_dir))
     return names, curves, epochs
+
+
+# the documentation site's look (Material's indigo header colour, system fonts, readable tables), self-contained
+STYLE = ("body{font-family:-apple-system,BlinkMacSystemFont,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;max-width:1100px;"
+         "margin:2em auto;padding:0 1em;color:#1f2328;line-height:1.5}h1,h2{color:#3f51b5}h2{border-bottom:1px solid #e0e0e0;"
+         "padding-bottom:.2em;margin-top:1.8em}table{border-collapse:collapse;font-size:13px;margin:.6em 0;display:block;"
+         "overflow-x:auto}th{background:#f5f5f7;text-align:left}td,th{border:1px solid #e0e0e0;padding:4px 8px}"
+         "tr:nth-child(even) td{background:#fafafa}figure{margin:1.5em 0}img{max-width:100%;max-height:520px}"
+         "figcaption{color:#6a737d;font-size:13px}")
 
 
 def _write_report(df: pd.DataFrame, tmp: Path, study_dirs: list, budget: int | None) -> None:
@@ -193,9 +239,8 @@ def _write_report(df: pd.DataFrame, tmp: Path, study_dirs: list, budget: int | N
     (tmp / "report.md").write_text("\n".join(md) + "\n")
     body = [f"<h1>{html.escape(title)}</h1>", f"<p>{html.escape(studies)}</p>"] + [line for s in parts for line in s.html()]
     body += ["<h2>Figures</h2>"] + [f"<figure>{_img(figures_dir / f'{n}.png')}<figcaption>{n}</figcaption></figure>" for n in names]
-    page = ("<!doctype html><html><head><meta charset='utf-8'><title>ganbench report</title><style>"
-            "body{font-family:sans-serif;max-width:1100px;margin:2em auto}table{border-collapse:collapse;font-size:13px}"
-            "td,th{border:1px solid #ccc;padding:3px 6px}img{max-width:100%}</style></head><body>" + "\n".join(body) + "</body></html>")
+    page = ("<!doctype html><html><head><meta charset='utf-8'><title>ganbench report</title><style>" + STYLE + "</style></head><body>"
+            + "\n".join(body) + "</body></html>")
     (tmp / "index.html").write_text(page)
 
 

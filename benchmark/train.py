@@ -28,6 +28,7 @@ from .files import MARKER, finish_partial, is_ours, open_partial, partial_of, re
 from .memory import check_run_fits
 from .logs import interactive, log_every, quiet_libraries, run_loggers, training_progress
 from .metrics.dataset_metrics import DATASET_METRICS, dataset_metrics
+from .metrics.weights import extractor_weights
 from .metrics.latents import fixed_samples
 from .metrics.modes import MIXTURE_SAMPLES, mixture_metrics
 from .metrics.points import POINTS, sliced_w1
@@ -165,6 +166,8 @@ def train(config: RunConfig | TranslationConfig, out: Path | str, progress: bool
     info = get_dataset(config.dataset)
     if isinstance(config, RunConfig):
         check_run_fits(config, info.shape, device=device)  # weighed before any file is written
+    if info.is_image and (info.is_paired or config.eval_every is not None):
+        extractor_weights(config.extractor)  # the scoring's weights are here, or one line naming what prepares them
     split = load_split(config.dataset, "train", config.data_root)
     protocol = get_protocol(config.protocol)
     if protocol.packs_drawn_once:  # PacGAN's data: packed examples drawn once, batch_size of them a step

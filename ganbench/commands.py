@@ -187,10 +187,26 @@ def cmd_sweep_run(args) -> None:
         study_dir = Path(args.dir or Path("runs") / spec.name)
         args.dir = str(study_dir)  # what an interruption names
         _check_device_fit(args, spec)
+        _check_weights(spec)
         save_spec(study_dir, spec)
     except SpecError as e:
         raise UsageError(str(e)) from None
     _run_executor(args, study_dir)
+
+
+def _check_weights(spec) -> None:
+    """Every extractor the spec's trials score with is prepared here, before a study is created."""
+    import numpy as np
+
+    from ganbench.benchmark.metrics.weights import extractor_weights
+    from ganbench.sweeps.spaces import sample
+    from ganbench.sweeps.spec import trial_config
+
+    for variant, dataset, pack in spec.cells():
+        info = get_dataset(dataset)
+        if info.is_image and (info.is_paired or spec.eval_every is not None):  # the extractor as a trial resolves it
+            setting = sample(spec.space_for(variant, dataset), np.random.default_rng(0))
+            extractor_weights(resolve_config(**trial_config(spec, spec.trial(variant, dataset, pack), setting, seed=0)).extractor)
 
 
 def _check_device_fit(args, spec) -> None:

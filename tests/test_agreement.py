@@ -1,6 +1,5 @@
 """The agreement study's fast scores equal torch-fidelity's, and Kendall's tau of identical rankings is 1."""
 import numpy as np
-import pandas as pd
 import pytest
 import torch
 

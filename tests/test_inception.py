@@ -123,3 +123,28 @@ def test_weights_lists_each_extractor_with_its_state(ganbench, prepared):
     assert ganbench("weights", "fetch", "inception-v3-compat", "--quiet").returncode == 0  # prepared: nothing downloaded
     bad = ganbench("weights", "fetch", "inception")
     assert bad.returncode == 2 and "extractor: unknown 'inception'" in bad.stderr
+
+
+def test_training_and_a_sweep_that_score_with_absent_weights_stop_before_any_work(tmp_path):
+    """A run scored during training, and a sweep of such runs, check the extractor's weights first: exit 2, one line,
+    no run folder and no study written."""
+    import numpy as np
+    from PIL import Image
+
+    images = tmp_path / "faces"
+    images.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(20):
+        Image.fromarray(rng.integers(0, 255, (16, 16, 3), dtype=np.uint8)).save(images / f"{i}.png")
+    env = {**os.environ, "GANBENCH_WEIGHTS": str(tmp_path / "w"), "TORCH_HOME": str(tmp_path / "torch")}
+    cli = [sys.executable, "-m", "ganbench.cli"]
+    train = subprocess.run([*cli, "train", "--variant", "ns_gan", "--dataset", f"folder:{images}", "--arch", "conv_small",
+                            "--steps", "2", "--eval-every", "0", "--out", str(tmp_path / "run")], capture_output=True, text=True, env=env)
+    spec = tmp_path / "s.yaml"
+    spec.write_text(f"variants: [ns_gan]\ndatasets: ['folder:{images}']\narch: conv_small\nspace: narrow\nbudget: {{settings: 1}}\n"
+                    "steps: 2\neval_every: 0\n")
+    sweep = subprocess.run([*cli, "sweep", "run", str(spec), "--dir", str(tmp_path / "study")], capture_output=True, text=True, env=env)
+    for done in (train, sweep):
+        assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+        assert "ganbench weights fetch inception-v3-compat" in done.stderr
+    assert not (tmp_path / "run").exists() and not (tmp_path / "run.partial").exists() and not (tmp_path / "study").exists()
