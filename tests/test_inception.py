@@ -102,7 +102,8 @@ def image_run(tmp_path_factory):
     return out
 
 
-@pytest.mark.parametrize("extractor", [n for n in WEIGHTS if n != "lenet-mnist"])
+@pytest.mark.parametrize("extractor", [n if n == "inception-v3-compat" else pytest.param(n, marks=pytest.mark.slow(seconds=8))
+                                       for n in WEIGHTS if n != "lenet-mnist"])
 def test_absent_weights_are_one_line_naming_the_command_that_prepares_them(image_run, tmp_path, extractor):
     """No weights here (empty weights folder and torch hub) and no network (proxies pointed at a closed port): exit 2,
     one line, no traceback, no wait on the network."""
@@ -125,6 +126,7 @@ def test_weights_lists_each_extractor_with_its_state(ganbench, prepared):
     assert bad.returncode == 2 and "extractor: unknown 'inception'" in bad.stderr
 
 
+@pytest.mark.slow(seconds=25)
 def test_training_and_a_sweep_that_score_with_absent_weights_stop_before_any_work(tmp_path):
     """A run scored during training, and a sweep of such runs, check the extractor's weights first: exit 2, one line,
     no run folder and no study written."""

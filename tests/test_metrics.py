@@ -13,6 +13,7 @@ from ganbench.benchmark.data import load_split
 from ganbench.benchmark.metrics import fidelity
 from ganbench.benchmark.metrics.fidelity import ImagesUint8, evaluate_generator, metrics_from_features, real_features, Extractor
 from ganbench.benchmark.metrics.modes import mixture_modes
+from ganbench.benchmark.metrics.weights import LENET
 from ganbench.benchmark.nets import build_generator
 
 
@@ -104,7 +105,7 @@ def test_cache_is_read_not_recomputed_and_keyed_by_weights(tmp_path, cache):
     assert fidelity.stats["real_feature_extractions"] == before + 1 and torch.equal(a["fc1"], b["fc1"])
     # other weights: another key, another file
     other = tmp_path / "other.pt"
-    state = torch.load(fidelity.LENET_WEIGHTS, weights_only=True)
+    state = torch.load(LENET, weights_only=True)
     torch.save({k: v * 1.01 for k, v in state.items()}, other)
     real_features("mnist5k", "test", 300, Extractor("lenet-mnist", str(other)))
     assert fidelity.stats["real_feature_extractions"] == before + 2

@@ -218,6 +218,23 @@ def kept_table() -> str:
     return "\n".join(out)
 
 
+def metrics_agreement() -> str:
+    """The kept agreement study (python -m ganbench.analysis.agreement): Kendall's tau of each metric with Inception FID."""
+    folder = RESULTS / "metrics_agreement"
+    if not (folder / "kendall_tau.csv").is_file():
+        return "(the agreement study is not kept under results/ yet)"
+    meta = json.loads((folder / "meta.json").read_text())
+    rows = list(csv.DictReader((folder / "kendall_tau.csv").open()))
+    out = [f"`results/metrics_agreement`: {meta['generators']} generators (every trial of `{Path(meta['kept']).name}`), "
+           f"{meta['n']} generated and {meta['n']} real samples each, {meta['resamples']} bootstrap resamples; "
+           f"command: `{meta['command']}`", "",
+           "| metric | extractor | better | Kendall's tau with Inception FID | 95% interval |", "|---|---|---|---|---|"]
+    for r in rows:
+        out.append(f"| {r['metric']} | {r['extractor']} | {r['better']} | {float(r['kendall_tau']):.2f} | "
+                   f"[{float(r['tau_lo']):.2f}, {float(r['tau_hi']):.2f}] |")
+    return "\n".join(out)
+
+
 def protocol_lines() -> str:
     from ganbench.benchmark.protocols import PROTOCOLS
 
@@ -308,7 +325,7 @@ def make_test_timings() -> str:
 SECTIONS = {"variant-parameters": variant_parameters, "spec-fields": spec_fields, "measured-pacgan": measured_pacgan,
             "measured-objectives": measured_objectives, "measured-pix2pix": measured_pix2pix, "demo-summary": demo_summary,
             "make-test-timings": make_test_timings, "measured-objectives-today": measured_objectives_today,
-            "kept-studies": kept_table, "protocols": protocol_lines}
+            "kept-studies": kept_table, "protocols": protocol_lines, "metrics-agreement": metrics_agreement}
 
 
 def render(text: str) -> str:
