@@ -33,7 +33,7 @@ def test_a_kept_study_rebuilds_its_report_from_its_table_alone(study, tmp_path, 
     if comparison.is_file():  # its numbers are the documentation's
         readme = "".join(page.read_text() for page in pages())
         for row in pd.read_csv(comparison).itertuples():
-            if row.metric == "modes_covered":
+            if row.metric == "modes_covered" and row.table == 1:  # the docs set Table 1 rows beside ours
                 assert f"| {row.dataset} | {row.row} | `results/{study.name}` |" in readme
                 assert f"{row.measured:.3g}" in readme
 
