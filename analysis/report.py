@@ -19,7 +19,7 @@ from .figures import (
 from .load import check_comparable, load_trials
 from .tables import (
     BASELINE, PIX2PIX_FINDINGS, R3GAN_DIFFERENCES, ablation_table, baseline_table, best_table, budget_curves, mode_trials,
-    pacgan_comparison, pacgan_epoch_curves, plain_summary, published_comparison, r3gan_comparison, seed_table,
+    pacgan_comparison, pacgan_epoch_curves, plain_summary, published_comparison, quality_table, r3gan_comparison, seed_table,
     significance_table,
 )
 
@@ -153,6 +153,10 @@ PACGAN_TEXT = ("Mean ± standard error over the runs of the best setting (the se
                "different); steps: the runs' length; the paper's Table 1 trains 400,000 steps (400 epochs of 100,000 "
                "packed 2-D examples at batch 100). On the 2-D mixtures the figures pacgan_epochs_* show each metric "
                "after every epoch against the paper's value.")
+QUALITY_TEXT = ("The final scores of each variant's best trial on one extractor's features: FID, KID, precision and recall "
+                "(Kynkäänniemi et al. 2019; fid_min: the minimum over checkpoints, the study's score), density and coverage (Naeem et al. 2020, k = nearest_k) and, where the "
+                "extractor has a classifier, the Inception Score. Lower FID and KID are better; higher precision, recall "
+                "and coverage; density is about 1 when the distributions match.")
 SEEDS_TEXT = ("Each variant's best setting trained again with new seeds: the mode metrics' mean and standard error "
               "over those runs (modes covered; high-quality fraction, the share of samples within 3 std of a mode; "
               "reverse KL of the mode histogram from the uniform one; mixture mismatch, the share of generated mass not "
@@ -181,6 +185,7 @@ def sections(df: pd.DataFrame, budget: int | None) -> list[Section]:
     return [
         Section("In short", bullets=plain_summary(df, budget)),
         Section("Best per variant and data set", table=table),
+        Section("Sample quality of each variant's best trial", QUALITY_TEXT, quality_table(df), digits=3, csv="quality.csv"),
         Section("Beside Lucic et al. 2018", LUCIC_TEXT, published_comparison(table)),
         Section("Beside PacGAN (Lin et al. 2018)", *reversed(pacgan_rows(df)), digits=3, csv="pacgan_comparison.csv",
                 bullets=pacgan_left_out(df)),

@@ -72,6 +72,26 @@ def best_table(df) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+QUALITY_METRICS = ["fid_min", "fid", "kid", "precision", "recall", "density", "coverage", "inception_score"]
+
+
+def quality_table(df: pd.DataFrame) -> pd.DataFrame:
+    """Each variant's best trial (by the study's score) on images: every sample-quality metric its final scoring
+    wrote, on the same features (the extractor and sample sizes beside them). Empty where no trial was scored so."""
+    have = [m for m in QUALITY_METRICS if m in df and df[m].notna().any()]
+    if not {"density", "coverage"} & set(have) and not {"kid", "precision"} & set(have):
+        return pd.DataFrame()
+    rows = []
+    done = df[(df["status"] == "finished") & (df["phase"] != "seed") & np.isfinite(df["score"].astype(float))]
+    for (dataset, variant), g in done.groupby(["dataset", "variant"]):
+        best = g.loc[g["score"].astype(float).idxmin()]
+        if all(pd.isna(best.get(m)) for m in have):
+            continue
+        rows.append(dict(dataset=dataset, variant=variant, **{m: best.get(m) for m in have},
+                         extractor=best.get("extractor"), n_fake=best.get("n_fake"), n_real=best.get("n_real")))
+    return pd.DataFrame(rows)
+
+
 def significance_table(df, budget: int | None = None) -> pd.DataFrame:
     """Every pair of variants on each data set: is the difference of their minimum scores at a budget of k settings
     significant (bootstrap, see analysis.budget.compare_at_budget)? k defaults to the smallest number of settings any

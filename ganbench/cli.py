@@ -3,6 +3,7 @@ environment, runs the command (commands.py) and turns bad input and interrupts i
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import textwrap
 
@@ -260,6 +261,9 @@ def main(argv: list[str] | None = None) -> int:
         check_environment()
         with interruptible():
             args.func(args)
+    except BrokenPipeError:  # `ganbench ... | head`: the reader left; no traceback, the status of a tool SIGPIPE ended
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except Interrupted as e:
         print(f"ganbench {args.command}: interrupted ({e}); {_kept(args)}", file=sys.stderr)
         return e.exit_status

@@ -124,6 +124,13 @@ def slurm():
     return os.environ["SLURM_CONF"]
 
 
+@pytest.fixture(scope="session")
+def postgres():
+    r = subprocess.run(["bash", str(ROOT / "scripts" / "postgres_up.sh")], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    return r.stdout.strip().splitlines()[-1]
+
+
 def wait_all(jobs, timeout=600):
     deadline = time.time() + timeout
     while time.time() < deadline:

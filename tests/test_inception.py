@@ -74,22 +74,23 @@ def test_every_parameter_of_the_torchscript_lands_in_torch_fidelitys_layout(prep
     assert shapes == {k: tuple(v.shape) for k, v in converted.items()}
 
 
-@pytest.mark.slow(seconds=60)
+@pytest.mark.slow(seconds=35)
 def test_inception_fid_between_two_halves_of_mnist5k(prepared, tmp_path, monkeypatch):
-    """Offline Inception FID between two halves of 200 mnist5k training digits (100 each) over split seeds 0-2 lies in
-    [40, 55] (measured 46.2-47.9 over seeds 0-4): FID of 100 against 100 is biased far above 0 (Chong & Forsyth 2020)."""
+    """Offline Inception FID between two halves of 120 mnist5k training digits (60 each) over split seeds 0-2 lies in
+    [48, 72] (measured 55.2-65.2 over seeds 0-4; 46.2-47.9 with 100 a half): FID of so few samples is biased far above
+    0 (Chong & Forsyth 2020)."""
     from torch_fidelity.metric_fid import fid_featuresdict_to_statistics, fid_statistics_to_metric
 
     from ganbench.benchmark.metrics.fidelity import Extractor, real_features
 
     monkeypatch.setenv("GANBENCH_CACHE", str(tmp_path))
-    features = real_features("mnist5k", "train", 200, Extractor("inception-v3-compat", None))["2048"]
+    features = real_features("mnist5k", "train", 120, Extractor("inception-v3-compat", None))["2048"]
     fids = []
     for seed in range(3):
-        order = torch.randperm(200, generator=torch.Generator().manual_seed(seed))
-        halves = [fid_featuresdict_to_statistics({"2048": features[part]}, "2048") for part in (order[:100], order[100:])]
+        order = torch.randperm(120, generator=torch.Generator().manual_seed(seed))
+        halves = [fid_featuresdict_to_statistics({"2048": features[part]}, "2048") for part in (order[:60], order[60:])]
         fids.append(fid_statistics_to_metric(*halves, verbose=False)["frechet_inception_distance"])
-    assert all(40 <= f <= 55 for f in fids), fids
+    assert all(48 <= f <= 72 for f in fids), fids
 
 
 @pytest.fixture(scope="module")

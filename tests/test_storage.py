@@ -17,13 +17,6 @@ REPO = Path(__file__).resolve().parents[1]
 SETTINGS = 8
 
 
-@pytest.fixture(scope="session")
-def postgres():
-    r = subprocess.run(["bash", str(REPO / "scripts" / "postgres_up.sh")], capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr
-    return r.stdout.strip().splitlines()[-1]
-
-
 def make_study(tmp_path):
     path = tmp_path / "s.yaml"  # a name of its own: a shared database keeps the studies of earlier runs
     path.write_text(f"name: many-{uuid.uuid4().hex[:8]}\nvariants: [ns_gan, lsgan]\ndatasets: [ring8]\narch: mlp_small\n"
