@@ -90,7 +90,7 @@ def test_the_site_builds_strictly_offline_and_opens_in_chromium(tmp_path):
 
     class Quiet(SimpleHTTPRequestHandler):
         def log_message(self, *args):
-            pass
+            """No access log in the test's output: the page's own errors are what the test checks."""
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))  # as a reader serves it
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -72,7 +72,8 @@ class Weights:
         return None if self.present() else False
 
     def fetch(self, verbose: bool = True) -> list[Path]:
-        raise NotImplementedError
+        """Prepare the files; each kind of source below says how (the registry holds only those kinds)."""
+        raise NotImplementedError(f"{type(self).__name__} does not say how {self.extractor}'s weights are fetched")
 
     def require(self) -> None:
         if not self.present():
