@@ -162,7 +162,8 @@ def summary_lines(df, budget: int | None = None) -> list[str]:
                 verdicts.append(f"better than {other} (p = {r.iloc[0]['p']:.3f}, significant)")
             else:
                 verdicts.append(f"not significantly better than {other} (p = {r.iloc[0]['p']:.2f})")
-        lines.append(f"{dataset}: best {top['variant']} ({metric} {top['best']:.4g}, {int(top['done'])} settings); " + "; ".join(verdicts))
+        best = f"{dataset}: best {top['variant']} ({metric} {top['best']:.4g}, {int(top['done'])} setting{'s' if top['done'] != 1 else ''})"
+        lines.append("; ".join([best, *verdicts]))
     return lines
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import torch
 
@@ -102,11 +101,6 @@ def step_gflop(config: dict, shape: tuple) -> float | None:
     except RuntimeError:
         return None
     return counter.get_total_flops() / 1e9
-
-
-def inception_weights_present() -> bool:
-    """torch-fidelity keeps Inception's weights in torch hub's cache once downloaded."""
-    return any(Path(torch.hub.get_dir(), "checkpoints").glob("weights-inception*"))
 
 
 def extraction_rate(extractor: str, device: str = "cpu", seconds: float = 3.0, batch: int = 256) -> dict:

@@ -1,6 +1,7 @@
 """Reports from a real (small) study: figures exist and are not blank, the HTML renders in headless Chromium
 with no console errors, and its screenshot shows the figures; budget curves against the closed form."""
 import math
+import re
 import shutil
 
 import numpy as np
@@ -37,6 +38,22 @@ def test_significance_at_a_budget_by_hand():
     assert not compare_at_budget(a, [x + 0.5 for x in a], 1)["significant"]  # overlapping
     few = compare_at_budget([1, 2, 3], [11, 12, 13], 2)  # three settings each: not tested
     assert math.isnan(few["p"]) and not few["significant"]
+
+
+def test_summary_names_the_best_and_each_verdict_by_hand():
+    """Five settings each: every FID of ns_gan below every FID of mm_gan (significant, p = 0 at the common budget of 5),
+    vae's interleaved with ns_gan's (not significant); a data set of one variant has no verdict."""
+    from ganbench.analysis.tables import summary_lines
+
+    scores = {"ns_gan": [10, 12, 14, 16, 18], "mm_gan": [30, 31, 32, 33, 34], "vae": [11, 13, 15, 17, 19]}
+    rows = [dict(dataset="mnist5k", variant=v, score=float(x), phase="search", status="finished", metric="fid", budget=5,
+                 extractor="lenet-mnist", n_fake=1000, n_real=1000, train_steps=300, protocol="ganbench")
+            for v, xs in scores.items() for x in xs]
+    rows.append({**rows[0], "dataset": "ring8", "metric": "mixture_mismatch", "score": 0.5})
+    (digits, ring) = summary_lines(pd.DataFrame(rows))
+    assert re.fullmatch(r"mnist5k: best ns_gan \(min FID 10, 5 settings\); not significantly better than vae \(p = 0\.[2-9]\d\); "
+                        r"better than mm_gan \(p = 0\.000, significant\)", digits), digits
+    assert ring == "ring8: best ns_gan (mixture mismatch 0.5, 1 setting)"
 
 
 def test_mixing_extractors_is_refused():
