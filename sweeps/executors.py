@@ -25,7 +25,7 @@ def usable_cpus() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-WORKER_PRELOAD = [__name__, "ot"]
+WORKER_PRELOAD = [__name__, "ganbench.benchmark.train", "ganbench.sweeps.stop", "ot"]  # what a worker imports to train
 
 
 def start_workers(study_dir: Path | str, storage_url: str | None, allow_code, slots: list[tuple[str, str | None]],

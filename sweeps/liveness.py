@@ -21,7 +21,6 @@ import threading
 import time
 
 import optuna
-import pytorch_lightning as pl
 from optuna.trial import TrialState
 
 from . import optuna_internals
@@ -88,16 +87,3 @@ class Heartbeat:
 
     def stop(self) -> None:
         self._stop.set()
-
-
-class StopIfAbandoned(pl.Callback):
-    """Checks the heartbeat before every step's end hooks (so before a checkpoint is written); put it first."""
-
-    def __init__(self, heartbeat: Heartbeat):
-        self.heartbeat = heartbeat
-
-    def on_train_batch_end(self, *args) -> None:
-        self.heartbeat.check()
-
-    def on_train_end(self, *args) -> None:
-        self.heartbeat.check()

@@ -21,12 +21,11 @@ from ganbench.benchmark.config import resolve_config
 from ganbench.benchmark.data import file_name
 from ganbench.benchmark.files import restore, strict
 from ganbench.benchmark.identity import TrialIdentity, retried
-from ganbench.benchmark.train import read_metrics, train
 from ganbench.benchmark.variants import import_variant
 
 from . import optuna_internals
 from .claims import best_search_trial, claim, search_done
-from .liveness import Heartbeat, StopIfAbandoned, TrialAbandoned
+from .liveness import Heartbeat, TrialAbandoned
 from .retries import recover_lost_trials
 from .spaces import constant, is_distribution, suggest
 from .spec import OBJECTIVES, Spec, trial_config
@@ -90,6 +89,9 @@ def run_trial(study: optuna.Study, trial: optuna.Trial, spec: Spec, study_dir: P
 
 
 def _train_and_tell(study, trial, spec, identity, out, params, seed, prune, heartbeat) -> None:
+    from ganbench.benchmark.train import read_metrics, train  # here, not above: reading a sweep's record needs neither
+    from .stop import StopIfAbandoned
+
     try:
         config = resolve_config(**trial_config(spec, identity, params, seed))
         if (out / "metrics.json").exists():  # trained, but its worker died before telling the study

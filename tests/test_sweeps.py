@@ -366,7 +366,7 @@ def test_a_packed_studys_lost_and_failed_trials_are_retried_as_the_trials_they_w
     def broken(*args, **kwargs):
         raise RuntimeError("training broke")
 
-    monkeypatch.setattr(runner, "train", broken)  # the real trial path up to training: its setting is recorded, then it fails
+    monkeypatch.setattr("ganbench.benchmark.train.train", broken)  # the real trial path up to training: its setting is recorded, then it fails
     claimed = claims.claim(study, spec.steps)
     assert claimed.number == first.number
     runner.run_trial(study, claimed, spec, study_dir)
