@@ -65,14 +65,31 @@ def _allow_code(args) -> None:
         import_variant(name)
 
 
+def _check_extractor_weights(args) -> None:
+    """An extractor whose weights are not here is named in one line before the run is loaded (loading it imports
+    Lightning and the metrics, seconds). A run that cannot be read is left to load_module, which says why."""
+    from ganbench.benchmark.config import config_from_dict
+    from ganbench.benchmark.metrics.weights import extractor_weights
+
+    try:
+        config = config_from_dict(json.loads((Path(args.run_dir) / "config.json").read_text()))
+        scores_images = get_dataset(config.dataset).is_image
+    except (OSError, ValueError, DataError, VariantError):  # ConfigError is a ValueError
+        return
+    if scores_images and not args.weights:
+        extractor_weights(args.extractor or config.extractor)
+
+
 def cmd_eval(args) -> None:
+    _check_options(args, EVAL_OPTIONS)
+    if args.weights and not Path(args.weights).is_file():
+        raise UsageError(f"inception-weights: no file at {args.weights}")
+    _check_extractor_weights(args)
+
     from ganbench.benchmark.conditional.metrics import translation_metrics
     from ganbench.benchmark.metrics.fidelity import MetricError, evaluate_generator
     from ganbench.benchmark.train import load_module, point_metrics, read_metrics, update_metrics
 
-    _check_options(args, EVAL_OPTIONS)
-    if args.weights and not Path(args.weights).is_file():
-        raise UsageError(f"inception-weights: no file at {args.weights}")
     device = pick_device(args.device)
     _allow_code(args)
     checkpoint = args.checkpoint or _default_checkpoint(args.run_dir)
