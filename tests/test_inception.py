@@ -76,21 +76,21 @@ def test_every_parameter_of_the_torchscript_lands_in_torch_fidelitys_layout(prep
 
 @pytest.mark.slow(seconds=35)
 def test_inception_fid_between_two_halves_of_mnist5k(prepared, tmp_path, monkeypatch):
-    """Offline Inception FID between two halves of 120 mnist5k training digits (60 each) over split seeds 0-2 lies in
-    [48, 72] (measured 55.2-65.2 over seeds 0-4; 46.2-47.9 with 100 a half): FID of so few samples is biased far above
-    0 (Chong & Forsyth 2020)."""
+    """Offline Inception FID between two halves of 80 mnist5k training digits (40 each) over split seeds 0-2 lies in
+    [58, 90] (measured 67.2-79.6 over seeds 0-9; 55.2-65.2 with 60 a half, 46.2-47.9 with 100): FID of so few samples
+    is biased far above 0 (Chong & Forsyth 2020), and falls as the halves grow."""
     from torch_fidelity.metric_fid import fid_featuresdict_to_statistics, fid_statistics_to_metric
 
     from ganbench.benchmark.metrics.fidelity import Extractor, real_features
 
     monkeypatch.setenv("GANBENCH_CACHE", str(tmp_path))
-    features = real_features("mnist5k", "train", 120, Extractor("inception-v3-compat", None))["2048"]
+    features = real_features("mnist5k", "train", 80, Extractor("inception-v3-compat", None))["2048"]
     fids = []
     for seed in range(3):
-        order = torch.randperm(120, generator=torch.Generator().manual_seed(seed))
-        halves = [fid_featuresdict_to_statistics({"2048": features[part]}, "2048") for part in (order[:60], order[60:])]
+        order = torch.randperm(80, generator=torch.Generator().manual_seed(seed))
+        halves = [fid_featuresdict_to_statistics({"2048": features[part]}, "2048") for part in (order[:40], order[40:])]
         fids.append(fid_statistics_to_metric(*halves, verbose=False)["frechet_inception_distance"])
-    assert all(48 <= f <= 72 for f in fids), fids
+    assert all(58 <= f <= 90 for f in fids), fids
 
 
 @pytest.fixture(scope="module")
