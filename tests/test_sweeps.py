@@ -347,7 +347,7 @@ datasets: [ring8]
 pack: [2]
 space: narrow
 budget: {settings: 2}
-steps: 300
+steps: 150
 """
 
 

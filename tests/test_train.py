@@ -81,10 +81,11 @@ def test_hinge_with_spectral_norm_covers_the_ring_on_pacgans_nets(run):
 @pytest.mark.slow
 @pytest.mark.parametrize("variant", OBJECTIVE_TABLE)
 def test_objective_table_variants_train_on_digits(run, variant):
-    """A few hundred steps of each newer objective on the digits (conv_small), a complete run with finite losses.
-    Batch 16: the same steps and checks at 0.65 of batch 32's time (the nine: 107 s against 166 s on two workers)."""
-    metrics, out = run(variant=variant, dataset="mnist5k", steps=200, arch="conv_small", batch_size=16)
-    assert metrics["status"] == "finished" and metrics["steps"] == 200
+    """A hundred steps of each newer objective on the digits (conv_small, batch 16), a complete run with finite
+    losses. Whether they learn is the ring's test above and the kept objective studies (results/); here,
+    that each runs on images (the nine: 55 CPU-s at 100 steps against 110 at 200)."""
+    metrics, out = run(variant=variant, dataset="mnist5k", steps=100, arch="conv_small", batch_size=16)
+    assert metrics["status"] == "finished" and metrics["steps"] == 100
     losses = [v for k, v in metrics.items() if k.endswith("loss")]
     assert losses and all(math.isfinite(v) for v in losses)
     assert {p.name for p in out.iterdir()} == {"config.json", "metrics.json", "samples.png", "last.ckpt", "logs"}
