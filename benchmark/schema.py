@@ -264,6 +264,8 @@ COMMAND_FIELDS: dict[str, Field] = {f.name: f for f in [
     Field("time", int, 60, "time limit per SLURM task in minutes; tasks are requeued at it", ge=1),
     Field("signal_delay", int, 90, "seconds before the time limit at which SLURM warns a task, which then requeues itself", ge=0),
     Field("array_parallelism", int, 64, "SLURM tasks running at once", ge=1),
+    Field("wait", bool, False, "with --executor slurm: wait for the job array to end, with a progress bar of trials done, "
+          "then print the status (the default returns once the array is submitted)"),
     Field("eval_n", int, None, "generated and real samples (default: the run's n_fake and n_real, so the recorded score is "
           "reproduced exactly)", ge=2, le=10_000_000, flag="--n"),
     Field("sample_n", int, 64, "how many samples", ge=1, le=10_000_000, flag="--n"),

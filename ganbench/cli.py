@@ -249,6 +249,8 @@ def _kept(args) -> str:
                 "(--checkpoint-every N), else starts it again")
     if args.command == "sweep" and getattr(args, "sweep_command", None) in ("run", "resume"):
         where = getattr(args, "dir", None) or "the study's folder"
+        if getattr(args, "executor", None) == "slurm":
+            return f"the job array goes on without this command; `ganbench sweep status {where}` follows it"
         return (f"every finished trial is kept in {where}; `ganbench sweep resume {where}` goes on, the running trials "
                 "from their checkpoints, the budget exact")
     return "nothing half-written is left"

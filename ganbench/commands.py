@@ -248,7 +248,12 @@ def _run_executor(args, study_dir) -> None:
         jobs = submit(study_dir, args.workers or 1, args.partition, args.gpus_per_task, args.cpus_per_task, args.mem,
                       args.time, args.array_parallelism, args.storage, args.signal_delay, allowed, trials_per_device=k)
         print(f"submitted job array {jobs[0].job_id.split('_')[0]} ({len(jobs)} tasks, {k} trial{'s' if k > 1 else ''} a task); "
-              f"follow with: ganbench sweep status {study_dir}")
+              + ("waiting for it to end" if args.wait else f"follow with: ganbench sweep status {study_dir}"))
+        if args.wait:
+            from ganbench.sweeps.executors import follow
+
+            follow(study_dir, args.storage, lambda: not all(job.done() for job in jobs), every_s=5.0)
+            _print_status(study_dir, args.storage, as_json=False)
         return
     run_local(study_dir, args.workers, args.storage, allow_code=allowed, trials_per_device=args.trials_per_device)
     _print_status(study_dir, args.storage, as_json=False)
@@ -315,6 +320,7 @@ def cmd_sweep_status(args) -> None:
 
 def cmd_sweep_resume(args) -> None:
     from ganbench.sweeps.retries import retry_failed
+    from ganbench.sweeps.runner import budget_spent
     from ganbench.sweeps.storage import check_spec_against_studies, load_saved_spec, storage_for
 
     _check_options(args, EXECUTOR_OPTIONS)
@@ -325,11 +331,15 @@ def cmd_sweep_resume(args) -> None:
     retried = retry_failed(spec, storage)
     if retried:
         print(f"{retried} failed trial{'s' if retried != 1 else ''} enqueued again with {'their' if retried != 1 else 'its'} setting")
+    elif args.executor == "slurm" and budget_spent(spec, storage):  # no job array for a finished study
+        print(f"nothing to resume: every trial of {args.dir} has finished")
+        _print_status(args.dir, args.storage, as_json=False)
+        return
     _run_executor(args, Path(args.dir))
 
 
 EXECUTOR_OPTIONS = ("executor", "workers", "trials_per_device", "storage", "partition", "gpus_per_task", "cpus_per_task", "mem", "time",
-                    "signal_delay", "array_parallelism")
+                    "signal_delay", "array_parallelism", "wait")
 
 
 def _check_options(args, names) -> None:

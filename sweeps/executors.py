@@ -8,6 +8,7 @@ import multiprocessing
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from ganbench.benchmark.interrupts import Interrupted, interruptible
@@ -95,22 +96,29 @@ def run_local(study_dir: Path, workers: int | None = None, storage_url: str | No
     workers = workers or max(1, len(gpus))
     slots = [(str(i), gpus[i % len(gpus)] if gpus else None) for i in range(workers)]
     procs = start_workers(study_dir, storage_url, allow_code, slots, trials_per_device or spec.trials_per_device)
-    pairs = len(spec.cells())
-    by_steps = spec.pruner != "none"  # with pruning the number of trials is not known in advance: count steps
-    total = pairs * (spec.budget_steps if by_steps else spec.settings + spec.seeds)
     try:
-        with progress_bar(total, "training steps" if by_steps else "trials", enabled=progress) as bar:
-            while any(p.is_alive() for p in procs):
-                rows = summary(spec, storage)
-                n = sum(r["steps_used"] if by_steps else trials_done(r) for r in rows)
-                best = [r["best"] for r in rows if r["best"] is not None]
-                bar.n = n
-                bar.set_postfix(best=f"{min(best):.4g}" if best else "-")
-                bar.refresh()
-                time.sleep(1.0)
+        return follow(study_dir, storage_url, lambda: any(p.is_alive() for p in procs), progress)
     except Interrupted as e:
         stop_workers(procs, e.signum)
         raise
+
+
+def follow(study_dir: Path, storage_url: str | None, working: Callable[[], bool], progress: bool = True,
+           every_s: float = 1.0) -> list[dict]:
+    """A progress bar of trials done against the budget (training steps, with a pruner), with the best score so far,
+    while ``working()`` says the workers go on (local processes alive, a SLURM job array not ended); the summary."""
+    spec = load_saved_spec(study_dir)
+    storage = storage_for(study_dir, storage_url)
+    by_steps = spec.pruner != "none"  # with pruning the number of trials is not known in advance: count steps
+    total = len(spec.cells()) * (spec.budget_steps if by_steps else spec.settings + spec.seeds)
+    with progress_bar(total, "training steps" if by_steps else "trials", enabled=progress) as bar:
+        while working():
+            rows = summary(spec, storage)
+            best = [r["best"] for r in rows if r["best"] is not None]
+            bar.n = sum(r["steps_used"] if by_steps else trials_done(r) for r in rows)
+            bar.set_postfix(best=f"{min(best):.4g}" if best else "-")
+            bar.refresh()
+            time.sleep(every_s)
     return summary(spec, storage)
 
 

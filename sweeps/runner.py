@@ -206,3 +206,18 @@ def _std(xs: list) -> float | None:
 
 def trials_done(row: dict) -> int:
     return row["finished"] + row["diverged"] + row["pruned"] + row["failed"] + row["seeds_done"]
+
+
+def budget_spent(spec: Spec, storage) -> bool:
+    """Every study of the spec exists, and none has a trial running or one that a worker could start: the search's
+    slots are used (or its step budget spent) and the seed phase, if any, has all its seeds. A worker started now would
+    find nothing to run."""
+    for v, d, m in spec.cells():
+        study = load_existing(spec.study_name(v, d, m), storage)
+        if study is None or not search_done(study, spec.steps):
+            return False
+        if spec.seeds and best_search_trial(study) is not None:  # no finished setting: no seed phase to run
+            seeds = load_existing(spec.seed_study_name(v, d, m), storage)
+            if seeds is None or any(t.state in (TrialState.RUNNING, TrialState.WAITING) for t in seeds.get_trials(deepcopy=False)):
+                return False
+    return True

@@ -143,9 +143,11 @@ def test_sigkilled_worker_loses_nothing_and_counts_nothing_twice(tmp_path):
     study_dir = make_study(tmp_path, steps=400)
     worker = subprocess.Popen([sys.executable, "-m", "ganbench.sweeps.worker", str(study_dir)])
     deadline = time.time() + 300
-    while time.time() < deadline:  # kill it once it has finished a trial and is inside the next one
+    # kill it once it has finished a trial and is inside the next one, recorded as its owner (a kill between the claim
+    # and that record is test_worker_killed_between_claim_and_record_is_recovered's case, recovered after a grace period)
+    while time.time() < deadline:
         ts = trials(study_dir) if (study_dir / "optuna.journal").exists() else []
-        if any(t.state == TrialState.COMPLETE for t in ts) and any(t.state == TrialState.RUNNING for t in ts):
+        if any(t.state == TrialState.COMPLETE for t in ts) and any(t.state == TrialState.RUNNING and t.user_attrs.get("host") for t in ts):
             break
         time.sleep(0.2)
     worker.send_signal(signal.SIGKILL)

@@ -40,6 +40,10 @@ def test_a_tutorial_runs_as_written(name, tmp_path, request):
     env = {**os.environ, **SMALL[name], **study, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     done = subprocess.run(["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, f"{name}: {done.stderr[-3000:]}"
-    if name in ("first-study", "reproduce-pacgan"):
-        report = {"first-study": "my_study-report", "reproduce-pacgan": "my_pacgan-report"}[name]
+    if name in ("first-study", "reproduce-pacgan", "slurm"):
+        report = {"first-study": "my_study-report", "reproduce-pacgan": "my_pacgan-report", "slurm": "cluster_study-report"}[name]
         assert (tmp_path / "runs" / report / "index.html").is_file()
+    if name == "slurm":  # run --wait returned once the array ended, with the budget spent; resume then submits nothing
+        status = [line.split() for line in done.stdout.splitlines() if line.startswith(("ns_gan ", "lsgan "))]
+        assert len(status) >= 2 and all(row[2] == "1/1" for row in status), done.stdout
+        assert "nothing to resume" in done.stdout and done.stdout.count("submitted job array") == 1, done.stdout
