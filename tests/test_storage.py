@@ -1,7 +1,6 @@
 """Many workers on one storage: the journal file (one machine, or a shared file system) and a real PostgreSQL
 (scripts/postgres_up.sh), the storage for many nodes. Eight local workers at once, or four SLURM tasks, end with
 exactly the budget."""
-import subprocess
 import uuid
 from pathlib import Path
 
