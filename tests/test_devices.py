@@ -36,8 +36,7 @@ def test_gpu_check_on_cpu_says_no_gpu_and_writes_its_json(tmp_path):
     assert set(rows) == {("pacgan_2d", 1), ("pacgan_2d", 2), ("mnist", 1), ("mnist", 2)}
     assert all(s["processes_ok"] == s["k"] and s["per_trial_steps_per_s"] > 0 for s in rows.values())
     assert check["extraction"][0]["extractor"] == "lenet-mnist" and check["extraction"][0]["images_per_s"] > 0
-    # FID's Inception, prepared by make test and make check: its rate is measured too, on batches of 2
-    assert check["extraction"][1]["extractor"] == "inception-v3-compat" and check["extraction"][1]["images_per_s"] > 0
+    assert check["extraction"][1] == {"extractor": "inception-v3-compat", "images_per_s": None, "note": "measured on a GPU only"}
 
 
 def _spec(tmp_path, settings=6, steps=300):
