@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import zipfile
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,7 +54,7 @@ def sha1(path: Path) -> str:
 
 
 @dataclass(frozen=True)
-class Weights:
+class Weights(ABC):
     extractor: str
     source: str  # where they come from, in words
     files: tuple[str, ...] = ()  # what must be present, relative to its folder
@@ -71,9 +72,9 @@ class Weights:
         """True: present and its hash checked; None: no published hash to check it against."""
         return None if self.present() else False
 
+    @abstractmethod
     def fetch(self, verbose: bool = True) -> list[Path]:
-        """Prepare the files; each kind of source below says how (the registry holds only those kinds)."""
-        raise NotImplementedError(f"{type(self).__name__} does not say how {self.extractor}'s weights are fetched")
+        """Prepare the files; each kind of source below says how (a kind that does not cannot be built)."""
 
     def require(self) -> None:
         if not self.present():
