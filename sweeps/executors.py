@@ -60,12 +60,14 @@ def _worker_process(study_dir: str, storage_url: str | None, allow_code: list, e
     import logging
 
     import torch
+    from threadpoolctl import threadpool_limits
 
     os.environ.clear()
     os.environ.update(env)
     os.chdir(cwd)
     sys.path[:0] = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p and p not in sys.path]
     torch.set_num_threads(threads)
+    threadpool_limits(threads)  # numpy's BLAS (FID's covariances) too: it counted the server's CPUs when it loaded
     logging.getLogger("pytorch_lightning").setLevel(logging.ERROR)
     try:
         with interruptible():

@@ -8,7 +8,10 @@ import pytest
 import torch
 
 if os.environ.get("PYTEST_XDIST_WORKER"):  # a worker a core (or one more): one thread each, or their pools spin against each other
+    from threadpoolctl import threadpool_limits
+
     torch.set_num_threads(1)
+    threadpool_limits(1)  # numpy's BLAS too: it read its thread count when pytest imported it, before this line
     os.environ["OMP_NUM_THREADS"] = "1"  # and the processes a test starts (sweep workers, the CLI, the demo) too
 logging.getLogger("pytorch_lightning").setLevel(logging.ERROR)
 logging.getLogger("lightning.pytorch").setLevel(logging.ERROR)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-SPEC = "name: s\nvariants: [ns_gan]\ndatasets: [ring8]\narch: mlp_small\nspace: narrow\nbudget: {settings: 2}\nsteps: 1500\n"
+SPEC = "name: s\nvariants: [ns_gan]\ndatasets: [ring8]\narch: mlp_small\nspace: narrow\nbudget: {settings: 2}\nsteps: 500\n"
 
 
 def start(*args, cwd: Path) -> subprocess.Popen:
@@ -64,4 +64,4 @@ def test_an_interrupted_sweep_resumes_to_its_exact_budget(tmp_path):
     status = subprocess.run([sys.executable, "-m", "ganbench.cli", "sweep", "status", str(study), "--json"],
                             cwd=tmp_path, capture_output=True, text=True, timeout=120)
     (row,) = json.loads(status.stdout)["studies"]
-    assert row["finished"] == 2 and row["running"] == 0 and row["steps_used"] == 2 * 1500, row
+    assert row["finished"] == 2 and row["running"] == 0 and row["steps_used"] == 2 * 500, row
