@@ -140,7 +140,7 @@ def test_a_worker_gets_its_starters_environment_and_directory(tmp_path, monkeypa
 
 @pytest.mark.slow
 def test_sigkilled_worker_loses_nothing_and_counts_nothing_twice(tmp_path):
-    study_dir = make_study(tmp_path, steps=400)
+    study_dir = make_study(tmp_path, steps=200)
     worker = subprocess.Popen([sys.executable, "-m", "ganbench.sweeps.worker", str(study_dir)])
     deadline = time.time() + 300
     # kill it once it has finished a trial and is inside the next one, recorded as its owner (a kill between the claim
@@ -318,7 +318,7 @@ def test_a_frozen_worker_is_replaced_and_its_late_result_not_counted(tmp_path, m
     monkeypatch.setenv("GANBENCH_HEARTBEAT_S", "1")
     monkeypatch.setenv("GANBENCH_GRACE_S", "6")
     path = tmp_path / "t.yaml"
-    path.write_text("name: t\nvariants: [ns_gan]\ndatasets: [ring8]\narch: mlp_small\nspace: narrow\nbudget: {settings: 1}\nsteps: 2000\n")
+    path.write_text("name: t\nvariants: [ns_gan]\ndatasets: [ring8]\narch: mlp_small\nspace: narrow\nbudget: {settings: 1}\nsteps: 600\n")
     study_dir = tmp_path / "study"
     save_spec(study_dir, load_spec(path))
     frozen = subprocess.Popen([sys.executable, "-m", "ganbench.sweeps.worker", str(study_dir)], stdout=subprocess.PIPE, text=True)
@@ -335,7 +335,7 @@ def test_a_frozen_worker_is_replaced_and_its_late_result_not_counted(tmp_path, m
     ts = trials(study_dir)
     done, lost = [t for t in ts if t.state == TrialState.COMPLETE], [t for t in ts if t.state == TrialState.FAIL]
     assert len(done) == 1 and len(lost) == 1 and lost[0].user_attrs["status"] == "lost", [(t.state, t.user_attrs.get("status")) for t in ts]
-    assert done[0].user_attrs["resumed_from_step"] > 0 and done[0].user_attrs["steps"] == 2000
+    assert done[0].user_attrs["resumed_from_step"] > 0 and done[0].user_attrs["steps"] == 600
     assert "re-run" in out or "declared lost" in out, out
     run_dir = study_dir / "trials" / "ns_gan" / "ring8"
     assert sorted(p.name for p in run_dir.iterdir()) == ["0"] and (run_dir / "0" / "metrics.json").is_file()
