@@ -107,14 +107,16 @@ def load_trials(study_dirs: list, storage_url: str | None = None) -> pd.DataFram
             raise FileNotFoundError(f"study: {study_dir} holds no study (spec.json missing)")
         spec = _read_spec(spec_path)
         storage = _storage(study_dir, storage_url)
-        for summary in optuna.get_all_study_summaries(storage):
+        # names and attributes, not every trial of every study a shared database holds (get_all_study_summaries)
+        backend = storage if isinstance(storage, optuna.storages.BaseStorage) else optuna.storages.RDBStorage(storage)
+        for summary in backend.get_all_studies():
             if not summary.study_name.startswith(spec["name"] + "."):
                 continue  # a shared storage may hold other specs' studies
             budget = summary.user_attrs.get("budget")
             if budget is not None and not summary.study_name.endswith(".seeds") and budget != spec["settings"]:
                 raise ValueError(f"study: {spec_path} gives a budget of {spec['settings']} settings but {summary.study_name} "
                                  f"was run with {budget}; restore the spec the study was run with")
-            study = optuna.load_study(study_name=summary.study_name, storage=storage)
+            study = optuna.load_study(study_name=summary.study_name, storage=backend)
             budget = study.user_attrs.get("budget")
             trials = study.get_trials(deepcopy=False)
             rerun = retried(trials)

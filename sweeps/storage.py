@@ -161,13 +161,20 @@ def load_existing(name: str, storage) -> optuna.Study | None:
         return None
 
 
+def study_records(storage) -> list:
+    """Every study's name and attributes, not its trials: optuna.get_all_study_summaries reads every trial of every
+    study, seconds at each worker's start on a database that many specs share."""
+    backend = storage if isinstance(storage, optuna.storages.BaseStorage) else optuna.storages.RDBStorage(storage)
+    return backend.get_all_studies()
+
+
 def check_spec_against_studies(spec: Spec, storage, study_dir: Path) -> None:
     """spec.json must describe the trials its storage holds: each study of the spec's name is one of its cells, with
     the budget it was created with (a hand-edited spec.json would count its trials against another budget)."""
     search = {spec.study_name(*c): (spec.settings, spec.budget_steps) for c in spec.cells()}
     seeds = {spec.seed_study_name(*c): (spec.seeds, spec.seeds * spec.steps) for c in spec.cells()} if spec.seeds else {}
     expected = {**search, **seeds}
-    for summary in optuna.get_all_study_summaries(storage, include_best_trial=False):
+    for summary in study_records(storage):
         if not summary.study_name.startswith(spec.name + "."):
             continue
         where = f"dir: {Path(study_dir) / 'spec.json'}"
