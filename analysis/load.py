@@ -27,8 +27,8 @@ METRIC_ATTRS = ["fid_min", "fid_min_step", "fid_final", "fid", "kid", "precision
 
 
 def _storage(study_dir: Path, url: str | None = None):
-    if url:  # a study run with --storage URL (e.g. postgresql://... for many nodes)
-        return url
+    if url:  # a study run with --storage URL (e.g. postgresql://... for many nodes): one connection for every study read
+        return optuna.storages.RDBStorage(url)
     path = str(study_dir / "optuna.journal")
     if not Path(path).is_file():  # reading a study never creates its record
         raise ValueError(f"dir: {study_dir} has no optuna.journal, the record of its trials; if the study was run with "
@@ -108,15 +108,14 @@ def load_trials(study_dirs: list, storage_url: str | None = None) -> pd.DataFram
         spec = _read_spec(spec_path)
         storage = _storage(study_dir, storage_url)
         # names and attributes, not every trial of every study a shared database holds (get_all_study_summaries)
-        backend = storage if isinstance(storage, optuna.storages.BaseStorage) else optuna.storages.RDBStorage(storage)
-        for summary in backend.get_all_studies():
+        for summary in storage.get_all_studies():
             if not summary.study_name.startswith(spec["name"] + "."):
                 continue  # a shared storage may hold other specs' studies
             budget = summary.user_attrs.get("budget")
             if budget is not None and not summary.study_name.endswith(".seeds") and budget != spec["settings"]:
                 raise ValueError(f"study: {spec_path} gives a budget of {spec['settings']} settings but {summary.study_name} "
                                  f"was run with {budget}; restore the spec the study was run with")
-            study = optuna.load_study(study_name=summary.study_name, storage=backend)
+            study = optuna.load_study(study_name=summary.study_name, storage=storage)
             budget = study.user_attrs.get("budget")
             trials = study.get_trials(deepcopy=False)
             rerun = retried(trials)

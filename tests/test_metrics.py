@@ -85,7 +85,8 @@ def test_fid_falls_as_a_generator_trains(tmp_path):
     """FID (lenet-mnist, 500 samples) at steps 100, 200, 300 and 400 of ns_gan on the digits (the small conv net, batch
     32) falls below 0.7 of its first value on each of seeds 0-2. Measured on seeds 0-5: 0.61, 0.53, 0.62, 0.60, 0.59,
     0.62 of the first value at step 400 (0.40-0.46 at step 600; at step 300, seed 2 is still at 1.04); ~14 CPU-s a
-    seed on one thread. Seeds 2 and 5 rise before they fall, so the test compares the last value with the first."""
+    seed on one thread (`tests/perf/fid_curve.py 0,1,2,3,4,5 400`). Seeds 2 and 5 rise before they fall, so the test
+    compares the last value with the first."""
     from ganbench.benchmark.config import resolve_config
     from ganbench.benchmark.train import train
 

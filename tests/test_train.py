@@ -73,7 +73,8 @@ def test_hinge_with_spectral_norm_covers_the_ring_on_pacgans_nets(run):
     """Hinge + SN does not learn the small net at the quick protocol's rate (seeds 0-2: 0-1 modes at lr 1e-3 or 2e-4,
     1,000 steps), so it is tested on ring8's own protocol (PacGAN's nets, batch 100, Adam lr 1e-4 and beta1 0.8), cut to
     1,500 steps, seed 0: at least 6 of the 8 modes. Measured modes on seeds 0-3: 8, 6, 6, 5 at 1,500 steps; 4, 3, 8, 6,
-    8, 6 on seeds 0-5 at 1,000. ~40 CPU-s on one thread."""
+    8, 6 on seeds 0-5 at 1,000. ~40 CPU-s on one thread (`tests/perf/ring_seeds.py hinge arch=null lr=null
+    steps=1500 spectral_norm=true`: the ring's own protocol, not the quick one)."""
     metrics, _ = run(variant="hinge", dataset="ring8", steps=1500, seed=0, spectral_norm=True)
     assert metrics["modes_covered"] >= 6, metrics
 
