@@ -217,6 +217,7 @@ VARIANTS: dict[str, Variant] = {
         _pix2pix("_patch_image", ", whole-image discriminator (table 3)", patch="image"),
     ]
 }
+BUILT_IN = frozenset(VARIANTS)  # ganbench's own; the registry also grows by installed plugins and named code
 
 
 ENTRY_POINT_GROUP = "ganbench.variants"

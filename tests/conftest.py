@@ -72,6 +72,20 @@ def pytest_collection_modifyitems(config, items):
     items[:] = worksteal_order(items, int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
 
 
+@pytest.fixture(autouse=True)
+def registries_as_shipped():
+    """Each test starts from the registries a fresh process has: the in-process CLI registers the losses a command
+    names (package.module:function), and a test may register a protocol."""
+    from ganbench.benchmark.protocols import PROTOCOLS
+    from ganbench.benchmark.variants import VARIANTS
+
+    saved = [(registry, dict(registry)) for registry in (VARIANTS, PROTOCOLS)]
+    yield
+    for registry, entries in saved:
+        registry.clear()
+        registry.update(entries)
+
+
 @pytest.fixture
 def run(tmp_path):
     """Train from keyword settings into a fresh directory; returns (metrics, run_dir)."""

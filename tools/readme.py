@@ -19,6 +19,7 @@ from ganbench.analysis.tables import ablation_table, baseline_table, r3gan_compa
 from ganbench.benchmark.schema import RUN_FIELDS
 from ganbench.benchmark.variants import VARIANTS
 from ganbench.sweeps.spec import BUDGET_FIELDS, SPEC_FIELDS
+from shipped import shipped
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 RESULTS = README.parent / "results"
@@ -322,10 +323,10 @@ def make_test_timings() -> str:
     return "\n".join(out)
 
 
-SECTIONS = {"variant-parameters": variant_parameters, "spec-fields": spec_fields, "measured-pacgan": measured_pacgan,
+SECTIONS = {name: shipped(make) for name, make in {"variant-parameters": variant_parameters, "spec-fields": spec_fields, "measured-pacgan": measured_pacgan,
             "measured-objectives": measured_objectives, "measured-pix2pix": measured_pix2pix, "demo-summary": demo_summary,
             "make-test-timings": make_test_timings, "measured-objectives-today": measured_objectives_today,
-            "kept-studies": kept_table, "protocols": protocol_lines, "metrics-agreement": metrics_agreement}
+            "kept-studies": kept_table, "protocols": protocol_lines, "metrics-agreement": metrics_agreement}.items()}
 
 
 def render(text: str) -> str:

@@ -10,9 +10,11 @@ from pathlib import Path
 
 from ganbench.benchmark import config
 from ganbench.benchmark.data import DATASETS
+from ganbench.benchmark import variants as variant_registry
 from ganbench.benchmark.protocols import PROTOCOLS
 from ganbench.benchmark.schema import FALLBACKS, NO_DEFAULT, RUN_FIELDS
 from ganbench.benchmark.variants import VARIANTS
+from shipped import shipped
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 REFERENCE = DOCS / "reference"
@@ -66,7 +68,7 @@ def configuration() -> str:
 
 def builtin_variants() -> list:
     """ganbench's own variants, not a plugin an installed package registers."""
-    return [v for v in VARIANTS.values() if v.loss is None or v.loss.__module__.startswith("ganbench.")]
+    return [v for v in VARIANTS.values() if v.name in variant_registry.BUILT_IN]
 
 
 def variants() -> str:
@@ -150,9 +152,10 @@ def spec_schema_page() -> str:
             "The fields are explained in [Sweeps](../guide/sweeps.md).\n\n```json\n" + json.dumps(spec_schema(), indent=2) + "\n```\n")
 
 
-PAGES = {CONFIGURATION: configuration, REFERENCE / "variants.md": variants, REFERENCE / "datasets.md": datasets,
-         REFERENCE / "extractors.md": extractors, REFERENCE / "commands.md": commands,
-         REFERENCE / "environment.md": environment, REFERENCE / "spec-schema.md": spec_schema_page}
+PAGES = {path: shipped(page) for path, page in {
+    CONFIGURATION: configuration, REFERENCE / "variants.md": variants, REFERENCE / "datasets.md": datasets,
+    REFERENCE / "extractors.md": extractors, REFERENCE / "commands.md": commands,
+    REFERENCE / "environment.md": environment, REFERENCE / "spec-schema.md": spec_schema_page}.items()}
 
 
 def main() -> int:

@@ -20,6 +20,7 @@ def register(protocol: Protocol) -> Protocol:
 register(ganbench.PROTOCOL)
 register(lucic2018.PROTOCOL)
 register(pacgan2018.PROTOCOL)
+BUILT_IN = frozenset(PROTOCOLS)  # ganbench's own; a plugin's or a test's register() adds to the registry
 
 
 def get_protocol(name: str | Protocol) -> Protocol:
@@ -30,4 +31,4 @@ def get_protocol(name: str | Protocol) -> Protocol:
     return PROTOCOLS[name]
 
 
-__all__ = ["DEFAULT_PROTOCOL", "PROTOCOLS", "STEPS", "Protocol", "get_protocol", "register"]
+__all__ = ["BUILT_IN", "DEFAULT_PROTOCOL", "PROTOCOLS", "STEPS", "Protocol", "get_protocol", "register"]
