@@ -47,14 +47,16 @@ TRANSLATION = {
 
 
 def named_space(name: str, variant: str, protocol: str = "ganbench") -> dict:
-    own = get_protocol(protocol).space(name, variant)
+    p = get_protocol(protocol)
+    own = p.space(name, variant)
     if own is not None:
         return {**FIXED, **own}
     v = get_variant(variant)
     if v.kind == "pix2pix":
         has_l1 = v.params["loss"].startswith("l1")  # lambda means nothing without the L1 term
         return {k: x for k, x in {**TRANSLATION[name], **variant_space(v, name)}.items() if has_l1 or k != "l1_weight"}
-    return {**FIXED, **base_space(name), **variant_space(v, name)}
+    space = {**FIXED, **base_space(name), **variant_space(v, name)}
+    return {**space, **{k: x for k, x in p.fixed.items() if k in space}}  # e.g. PacGAN's code: one D update a step
 
 
 def is_distribution(value) -> bool:

@@ -268,8 +268,7 @@ def load_spec(path: Path | str, import_code: bool = False) -> Spec:
 
 NOT_IN_SCHEMA = ("a range's low end is at most its high end; arch fits a data set; hyperband needs image data sets "
                  "only; every (variant, data set) resolves to a run (e.g. a variant's own limits on a data set); under "
-                 "lucic2018, a replayed experiment that exists for the data set and space, no more settings than it "
-                 "drew, and n_fake equal to n_real. `ganbench spec FILE` checks these too.")
+                 "lucic2018, n_fake equal to n_real. `ganbench spec FILE` checks these too.")
 
 
 def _distribution(f) -> dict:

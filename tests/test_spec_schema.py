@@ -48,7 +48,7 @@ def specs(draw):
         params = draw(st.lists(st.sampled_from(sorted(RANGES)), min_size=1, max_size=2, unique=True))
         space = {name: pick(draw, *RANGES[name]) for name in params}
         spec["space"] = {v: space for v in spec["variants"] if isinstance(v, str)}
-    spec["budget"] = {"settings": pick(draw, [1, 2, 2.0], [0, -1, 2.5, "two"])}
+    spec["budget"] = {"settings": pick(draw, [1, 2, 2.0, 60], [0, -1, 2.5, "two"])}  # 60: more than the study drew in its narrow phase
     if draw(st.booleans()):
         spec["budget"]["seeds"] = pick(draw, [0, 2], [-1])
     spec["steps"] = pick(draw, [10, 10.0], [0, -5, "ten", 10.5])
@@ -83,6 +83,31 @@ def test_the_schema_and_ganbench_spec_agree(tmp_path, spec):
     dict(variants=["ns_gan"], datasets=["ring8"], space={"ns_gan": {"lr": ["log", -1e-3, 1e-3]}}, budget={"settings": 2}, steps=10),
     dict(protocol="pacgan2018", variants=["wgan_gp"], datasets=["ring8"], space="wide", budget={"settings": 2}, steps=10),
     dict(variants=["ns_gan"], datasets=["ring8"], space="wide", budget={"settings": 2}, steps=10, pruner="hyperband"),
+    # a replay: the experiment's own space, no more settings than the study drew (50 a model in its narrow phase)
+    dict(protocol="lucic2018", experiment="phase1_gan8_mnist_sample100_rep1", variants=["ns_gan"], datasets=["mnist5k"],
+         space="narrow", budget={"settings": 1}, steps=10),
+    dict(protocol="lucic2018", variants=["ns_gan"], datasets=["mnist"], space="narrow", budget={"settings": 51}, steps=10),
+    dict(protocol="lucic2018", experiment="phase2_gan8_cifar_sample50_rep1", variants=["ns_gan"], datasets=["mnist5k"],
+         space="narrow", budget={"settings": 51}, steps=10),
 ])
 def test_the_pairs_once_seen_to_disagree_are_refused_by_both(tmp_path, spec):
+    assert not VALIDATOR.is_valid(spec) and not spec_accepts(tmp_path, spec)
+
+
+@pytest.mark.parametrize("spec", [
+    # the study's MNIST draws replayed on the offline digits
+    dict(protocol="lucic2018", experiment="phase1_gan8_mnist_sample100_rep1", variants=["ns_gan"], datasets=["mnist5k"],
+         space="wide", budget={"settings": 1}, steps=10),
+    dict(protocol="lucic2018", variants=["ns_gan"], datasets=["mnist"], space="narrow", budget={"settings": 51}, steps=10,
+         sampler="tpe"),  # an adaptive search replays nothing
+    # PacGAN's code fixes one discriminator update a step: its wide space holds n_disc at 1
+    dict(protocol="pacgan2018", variants=["ns_gan"], datasets=["ring8"], space="wide", budget={"settings": 1}, steps=10, pack=1),
+])
+def test_the_pairs_once_seen_to_disagree_are_accepted_by_both(tmp_path, spec):
+    assert VALIDATOR.is_valid(spec) and spec_accepts(tmp_path, spec)
+
+
+def test_a_replay_on_points_is_refused_by_both(tmp_path):
+    spec = dict(protocol="lucic2018", experiment="phase1_gan8_mnist_sample100_rep1", variants=["ns_gan"], datasets=["ring8"],
+                space="wide", budget={"settings": 1}, steps=10)
     assert not VALIDATOR.is_valid(spec) and not spec_accepts(tmp_path, spec)

@@ -45,6 +45,7 @@ class Protocol:
     relu_vae_decoder: bool = False  # the study's VAE decoder has ReLU where the GANs' generator has leaky ReLU
     own_began_autoencoder: bool = False  # the study's BEGAN autoencoder instead of generator and trunk reused
     replays_code: bool = False  # it transcribes a paper's code, so the training options that code lacks stay off
+    fixed: dict = field(default_factory=dict)  # settings its code fixes: a named search space holds them at these values
 
     def __post_init__(self):
         if self.step not in STEPS:

@@ -239,10 +239,29 @@ class StudyProtocol(Protocol):
             raise ConfigError(f"budget.settings: the study drew {n} settings per model; a replay has no more than that")
 
     def spec_schema_rules(self) -> dict:
+        from ..data import DATASETS
+
         study_sets = sorted({DATASET_OF[d] for d, _, _ in EXPERIMENTS.values()})
-        return {"properties": {"variants": {"items": {"enum": list(GAN_TYPE)}}, "datasets": {"items": {"enum": study_sets}},
-                               "space": {"enum": ["wide", "narrow"]}, "pack": {"enum": [1, [1]]}, "generators": {"const": 1},
-                               "arch": {"enum": ["infogan", None]}}}
+        # a named experiment's draws replay on any image data set (mnist5k offline, say); without one, the data set
+        # and the space pick the experiment (check_spec)
+        image_sets = [name for name, info in DATASETS.items() if info.is_image and not info.is_paired]
+        replayed_on = {"anyOf": [{"enum": image_sets}, {"type": "string", "pattern": "^(folder|npz):.+"}]}
+        named = {"required": ["experiment"]}
+
+        def at_most(n: int) -> dict:  # a random search replays no more settings than the study drew
+            return {"if": {"properties": {"sampler": {"const": "random"}}},
+                    "then": {"properties": {"budget": {"properties": {"settings": {"maximum": n}}}}}}
+
+        drew = {space: n for _, n, space in EXPERIMENTS.values()}
+        return {"properties": {"variants": {"items": {"enum": list(GAN_TYPE)}}, "space": {"enum": ["wide", "narrow"]},
+                               "pack": {"enum": [1, [1]]}, "generators": {"const": 1}, "arch": {"enum": ["infogan", None]}},
+                "allOf": [{"if": named, "then": {"properties": {"datasets": {"items": replayed_on}}},
+                           "else": {"properties": {"datasets": {"items": {"enum": study_sets}}}}},
+                          *[{"if": {**named, "properties": {"experiment": {"const": name}}},
+                             "then": {"properties": {"space": {"const": space}}, **at_most(n)}}
+                            for name, (_, n, space) in EXPERIMENTS.items()],
+                          *[{"if": {"not": named, "properties": {"space": {"const": space}}}, "then": at_most(n)}
+                            for space, n in drew.items()]]}
 
     def variant_defaults(self, variant) -> dict:
         return {"beta2": 0.999, **defaults(variant.name, "wide")}  # TF's Adam has beta2 0.999

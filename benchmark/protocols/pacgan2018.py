@@ -144,4 +144,5 @@ PROTOCOL = PacGANProtocol(
     packs_drawn_once=True,
     replays_code=True,
     loss_overrides={VARIANT: losses},
+    fixed=FIXED,
 )
