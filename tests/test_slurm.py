@@ -119,8 +119,11 @@ def test_task_at_its_time_limit_is_requeued_and_resumes_from_its_checkpoint(slur
     # checkpoints every 5 s of training as well as every tenth of the run: on a loaded machine (the suite runs on
     # two workers) a window may train less than a tenth, and would then never leave a checkpoint to resume from
     monkeypatch.setenv("GANBENCH_CHECKPOINT_S", "5")
-    # one trial of ~60 s of training in tasks that train at most ~50 s each (see below)
-    steps = steps_for_seconds(tmp_path, 60)
+    # one trial of ~80 s of training, in tasks signalled 10 s before their one-minute limit. slurmctld checks limits
+    # every 30 s, so the signal comes 50-80 s after a task starts: a trial of 60 s finished before it on an idle
+    # machine (seen once in a full run), one of 80 s cannot; and a task signalled at 50 s, the earliest, has trained
+    # ~42 s (after ~8 s of start-up), which leaves the requeued task ~38 s, less than it can train before its own signal
+    steps = steps_for_seconds(tmp_path, 80)
     path = tmp_path / "s.yaml"
     path.write_text(f"name: s\nvariants: [ns_gan]\ndatasets: [ring8]\narch: mlp_small\nbudget: {{settings: 1}}\nsteps: {steps}\n"
                     "space: {ns_gan: {lr: 1.0e-4, beta1: 0.5, batch_size: 64, z_dim: 2, n_disc: 1, d_batch_norm: false}}\n")

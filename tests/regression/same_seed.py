@@ -36,9 +36,9 @@ RUNS = {
     "pix2pix_edges2digits": dict(variant="pix2pix", dataset="edges2digits", steps=5, ngf=8, n_fake=100),
     "lucic2018_vae_mnist5k": dict(variant="vae", dataset="mnist5k", protocol="lucic2018", steps=5, n_fake=200, n_real=200),
     # one run of every other module's step (benchmark/module), on the ring
-    **{f"ganbench_{v}_ring8": dict(variant=v, dataset="ring8", steps=12, seed=4) for v in (
+    **{f"ganbench_{v}_ring8": dict(variant=v, dataset="ring8", steps=6, seed=4) for v in (
         "cramer_gan", "fisher_gan", "began", "ebgan", "mmd_gan", "gmmn", "vae", "wgan", "dragan", "rwgan")},
-    "ganbench_magan_ring8": dict(variant="magan", dataset="ring8", steps=12, seed=4, pretrain_steps=4),
+    "ganbench_magan_ring8": dict(variant="magan", dataset="ring8", steps=6, seed=4, pretrain_steps=3),
 }
 SWEEP = "name: same_seed\nvariants: [ns_gan]\ndatasets: [ring8]\narch: mlp_small\nspace: narrow\nbudget: {settings: 2}\nsteps: 20\n"
 
