@@ -29,7 +29,7 @@ from .metrics.extractors import default_extractor
 from .nets import ArchitectureError, check_fits
 from .protocols import Protocol, get_protocol
 from .schema import ABSENT_MEANS, FALLBACKS, RUN_FIELDS, ConfigError, check_device, did_you_mean
-from .variants import VARIANTS, VariantError, get_variant
+from .variants import VARIANTS, VariantError, check_loss, get_variant
 
 DEFAULTS = {name: f.default for name, f in RUN_FIELDS.items()}
 
@@ -212,7 +212,7 @@ def resolve_config(**settings) -> RunConfig | TranslationConfig:
             raise ConfigError(f"{field}: required")
     try:
         variant = get_variant(settings["variant"])
-        _check_loss(variant)
+        check_loss(variant)
     except VariantError as e:
         raise ConfigError(str(e)) from None
     protocol = get_protocol(settings.get("protocol") or DEFAULTS["protocol"])
@@ -313,20 +313,6 @@ def _protocols() -> list[Protocol]:
     from .protocols import PROTOCOLS
 
     return list(PROTOCOLS.values())
-
-
-def _check_loss(variant) -> None:
-    """A loss must map discriminator outputs to two scalars; tried on a small batch, so a user's loss that does
-    not fails here with its name rather than deep inside training."""
-    if variant.loss is None:
-        return
-    d_real, d_fake = torch.randn(4, 1, requires_grad=True), torch.randn(4, 1, requires_grad=True)
-    try:
-        out = variant.loss(d_real, d_fake)
-    except Exception as e:  # noqa: BLE001 - any failure of a user's function is bad input
-        raise VariantError(f"variant: {variant.name} failed on discriminator outputs of shape (4, 1): {type(e).__name__}: {e}") from None
-    if not (isinstance(out, tuple) and len(out) == 2 and all(isinstance(t, torch.Tensor) and t.dim() == 0 for t in out)):
-        raise VariantError(f"variant: {variant.name} must return (d_loss, g_loss), two scalar tensors; it returned {type(out).__name__}")
 
 
 def _check_mixing_options(cfg: dict, variant, protocol: Protocol) -> None:

@@ -268,10 +268,29 @@ def _import_loss(name: str) -> Variant:
     return Variant(name, f"your loss {name}", obj, defaults=dict(_GAN))
 
 
+def check_loss(variant: Variant) -> None:
+    """A loss must map discriminator outputs to two scalars; tried on a small batch, so a user's loss that does
+    not fails here with its name rather than deep inside training."""
+    if variant.loss is None:
+        return
+    import torch
+
+    d_real, d_fake = torch.randn(4, 1, requires_grad=True), torch.randn(4, 1, requires_grad=True)
+    try:
+        out = variant.loss(d_real, d_fake)
+    except Exception as e:  # noqa: BLE001 - any failure of a user's function is bad input
+        raise VariantError(f"variant: {variant.name} failed on discriminator outputs of shape (4, 1): {type(e).__name__}: {e}") from None
+    if not (isinstance(out, tuple) and len(out) == 2 and all(isinstance(t, torch.Tensor) and t.dim() == 0 for t in out)):
+        raise VariantError(f"variant: {variant.name} must return (d_loss, g_loss), two scalar tensors; it returned {type(out).__name__}")
+
+
 def import_variant(name: str) -> Variant:
-    """A variant the user named on this command line: ``package.module:function`` is imported here, and only here."""
+    """A variant the user named on this command line: ``package.module:function`` is imported here, and only here;
+    it is registered once it has been found usable, so a loss that fails is not listed afterwards."""
     if isinstance(name, str) and name not in VARIANTS and CODE_NAME.fullmatch(name):
-        VARIANTS[name] = _import_loss(name)
+        variant = _import_loss(name)
+        check_loss(variant)
+        VARIANTS[name] = variant
     return get_variant(name)
 
 

@@ -96,8 +96,11 @@ def test_bad_folders_exit_2_with_one_line(ganbench, tmp_path, kind, says):
                                        ("ganbench.benchmark.losses:GENERATOR_LOSSES", "not a function defined in"),
                                        ("torch.nn.functional:relu", "failed on discriminator outputs")])
 def test_a_loss_that_cannot_be_used_exits_2(ganbench, tmp_path, name, says):
+    from ganbench.benchmark.variants import VARIANTS
+
     r = ganbench("train", "--variant", name, "--dataset", "ring8", "--steps", 2, "--out", tmp_path / "out")
     assert r.returncode == 2 and r.stderr.startswith("ganbench train: error: variant:") and says in r.stderr, r.stderr
+    assert name not in VARIANTS  # not registered: the process lists no loss that failed
 
 
 @pytest.mark.slow(seconds=50)
