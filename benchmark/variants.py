@@ -22,6 +22,8 @@ from dataclasses import dataclass, field, replace
 from importlib import metadata
 from typing import Callable
 
+import torch
+
 from . import losses
 from .schema import NO_DEFAULT, Field, did_you_mean
 
@@ -273,8 +275,6 @@ def check_loss(variant: Variant) -> None:
     not fails here with its name rather than deep inside training."""
     if variant.loss is None:
         return
-    import torch
-
     d_real, d_fake = torch.randn(4, 1, requires_grad=True), torch.randn(4, 1, requires_grad=True)
     try:
         out = variant.loss(d_real, d_fake)

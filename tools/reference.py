@@ -8,9 +8,8 @@ import os
 import sys
 from pathlib import Path
 
-from ganbench.benchmark import config
+from ganbench.benchmark import config, variants as variant_registry
 from ganbench.benchmark.data import DATASETS
-from ganbench.benchmark import variants as variant_registry
 from ganbench.benchmark.protocols import PROTOCOLS
 from ganbench.benchmark.schema import FALLBACKS, NO_DEFAULT, RUN_FIELDS
 from ganbench.benchmark.variants import VARIANTS

@@ -71,21 +71,33 @@ class Protocol:
                 if getattr(cfg, name) not in (None, ABSENT_MEANS[name]):
                     raise ConfigError(f"{name}: protocol {self.name} replays its paper's code, which has no {method}; "
                                       f"leave it at {ABSENT_MEANS[name]!r} or train under protocol ganbench")
+        for name, value in self.fixed.items():
+            if getattr(cfg, name) not in (None, value):
+                raise ConfigError(f"{name}: protocol {self.name} fixes it at {value}, as its code does; not {getattr(cfg, name)!r}")
 
     def check_spec(self, raw: dict) -> None:
         """Rules on a study spec's fields beyond what each run checks; ConfigError naming the field."""
         if raw.get("experiment") is not None:
             raise ConfigError(f"experiment: only a protocol that replays a study's draws takes one, not {self.name}")
+        space = raw.get("space")
+        for v, written in (space.items() if isinstance(space, dict) else []):
+            for k, value in (written.items() if isinstance(written, dict) else []):
+                if k in self.fixed and value != self.fixed[k]:
+                    raise ConfigError(f"space.{v}.{k}: protocol {self.name} fixes it at {self.fixed[k]}, not {value!r}")
 
     def spec_schema_rules(self) -> dict:
         """check_spec's rules as JSON Schema, applied to specs under this protocol (what JSON Schema cannot say,
         the spec schema's description lists)."""
-        rules: dict = {"not": {"required": ["experiment"]}}
+        rules: dict = {"not": {"required": ["experiment"]}, "properties": {}}
         if self.variants is not None:
-            rules["properties"] = {"variants": {"items": {"enum": list(self.variants)}}}
+            rules["properties"]["variants"] = {"items": {"enum": list(self.variants)}}
         if self.datasets is not None:
-            rules.setdefault("properties", {})["datasets"] = {"items": {"enum": list(self.datasets)}}
-        return rules
+            rules["properties"]["datasets"] = {"items": {"enum": list(self.datasets)}}
+        if self.fixed:  # a written-out space holds what the protocol fixes at its value
+            held = {"properties": {k: {"const": v} for k, v in self.fixed.items()}}
+            rules["properties"]["space"] = {"anyOf": [{"type": "string"}, {"type": "object", "additionalProperties": {
+                "anyOf": [{"type": "string"}, held]}}]}
+        return rules if rules["properties"] else {"not": rules["not"]}
 
     # --- defaults and spaces ---------------------------------------------------------------------------------
 

@@ -82,28 +82,15 @@ from ..nets.layers import STYLES  # noqa: E402
 from ..schema import FALLBACKS, ConfigError  # noqa: E402
 from .base import Protocol  # noqa: E402
 
-FIXED = dict(arch="mlp", n_disc=1, generators=1, spectral_norm=False, d_batch_norm=False, prior="normal")  # what its code fixes
-
 
 class PacGANProtocol(Protocol):
-    def check(self, cfg, info) -> None:
-        """What PacGAN's 2-D code fixes: its nets, prior and single simultaneous update; the optimiser's constants,
-        batch, latent size, packing and length stay settings."""
-        super().check(cfg, info)
-        for name, value in FIXED.items():
-            if getattr(cfg, name) not in (None, value):
-                raise ConfigError(f"{name}: protocol pacgan2018 fixes it at {value} (PacGAN's nets and its one simultaneous "
-                                  f"update a step), not {getattr(cfg, name)!r}")
+    """What PacGAN's 2-D code fixes (``fixed``): its nets, prior and single simultaneous update; the optimiser's
+    constants, batch, latent size, packing and length stay settings."""
 
     def check_spec(self, raw: dict) -> None:
         super().check_spec(raw)
         if raw["variants"] != [VARIANT]:
             raise ConfigError(f"variants: protocol pacgan2018 trains PacGAN's GAN only; write variants: [{VARIANT}]")
-        space = raw.get("space")
-        for v, written in (space.items() if isinstance(space, dict) else []):
-            for k, value in (written.items() if isinstance(written, dict) else []):
-                if k in FIXED and value != FIXED[k]:
-                    raise ConfigError(f"space.{v}.{k}: protocol pacgan2018 fixes it at {FIXED[k]}, not {value!r}")
         outside = [d for d in raw["datasets"] if d not in DATASETS]
         if outside:
             raise ConfigError(f"datasets: protocol pacgan2018 is PacGAN's 2-D code; {outside[0]} is not one of {', '.join(DATASETS)}")
@@ -116,11 +103,10 @@ class PacGANProtocol(Protocol):
                               f"not '{dataset}' (its Stacked MNIST and CelebA code is other code, not transcribed)")
 
     def spec_schema_rules(self) -> dict:
-        return {"not": {"required": ["experiment"]},
-                "properties": {"variants": {"const": [VARIANT]}, "datasets": {"items": {"enum": list(DATASETS)}},
-                               **{k: {"enum": [v, None]} for k, v in FIXED.items() if k in ("arch", "generators")},
-                               "space": {"anyOf": [{"type": "string"}, {"type": "object", "additionalProperties": {"anyOf": [
-                                   {"type": "string"}, {"properties": {k: {"const": v} for k, v in FIXED.items()}}]}}]}}}
+        rules = super().spec_schema_rules()
+        rules["properties"]["variants"] = {"const": [VARIANT]}
+        rules["properties"].update({k: {"enum": [self.fixed[k], None]} for k in ("arch", "generators")})  # the spec's own fields
+        return rules
 
     def variant_defaults(self, variant) -> dict:  # Blocks' Adam's beta2; the rest is the data set's (PACGAN_2D)
         return {**FALLBACKS, **variant.defaults, "beta2": 0.999, "n_disc": 1, "d_batch_norm": False}
@@ -144,5 +130,5 @@ PROTOCOL = PacGANProtocol(
     packs_drawn_once=True,
     replays_code=True,
     loss_overrides={VARIANT: losses},
-    fixed=FIXED,
+    fixed=dict(arch="mlp", n_disc=1, generators=1, spectral_norm=False, d_batch_norm=False, prior="normal"),  # what its code fixes
 )
