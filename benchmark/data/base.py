@@ -56,8 +56,10 @@ class DatasetInfo:
 
 
 def as_float(x: torch.Tensor) -> torch.Tensor:
-    """uint8 images to floats in [0, 1]; float data is returned as is."""
-    return x.float().div_(255.0) if x.dtype == torch.uint8 else x
+    """uint8 images to floats in [0, 1], and float data, in the default floating dtype (float32; float64 where the
+    same-seed check runs, tests/regression/same_seed.py)."""
+    dtype = torch.get_default_dtype()
+    return x.to(dtype).div_(255.0) if x.dtype == torch.uint8 else x.to(dtype)
 
 
 def file_name(name: str) -> str:

@@ -28,7 +28,7 @@ def _mixture(centres: np.ndarray, std: float, seed: int) -> Callable[[str, Path]
         g = torch.Generator().manual_seed(seed + (0 if split == "train" else 1))
         n = _MIXTURE_SIZES[split]
         labels = torch.randint(len(centres), (n,), generator=g)
-        points = torch.from_numpy(centres)[labels] + std * torch.randn(n, 2, generator=g)
+        points = torch.from_numpy(centres)[labels] + std * torch.randn(n, 2, generator=g, dtype=torch.float32)  # in any default dtype
         return Split(tensor=points, labels=labels)
 
     return load

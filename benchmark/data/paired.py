@@ -41,7 +41,7 @@ def _padded_digits(split: str, root: Path) -> tuple[torch.Tensor, torch.Tensor]:
 def sobel_edges(images: torch.Tensor) -> torch.Tensor:
     """uint8 (N, 1, H, W) -> uint8 edge maps: 255 where the Sobel gradient magnitude of the [0, 1] image exceeds 1."""
     x = images.float() / 255
-    kx = torch.tensor([[-1.0, 0, 1], [-2, 0, 2], [-1, 0, 1]]).view(1, 1, 3, 3)
+    kx = torch.tensor([[-1.0, 0, 1], [-2, 0, 2], [-1, 0, 1]], dtype=torch.float32).view(1, 1, 3, 3)  # the data, in any default dtype
     gx, gy = F.conv2d(x, kx, padding=1), F.conv2d(x, kx.transpose(2, 3), padding=1)
     return ((gx**2 + gy**2).sqrt() > SOBEL_THRESHOLD).to(torch.uint8) * 255
 

@@ -74,6 +74,7 @@ class GeneratorUint8(torch.nn.Module):
         self.generator, self.prior = generator, prior
 
     def forward(self, z):
+        z = z.to(torch.get_default_dtype())  # torch-fidelity draws float32; the same-seed check trains in float64
         z = 2 * z - 1 if self.prior == "uniform" else z
         x = self.generator(z)
         if torch.isnan(x).any():

@@ -25,6 +25,7 @@ class LeNet(nn.Module):
         super().__init__()
         self.conv1, self.conv2 = nn.Conv2d(1, 32, 5, padding=2), nn.Conv2d(32, 64, 5, padding=2)
         self.fc1, self.fc2 = nn.Linear(64 * 7 * 7, 128), nn.Linear(128, 10)
+        self.float()  # a scorer in float32 whatever the default dtype: cached statistics are float32's
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """x: floats in [0, 1], (N, 1, 28, 28). Returns (fc1 features, logits)."""

@@ -1,26 +1,43 @@
 """Same-seed numbers of a fixed set of short runs, one of each kind of training ganbench has: the Lucic study's
-protocol, PacGAN's, ganbench's own on three objective families (a classifier, a critic with a gradient penalty, an
-f-GAN), pix2pix, and a two-trial sweep. On CPU with one thread the same code gives the same numbers bit for bit, so
-a change to the code that builds, trains or records runs must leave ``same_seed.json`` as it is.
+protocol, PacGAN's, ganbench's own on every module's step, pix2pix, and a two-trial sweep. A change to the code that
+builds, trains or records runs must leave them where ``same_seed.json`` keeps them.
 
-    python tests/regression/same_seed.py            # print the numbers as JSON
-    python tests/regression/same_seed.py --write    # keep them as the reference (only when a change is meant to move them)
+Why float64, and tolerances, not bits. In float32 the numbers are exact to one machine's kernels only: another CPU,
+or the same CPU with MKL, oneDNN or ATen held to another instruction set, sums in another order, and Adam turns the
+last bit of a gradient near zero into a whole step of the other sign (ns_gan's weights sum moved 1.3e-4 relative
+between two instruction sets on one machine). The runs here train in float64 (the default dtype: the nets, latents and
+batches; the data sets and the feature extractors stay float32, as in any run), where the same kernels differ by
+~1e-16 and most numbers agree to 1e-9 or better across instruction sets. Each kept number carries the spread measured
+across ``SETTINGS`` on one machine and a tolerance ``max(MARGIN x spread, REL_FLOOR x |value|)``: far above what a
+machine moves, far below what a change to a loss or an optimiser moves (tests/test_regression.py shows both). Runs
+whose dynamics amplify rounding even in float64 (BEGAN's and EBGAN's margins and L1 reconstruction, MAGAN's margin,
+where a residual at zero flips its gradient's sign) are named in ``amplifies_rounding`` with their spread.
 
-``test_same_seed_numbers_are_kept`` (tests/test_regression.py) runs this and compares.
+    python tests/regression/same_seed.py                 # print the numbers as JSON
+    python tests/regression/same_seed.py --runs A,B      # only those runs (names as in RUNS)
+    python tests/regression/same_seed.py --spread        # run under every SETTING, keep numbers, spreads, tolerances
+    python tests/regression/same_seed.py --check FILE    # compare numbers in FILE with the reference: a line per miss
+
+Rewrite the reference (``--spread``, about 10 minutes on 2 cores) only when a change is meant to move results.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
+import platform
+import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 os.environ["OMP_NUM_THREADS"] = "1"
 import torch  # noqa: E402
 
 torch.set_num_threads(1)
+torch.set_default_dtype(torch.float64)
 
 REFERENCE = Path(__file__).with_name("same_seed.json")
 METRICS = ("d_loss", "g_loss", "fid", "fid_min", "modes_covered", "high_quality_fraction", "mode_kl", "mixture_mismatch",
@@ -40,7 +57,27 @@ RUNS = {
         "cramer_gan", "fisher_gan", "began", "ebgan", "mmd_gan", "gmmn", "vae", "wgan", "dragan", "rwgan")},
     "ganbench_magan_ring8": dict(variant="magan", dataset="ring8", steps=6, seed=4, pretrain_steps=3),
 }
+SWEEP_RUN = "sweep_ns_gan_ring8"
 SWEEP = "name: same_seed\nvariants: [ns_gan]\ndatasets: [ring8]\narch: mlp_small\nspace: narrow\nbudget: {settings: 2}\nsteps: 20\n"
+
+# The kernel settings the spread is measured over (x86-64): each library alone at its lowest instruction set, and all
+# three together at AVX2 and at SSE. The suite runs the check natively and under EMULATED (tests/test_regression.py).
+SETTINGS = {
+    "native": {},
+    "all-avx2": {"ATEN_CPU_CAPABILITY": "avx2", "MKL_ENABLE_INSTRUCTIONS": "AVX2", "ONEDNN_MAX_CPU_ISA": "AVX2"},
+    "all-sse": {"ATEN_CPU_CAPABILITY": "default", "MKL_ENABLE_INSTRUCTIONS": "SSE4_2", "ONEDNN_MAX_CPU_ISA": "SSE41"},
+    "aten-default": {"ATEN_CPU_CAPABILITY": "default"},
+    "aten-avx2": {"ATEN_CPU_CAPABILITY": "avx2"},
+    "mkl-sse4_2": {"MKL_ENABLE_INSTRUCTIONS": "SSE4_2"},
+    "mkl-avx": {"MKL_ENABLE_INSTRUCTIONS": "AVX"},
+    "onednn-sse41": {"ONEDNN_MAX_CPU_ISA": "SSE41"},
+    "onednn-avx2": {"ONEDNN_MAX_CPU_ISA": "AVX2"},
+}
+KERNEL_VARIABLES = ("ATEN_CPU_CAPABILITY", "MKL_ENABLE_INSTRUCTIONS", "ONEDNN_MAX_CPU_ISA")
+EMULATED = "all-sse"
+MARGIN = 100  # a tolerance is this many times the spread measured on one machine ...
+REL_FLOOR = 1e-9  # ... and never tighter than this share of the value (a number no setting moved)
+AMPLIFIES = 1e-6  # a run any of whose numbers spread by more than this share of their value amplifies rounding
 
 
 def weights_sum(ckpt: Path) -> float:
@@ -54,53 +91,152 @@ def numbers(metrics: dict, run_dir: Path) -> dict:
     return out
 
 
-def runs(tmp: Path) -> dict:
+def runs(tmp: Path, names) -> dict:
     from ganbench.benchmark.config import resolve_config
     from ganbench.benchmark.train import train
 
     out = {}
-    for name, settings in RUNS.items():
-        metrics = train(resolve_config(**settings), tmp / name, progress=False)
+    for name in names:
+        metrics = train(resolve_config(**RUNS[name]), tmp / name, progress=False)
         out[name] = numbers(metrics, tmp / name)
     return out
 
 
 def sweep(tmp: Path) -> dict:
+    """The sweep's trials as runs of their own, ``sweep_ns_gan_ring8_setting_N``: score, drawn settings, weights.
+    The worker's loop runs in this process (tests/test_sweeps.py covers the worker processes), so it trains in
+    float64 as the runs do: a forked worker would start with the default dtype."""
     from optuna.trial import TrialState
 
     import optuna
-    from ganbench.sweeps.executors import run_local
-    from ganbench.sweeps.storage import load_saved_spec, save_spec, storage_for
+    from ganbench.sweeps.runner import work
     from ganbench.sweeps.spec import load_spec
+    from ganbench.sweeps.storage import load_saved_spec, save_spec, storage_for
 
     (tmp / "s.yaml").write_text(SWEEP)
     study_dir = tmp / "sweep"
     save_spec(study_dir, load_spec(tmp / "s.yaml"))
-    run_local(study_dir, workers=1, progress=False)
+    work(study_dir)
     spec = load_saved_spec(study_dir)
     study = optuna.load_study(study_name=spec.study_name("ns_gan", "ring8"), storage=storage_for(study_dir))
     out = {}
     for t in sorted(study.get_trials(states=(TrialState.COMPLETE,)), key=lambda t: t.user_attrs["setting"]):
         run_dir = study_dir / t.user_attrs["run_dir"]
-        out[f"setting_{t.user_attrs['setting']}"] = {"value": t.value, "params": t.params,
-                                                       "weights_sum": weights_sum(run_dir / "last.ckpt")}
+        out[f"{SWEEP_RUN}_setting_{t.user_attrs['setting']}"] = {
+            "value": t.value, **{f"params.{k}": v for k, v in t.params.items()}, "weights_sum": weights_sum(run_dir / "last.ckpt")}
     return out
 
 
-def measure() -> dict:
+def measure(names=None) -> dict:
+    names = list(RUNS) + [SWEEP_RUN] if names is None else names
     with tempfile.TemporaryDirectory() as tmp:
-        return {**runs(Path(tmp)), "sweep_ns_gan_ring8": sweep(Path(tmp))}
+        out = runs(Path(tmp), [n for n in names if n in RUNS])
+        if SWEEP_RUN in names:
+            out.update(sweep(Path(tmp)))
+        return out
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--write", action="store_true", help=f"keep the numbers in {REFERENCE.name}")
+# --- the reference: strict JSON (a non-finite number as its name), a tolerance per number -----------------------
+
+def _encode(v):
+    return repr(float(v)) if isinstance(v, float) and not math.isfinite(v) else v  # "inf", "nan": strict JSON
+
+
+def _decode(v):
+    return float(v) if v in ("inf", "-inf", "nan") else v
+
+
+def machine() -> dict:
+    """What the numbers were made on: the CPU, the kernels' instruction sets and the packages that sum."""
+    import numpy
+
+    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                  if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else platform.processor()
+    return {"cpu": model, "arch": platform.machine(), "aten_cpu_capability": torch.backends.cpu.get_cpu_capability(),
+            "torch": torch.__version__, "numpy": numpy.__version__, "python": platform.python_version(),
+            **{k.lower(): os.environ.get(k) for k in KERNEL_VARIABLES if os.environ.get(k)}}
+
+
+def tolerance(value, spread: float) -> float:
+    return 0.0 if isinstance(value, (bool, int, str)) or not math.isfinite(value) else max(MARGIN * spread, REL_FLOOR * abs(value))
+
+
+def spread_reference(by_setting: dict[str, dict]) -> dict:
+    """The reference from the same runs under every setting: the native value, its spread and its tolerance."""
+    native = by_setting["native"]
+    kept, amplifies = {}, {}
+    for run, values in native.items():
+        kept[run] = {}
+        for metric, value in values.items():
+            value = _decode(value)
+            seen = [_decode(by_setting[s][run][metric]) for s in by_setting]
+            if all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in seen):
+                spread = max(seen) - min(seen)
+            else:
+                spread = 0.0 if len({repr(v) for v in seen}) == 1 else math.inf
+            kept[run][metric] = {"value": _encode(value), "spread": _encode(spread), "tolerance": _encode(tolerance(value, spread))}
+            if isinstance(value, float) and math.isfinite(value) and spread > AMPLIFIES * max(abs(value), 1e-12):
+                amplifies[run] = max(amplifies.get(run, 0.0), spread / max(abs(value), 1e-12))
+    return {"about": "tests/regression/same_seed.py: float64 numbers of fixed runs; spread across kernel settings on one machine",
+            "machine": machine(), "settings": SETTINGS, "margin": MARGIN, "rel_floor": REL_FLOOR,
+            "amplifies_rounding": {run: f"numbers spread up to {rel:.1e} of their value" for run, rel in sorted(amplifies.items())},
+            "runs": kept}
+
+
+def check(got: dict, reference: dict) -> list[str]:
+    """One line per number of ``got`` outside its kept tolerance (or missing, or not kept)."""
+    misses = []
+    for run, values in got.items():
+        kept = reference["runs"].get(run)
+        if kept is None:
+            misses.append(f"{run}: not in the reference")
+            continue
+        for metric in sorted(set(kept) | set(values)):
+            if metric not in values or metric not in kept:
+                misses.append(f"{run}.{metric}: {'not measured' if metric not in values else 'not in the reference'}")
+                continue
+            value, want = _decode(values[metric]), kept[metric]
+            ref, tol, spread = _decode(want["value"]), _decode(want["tolerance"]), _decode(want["spread"])
+            numeric = isinstance(value, (int, float)) and isinstance(ref, (int, float)) and math.isfinite(ref)
+            ok = abs(value - ref) <= tol if numeric and math.isfinite(value) else repr(value) == repr(ref)
+            if not ok:
+                misses.append(f"{run}.{metric}: {value!r}, kept {ref!r} +- {tol:.3g} (spread across kernel settings {spread:.3g})")
+    return misses
+
+
+def _run_under(setting: str, names: list[str] | None) -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in KERNEL_VARIABLES}
+    env.update(SETTINGS[setting])
+    cmd = [sys.executable, __file__] + (["--runs", ",".join(names)] if names else [])
+    r = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+    if r.returncode:
+        raise SystemExit(f"{setting}: same_seed.py failed:\n{r.stderr[-3000:]}")
+    return json.loads(r.stdout)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", help="comma-separated run names (default: all, the sweep included)")
+    parser.add_argument("--spread", action="store_true", help=f"measure under every setting and write {REFERENCE.name}")
+    parser.add_argument("--check", type=Path, metavar="FILE", help="compare the numbers in FILE (this script's output) with the reference")
     args = parser.parse_args()
-    got = measure()
-    text = json.dumps(got, indent=1, sort_keys=True)
-    if args.write:
-        REFERENCE.write_text(text + "\n")
-    print(text)
+    names = args.runs.split(",") if args.runs else None
+    if names and (unknown := [n for n in names if n not in RUNS and n != SWEEP_RUN]):
+        parser.error(f"--runs: unknown {', '.join(unknown)}; choose from {', '.join([*RUNS, SWEEP_RUN])}")
+    if args.check:
+        misses = check(json.loads(args.check.read_text()), json.loads(REFERENCE.read_text()))
+        print("\n".join(misses) or "all numbers within their tolerances")
+        return 1 if misses else 0
+    if args.spread:
+        with ThreadPoolExecutor(max(1, min(len(SETTINGS), len(os.sched_getaffinity(0))))) as pool:
+            by_setting = dict(zip(SETTINGS, pool.map(lambda s: _run_under(s, names), SETTINGS)))
+        reference = spread_reference(by_setting)
+        REFERENCE.write_text(json.dumps(reference, indent=1, sort_keys=True, allow_nan=False) + "\n")
+        print(json.dumps(reference["amplifies_rounding"], indent=1))
+        return 0
+    got = {run: {metric: _encode(v) for metric, v in values.items()} for run, values in measure(names).items()}
+    print(json.dumps(got, indent=1, sort_keys=True, allow_nan=False))
+    return 0
 
 
 if __name__ == "__main__":
