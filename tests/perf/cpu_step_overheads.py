@@ -18,8 +18,10 @@ import numpy as np
 import torch
 from scipy.optimize import linear_sum_assignment
 from scipy.spatial.distance import cdist
+from tier import size
 
 import ganbench.benchmark.train as T
+from ganbench.benchmark.config import resolve_config
 from ganbench.benchmark.data import get_dataset
 from ganbench.benchmark.metrics.modes import HIGH_QUALITY_STDS, max_matching_by_components, mixture_reference
 from ganbench.benchmark.module.base import GANModule
@@ -29,8 +31,8 @@ logging.getLogger("pytorch_lightning").setLevel(logging.ERROR)
 
 def ring_runs(out: Path) -> float:
     seconds = 0.0
-    for variant, steps in [("ns_gan", 1500), ("cramer_gan", 300)]:
-        config = T.resolve_config(variant=variant, dataset="ring8", arch="mlp_small", lr=1e-3, steps=steps, seed=0, device="cpu")
+    for variant, steps in [("ns_gan", size(1500, 10)), ("cramer_gan", size(300, 5))]:
+        config = resolve_config(variant=variant, dataset="ring8", arch="mlp_small", lr=1e-3, steps=steps, seed=0, device="cpu")
         seconds += T.train(config, out / f"{variant}-{time.time_ns()}", progress=False)["wall_time_s"]
     return seconds
 
@@ -41,7 +43,7 @@ def main() -> None:
     print(f"1. CPU training, NVML {'present: the fix does nothing here' if found else 'missing'}")
     times = {"NVML check at every step": [], "runtime check (cuda_check_without_nvml)": []}
     with tempfile.TemporaryDirectory() as tmp:
-        for _ in range(3):
+        for _ in range(size(3, 1)):
             for name, loads in zip(times, (True, found)):
                 T._nvml_loads = lambda loads=loads: loads  # noqa: E731  what the context manager asks
                 times[name].append(ring_runs(Path(tmp)))
@@ -51,8 +53,9 @@ def main() -> None:
     print(f"   ratio {before / after:.2f}x")
 
     info = get_dataset("ring8")
-    fake = mixture_reference(info.mode_centres, info.mode_std, 5000)[2500:].numpy()
-    real = mixture_reference(info.mode_centres, info.mode_std, 2500).numpy()
+    n = size(2500, 300)
+    fake = mixture_reference(info.mode_centres, info.mode_std, 2 * n)[n:].numpy()
+    real = mixture_reference(info.mode_centres, info.mode_std, n).numpy()
     cap = HIGH_QUALITY_STDS * info.mode_std
     started = time.time()
     gain = np.clip(1.0 - cdist(fake, real) / cap, 0.0, None)
@@ -67,14 +70,14 @@ def main() -> None:
     finish = GANModule._finish_step
     times = {"losses logged for the display": [], "not logged (show_losses off)": []}
     with tempfile.TemporaryDirectory() as tmp:
-        for _ in range(3):
+        for _ in range(size(3, 1)):
             for name, show in zip(times, (True, False)):
                 def finish_step(module, logs, show=show):
                     module.show_losses = show
                     return finish(module, logs)
                 GANModule._finish_step = finish_step
                 started = time.process_time()
-                T.train(T.resolve_config(variant="ns_gan", dataset="ring8", arch="mlp_small", lr=1e-3, steps=1500, seed=0, device="cpu"),
+                T.train(resolve_config(variant="ns_gan", dataset="ring8", arch="mlp_small", lr=1e-3, steps=size(1500, 10), seed=0, device="cpu"),
                         Path(tmp) / f"show-{time.time_ns()}", progress=False)
                 times[name].append(time.process_time() - started)
     GANModule._finish_step = finish

@@ -8,6 +8,7 @@ import tempfile
 import time
 
 import torch
+from tier import size
 
 os.environ["GANBENCH_CACHE"] = tempfile.mkdtemp(prefix="ganbench-perf-")
 from ganbench.benchmark.metrics.fidelity import Extractor, evaluate_generator, generated_features, metrics_from_features, real_features  # noqa: E402
@@ -20,7 +21,7 @@ def timed(fn) -> float:
     return time.perf_counter() - t
 
 
-def interleaved_best(a, b, reps=7) -> tuple[float, float]:
+def interleaved_best(a, b, reps=size(7, 1)) -> tuple[float, float]:
     """Best-of-reps times of a and b, run alternately so that drift in the machine's speed hits both alike."""
     ta, tb = [], []
     for _ in range(reps):
@@ -33,7 +34,7 @@ def main(n: int) -> None:
     g = build_generator("infogan", (1, 28, 28), 64)
     kw = dict(n_fake=n, n_real=n, kid=False, prc=False)
     uncached = []
-    for _ in range(3):
+    for _ in range(size(3, 1)):
         shutil.rmtree(os.environ["GANBENCH_CACHE"], ignore_errors=True)
         t = time.perf_counter()
         evaluate_generator(g, 64, "mnist5k", "lenet-mnist", **kw)
@@ -44,7 +45,7 @@ def main(n: int) -> None:
     # What the cached evaluation adds to the extraction, timed on its own: reading the cache and the metric maths.
     ext, fake = Extractor("lenet-mnist", None), generated_features(g, 64, n, fe, False)
     rest = min(timed(lambda: metrics_from_features(fake, real_features("mnist5k", "test", min(n, 1000), ext), "fc1", False, False))
-               for _ in range(7))
+               for _ in range(size(7, 1)))
     print(f"n={n} (mnist5k test has 1,000 real digits, so n_real <= 1000), lenet-mnist, CPU: "
           f"cached evaluation {cached:.3f} s, generated features alone {floor:.3f} s, ratio {cached / floor:.3f} (target <= 1.05); "
           f"uncached {min(uncached):.3f} s, speed-up from the cache {min(uncached) / cached:.2f}x; "
@@ -52,4 +53,4 @@ def main(n: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 1000)
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else size(1000, 50))

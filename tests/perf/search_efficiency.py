@@ -11,13 +11,17 @@ random start-up settings match. Objectives, the study's wide space:
 Prints, per objective and method, the fraction of the budget needed to reach random search's final mean best
 score (median over repetitions, bootstrap 95% interval, how many reached it) and the best score at the full
 budget; writes the curves into a ganbench report (RESULTS/report, figure search_*).
-Usage: python tests/perf/search_efficiency.py [--reps R] [--results DIR] [--workers N] [--summarise]
+Usage: python tests/perf/search_efficiency.py [--reps R] [--results DIR] [--workers N] [--summarise] [--quick]
+(--quick: one repetition of 2 settings of a few steps each, into a temporary folder: the code path, not the figures.)
 """
 import argparse
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
+
+from tier import QUICK, size
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -29,11 +33,14 @@ from ganbench.sweeps.executors import run_local  # noqa: E402
 from ganbench.sweeps.storage import save_spec  # noqa: E402
 from ganbench.sweeps.spec import load_spec  # noqa: E402
 
-MNIST = "datasets: [mnist5k]\narch: conv_small\nsteps: 300\neval_every: 100\nextractor: lenet-mnist\nn_fake: 500\nn_real: 500\n"
-GRID = "datasets: [grid25]\narch: mlp_small\nsteps: 2000\n"
+MNIST = (f"datasets: [mnist5k]\narch: conv_small\nsteps: {size(300, 4)}\neval_every: {size(100, 2)}\nextractor: lenet-mnist\n"
+         f"n_fake: {size(500, 50)}\nn_real: {size(500, 50)}\n")
+GRID = f"datasets: [grid25]\narch: mlp_small\nsteps: {size(2000, 4)}\n"
 OBJECTIVES = {"mnist5k-ns_gan": ("ns_gan", MNIST, True), "grid25-ns_gan": ("ns_gan", GRID, False), "mnist5k-wgan_gp": ("wgan_gp", MNIST, True)}
+if QUICK:  # one objective with FID checkpoints (every method) and one without
+    OBJECTIVES = dict(list(OBJECTIVES.items())[:2])
 METHODS = {"random": "sampler: random\n", "tpe": "sampler: tpe\n", "tpe+hyperband": "sampler: tpe\npruner: hyperband\n"}
-SETTINGS = 8
+SETTINGS = size(8, 2)
 
 
 def run_study(results: Path, objective: str, method: str, rep: int, workers: int) -> Path:
@@ -50,8 +57,8 @@ def run_study(results: Path, objective: str, method: str, rep: int, workers: int
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--reps", type=int, default=3)
-    p.add_argument("--results", default=str(ROOT / "results" / "search_efficiency"))
+    p.add_argument("--reps", type=int, default=size(3, 1))
+    p.add_argument("--results", default=tempfile.mkdtemp(prefix="ganbench-perf-") if QUICK else str(ROOT / "runs" / "search_efficiency"))
     p.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
     p.add_argument("--summarise", action="store_true", help="train nothing: print and report the studies already in --results")
     args = p.parse_args()

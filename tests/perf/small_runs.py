@@ -15,11 +15,12 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from tier import size
 
 logging.getLogger("pytorch_lightning").setLevel(logging.ERROR)
 
 
-def best_of(fn, repeats: int = 3) -> float:
+def best_of(fn, repeats: int = size(3, 1)) -> float:
     times = []
     for _ in range(repeats):
         t = time.perf_counter()
@@ -28,7 +29,7 @@ def best_of(fn, repeats: int = 3) -> float:
     return min(times)
 
 
-def show_every(steps: int = 600) -> tuple[float, float]:
+def show_every(steps: int = size(600, 20)) -> tuple[float, float]:
     from ganbench.benchmark.module import base
     from ganbench.benchmark.config import resolve_config
     from ganbench.benchmark.train import train
@@ -39,7 +40,7 @@ def show_every(steps: int = 600) -> tuple[float, float]:
     def run(every: int) -> float:
         base.SHOW_EVERY = every
         try:
-            return best_of(lambda: train(cfg, out / f"every{every}-{time.perf_counter_ns()}", progress=False), 2)
+            return best_of(lambda: train(cfg, out / f"every{every}-{time.perf_counter_ns()}", progress=False), size(2, 1))
         finally:
             base.SHOW_EVERY = 10
     run(10)  # warm-up: imports, the data set's first load
@@ -54,10 +55,11 @@ def plain_w1() -> tuple[float, float]:
     from ganbench.benchmark.data import RING8_CENTRES, RING8_STD
     from ganbench.benchmark.metrics.modes import mixture_reference
 
+    n = size(1000, 100)
     g = torch.Generator().manual_seed(0)
-    collapsed = torch.as_tensor(RING8_CENTRES[:1]).repeat(1000, 1) + 0.01 * torch.randn(1000, 2, generator=g, dtype=torch.float64)
-    cost = cdist(collapsed.numpy(), mixture_reference(RING8_CENTRES, RING8_STD, 1000).numpy())
-    w = np.full(1000, 1e-3)
+    collapsed = torch.as_tensor(RING8_CENTRES[:1]).repeat(n, 1) + 0.01 * torch.randn(n, 2, generator=g, dtype=torch.float64)
+    cost = cdist(collapsed.numpy(), mixture_reference(RING8_CENTRES, RING8_STD, n).numpy())
+    w = np.full(n, 1 / n)
     emd = lambda: ot.emd2(w, w, cost, numItermax=10**8)  # noqa: E731
 
     def assignment():
@@ -72,10 +74,11 @@ def kid_subsets() -> tuple[float, float]:
     from torch_fidelity.metric_kid import kid_featuresdict_to_metric
 
     g = torch.Generator().manual_seed(0)
-    fake, real = ({"f": torch.randn(1000, 128, generator=g, dtype=torch.float64) + shift} for shift in (0.0, 0.1))
-    kid = lambda subsets: kid_featuresdict_to_metric(fake, real, "f", kid_subset_size=1000, kid_subsets=subsets, verbose=False)  # noqa: E731
-    assert abs(kid(100)["kernel_inception_distance_mean"] - kid(1)["kernel_inception_distance_mean"]) < 1e-9
-    return best_of(lambda: kid(100)), best_of(lambda: kid(1))
+    n, subsets = size(1000, 100), size(100, 3)
+    fake, real = ({"f": torch.randn(n, 128, generator=g, dtype=torch.float64) + shift} for shift in (0.0, 0.1))
+    kid = lambda k: kid_featuresdict_to_metric(fake, real, "f", kid_subset_size=n, kid_subsets=k, verbose=False)  # noqa: E731
+    assert abs(kid(subsets)["kernel_inception_distance_mean"] - kid(1)["kernel_inception_distance_mean"]) < 1e-9
+    return best_of(lambda: kid(subsets)), best_of(lambda: kid(1))
 
 
 def main():

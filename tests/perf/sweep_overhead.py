@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import optuna
+from tier import QUICK, size
 
 from ganbench.sweeps.executors import run_local
 from ganbench.sweeps.storage import create_studies, load_saved_spec, save_spec, storage_for
@@ -60,7 +61,7 @@ def slurm(tmp: Path, trials: int) -> None:
     report("SLURM, 1 array task (submission to last trial, scheduling and start-up included)", time.perf_counter() - started, study_dir)
 
 
-def worker_start(repeats: int = 3) -> None:
+def worker_start(repeats: int = size(3, 1)) -> None:
     """A worker's start, side by side: a new interpreter importing the worker's modules (how local workers started
     before) against a fork from executors.start_workers's warm server (how they start now)."""
     started = time.perf_counter()
@@ -94,15 +95,15 @@ def main(trials: int, with_slurm: bool) -> None:
     cores = os.cpu_count() or 1
     walls = {}
     for workers in (1, cores):
-        d = study(tmp, f"parallel{workers}", 2 * cores, 1500)
+        d = study(tmp, f"parallel{workers}", 2 * cores, size(1500, 5))
         started = time.perf_counter()
         run_local(d, workers=workers, progress=False)
         walls[workers] = time.perf_counter() - started
     speedup = walls[1] / walls[cores]
-    print(f"parallel efficiency: {2 * cores} trials of 1,500 ring8 steps, 1 worker ({cores} threads) {walls[1]:.1f} s, "
+    print(f"parallel efficiency: {2 * cores} trials of {size(1500, 5):,} ring8 steps, 1 worker ({cores} threads) {walls[1]:.1f} s, "
           f"{cores} workers (1 thread each) {walls[cores]:.1f} s: speed-up {speedup:.2f}x, efficiency {speedup / cores:.0%}")
 
 
 if __name__ == "__main__":
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    main(int(args[0]) if args else 20, "--no-slurm" not in sys.argv)
+    main(int(args[0]) if args else size(20, 2), "--no-slurm" not in sys.argv and not QUICK)

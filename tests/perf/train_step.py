@@ -11,17 +11,19 @@ import logging
 import time
 
 import torch
+from tier import size
 
 from ganbench.benchmark.data import get_dataset, load_split
 from ganbench.benchmark.module import RealBatches, build_module
 from ganbench.benchmark.config import resolve_config
 
 logging.getLogger("pytorch_lightning").setLevel(logging.ERROR)
+WARM_UP = size(10, 1)  # steps before the clock starts
 
 
 def plain_loop(config, device, steps):
     torch.manual_seed(0)
-    m = build_module(config, get_dataset(config["dataset"]).shape).to(device)
+    m = build_module(config, get_dataset(config.dataset).shape).to(device)
     real = RealBatches(load_split("mnist5k", "train"), 64, 0).to(device)
     G, D = m.generator, m.discriminator
     opt_g = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
@@ -43,7 +45,7 @@ def plain_loop(config, device, steps):
         opt_g.step()
         assert torch.isfinite(torch.stack([d_loss, g_loss])).all()
 
-    for _ in range(10):
+    for _ in range(size(10, 1)):
         step()
     if device == "cuda":
         torch.cuda.synchronize()
@@ -59,13 +61,13 @@ def lightning_loop(config, device, steps):
     import pytorch_lightning as pl
 
     torch.manual_seed(0)
-    m = build_module(config, get_dataset(config["dataset"]).shape)
+    m = build_module(config, get_dataset(config.dataset).shape)
     m.real = RealBatches(load_split("mnist5k", "train"), 64, 0)
     times = []
 
     class Timer(pl.Callback):
         def on_train_batch_start(self, trainer, module, batch, idx):
-            if idx == 10:
+            if idx == WARM_UP:
                 if device == "cuda":
                     torch.cuda.synchronize()
                 times.append(time.perf_counter())
@@ -77,7 +79,7 @@ def lightning_loop(config, device, steps):
 
     trainer = pl.Trainer(max_epochs=1, accelerator="gpu" if device == "cuda" else "cpu", devices=1, logger=False,
                          enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False, callbacks=[Timer()])
-    trainer.fit(m, torch.utils.data.DataLoader(range(steps + 10), batch_size=None))
+    trainer.fit(m, torch.utils.data.DataLoader(range(steps + WARM_UP), batch_size=None))
     return (times[1] - times[0]) / steps
 
 
@@ -85,7 +87,7 @@ def step_flops(config) -> float:
     """FLOPs of one training step, counted by torch's FLOP counter on the same computation."""
     from torch.utils.flop_counter import FlopCounterMode
 
-    m = build_module(config, get_dataset(config["dataset"]).shape)
+    m = build_module(config, get_dataset(config.dataset).shape)
     x = torch.rand(64, 1, 28, 28)
     with FlopCounterMode(display=False) as fc:
         fake = m.generator(torch.rand(64, 64))
@@ -97,13 +99,13 @@ def step_flops(config) -> float:
 
 
 def matmul_peak(device) -> float:
-    n = 2048 if device == "cpu" else 8192
+    n = size(2048 if device == "cpu" else 8192, 256)
     a, b = torch.randn(n, n, device=device), torch.randn(n, n, device=device)
     for _ in range(3):
         a @ b
     if device == "cuda":
         torch.cuda.synchronize()
-    reps = 10 if device == "cpu" else 50
+    reps = size(10 if device == "cpu" else 50, 1)
     t = time.perf_counter()
     for _ in range(reps):
         a @ b
@@ -117,10 +119,10 @@ def main():
     devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
     flops = step_flops(config)
     for device in devices:
-        steps = 100 if device == "cpu" else 500
+        steps = size(100 if device == "cpu" else 500, 3)
         # alternate the two, twice, and keep each one's best: background noise hits both alike
         plain, light = [], []
-        for _ in range(2):
+        for _ in range(size(2, 1)):
             plain.append(plain_loop(config, device, steps))
             light.append(lightning_loop(config, device, steps))
         p, l = min(plain), min(light)
