@@ -144,26 +144,76 @@ def baseline_table(df, baseline: str = BASELINE, budget: int | None = None) -> p
     return pd.DataFrame(rows)
 
 
-def summary_lines(df, budget: int | None = None) -> list[str]:
-    """What a study found, a line per data set: the best variant by its best score, and whether it is
-    significantly better than each other variant at the common budget (the significance table's test)."""
+METRIC_NAMES = {"fid": "min FID", "mixture_mismatch": "mixture mismatch", "mode_kl": "mode KL"}
+
+
+def conclusions(df, budget: int | None = None) -> pd.DataFrame:
+    """What a study found, as data: a row per data set and other variant, with the best variant by its best score
+    and the verdict of the significance table's test at the common budget ("better", "not significant" or "too few
+    settings to test") and its p-value."""
     best, sig = best_table(df), significance_table(df, budget)
-    lines = []
+    rows = []
     for dataset, g in best.groupby("dataset"):
         g = g.sort_values("best")
         top = g.iloc[0]
-        metric = {"fid": "min FID", "mixture_mismatch": "mixture mismatch", "mode_kl": "mode KL"}.get(top["metric"], top["metric"] or "score")
-        verdicts = []
+        head = {"dataset": dataset, "best": top["variant"], "metric": METRIC_NAMES.get(top["metric"], top["metric"] or "score"),
+                "best_score": float(top["best"]), "settings": int(top["done"])}
         for other in g["variant"].iloc[1:]:
             r = sig[(sig["dataset"] == dataset) & (((sig["a"] == top["variant"]) & (sig["b"] == other)) | ((sig["a"] == other) & (sig["b"] == top["variant"])))]
             if r.empty or r.iloc[0]["better"] == "too few settings to test":
-                verdicts.append(f"{other}: too few settings to test")
-            elif r.iloc[0]["better"] == top["variant"]:
-                verdicts.append(f"better than {other} (p = {r.iloc[0]['p']:.3f}, significant)")
+                rows.append({**head, "other": other, "verdict": "too few settings to test", "p": float("nan")})
             else:
-                verdicts.append(f"not significantly better than {other} (p = {r.iloc[0]['p']:.2f})")
-        best = f"{dataset}: best {top['variant']} ({metric} {top['best']:.4g}, {int(top['done'])} setting{'s' if top['done'] != 1 else ''})"
+                rows.append({**head, "other": other, "p": float(r.iloc[0]["p"]),
+                             "verdict": "better" if r.iloc[0]["better"] == top["variant"] else "not significant"})
+        if len(g) == 1:
+            rows.append({**head, "other": None, "verdict": None, "p": float("nan")})
+    return pd.DataFrame(rows, columns=["dataset", "best", "metric", "best_score", "settings", "other", "verdict", "p"])
+
+
+def summary_lines(df, budget: int | None = None) -> list[str]:
+    """What a study found, a line per data set: the best variant by its best score, and whether it is
+    significantly better than each other variant at the common budget (the significance table's test)."""
+    lines = []
+    for dataset, g in conclusions(df, budget).groupby("dataset", sort=True):
+        top = g.iloc[0]
+        verdicts = []
+        for r in g[g["other"].notna()].itertuples():
+            if r.verdict == "too few settings to test":
+                verdicts.append(f"{r.other}: too few settings to test")
+            elif r.verdict == "better":
+                verdicts.append(f"better than {r.other} (p = {r.p:.3f}, significant)")
+            else:
+                verdicts.append(f"not significantly better than {r.other} (p = {r.p:.2f})")
+        best = f"{dataset}: best {top['best']} ({top['metric']} {top['best_score']:.4g}, {top['settings']} setting{'s' if top['settings'] != 1 else ''})"
         lines.append("; ".join([best, *verdicts]))
+    return lines
+
+
+def held_across(by_setting: pd.DataFrame) -> list[str]:
+    """Which of a study's conclusions held on every kernel setting it was run under (``by_setting``: conclusions()
+    rows with a ``setting`` column), a line per data set: the best variant and each verdict, said as held on all or
+    as what it was on each, with the range of the numbers behind them."""
+    n = by_setting["setting"].nunique()
+    lines = []
+    for dataset, g in by_setting.groupby("dataset", sort=True):
+        firsts = g.drop_duplicates("setting")
+        bests = sorted(set(firsts["best"]))
+        lo, hi = firsts["best_score"].min(), firsts["best_score"].max()
+        if len(bests) == 1:
+            parts = [f"best {bests[0]} on all {n} ({firsts['metric'].iloc[0]} {lo:.4g}-{hi:.4g})"]
+        else:
+            counts = firsts["best"].value_counts()
+            parts = [f"best varied: {', '.join(f'{b} on {counts[b]}' for b in bests)} ({lo:.4g}-{hi:.4g})"]
+        if len(bests) == 1:
+            for other, o in g[g["other"].notna()].groupby("other", sort=True):
+                counts = o["verdict"].value_counts()
+                p = f"p {o['p'].min():.3f}-{o['p'].max():.3f}" if o["p"].notna().any() else "untested"
+                said = {"better": f"better than {other}", "not significant": f"not significantly better than {other}"}
+                if len(counts) == 1:
+                    parts.append(f"{said.get(counts.index[0], f'{other}: {counts.index[0]}')} on all ({p})")
+                else:
+                    parts.append(f"vs {other} varied: {', '.join(f'{v} on {k}' for v, k in counts.items())} ({p})")
+        lines.append(f"{dataset}: " + "; ".join(parts))
     return lines
 
 

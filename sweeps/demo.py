@@ -8,17 +8,32 @@ import dataclasses
 import os
 import shutil
 import time
+from importlib.resources import files
 from pathlib import Path
+
+import pandas as pd
 
 from ganbench.analysis.load import load_trials
 from ganbench.analysis.report import write_report
-from ganbench.analysis.tables import summary_lines
+from ganbench.analysis.tables import conclusions, held_across, summary_lines
 
 from .executors import run_local
 from .storage import save_spec
 from .spec import SpecError, load_spec
 
 SPECS = ("demo", "demo_ring")
+# the demo's conclusions under several kernel settings (tools/demo_machines.py): what moves with the machine
+ON_OTHER_MACHINES = files("ganbench.results") / "demo_machines" / "conclusions.csv"
+
+
+def machine_lines(found: pd.DataFrame) -> list[str]:
+    """Which of the demo's conclusions held on every machine measured and on this run, with the range of their numbers."""
+    if not ON_OTHER_MACHINES.is_file():
+        return []
+    kept = pd.read_csv(ON_OTHER_MACHINES)
+    both = pd.concat([kept, found.assign(setting="this run")], ignore_index=True)
+    return [f"with {kept['setting'].nunique()} kernel settings measured (results/demo_machines) and this run:",
+            *(f"  {line}" for line in held_across(both))]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -46,7 +61,9 @@ def main(argv: list[str] | None = None) -> None:
         dirs.append(study_dir)
     index = write_report(dirs, Path(args.results) / "demo-report")
     print(f"\nWhat the demo found ({(time.time() - started) / 60:.1f} min):")
-    for line in summary_lines(load_trials(dirs)):
+    df = load_trials(dirs)
+    shortened = bool(args.steps or args.settings)  # not the demo the kept machines ran
+    for line in summary_lines(df) + ([] if shortened else machine_lines(conclusions(df))):
         print(f"  {line}")
     print(f"  report: {index.resolve()} (samples of each variant's best trial under Figures)")
 

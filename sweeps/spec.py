@@ -25,6 +25,7 @@ from .spaces import (
     searchable,
     settings_for,
     variant_defaults,
+    variant_space,
 )
 
 
@@ -74,10 +75,12 @@ class Spec:
                 return [variant_defaults(variant, self.protocol, self.space_label(variant))]
             return replayed_settings(self.protocol, experiment, variant, n)
         space, info = self.space_for(variant, dataset), get_dataset(dataset)
-        own = info.defaults
-        # the first setting: the variant's defaults, under the data set's own protocol, then the space's constants
-        first = variant_defaults(variant, on_points=len(info.shape) == 1)
-        first = {**first, **{k: own[k] for k in first if k in own}, **{k: v for k, v in space.items() if not isinstance(v, list)}}
+        # the first setting: what `ganbench train` resolves for this variant and data set given the space's constants
+        # as flags (one resolver, benchmark.config.resolve_config: the variant's recipe, the data set's protocol and
+        # the fallbacks in its declared order), read off at the fields a setting holds
+        constants = {k: v for k, v in space.items() if not isinstance(v, list)}
+        resolved = resolve_config(**trial_config(self, self.trial(variant, dataset, self.packs[0]), constants, seed=0)).to_dict()
+        first = {k: resolved[k] for k in {**variant_defaults(variant, on_points=len(info.shape) == 1), **constants}}
         if self.sampler != "random":
             return [first]
         return [first] + settings_for(space, variant, n, self.seed)[1:]
@@ -99,9 +102,9 @@ class Spec:
         if not isinstance(s, str):
             return s
         space = named_space(s, variant, self.protocol)
-        if dataset is not None:
-            own = get_dataset(dataset).defaults
-            space.update({k: own[k] for k, v in space.items() if k in own and not isinstance(v, list)})
+        if dataset is not None:  # the data set's constants, where the variant's recipe does not fix its own for this space
+            own, recipe = get_dataset(dataset).defaults, variant_space(get_variant(variant), s)
+            space.update({k: own[k] for k, v in space.items() if k in own and not isinstance(v, list) and k not in recipe})
         return space
 
     @property

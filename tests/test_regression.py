@@ -4,7 +4,6 @@ kernel instruction sets (same_seed.py says how). The check runs natively and und
 kernels held to SSE), so a number that would move on another CPU fails here first; and it still catches a change to
 a loss or to an optimiser setting. A change that is meant to move results rewrites the reference (``--spread``)."""
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -17,8 +16,7 @@ import same_seed  # noqa: E402
 
 
 def _run(tmp_path, setting: str, code: str | None = None, runs: list[str] | None = None) -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in same_seed.KERNEL_VARIABLES}
-    env.update(same_seed.SETTINGS[setting], GANBENCH_CACHE=str(tmp_path / "cache"))
+    env = {**same_seed.kernel_env(setting), "GANBENCH_CACHE": str(tmp_path / "cache")}
     cmd = [sys.executable, "-c", code] if code else [sys.executable, str(HERE / "same_seed.py")]
     cmd += ["--runs", ",".join(runs)] if runs else []
     r = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600, cwd=HERE)

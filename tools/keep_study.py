@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import os
-import platform
 import shutil
 import subprocess
 from pathlib import Path
 
-import torch
 
 from ganbench.benchmark.files import write_json
+from ganbench.benchmark.machine import machine
 
 from ganbench.analysis.load import KEPT_TABLE, load_trials
 from ganbench.analysis.figures import colours_for, fig_pacgan_epochs, fig_seed_modes
@@ -25,12 +23,6 @@ from ganbench.analysis.tables import pacgan_epoch_curves, seed_table
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 DROPPED = ("study_dir", "run_dir", "host", "slurm_job_id")  # where it ran, not what it measured
-
-
-def machine() -> dict:
-    return {"system": platform.system(), "processor": platform.processor() or platform.machine(),
-            "cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
-            "torch": torch.__version__, "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None}
 
 
 def _commit() -> str | None:

@@ -15,9 +15,10 @@ from pathlib import Path
 
 from ganbench.analysis.load import is_kept, load_kept, load_trials
 from ganbench.analysis.report import pacgan_rows
-from ganbench.analysis.tables import ablation_table, baseline_table, r3gan_comparison, seed_table, summary_lines
+from ganbench.analysis.tables import ablation_table, baseline_table, conclusions, r3gan_comparison, seed_table, summary_lines
 from ganbench.benchmark.schema import RUN_FIELDS
 from ganbench.benchmark.variants import VARIANTS
+from ganbench.sweeps.demo import machine_lines
 from ganbench.sweeps.spec import BUDGET_FIELDS, SPEC_FIELDS
 from shipped import shipped
 
@@ -199,7 +200,9 @@ def demo_summary() -> str:
     if not all(d.is_dir() and is_kept(d) for d in dirs):
         return "(the demo's studies are not kept under results/ yet)"
     meta = json.loads((dirs[0] / "meta.json").read_text())
-    lines = [f"  {line}" for line in summary_lines(load_trials(dirs))]
+    df = load_trials(dirs)
+    lines = [f"  {line}" for line in summary_lines(df)]
+    lines += [f"  {line}" for line in machine_lines(conclusions(df))]  # what moves with the machine, as the demo prints it
     return "\n".join(["```", f"What the demo found ({meta['wall_time_s'] / 60:.1f} min):", *lines,
                       "  report: /path/to/runs/demo-report/index.html (samples of each variant's best trial under Figures)", "```"])
 

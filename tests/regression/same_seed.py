@@ -8,7 +8,7 @@ last bit of a gradient near zero into a whole step of the other sign (ns_gan's w
 between two instruction sets on one machine). The runs here train in float64 (the default dtype: the nets, latents and
 batches; the data sets and the feature extractors stay float32, as in any run), where the same kernels differ by
 ~1e-16 and most numbers agree to 1e-9 or better across instruction sets. Each kept number carries the spread measured
-across ``SETTINGS`` on one machine and a tolerance ``max(MARGIN x spread, REL_FLOOR x |value|)``: far above what a
+across the kernel settings of ganbench.benchmark.machine on one machine and a tolerance ``max(MARGIN x spread, REL_FLOOR x |value|)``: far above what a
 machine moves, far below what a change to a loss or an optimiser moves (tests/test_regression.py shows both). Runs
 whose dynamics amplify rounding even in float64 (BEGAN's and EBGAN's margins and L1 reconstruction, MAGAN's margin,
 where a residual at zero flips its gradient's sign) are named in ``amplifies_rounding`` with their spread.
@@ -26,7 +26,6 @@ import argparse
 import json
 import math
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -60,21 +59,9 @@ RUNS = {
 SWEEP_RUN = "sweep_ns_gan_ring8"
 SWEEP = "name: same_seed\nvariants: [ns_gan]\ndatasets: [ring8]\narch: mlp_small\nspace: narrow\nbudget: {settings: 2}\nsteps: 20\n"
 
-# The kernel settings the spread is measured over (x86-64): each library alone at its lowest instruction set, and all
-# three together at AVX2 and at SSE. The suite runs the check natively and under EMULATED (tests/test_regression.py).
-SETTINGS = {
-    "native": {},
-    "all-avx2": {"ATEN_CPU_CAPABILITY": "avx2", "MKL_ENABLE_INSTRUCTIONS": "AVX2", "ONEDNN_MAX_CPU_ISA": "AVX2"},
-    "all-sse": {"ATEN_CPU_CAPABILITY": "default", "MKL_ENABLE_INSTRUCTIONS": "SSE4_2", "ONEDNN_MAX_CPU_ISA": "SSE41"},
-    "aten-default": {"ATEN_CPU_CAPABILITY": "default"},
-    "aten-avx2": {"ATEN_CPU_CAPABILITY": "avx2"},
-    "mkl-sse4_2": {"MKL_ENABLE_INSTRUCTIONS": "SSE4_2"},
-    "mkl-avx": {"MKL_ENABLE_INSTRUCTIONS": "AVX"},
-    "onednn-sse41": {"ONEDNN_MAX_CPU_ISA": "SSE41"},
-    "onednn-avx2": {"ONEDNN_MAX_CPU_ISA": "AVX2"},
-}
-KERNEL_VARIABLES = ("ATEN_CPU_CAPABILITY", "MKL_ENABLE_INSTRUCTIONS", "ONEDNN_MAX_CPU_ISA")
-EMULATED = "all-sse"
+from ganbench.benchmark.machine import KERNEL_SETTINGS as SETTINGS, kernel_env, machine  # noqa: E402
+
+EMULATED = "all-sse"  # the second machine the suite runs the check on
 MARGIN = 100  # a tolerance is this many times the spread measured on one machine ...
 REL_FLOOR = 1e-9  # ... and never tighter than this share of the value (a number no setting moved)
 AMPLIFIES = 1e-6  # a run any of whose numbers spread by more than this share of their value amplifies rounding
@@ -146,17 +133,6 @@ def _decode(v):
     return float(v) if v in ("inf", "-inf", "nan") else v
 
 
-def machine() -> dict:
-    """What the numbers were made on: the CPU, the kernels' instruction sets and the packages that sum."""
-    import numpy
-
-    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                  if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else platform.processor()
-    return {"cpu": model, "arch": platform.machine(), "aten_cpu_capability": torch.backends.cpu.get_cpu_capability(),
-            "torch": torch.__version__, "numpy": numpy.__version__, "python": platform.python_version(),
-            **{k.lower(): os.environ.get(k) for k in KERNEL_VARIABLES if os.environ.get(k)}}
-
-
 def tolerance(value, spread: float) -> float:
     return 0.0 if isinstance(value, (bool, int, str)) or not math.isfinite(value) else max(MARGIN * spread, REL_FLOOR * abs(value))
 
@@ -205,8 +181,7 @@ def check(got: dict, reference: dict) -> list[str]:
 
 
 def _run_under(setting: str, names: list[str] | None) -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in KERNEL_VARIABLES}
-    env.update(SETTINGS[setting])
+    env = kernel_env(setting)
     cmd = [sys.executable, __file__] + (["--runs", ",".join(names)] if names else [])
     r = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
     if r.returncode:
