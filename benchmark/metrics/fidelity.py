@@ -11,6 +11,7 @@ extractor and layer, so two weight files would collide there.
 from __future__ import annotations
 
 import functools
+import math
 import hashlib
 import json
 import os
@@ -31,7 +32,7 @@ from .density import density_coverage
 from .extractors import EXTRACTORS, default_extractor
 from .latents import LATENT_SEED
 from .lenet import LeNetMNISTExtractor, weights_hash
-from .weights import INCEPTION_FILE, WEIGHTS, extractor_weights
+from .weights import extractor_weights
 from ..schema import env
 
 torch_fidelity.register_feature_extractor("lenet-mnist", LeNetMNISTExtractor)
@@ -107,8 +108,9 @@ class Extractor:
 
     @property
     def has_classifier(self) -> bool:
-        """Inception's logits (the Inception Score's input); the registry's Inception file has the features only."""
-        return self.name == "inception-v3-compat" and self.path != str(WEIGHTS[self.name].folder() / INCEPTION_FILE)
+        """Inception's logits (the Inception Score's input): a weights file whose classifier is finite. The registry's
+        file (and any copy of it, wherever it lies) has the features only, its classifier written as NaN."""
+        return self.name == "inception-v3-compat" and _finite_classifier(self.path)
 
     @functools.lru_cache(maxsize=4)  # one extractor per (name, weights, device) in a process: every checkpoint reuses it
     def build(self, cuda: bool):
@@ -116,6 +118,12 @@ class Extractor:
         kwargs = {"feature_extractor_weights_path": path} if self.weights or (path and self.name != "lenet-mnist") else {}
         wanted = [EXTRACTORS[self.name]] + (["logits_unbiased"] if self.has_classifier or self.name == "lenet-mnist" else [])
         return create_feature_extractor(self.name, wanted, cuda=cuda, verbose=False, **kwargs)
+
+
+@functools.lru_cache(maxsize=8)
+def _finite_classifier(path: str) -> bool:
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    return "fc.weight" in state and bool(torch.isfinite(state["fc.weight"]).all())
 
 
 def _atomic_save(obj, path: Path) -> None:
@@ -189,8 +197,10 @@ def metrics_from_features(fake: dict, real: dict, layer: str, kid: bool = True, 
         out.update(density_coverage(real[layer], fake[layer], nearest_k), nearest_k=nearest_k)
     if fid_infinity:
         out.update(density.fid_infinity(fake[layer], real_stats, functools.partial(_fid, layer=layer)))
-    if "logits_unbiased" in fake:
-        out["inception_score"] = float(isc_featuresdict_to_metric(fake, "logits_unbiased", verbose=False)["inception_score_mean"])
+    if "logits_unbiased" in fake:  # only from a classifier that is one (Extractor.has_classifier): never NaN
+        score = float(isc_featuresdict_to_metric(fake, "logits_unbiased", verbose=False)["inception_score_mean"])
+        if math.isfinite(score):
+            out["inception_score"] = score
     return out
 
 
