@@ -2,7 +2,7 @@
 generator on CPU), and the same samples are scored by every metric: FID, KID, precision/recall (k = 3) and
 density/coverage (k = 5) on Inception's features, FID and density/coverage on lenet-mnist's. Each metric ranks the
 generators; Kendall's tau says how far its ranking agrees with Inception FID's (the standard), with a 95% interval
-from bootstrap resamples of the generated and the real samples.
+from half-size subsets of the generated and the real samples, drawn without replacement.
 
     python -m ganbench.analysis.agreement results/demo --out results/metrics_agreement --n 300
 
@@ -36,6 +36,7 @@ METRICS = {"fid_inception": ("inception-v3-compat", 1), "kid_inception": ("incep
            "density_inception": ("inception-v3-compat", -1), "coverage_inception": ("inception-v3-compat", -1),
            "fid_lenet": ("lenet-mnist", 1), "density_lenet": ("lenet-mnist", -1), "coverage_lenet": ("lenet-mnist", -1)}
 STANDARD = "fid_inception"
+RESAMPLING = "half-size subsets without replacement"  # how the intervals are drawn, kept in meta.json (half_subset)
 
 
 def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
@@ -127,10 +128,18 @@ def features(df: pd.DataFrame, n: int) -> tuple[dict, list[dict]]:
     return real, fakes
 
 
+def half_subset(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Indices of half of n samples, drawn without replacement. Not a bootstrap with replacement: a duplicated sample
+    is its own nearest neighbour, which shrinks the k-NN radii that precision, recall, density and coverage measure
+    (on two Gaussian samples of 1,000, coverage 0.775 fell to a bootstrap mean of 0.596)."""
+    return np.sort(rng.choice(n, n // 2, replace=False))
+
+
 def agreement(real: dict, fakes: list[dict], resamples: int = 100, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Each generator's scores, and Kendall's tau of each metric's ranking with Inception FID's: on the samples as
-    drawn, and the 2.5 and 97.5 percentiles over bootstrap resamples (generated and real samples drawn again with
-    replacement, the same draw for every generator)."""
+    drawn, and the 2.5 and 97.5 percentiles over ``resamples`` half-size subsets of the generated and the real samples
+    (``half_subset``: without replacement; the same draw for every generator). The interval is that of half the
+    samples, so it is wider than the point estimate's own: it errs on the side of trusting a ranking less."""
     rng = np.random.default_rng(seed)
     table = pd.DataFrame([scores(real, f) for f in fakes])
 
@@ -141,7 +150,7 @@ def agreement(real: dict, fakes: list[dict], resamples: int = 100, seed: int = 0
     point, boot = taus(table), []
     n_real, n_fake = len(next(iter(real.values()))), len(next(iter(fakes[0].values())))
     for _ in range(resamples):
-        r_idx, f_idx = rng.integers(0, n_real, n_real), rng.integers(0, n_fake, n_fake)
+        r_idx, f_idx = half_subset(rng, n_real), half_subset(rng, n_fake)
         resampled = pd.DataFrame([scores({k: v[r_idx] for k, v in real.items()}, {k: v[f_idx] for k, v in f.items()}) for f in fakes])
         boot.append(taus(resampled))
     boot = pd.DataFrame(boot)
@@ -167,6 +176,7 @@ def main(argv=None) -> None:
     table.to_csv(args.out / "scores.csv", index=False)
     taus.to_csv(args.out / "kendall_tau.csv", index=False)
     write_json(args.out / "meta.json", {"kept": str(args.kept), "n": args.n, "resamples": args.resamples, "generators": len(df),
+                                        "resampling": RESAMPLING,
                                         "command": f"python -m ganbench.analysis.agreement {args.kept} --out {args.out} --n {args.n} --resamples {args.resamples}"})
     print(taus.to_string(index=False))
 

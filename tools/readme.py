@@ -222,6 +222,16 @@ def kept_table() -> str:
     return "\n".join(out)
 
 
+def _resampling(meta: dict) -> str:
+    """How the kept intervals were drawn; the study before half_subset resampled with replacement, which biases the
+    k-NN metrics' intervals (precision, recall, density, coverage) low."""
+    if "resampling" in meta:
+        return meta["resampling"]
+    return ("bootstrap resamples with replacement (kept before the study drew half-size subsets without replacement: "
+            "duplicated samples shrink k-NN radii, so the intervals of precision, recall, density and coverage are biased low "
+            "until the study is run again)")
+
+
 def metrics_agreement() -> str:
     """The kept agreement study (python -m ganbench.analysis.agreement): Kendall's tau of each metric with Inception FID."""
     folder = RESULTS / "metrics_agreement"
@@ -230,7 +240,7 @@ def metrics_agreement() -> str:
     meta = json.loads((folder / "meta.json").read_text())
     rows = list(csv.DictReader((folder / "kendall_tau.csv").open()))
     out = [f"`results/metrics_agreement`: {meta['generators']} generators (every trial of `{Path(meta['kept']).name}`), "
-           f"{meta['n']} generated and {meta['n']} real samples each, {meta['resamples']} bootstrap resamples; "
+           f"{meta['n']} generated and {meta['n']} real samples each, {meta['resamples']} {_resampling(meta)}; "
            f"command: `{meta['command']}`", "",
            "| metric | extractor | better | Kendall's tau with Inception FID | 95% interval |", "|---|---|---|---|---|"]
     for r in rows:
