@@ -128,6 +128,19 @@ def _add_setting_flags(s) -> None:
         add(takers[0][1], f"{', '.join(v for v, _ in takers)}: {_field_help(takers[0][1], defaults)}")
 
 
+class _Version(argparse.Action):
+    """--version: the release and, from a checkout, its commit; git is asked only when the option is given."""
+
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from ganbench import version_line
+
+        print(version_line())
+        parser.exit()
+
+
 class OneLineParser(argparse.ArgumentParser):
     """argparse's errors as ganbench's others: one line naming the argument, exit 2 (the usage is in --help)."""
 
@@ -151,9 +164,7 @@ def _environment_help() -> str:
 def build_parser() -> argparse.ArgumentParser:
     p = OneLineParser(prog="ganbench", description="Benchmark GAN variants: train, score, sweep, report.",
                       epilog=_environment_help(), formatter_class=argparse.RawDescriptionHelpFormatter)
-    from ganbench import __version__
-
-    p.add_argument("--version", action="version", version=f"ganbench {__version__}")
+    p.add_argument("--version", action=_Version, help="the release, and the commit when run from a git checkout")
     p.add_argument("--verbose", dest="library_output", action="store_true", help="let the libraries' tips and warnings through (quiet by default)")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
