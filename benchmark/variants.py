@@ -91,6 +91,12 @@ class Variant:
         return {f.name: f for f in self.own}
 
     @property
+    def generator_sees_real(self) -> bool:
+        """Its generator's loss compares fakes with reals (the relativistic losses): a generator step evaluates the
+        updated discriminator on a fresh real batch, as the reference code does (losses.relativistic)."""
+        return self.loss in losses.GENERATOR_SEES_REAL
+
+    @property
     def judges_samples(self) -> bool:
         """A classifier or critic discriminator (one that packing and spectral normalisation apply to), not an
         autoencoder, an encoder or no discriminator at all."""

@@ -150,3 +150,31 @@ def test_seed_table_and_r3gans_rows_by_hand():
     c = r3gan_comparison(pd.DataFrame(rows)).set_index("metric")
     assert c.loc["modes_covered", "published"] == 1000 and c.loc["mode_kl", "published"] == 0.078
     assert c.loc["mode_kl", "measured"] == pytest.approx(1.6) and list(c["variant"].unique()) == ["r3gan"]
+
+
+@pytest.mark.parametrize("variant", ["rpgan", "rasgan", "r3gan"])
+def test_a_relativistic_generator_step_sees_the_updated_discriminator_on_a_fresh_batch(variant):
+    """R3GAN's order (training/training_loop.py at 19a7ddf, lines 287-303, 317-343): the D phase on one real batch and
+    its optimiser step, then the G phase's loss against the updated D on a real batch of its own. The generator's
+    d_real must be D_after(second batch), not the D step's own D_before(first batch) (what the step reused before)."""
+    import copy
+
+    from ganbench.benchmark.data import load_split
+    from ganbench.benchmark.module import RealBatches, build_module
+
+    cfg = resolve_config(variant=variant, dataset="ring8", arch="mlp_small", batch_size=32, lr=2e-3, n_disc=1, seed=0)
+    module = build_module(cfg, (2,))
+    module.real = RealBatches(load_split("ring8", "train"), 32, 0)
+    stream = RealBatches(load_split("ring8", "train"), 32, 0)  # the same seeded order, read alongside
+    first, second = stream.next("cpu"), stream.next("cpu")
+    opt_g, opt_d = module.configure_optimizers()
+    module.optimizers, module.manual_backward = (lambda: (opt_g, opt_d)), (lambda loss: loss.backward())
+    d_before = copy.deepcopy(module.discriminator)
+    seen = {}
+    update = module.generator_update
+    module.generator_update = lambda opt, d_real, z: seen.setdefault("d_real", d_real.clone()) is not None and update(opt, d_real, z)
+    module.gan_step()
+    with torch.no_grad():
+        updated, stale = module.discriminator(second), d_before(first)
+    assert torch.allclose(seen["d_real"], updated, rtol=0, atol=1e-6)
+    assert not torch.allclose(seen["d_real"], stale, atol=1e-3)

@@ -19,7 +19,7 @@ from .energy import began, began_k_update, ebgan, magan_margin_update, pulling_a
 from .fgan import F_DIVERGENCES, GENERATOR_LOSSES, FDivergence, f_divergence_bound, f_gan
 from .ipm import MCGAN_MOMENTS, cramer_critic, cramer_critic_loss, cramer_generator_loss, fisher, fisher_multiplier_update, mcgan
 from .kernels import gmmn, mixture_rbf_kernel, mmd2, mmd_gan
-from .relativistic import relativistic_average, relativistic_average_least_squares, relativistic_pairing, relativistic_standard
+from .relativistic import GENERATOR_SEES_REAL, relativistic_average, relativistic_average_least_squares, relativistic_pairing, relativistic_standard
 from .translation import TRANSLATION_LOSSES, pix2pix_discriminator_loss, pix2pix_generator_loss
 
 __all__ = [
@@ -28,6 +28,6 @@ __all__ = [
     "F_DIVERGENCES", "GENERATOR_LOSSES", "FDivergence", "f_divergence_bound", "f_gan",
     "MCGAN_MOMENTS", "mcgan", "fisher", "fisher_multiplier_update", "cramer_critic", "cramer_critic_loss", "cramer_generator_loss",
     "mixture_rbf_kernel", "mmd2", "gmmn", "mmd_gan", "relativistic_standard", "relativistic_pairing", "relativistic_average",
-    "relativistic_average_least_squares",
+    "relativistic_average_least_squares", "GENERATOR_SEES_REAL",
     "TRANSLATION_LOSSES", "pix2pix_discriminator_loss", "pix2pix_generator_loss",
 ]

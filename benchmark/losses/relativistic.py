@@ -41,3 +41,10 @@ def relativistic_average_least_squares(d_real: Tensor, d_fake: Tensor) -> tuple[
     d_loss = ((real_vs - 1) ** 2).mean() + ((fake_vs + 1) ** 2).mean()
     g_loss = ((fake_vs - 1) ** 2).mean() + ((real_vs + 1) ** 2).mean()
     return d_loss, g_loss
+
+
+# Their generator losses compare fakes with reals, so a generator step needs D(x_real) too: the updated discriminator's,
+# on a real batch of its own, as the reference code evaluates it (R3GAN, training/training_loop.py at 19a7ddf, lines
+# 287-303 and 317-343: separate D and G real batches, the D phase's optimiser step before the G phase;
+# Jolicoeur-Martineau's GAN_losses_iter.py draws a new real batch for the generator's step).
+GENERATOR_SEES_REAL = frozenset({relativistic_standard, relativistic_pairing, relativistic_average, relativistic_average_least_squares})

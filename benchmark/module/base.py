@@ -290,6 +290,9 @@ class GANModule(pl.LightningModule):
             d_loss, d_real = self.discriminator_update(opt_d, real, self.sample_z(real.shape[0]))
         if self.variant.single_step:
             return self.single_step(opt_g, opt_d)
+        if self.variant.generator_sees_real:  # the updated discriminator on a real batch of its own (losses.relativistic)
+            with torch.no_grad():
+                d_real = self.discriminator(self.real.next(self.device))
         g_loss = self.generator_update(opt_g, d_real, self.sample_z(self.config.batch_size * self.pack))
         return {"d_loss": d_loss, "g_loss": g_loss}
 
