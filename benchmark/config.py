@@ -133,7 +133,7 @@ def variant_defaults(variant: str, protocol: str | Protocol = "ganbench") -> dic
 DERIVED_HOW = {  # values filled from other values, and how
     "arch": "infogan on images, mlp on 2-D points", "extractor": "lenet-mnist on mnist5k, else Inception",
     "prior": "uniform; the VAE's is its protocol's", "fgan_generator_loss": "paper for f-GAN variants",
-    "generators_scheme": "uniform_mixture when generators > 1"}
+    "generators_scheme": "uniform_mixture when generators > 1", "r2_gamma": "r1_gamma's where the recipe ties them (R3GAN)"}
 DERIVED = tuple(DERIVED_HOW)
 LAYERS = ("given", "data set", "protocol", "variant", "variant on points", "fallback", "field", "derived")
 
@@ -163,7 +163,7 @@ def default_layers(variant: str, dataset: str, **given) -> dict[str, str]:
             elif table is not None and name in table:
                 layer = "protocol"
             elif name in v.defaults:
-                layer = "variant"
+                layer = "variant" if v.defaults[name] is not None else "derived"  # unset in the recipe: tied (r2_gamma)
             else:
                 layer = "fallback"
         elif name in info.defaults:
@@ -236,6 +236,8 @@ def resolve_config(**settings) -> RunConfig | TranslationConfig:
     for key in FALLBACKS:
         if cfg.get(key) is None:
             cfg[key] = defaults.get(key, FALLBACKS[key])
+    if cfg["r2_gamma"] is None:  # a recipe that leaves R2's gamma unset ties it to R1's (R3GAN's one gamma)
+        cfg["r2_gamma"] = cfg["r1_gamma"]
     if variant.divergence:
         cfg["fgan_generator_loss"] = cfg["fgan_generator_loss"] or "paper"
     elif cfg["fgan_generator_loss"] is not None:

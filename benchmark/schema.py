@@ -196,7 +196,7 @@ RUN_FIELDS: dict[str, Field] = {f.name: f for f in [
           "(0: none; default: the variant's)", ge=0, le=1e6,
           cite="Mescheder, Geiger & Nowozin, Which Training Methods for GANs do actually Converge?, ICML 2018, eq. 9"),
     Field("r2_gamma", float, None, "R2: gamma / 2 * E||grad D(G(z))||^2 on generated samples, as R3GAN adds it (0: none; "
-          "default: the variant's)", ge=0, le=1e6,
+          "default: the variant's; R3GAN's recipe ties it to r1_gamma, and giving it unties them)", ge=0, le=1e6,
           cite="Mescheder et al. 2018, eq. 10; Huang, Gokaslan, Kuleshov & Tompkin, The GAN is dead; long live the GAN!, NeurIPS 2024, eq. 4"),
     Field("cosine_decay", bool, None, "R3GAN's schedule over the run: a cosine from the start to the end of training takes "
           "lr to a quarter, r1_gamma and r2_gamma to a tenth and beta2 to 0.99 (default: the variant's)",

@@ -131,8 +131,8 @@ def _add_setting_flags(s) -> None:
 class _Version(argparse.Action):
     """--version: the release and, from a checkout, its commit; git is asked only when the option is given."""
 
-    def __init__(self, option_strings, dest, **kwargs):
-        super().__init__(option_strings, dest, nargs=0, **kwargs)
+    def __init__(self, option_strings, dest, **kwargs):  # no attribute on the namespace, as argparse's own version action
+        super().__init__(option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, nargs=0, **kwargs)
 
     def __call__(self, parser, namespace, values, option_string=None):
         from ganbench import version_line

@@ -178,3 +178,21 @@ def test_a_relativistic_generator_step_sees_the_updated_discriminator_on_a_fresh
         updated, stale = module.discriminator(second), d_before(first)
     assert torch.allclose(seen["d_real"], updated, rtol=0, atol=1e-6)
     assert not torch.allclose(seen["d_real"], stale, atol=1e-3)
+
+
+@pytest.mark.parametrize("variant", ["r3gan", "ns_gan_r1r2"])
+def test_r3gans_gammas_are_tied_unless_r2_is_given(variant, tmp_path):
+    """R3GAN's train.py has one --gamma for R1 and R2: the recipe ties them, a search draws one, and giving r2_gamma
+    unties them."""
+    from ganbench.sweeps.spec import load_spec
+
+    assert (lambda c: (c.r1_gamma, c.r2_gamma))(resolve_config(variant=variant, dataset="ring8")) == (0.05, 0.05)
+    assert (lambda c: (c.r1_gamma, c.r2_gamma))(resolve_config(variant=variant, dataset="ring8", r1_gamma=0.4)) == (0.4, 0.4)
+    assert (lambda c: (c.r1_gamma, c.r2_gamma))(resolve_config(variant=variant, dataset="ring8", r1_gamma=0.4, r2_gamma=0.02)) == (0.4, 0.02)
+    (tmp_path / "s.yaml").write_text(f"name: t\nvariants: [{variant}]\ndatasets: [ring8]\nspace: wide\nbudget: {{settings: 6}}\nsteps: 10\n")
+    spec = load_spec(tmp_path / "s.yaml")
+    first, *drawn = spec.settings_for(variant, "ring8", 6)
+    assert first["r2_gamma"] == first["r1_gamma"] and all("r2_gamma" not in s and "r1_gamma" in s for s in drawn)
+    for s in drawn:
+        config = resolve_config(variant=variant, dataset="ring8", **s)
+        assert config.r2_gamma == config.r1_gamma == s["r1_gamma"]
