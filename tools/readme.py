@@ -17,6 +17,7 @@ from ganbench.analysis.load import is_kept, load_kept, load_trials
 from ganbench.analysis.report import pacgan_rows
 from ganbench.analysis.tables import ablation_table, baseline_table, conclusions, r3gan_comparison, seed_table, summary_lines
 from ganbench.benchmark.schema import RUN_FIELDS
+from ganbench.benchmark.data import get_dataset
 from ganbench.benchmark.variants import VARIANTS
 from ganbench.sweeps.demo import machine_lines
 from ganbench.sweeps.spec import BUDGET_FIELDS, SPEC_FIELDS
@@ -144,6 +145,64 @@ def _pm(mean, se, digits: int = 3, scale: float = 1.0) -> str:
     if math.isinf(mean):
         return "a run with no mode"
     return f"{mean * scale:.{digits}g}" + ("" if se is None or math.isnan(se) else f" ± {se * scale:.2g}")
+
+
+def ring_caption() -> str:
+    """The README's caption under the ring figure, from the kept seed phase of objectives_today_2d."""
+    df = load_kept(RESULTS / "objectives_today_2d")
+    g = df[(df["phase"] == "seed") & (df["dataset"] == "ring8")]
+    total = int(g["modes_total"].max())
+    every = g.groupby("variant")["modes_covered"].apply(lambda m: int((m == total).sum()))
+    seeds = int(g.groupby("variant").size().max())
+    full = [VARIANTS[v].description.split(":")[0].split(",")[0] if v == "r3gan" else v for v in every.index if every[v] == seeds]
+    most_other = int(every[every < seeds].max())
+    return (f"*On PacGAN's 8-Gaussian ring at equal budget ({int(g['train_steps'].iloc[0]):,} steps of a small MLP, the best "
+            f"setting of each objective over {seeds} seeds), {' and '.join(full)} cover all {total} modes on every seed, the "
+            f"others on at most {most_other} of {seeds} ([Objectives compared](docs/guide/objectives.md), which also says what "
+            "that study ran that its labels do not).*")
+
+
+def objectives_claims() -> str:
+    """What docs/guide/objectives.md says about the kept comparisons of objectives, generated from their seed phases:
+    who covers every mode on every seed and what the others cover, seed by seed; which arms' mean modes lie within
+    two standard errors of the best (a match, not a win); and what the kept trials ran with that their variant's
+    recipe does not say, read off the trial rows."""
+    out = []
+    for study_dir, df in _kept("objectives_today"):
+        seeds = df[df["phase"] == "seed"]
+        for dataset, g in seeds.groupby("dataset", sort=True):
+            modes = g.groupby("variant")["modes_covered"].apply(lambda x: [int(v) for v in x])
+            total = int(g["modes_total"].max())
+            full = [v for v, m in modes.items() if all(x == total for x in m)]
+            stats = g.groupby("variant")["modes_covered"].agg(["mean", "sem"]).sort_values("mean", ascending=False)
+            top = stats.index[0]
+            match = [v for v in stats.index[1:] if stats.loc[top, "mean"] - stats.loc[v, "mean"]
+                     <= 2 * math.hypot(stats.loc[top, "sem"], stats.loc[v, "sem"])]
+            line = f"- `{dataset}` (`results/{study_dir.name}`, {len(modes[top])} seeds): "
+            if full:
+                line += f"{' and '.join(f'`{v}`' for v in full)} cover all {total} modes on every seed; "
+            def mean_se(v: str) -> str:
+                return f"`{v}` ({stats.loc[v, 'mean']:.0f} ± {stats.loc[v, 'sem']:.0f})"
+
+            per_seed = "; ".join(f"`{v}` " + ", ".join(map(str, m)) for v, m in modes.items() if v not in full)
+            line += f"per seed, {per_seed}. Most modes on average: {mean_se(top)}"
+            line += (", matched within two standard errors by " + ", ".join(map(mean_se, match)) + "." if match
+                     else ", ahead of every other arm by more than two standard errors.")
+            out.append(line)
+        for variant in sorted(set(df["variant"])):
+            v = VARIANTS[variant]
+            for dataset, g in df[df["variant"] == variant].groupby("dataset", sort=True):
+                # the variant's declared recipe where it stands over the data set's protocol: on 2-D points its point
+                # defaults (the others take PacGAN's optimiser there, as `ganbench train` does), on images its defaults
+                recipe = v.point_defaults if get_dataset(dataset).shape == (2,) else v.defaults
+                off = []
+                if "beta1" in recipe and set(g["beta1"]) != {recipe["beta1"]}:
+                    off.append("Adam beta1 " + ", ".join(map(str, sorted(set(g["beta1"])))) + f" (recipe {recipe['beta1']})")
+                if "r2_gamma" in v.defaults and v.defaults["r2_gamma"] is None and (untied := int((g["r1_gamma"] != g["r2_gamma"]).sum())):
+                    off.append(f"R1 and R2 gammas apart in {untied} of {len(g)} trials (the recipe ties them)")
+                if off:
+                    out.append(f"- Not the recipe: `{variant}` on `{dataset}` ran with {'; '.join(off)}.")
+    return "\n".join(out)
 
 
 def measured_objectives_today() -> str:
@@ -338,7 +397,7 @@ def make_test_timings() -> str:
 
 SECTIONS = {name: shipped(make) for name, make in {"variant-parameters": variant_parameters, "spec-fields": spec_fields, "measured-pacgan": measured_pacgan,
             "measured-objectives": measured_objectives, "measured-pix2pix": measured_pix2pix, "demo-summary": demo_summary,
-            "make-test-timings": make_test_timings, "measured-objectives-today": measured_objectives_today,
+            "make-test-timings": make_test_timings, "measured-objectives-today": measured_objectives_today, "objectives-claims": objectives_claims, "ring-caption": ring_caption,
             "kept-studies": kept_table, "protocols": protocol_lines, "metrics-agreement": metrics_agreement}.items()}
 
 
