@@ -156,3 +156,10 @@ def wait_all(jobs, timeout=600):
             return
         time.sleep(2)
     raise TimeoutError("SLURM jobs did not finish")
+
+
+def pytest_collection_finish(session):
+    """Importing a test module changes none of torch's defaults: every test then runs with what a user's process has
+    (a module that set float64 at import once made a whole worker train in float64)."""
+    if torch.get_default_dtype() != torch.float32:
+        raise pytest.UsageError(f"a test module set torch's default dtype to {torch.get_default_dtype()} at import")

@@ -32,11 +32,7 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-os.environ["OMP_NUM_THREADS"] = "1"
-import torch  # noqa: E402
-
-torch.set_num_threads(1)
-torch.set_default_dtype(torch.float64)
+import torch
 
 REFERENCE = Path(__file__).with_name("same_seed.json")
 METRICS = ("d_loss", "g_loss", "fid", "fid_min", "modes_covered", "high_quality_fraction", "mode_kl", "mixture_mismatch",
@@ -59,7 +55,7 @@ RUNS = {
 SWEEP_RUN = "sweep_ns_gan_ring8"
 SWEEP = "name: same_seed\nvariants: [ns_gan]\ndatasets: [ring8]\narch: mlp_small\nspace: narrow\nbudget: {settings: 2}\nsteps: 20\n"
 
-from ganbench.benchmark.machine import KERNEL_SETTINGS as SETTINGS, kernel_env, machine  # noqa: E402
+from ganbench.benchmark.machine import KERNEL_SETTINGS as SETTINGS, kernel_env, machine
 
 EMULATED = "all-sse"  # the second machine the suite runs the check on
 MARGIN = 100  # a tolerance is this many times the spread measured on one machine ...
@@ -115,6 +111,11 @@ def sweep(tmp: Path) -> dict:
 
 
 def measure(names=None) -> dict:
+    """The runs' numbers, in this process made deterministic and float64 for them: call it in a process of its own
+    (the script, or a test's subprocess), never in one whose other work expects torch's defaults."""
+    os.environ["OMP_NUM_THREADS"] = "1"
+    torch.set_num_threads(1)
+    torch.set_default_dtype(torch.float64)
     names = list(RUNS) + [SWEEP_RUN] if names is None else names
     with tempfile.TemporaryDirectory() as tmp:
         out = runs(Path(tmp), [n for n in names if n in RUNS])
