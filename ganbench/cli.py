@@ -16,7 +16,7 @@ from ganbench.sweeps.spec import JournalError, SpecError
 
 from .commands import (
     DESTS, EVAL_OPTIONS, EXECUTOR_OPTIONS, SAMPLE_OPTIONS, SPACES_OPTIONS, UsageError, cmd_datasets, cmd_eval,
-    cmd_protocols, cmd_report, cmd_sample, cmd_spaces, cmd_spec, cmd_sweep_plan, cmd_sweep_resume, cmd_sweep_run,
+    cmd_paper, cmd_protocols, cmd_report, cmd_sample, cmd_spaces, cmd_spec, cmd_sweep_plan, cmd_sweep_resume, cmd_sweep_run,
     cmd_sweep_status, cmd_train, cmd_variants, cmd_weights,
 )
 
@@ -91,6 +91,16 @@ def _add_report_command(sub) -> None:
     _add_option(s, "budget")
     _add_allow_code(s)
     s.set_defaults(func=cmd_report)
+    s = sub.add_parser("paper", help="LaTeX tables and PDF figures for a paper, from study directories",
+                       description="Writes OUT/tables/*.tex (booktabs: each variant's best and median [IQR], the best in bold, "
+                                   "significance marks; seeds' mean ± standard error) and OUT/figures/*.pdf (scores and budget "
+                                   "curves per data set, at one-column and two-column width, fonts embedded). Each file names "
+                                   "the command and the kept data that made it.")
+    s.add_argument("dirs", nargs="+", metavar="DIR", help="study directories (kept under results/, or a study's own)")
+    s.add_argument("--out", required=True, help="where tables/ and figures/ go")
+    s.add_argument("--only", metavar="FILE", help="write only this file, e.g. tables/scores.tex or figures/scores_mnist5k_1col.pdf")
+    _add_option(s, "budget")
+    s.set_defaults(func=cmd_paper)
 
 
 def _parse_as(kind):

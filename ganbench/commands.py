@@ -385,6 +385,23 @@ def cmd_report(args) -> None:
     print(f"report written: {index}")
 
 
+def cmd_paper(args) -> None:
+    import shlex
+    import sys
+
+    from ganbench.analysis.paper import write_paper  # matplotlib: only this command and report need it
+
+    _check_options(args, ["budget"])
+    command = "ganbench " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:2] == ["paper"] else (
+        "ganbench paper " + " ".join(map(shlex.quote, [*args.dirs, "--out", args.out, *(["--only", args.only] if args.only else [])])))
+    try:
+        written = write_paper(args.dirs, args.out, command, only=args.only, budget=args.budget)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    for path in written:
+        print(path)
+
+
 def cmd_weights(args) -> None:
     """List each extractor's weights (where from, present, verified, the folder to copy), or fetch them."""
     from ganbench.benchmark.metrics.weights import WEIGHTS
