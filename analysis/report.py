@@ -19,8 +19,8 @@ from .figures import (
 from .load import check_comparable, load_trials
 from .tables import (
     BASELINE, PIX2PIX_FINDINGS, R3GAN_DIFFERENCES, ablation_table, baseline_table, best_table, budget_curves, mode_trials,
-    pacgan_comparison, pacgan_epoch_curves, plain_summary, published_comparison, quality_table, r3gan_comparison, seed_table,
-    significance_table,
+    pacgan_comparison, pacgan_epoch_curves, plain_summary, published_comparison, quality_table, r3gan_comparison, recipe_deviations,
+    seed_table, significance_table,
 )
 
 
@@ -163,6 +163,10 @@ SEEDS_TEXT = ("Each variant's best setting trained again with new seeds: the mod
               "within 3 std of the data). scored: ema where the numbers are the generator's moving average (r3gan and "
               "ns_gan_r1r2 keep one), trained otherwise; the trained generator's scores of an EMA run are in its "
               "metrics.json (raw_generator).")
+RECIPE_TEXT = ("Arms that ran off their variant's declared recipe (its defaults; on 2-D points its point defaults, which "
+               "stand over the data set's protocol), by field, read off the trial rows: a setting every trial of the arm ran "
+               "at another value (a space's shared constant, say), and R1 and R2 gammas apart where the recipe ties them. "
+               "A comparison whose arms are listed here did not run each arm at its paper's recipe.")
 R3GAN_TEXT = "Our runs beside R3GAN's published Stacked MNIST numbers (Huang et al. 2024). " + R3GAN_DIFFERENCES
 SIGNIFICANCE_TEXT = ("Pairs of variants: is the difference of their minimum scores at a budget of k settings significant? "
                      "Each variant's settings resampled k at a time with replacement (95% interval of min_a - min_b, "
@@ -185,6 +189,7 @@ def sections(df: pd.DataFrame, budget: int | None) -> list[Section]:
     return [
         Section("In short", bullets=plain_summary(df, budget)),
         Section("Best per variant and data set", table=table),
+        Section("Off the recipe", RECIPE_TEXT, recipe_deviations(df), csv="recipe_deviations.csv"),
         Section("Sample quality of each variant's best trial", QUALITY_TEXT, quality_table(df), digits=3, csv="quality.csv"),
         Section("Beside Lucic et al. 2018", LUCIC_TEXT, published_comparison(table)),
         Section("Beside PacGAN (Lin et al. 2018)", *reversed(pacgan_rows(df)), digits=3, csv="pacgan_comparison.csv",

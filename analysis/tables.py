@@ -147,6 +147,32 @@ def baseline_table(df, baseline: str = BASELINE, budget: int | None = None) -> p
 METRIC_NAMES = {"fid": "min FID", "mixture_mismatch": "mixture mismatch", "mode_kl": "mode KL"}
 
 
+def recipe_deviations(df) -> pd.DataFrame:
+    """Where an arm ran off its variant's declared recipe, by field, read off the trial rows: a setting the recipe
+    fixes (on 2-D points its point defaults, which stand over the data set's protocol; on images its defaults) that
+    every trial ran at another value, and R1 and R2 gammas apart where the recipe ties them. A row per (data set,
+    variant, field): what the recipe says, what ran, in how many of the arm's trials."""
+    from ganbench.benchmark.data import get_dataset
+    from ganbench.benchmark.variants import VARIANTS
+
+    rows = []
+    for (dataset, variant), g in df.groupby(["dataset", "variant"], sort=True):
+        v = VARIANTS.get(variant)
+        if v is None:
+            continue
+        recipe = v.point_defaults if get_dataset(dataset).shape == (2,) else v.defaults
+        for field in ("lr", "beta1", "beta2", "n_disc"):
+            if field in recipe and recipe[field] is not None and field in g and g[field].notna().all():
+                ran = sorted(set(g[field]))
+                if len(ran) == 1 and ran[0] != recipe[field]:
+                    rows.append(dict(dataset=dataset, variant=variant, field=field, recipe=recipe[field], ran=ran[0], trials=len(g)))
+        if v.defaults.get("r2_gamma", 0) is None and {"r1_gamma", "r2_gamma"} <= set(g):
+            apart = int((g["r1_gamma"] != g["r2_gamma"]).sum())
+            if apart:
+                rows.append(dict(dataset=dataset, variant=variant, field="r2_gamma", recipe="= r1_gamma", ran="apart", trials=apart))
+    return pd.DataFrame(rows, columns=["dataset", "variant", "field", "recipe", "ran", "trials"])
+
+
 def conclusions(df, budget: int | None = None) -> pd.DataFrame:
     """What a study found, as data: a row per data set and other variant, with the best variant by its best score
     and the verdict of the significance table's test at the common budget ("better", "not significant" or "too few

@@ -2,6 +2,7 @@
 its formula, and the EMA kept through checkpoints and scoring."""
 import json
 import math
+from pathlib import Path
 
 import pytest
 import torch
@@ -196,3 +197,26 @@ def test_r3gans_gammas_are_tied_unless_r2_is_given(variant, tmp_path):
     for s in drawn:
         config = resolve_config(variant=variant, dataset="ring8", **s)
         assert config.r2_gamma == config.r1_gamma == s["r1_gamma"]
+
+
+def test_the_report_marks_arms_off_their_recipe_by_field(tmp_path):
+    """The kept Stacked MNIST study ran WGAN-GP at the shared narrow space's n_disc 1 and beta2 0.999 (its recipe: 5
+    critic steps, Adam beta2 0.9) and drew R3GAN's gammas apart in some trials: the report says so, field by field.
+    The demo's VAE ran at beta1 0.5 against its declared 0.9, and is listed; the ring demo's arms, which declare no
+    recipe on points, are not."""
+    import pandas as pd
+
+    from ganbench.analysis.report import write_report
+    from ganbench.analysis.tables import recipe_deviations
+    from ganbench.analysis.load import load_trials
+
+    root = Path(__file__).resolve().parents[1] / "results"
+    write_report([root / "objectives_today_stacked_mnist"], tmp_path / "r")
+    table = pd.read_csv(tmp_path / "r" / "recipe_deviations.csv")
+    wgan = table[table["variant"] == "wgan_gp"].set_index("field")
+    assert wgan.loc["n_disc", "recipe"] == "5" and wgan.loc["n_disc", "ran"] == "1" and float(wgan.loc["beta2", "ran"]) == 0.999
+    assert set(table[table["field"] == "r2_gamma"]["variant"]) == {"r3gan", "ns_gan_r1r2"}
+    assert "Off the recipe" in (tmp_path / "r" / "report.md").read_text()
+    vae = recipe_deviations(load_trials([root / "demo"]))
+    assert vae[["variant", "field", "recipe", "ran"]].values.tolist() == [["vae", "beta1", 0.9, 0.5]]
+    assert recipe_deviations(load_trials([root / "demo_ring"])).empty

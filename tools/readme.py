@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ganbench.analysis.load import is_kept, load_kept, load_trials
 from ganbench.analysis.report import pacgan_rows
-from ganbench.analysis.tables import ablation_table, baseline_table, conclusions, r3gan_comparison, seed_table, summary_lines
+from ganbench.analysis.tables import ablation_table, baseline_table, conclusions, r3gan_comparison, recipe_deviations, seed_table, summary_lines
 from ganbench.benchmark.schema import RUN_FIELDS
 from ganbench.benchmark.data import get_dataset
 from ganbench.benchmark.variants import VARIANTS
@@ -189,19 +189,11 @@ def objectives_claims() -> str:
             line += (", matched within two standard errors by " + ", ".join(map(mean_se, match)) + "." if match
                      else ", ahead of every other arm by more than two standard errors.")
             out.append(line)
-        for variant in sorted(set(df["variant"])):
-            v = VARIANTS[variant]
-            for dataset, g in df[df["variant"] == variant].groupby("dataset", sort=True):
-                # the variant's declared recipe where it stands over the data set's protocol: on 2-D points its point
-                # defaults (the others take PacGAN's optimiser there, as `ganbench train` does), on images its defaults
-                recipe = v.point_defaults if get_dataset(dataset).shape == (2,) else v.defaults
-                off = []
-                if "beta1" in recipe and set(g["beta1"]) != {recipe["beta1"]}:
-                    off.append("Adam beta1 " + ", ".join(map(str, sorted(set(g["beta1"])))) + f" (recipe {recipe['beta1']})")
-                if "r2_gamma" in v.defaults and v.defaults["r2_gamma"] is None and (untied := int((g["r1_gamma"] != g["r2_gamma"]).sum())):
-                    off.append(f"R1 and R2 gammas apart in {untied} of {len(g)} trials (the recipe ties them)")
-                if off:
-                    out.append(f"- Not the recipe: `{variant}` on `{dataset}` ran with {'; '.join(off)}.")
+        for (dataset, variant), d in recipe_deviations(df).groupby(["dataset", "variant"], sort=False):
+            said = [f"R1 and R2 gammas apart in {r.trials} of {len(df[(df['dataset'] == dataset) & (df['variant'] == variant)])} trials "
+                    "(the recipe ties them)" if r.field == "r2_gamma" else f"Adam {r.field} {r.ran} (recipe {r.recipe})" if r.field.startswith("beta")
+                    else f"{r.field} {r.ran} (recipe {r.recipe})" for r in d.itertuples()]
+            out.append(f"- Not the recipe: `{variant}` on `{dataset}` ran with {'; '.join(said)}.")
     return "\n".join(out)
 
 
