@@ -16,7 +16,7 @@ from ganbench.sweeps.spec import JournalError, SpecError
 
 from .commands import (
     DESTS, EVAL_OPTIONS, EXECUTOR_OPTIONS, SAMPLE_OPTIONS, SPACES_OPTIONS, UsageError, cmd_datasets, cmd_eval,
-    cmd_paper, cmd_protocols, cmd_report, cmd_sample, cmd_spaces, cmd_spec, cmd_sweep_plan, cmd_sweep_resume, cmd_sweep_run,
+    cmd_paper, cmd_protocols, cmd_report, cmd_score, cmd_sample, cmd_spaces, cmd_spec, cmd_sweep_plan, cmd_sweep_resume, cmd_sweep_run,
     cmd_sweep_status, cmd_train, cmd_variants, cmd_weights,
 )
 
@@ -91,6 +91,21 @@ def _add_report_command(sub) -> None:
     _add_option(s, "budget")
     _add_allow_code(s)
     s.set_defaults(func=cmd_report)
+    s = sub.add_parser("score", help="score samples from anywhere (a folder, an .npz, a run) against a data set or other samples",
+                       description="FID, KID, precision/recall and density/coverage of SAMPLES (a folder of images, an .npz or "
+                                   ".npy of uint8 or [0, 1] images, or a ganbench run directory, scored as `eval` scores it) "
+                                   "against a data set's test split (its cached features) or another folder or array. "
+                                   "Prints one JSON document with the extractor, the resize mode and the sample sizes.")
+    s.add_argument("samples", metavar="SAMPLES", help="a folder of images, an .npz/.npy, or a run directory")
+    s.add_argument("--against", required=True, help="a data set's name (its test split), or a folder or .npz/.npy of images")
+    s.add_argument("--extractor", help="feature extractor (default: the data set's, else inception-v3-compat)")
+    s.add_argument("--resize", default="legacy_tensorflow", choices=["legacy_tensorflow", "legacy_pytorch", "clean"],
+                   help="how Inception's input is resized (clean-fid's names): legacy_tensorflow is torch-fidelity's own and "
+                        "every FID ganbench records; legacy_pytorch pytorch-fid's; clean clean-fid's (default: legacy_tensorflow)")
+    s.add_argument("--n", type=_parse_as(int), help="at most this many samples of each side (default: all; a data set: up to 10,000)")
+    s.add_argument("--nearest-k", dest="nearest_k", type=_parse_as(int), default=5, help="k of precision/recall and density/coverage (default 5)")
+    s.add_argument("--out", help="also write the JSON here (strict JSON, the same document as printed)")
+    s.set_defaults(func=cmd_score)
     s = sub.add_parser("paper", help="LaTeX tables and PDF figures for a paper, from study directories",
                        description="Writes OUT/tables/*.tex (booktabs: each variant's best and median [IQR], the best in bold, "
                                    "significance marks; seeds' mean ± standard error) and OUT/figures/*.pdf (scores and budget "

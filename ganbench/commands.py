@@ -385,6 +385,53 @@ def cmd_report(args) -> None:
     print(f"report written: {index}")
 
 
+def cmd_score(args) -> None:
+    """Samples from anywhere scored against a data set or other samples; a run directory as eval scores it."""
+    from ganbench.benchmark.data import DataError, sample_images
+    from ganbench.benchmark.files import write_json
+    from ganbench.benchmark.metrics.fidelity import MetricError
+    from ganbench.benchmark.metrics.score import score_images
+
+    if args.n is not None and args.n < 2:
+        raise UsageError(f"n: {args.n} is not allowed, must be an integer >= 2")
+    if not 1 <= args.nearest_k <= 100:
+        raise UsageError(f"nearest-k: {args.nearest_k} is not allowed, must be an integer in [1, 100]")
+    try:
+        if (Path(args.samples) / "config.json").is_file():
+            result = _score_run(args)
+        else:
+            result = {"samples": args.samples, **score_images(sample_images(args.samples), args.against, args.extractor,
+                                                             args.resize, args.n, args.nearest_k)}
+    except (DataError, MetricError) as e:
+        raise UsageError(str(e)) from None
+    if args.out:
+        write_json(Path(args.out), result)
+    print(dumps(result))
+
+
+def _score_run(args) -> dict:
+    """A run's generator as `ganbench eval` scores it (the same fixed latents and cached real features)."""
+    from ganbench.benchmark.metrics.fidelity import evaluate_generator
+    from ganbench.benchmark.metrics.resize import DEFAULT_RESIZE
+    from ganbench.benchmark.metrics.score import check_extractor
+    from ganbench.benchmark.train import load_module
+
+    config, module = load_module(args.samples, "cpu", _default_checkpoint(args.samples))
+    if args.against not in DATASETS:
+        raise UsageError(f"against: a run is scored against a data set's test split, as eval scores it; '{args.against}' is not one "
+                         "(export its samples with `ganbench sample --format npz` to score them against other images)")
+    if args.resize != DEFAULT_RESIZE:
+        raise UsageError(f"resize: a run is scored as eval scores it ({DEFAULT_RESIZE}); export its samples with "
+                         "`ganbench sample --format npz` to score them under another mode")
+    extractor = args.extractor or config.extractor
+    check_extractor(extractor, args.resize)
+    n_fake, n_real = (args.n, args.n) if args.n else (config.n_fake, config.n_real)
+    scores = evaluate_generator(module.scored_generator, config.z_dim, args.against, extractor, n_fake, n_real, None,
+                                config.data_root, "cpu", prior=module.prior, nearest_k=args.nearest_k)
+    return {"samples": args.samples, "against": args.against, "extractor": extractor, "resize": args.resize,
+            "n_samples": n_fake, "n_reference": n_real, **scores}
+
+
 def cmd_paper(args) -> None:
     import shlex
     import sys

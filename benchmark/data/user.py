@@ -200,3 +200,39 @@ def _as_tensor(a: np.ndarray, shape: tuple) -> torch.Tensor:
 
 def _fingerprint(entries: list, size, grey) -> str:
     return hashlib.sha256(repr((entries, size, grey)).encode()).hexdigest()[:16]
+
+
+# --- samples to score (ganbench score): every image of a folder, or the one array of an .npz/.npy -----------------
+
+def sample_images(path_text: str) -> torch.Tensor:
+    """Samples from elsewhere as uint8 (N, C, H, W): every image of a folder (decoded as a folder: data set is; one
+    size, grey or RGB), or an .npz's array (its one array, or the one named ``samples``, as `ganbench sample --format
+    npz` writes) or an .npy: uint8, or floats in [0, 1]. Anything else is refused in one line naming the file."""
+    path = Path(path_text).expanduser()
+    if path.is_dir():
+        info = _folder(f"folder:{path}", str(path))
+        files = sorted(p for p in path.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+        return torch.stack([_read_image(f, info.shape, None) for f in files])
+    if not path.is_file():
+        raise DataError(f"samples: no folder or file at {path}")
+    try:
+        loaded = np.load(path, allow_pickle=False)
+        if isinstance(loaded, np.ndarray):  # .npy
+            a, key = loaded, path.name
+        else:
+            with loaded as f:
+                key = "samples" if "samples" in f.files else f.files[0] if len(f.files) == 1 else None
+                if key is None:
+                    raise DataError(f"samples: {path} holds {', '.join(f.files)}; name the array 'samples' or keep one array")
+                a = f[key]
+    except DataError:
+        raise
+    except (ValueError, OSError, EOFError) as e:
+        raise DataError(f"samples: {path} is not a readable .npz or .npy file ({type(e).__name__})") from None
+    shape = _sample_shape(a.shape, a.dtype, path, key)
+    if len(shape) == 1:
+        raise DataError(f"samples: {path}:{key} holds {shape[0]}-D points; scoring takes images")
+    if a.dtype != np.uint8 and not (np.isfinite(a).all() and a.min() >= 0 and a.max() <= 1):
+        raise DataError(f"samples: {path}:{key} holds {a.dtype} values in [{np.nanmin(a):.4g}, {np.nanmax(a):.4g}]; "
+                        "give uint8 images, or floats in [0, 1] (divide 0-255 floats by 255)")
+    return _as_tensor(a, shape)
