@@ -16,7 +16,7 @@ from ganbench.sweeps.spec import JournalError, SpecError
 
 from .commands import (
     DESTS, EVAL_OPTIONS, EXECUTOR_OPTIONS, SAMPLE_OPTIONS, SPACES_OPTIONS, UsageError, cmd_datasets, cmd_eval,
-    cmd_paper, cmd_protocols, cmd_report, cmd_score, cmd_sample, cmd_spaces, cmd_spec, cmd_sweep_plan, cmd_sweep_resume, cmd_sweep_run,
+    cmd_paper, cmd_protocols, cmd_report, cmd_score, cmd_sample, cmd_spaces, cmd_spec, cmd_sweep_dashboard, cmd_sweep_plan, cmd_sweep_resume, cmd_sweep_run,
     cmd_sweep_status, cmd_train, cmd_variants, cmd_weights,
 )
 
@@ -74,6 +74,15 @@ def _add_sweep_commands(sub) -> None:
     _add_option(s, "storage")
     _add_allow_code(s)
     s.set_defaults(func=cmd_sweep_status)
+    s = ss.add_parser("dashboard", help="a live web view of a study's trials (optuna-dashboard on its storage)",
+                      description="Serves optuna-dashboard on the study's storage (its optuna.journal, or --storage URL) while "
+                                  "it runs: every trial with its setting, value and ganbench's attributes (variant, data set, "
+                                  "phase, setting, status, run folder). Needs `pip install 'ganbench[dashboard]'`. Stop with Ctrl-C.")
+    s.add_argument("dir")
+    _add_option(s, "storage")
+    s.add_argument("--host", default="127.0.0.1", help="address to serve on (default 127.0.0.1: this machine only)")
+    s.add_argument("--port", type=_parse_as(int), default=8080, help="port (default 8080)")
+    s.set_defaults(func=cmd_sweep_dashboard)
     s = ss.add_parser("resume", help="re-run lost and failed trials and finish the budget; does nothing for a finished study")
     s.add_argument("dir")
     _add_executor_args(s)

@@ -318,6 +318,26 @@ def cmd_sweep_status(args) -> None:
     _print_status(args.dir, args.storage, args.json)
 
 
+def cmd_sweep_dashboard(args) -> None:
+    """optuna-dashboard, as its documentation runs it (run_server on a storage), on the study's own storage."""
+    from ganbench.sweeps.storage import storage_for
+
+    _check_options(args, ["storage"])
+    _saved_study(args, runs_code=False)
+    if not 1 <= args.port <= 65535:
+        raise UsageError(f"port: {args.port} is not allowed, must be an integer in [1, 65535]")
+    try:
+        from optuna_dashboard import run_server
+    except ImportError:
+        raise UsageError("dashboard: optuna-dashboard is not installed: pip install 'ganbench[dashboard]'") from None
+    storage = storage_for(args.dir, args.storage, create=False)
+    print(f"dashboard of {args.dir}: http://{args.host}:{args.port}/dashboard (Ctrl-C stops it)", flush=True)
+    try:
+        run_server(storage, host=args.host, port=args.port)
+    except OSError as e:  # the port is taken, or the address is not this machine's
+        raise UsageError(f"port: cannot serve on {args.host}:{args.port} ({e.strerror or e})") from None
+
+
 def cmd_sweep_resume(args) -> None:
     from ganbench.sweeps.retries import retry_failed
     from ganbench.sweeps.runner import budget_spent
