@@ -185,3 +185,24 @@ def read_curves(run_dir: Path | str) -> dict[str, list[tuple[int, float]]]:
                     if value not in ("", None) and math.isfinite(float(value)):
                         curves.setdefault(name, {})[step] = float(value)
     return {name: sorted(points.items()) for name, points in curves.items()}
+
+
+EXTERNAL_FIELDS = {"samples": str, "against": str, "extractor": str, "resize": str, "n_samples": int, "n_reference": int, "fid": float}
+
+
+def load_external(path: Path | str) -> dict:
+    """A sample set scored elsewhere (`ganbench score --out FILE`), to set beside a study's arms; ValueError naming
+    the file and the field where it is not one."""
+    path = Path(path)
+    try:
+        scored = json.loads(path.read_text())
+    except (OSError, ValueError) as e:
+        raise ValueError(f"external: {path} is not a readable JSON file ({type(e).__name__}); give what `ganbench score --out` wrote") from None
+    if not isinstance(scored, dict):
+        raise ValueError(f"external: {path} holds a {type(scored).__name__}, not the object `ganbench score --out` writes")
+    for field, kind in EXTERNAL_FIELDS.items():
+        value = scored.get(field)
+        if not isinstance(value, kind) or isinstance(value, bool) or (kind is int and isinstance(value, float)):
+            if not (kind is float and isinstance(value, int) and not isinstance(value, bool)):
+                raise ValueError(f"external: {path}: {field} is {value!r}; `ganbench score --out` writes a {kind.__name__} there")
+    return {**scored, "source": str(path)}

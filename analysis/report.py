@@ -16,10 +16,10 @@ from .figures import (
     colours_for, fig_best_samples, fig_budget, fig_distributions, fig_fid_over_training, fig_loss_curves,
     fig_mode_coverage, fig_pacgan_epochs, fig_seed_modes, fig_precision_recall, fig_search, fig_sensitivity,
 )
-from .load import check_comparable, load_trials
+from .load import check_comparable, load_external, load_trials
 from .tables import (
     BASELINE, PIX2PIX_FINDINGS, R3GAN_DIFFERENCES, ablation_table, baseline_table, best_table, budget_curves, mode_trials,
-    pacgan_comparison, pacgan_epoch_curves, plain_summary, published_comparison, quality_table, r3gan_comparison, recipe_deviations,
+    external_table, pacgan_comparison, pacgan_epoch_curves, plain_summary, published_comparison, quality_table, r3gan_comparison, recipe_deviations,
     seed_table, significance_table,
 )
 
@@ -39,7 +39,8 @@ def check_report_out(out: Path) -> None:
         raise ValueError(f"out: {out} already holds something that is not a ganbench report; choose a new or empty folder")
 
 
-def write_report(study_dirs: list, out: Path | str, budget: int | None = None, storage_url: str | None = None) -> Path:
+def write_report(study_dirs: list, out: Path | str, budget: int | None = None, storage_url: str | None = None,
+                 externals: list = ()) -> Path:
     """The report of ``study_dirs`` into ``out``: written in a marked working folder, renamed when complete, and
     removed if anything fails (nothing half-written is left)."""
     out = Path(out)
@@ -53,6 +54,7 @@ def write_report(study_dirs: list, out: Path | str, budget: int | None = None, s
     check_report_out(out)
     if partial_of(out).exists() and not is_ours(partial_of(out)):
         raise ValueError(f"out: {partial_of(out)} exists and ganbench did not make it; move it away or choose another --out")
+    scored = [load_external(p) for p in externals]  # refused before any work, naming the file and field
     df = load_trials(study_dirs, storage_url)
     if df.empty:
         raise ValueError("study: no trials in " + ", ".join(map(str, study_dirs)))
@@ -64,7 +66,7 @@ def write_report(study_dirs: list, out: Path | str, budget: int | None = None, s
     remove_partial(partial_of(out))  # a crashed report's leftover
     tmp = open_partial(out)
     try:
-        _write_report(df, tmp, study_dirs, budget)
+        _write_report(df, tmp, study_dirs, budget, scored)
         (tmp / REPORT_MARKER).write_text("a ganbench report: `ganbench report --out` replaces it\n")
     except BaseException:
         remove_partial(tmp)
@@ -163,6 +165,9 @@ SEEDS_TEXT = ("Each variant's best setting trained again with new seeds: the mod
               "within 3 std of the data). scored: ema where the numbers are the generator's moving average (r3gan and "
               "ns_gan_r1r2 keep one), trained otherwise; the trained generator's scores of an EMA run are in its "
               "metrics.json (raw_generator).")
+EXTERNAL_TEXT = ("Sample sets scored elsewhere (`ganbench score --out`, given with --external), each beside every variant's "
+                 "best trial on the same data set. 'comparable' says whether the two were scored alike (extractor, resize mode, "
+                 "sample sizes) and, where not, how they differ: an FID is only compared with one computed the same way.")
 RECIPE_TEXT = ("Arms that ran off their variant's declared recipe (its defaults; on 2-D points its point defaults, which "
                "stand over the data set's protocol), by field, read off the trial rows: a setting every trial of the arm ran "
                "at another value (a space's shared constant, say), and R1 and R2 gammas apart where the recipe ties them. "
@@ -183,11 +188,13 @@ BASELINE_TEXT = (f"Each variant against {BASELINE} (the original GAN with the -l
                  "(the test of the next table).")
 
 
-def sections(df: pd.DataFrame, budget: int | None) -> list[Section]:
+def sections(df: pd.DataFrame, budget: int | None, externals: list[dict] = ()) -> list[Section]:
     """Every section of the report, in order; the one place a section is added."""
     table = best_table(df)
     return [
         Section("In short", bullets=plain_summary(df, budget)),
+        Section("Samples from elsewhere", EXTERNAL_TEXT, external_table(df, list(externals)) if externals else None,
+                digits=4, csv="external.csv"),
         Section("Best per variant and data set", table=table),
         Section("Off the recipe", RECIPE_TEXT, recipe_deviations(df), csv="recipe_deviations.csv"),
         Section("Sample quality of each variant's best trial", QUALITY_TEXT, quality_table(df), digits=3, csv="quality.csv"),
@@ -225,11 +232,11 @@ STYLE = ("body{font-family:-apple-system,BlinkMacSystemFont,'Segoe UI',Roboto,He
          "figcaption{color:#6a737d;font-size:13px}")
 
 
-def _write_report(df: pd.DataFrame, tmp: Path, study_dirs: list, budget: int | None) -> None:
+def _write_report(df: pd.DataFrame, tmp: Path, study_dirs: list, budget: int | None, externals: list = ()) -> None:
     figures_dir = tmp / "figures"
     figures_dir.mkdir(parents=True)
     names, curves, epochs = figures(df, figures_dir)
-    parts = [s for s in sections(df, budget) if not s.empty]
+    parts = [s for s in sections(df, budget, externals) if not s.empty]
     df.to_csv(tmp / "trials.csv", index=False)
     df.to_parquet(tmp / "trials.parquet", index=False)
     curves.to_csv(tmp / "budget_curves.csv", index=False)

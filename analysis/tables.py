@@ -92,6 +92,32 @@ def quality_table(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+EXTERNAL_METRICS = ("fid", "kid", "precision", "recall", "density", "coverage")
+
+
+def external_table(df, externals: list[dict]) -> pd.DataFrame:
+    """Sample sets scored elsewhere (`ganbench score`) beside each variant's best trial on the same data set: the
+    same metrics, and whether the two were scored alike (extractor, Inception's resize mode, sample sizes), said by
+    field where they were not."""
+    rows = []
+    quality = quality_table(df)
+    for ext in externals:
+        rows.append(dict(dataset=ext["against"], arm=f"external: {ext['samples']}", source=ext["source"], extractor=ext["extractor"],
+                         resize=ext["resize"], n_fake=ext["n_samples"], n_real=ext["n_reference"],
+                         **{m: ext.get(m) for m in EXTERNAL_METRICS}, comparable="-"))
+        best = quality[quality["dataset"] == ext["against"]] if len(quality) else quality
+        for r in best.itertuples():
+            apart = [f"{name} {ours} vs {theirs}" for name, ours, theirs in (
+                ("extractor", r.extractor, ext["extractor"]), ("resize", "legacy_tensorflow", ext["resize"]),
+                ("samples", int(r.n_fake), ext["n_samples"]), ("real samples", int(r.n_real), ext["n_reference"])) if ours != theirs]
+            rows.append(dict(dataset=r.dataset, arm=f"study: {r.variant} (best trial)", source="", extractor=r.extractor,
+                             resize="legacy_tensorflow", n_fake=int(r.n_fake), n_real=int(r.n_real),
+                             **{m: getattr(r, m, None) for m in EXTERNAL_METRICS if m != "fid"},
+                             fid=r.fid_min if pd.isna(getattr(r, "fid", None)) and hasattr(r, "fid_min") else getattr(r, "fid", None),
+                             comparable="yes" if not apart else "no: " + "; ".join(apart)))
+    return pd.DataFrame(rows)
+
+
 def significance_table(df, budget: int | None = None) -> pd.DataFrame:
     """Every pair of variants on each data set: is the difference of their minimum scores at a budget of k settings
     significant (bootstrap, see analysis.budget.compare_at_budget)? k defaults to the smallest number of settings any

@@ -96,6 +96,8 @@ def _add_report_command(sub) -> None:
                                    "REPORT/figures/ (PNG and SVG), REPORT/trials.csv and trials.parquet. Works on running studies.")
     s.add_argument("dirs", nargs="+", metavar="DIR", help="study directories")
     s.add_argument("--out", required=True, help="report directory")
+    s.add_argument("--external", action="append", default=[], metavar="FILE",
+                   help="a sample set scored by `ganbench score --out FILE`, set beside the study's arms (repeatable)")
     _add_option(s, "storage")
     _add_option(s, "budget")
     _add_allow_code(s)

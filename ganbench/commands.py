@@ -395,7 +395,7 @@ def cmd_report(args) -> None:
     _check_options(args, ["storage", "budget"])
     _allow_code(args)
     try:
-        index = write_report(args.dirs, args.out, args.budget, args.storage)
+        index = write_report(args.dirs, args.out, args.budget, args.storage, args.external)
     except ValueError as e:
         raise UsageError(str(e)) from None
     except FileNotFoundError as e:

@@ -101,3 +101,28 @@ def test_bad_input_is_one_line_and_exit_2(digits, args, says):
     r = ganbench("score", *[a.format(root=root) for a in args])
     assert r.returncode == 2 and "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
     assert says.format(root=root) in r.stderr
+
+
+@pytest.mark.slow(seconds=25)
+def test_scored_samples_enter_a_report_beside_the_studys_arms(digits, tmp_path):
+    """A sample set scored against mnist5k sits beside the demo's arms in its report, labelled external with its
+    source; where it was scored on fewer samples than the arms, the report says so instead of comparing."""
+    import pandas as pd
+
+    from pathlib import Path
+
+    root, _ = digits
+    demo = Path(__file__).resolve().parents[1] / "results" / "demo"
+    r = ganbench("score", root / "digits.npz", "--against", "mnist5k", "--out", tmp_path / "mine.json")
+    assert r.returncode == 0, r.stderr
+    r = ganbench("report", demo, "--out", tmp_path / "report", "--external", tmp_path / "mine.json")
+    assert r.returncode == 0, r.stderr
+    table = pd.read_csv(tmp_path / "report" / "external.csv")
+    mine = table[table["arm"].str.startswith("external: ")].iloc[0]
+    assert mine["source"] == str(tmp_path / "mine.json") and mine["fid"] == json.loads((tmp_path / "mine.json").read_text())["fid"]
+    arms = table[table["arm"].str.startswith("study: ")]
+    assert set(arms["arm"]) == {"study: mm_gan (best trial)", "study: ns_gan (best trial)", "study: vae (best trial)"}
+    assert all(c == f"no: samples 1000 vs {N}" for c in arms["comparable"])
+    (tmp_path / "bad.json").write_text('{"samples": "x", "against": "mnist5k"}')
+    r = ganbench("report", demo, "--out", tmp_path / "r2", "--external", tmp_path / "bad.json")
+    assert r.returncode == 2 and "external: " in r.stderr and ": extractor is None" in r.stderr and len(r.stderr.strip().splitlines()) == 1
