@@ -199,6 +199,7 @@ def test_r3gans_gammas_are_tied_unless_r2_is_given(variant, tmp_path):
         assert config.r2_gamma == config.r1_gamma == s["r1_gamma"]
 
 
+@pytest.mark.slow(seconds=15)
 def test_the_report_marks_arms_off_their_recipe_by_field(tmp_path):
     """The kept Stacked MNIST study ran WGAN-GP at the shared narrow space's n_disc 1 and beta2 0.999 (its recipe: 5
     critic steps, Adam beta2 0.9) and drew R3GAN's gammas apart in some trials: the report says so, field by field.
