@@ -60,3 +60,23 @@ def test_version_names_the_release_and_the_checkouts_commit():
     if (ROOT / ".git").exists():
         commit = subprocess.run(["git", "rev-parse", "--short=10", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip()
         assert f"(commit {commit}" in r.stdout
+
+
+@pytest.mark.slow(seconds=15)
+def test_the_wheel_installs_and_runs_outside_the_checkout(dist, tmp_path):
+    """pip installs the wheel (its dependencies are this environment's), and the installed ganbench, imported from
+    there and not from the checkout, names its version and lists its variants."""
+    import os
+
+    target = tmp_path / "site"
+    wheel = next(dist.glob("*.whl"))
+    r = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--quiet", "--target", str(target), str(wheel)],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    env = {**os.environ, "PYTHONPATH": str(target)}
+    code = "import ganbench, ganbench.cli; print(ganbench.__file__); print(ganbench.__version__); ganbench.cli.main(['variants'])"
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=tmp_path, env=env)
+    assert r.returncode == 0, r.stderr[-2000:]
+    where, version, *listing = r.stdout.splitlines()
+    assert where.startswith(str(target)) and version == tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    assert any("r3gan" in line for line in listing)
