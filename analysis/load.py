@@ -25,6 +25,9 @@ METRIC_ATTRS = ["fid_min", "fid_min_step", "fid_final", "fid", "kid", "precision
                 "seed", "host", "slurm_job_id", "error", "fid_history", "scored_generator",
                 "l1", "psnr", "ssim", "classifier_score", "classifier_score_targets", "n_pairs"]  # image-to-image (pix2pix)
 
+RAW_METRICS = ["fid_min", "fid", "kid", "precision", "recall", "density", "coverage", "mixture_mismatch", "modes_covered",
+               "high_quality_fraction", "mode_kl", "sliced_w1"]  # also kept of the raw generator (raw_<metric>) where one was scored
+
 
 def _storage(study_dir: Path, url: str | None = None):
     if url:  # a study run with --storage URL (e.g. postgresql://... for many nodes): one connection for every study read
@@ -134,8 +137,11 @@ def load_trials(study_dirs: list, storage_url: str | None = None) -> pd.DataFram
                            run_dir=str(study_dir / a["run_dir"]) if a.get("run_dir") else str(who.run_dir(study_dir, file_name)),
                            train_steps=spec.get("steps"), arch=spec.get("arch"), sampler=spec.get("sampler", "random"), pruner=spec.get("pruner", "none"),
                            completed=t.datetime_complete.timestamp() if t.datetime_complete else None)
-                row.update({h: t.params.get(h) for h in HYPERPARAMETERS})
+                ran = a.get("config") or {}  # the resolved settings the worker recorded; the drawn ones where none was
+                row.update({h: ran.get(h, t.params.get(h)) for h in HYPERPARAMETERS})
                 row.update({m: a.get(m) for m in METRIC_ATTRS})
+                raw = a.get("raw_generator") or {}  # an EMA run's trained generator, scored beside the averaged one
+                row.update({f"raw_{m}": raw.get(m) for m in RAW_METRICS})
                 if isinstance(row["fid_history"], list):
                     row["fid_history"] = json.dumps(row["fid_history"])
                 row["metric"] = ("fid" if a.get("fid_min") is not None or a.get("fid") is not None else

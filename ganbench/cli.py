@@ -80,7 +80,7 @@ def _add_sweep_commands(sub) -> None:
                                   "phase, setting, status, run folder). Needs `pip install 'ganbench[dashboard]'`. Stop with Ctrl-C.")
     s.add_argument("dir")
     _add_option(s, "storage")
-    s.add_argument("--host", default="127.0.0.1", help="address to serve on (default 127.0.0.1: this machine only)")
+    s.add_argument("--host", default="127.0.0.1", help="address to serve on (default 127.0.0.1: reachable from the same host only)")
     s.add_argument("--port", type=_parse_as(int), default=8080, help="port (default 8080)")
     s.set_defaults(func=cmd_sweep_dashboard)
     s = ss.add_parser("resume", help="re-run lost and failed trials and finish the budget; does nothing for a finished study")

@@ -334,7 +334,7 @@ def cmd_sweep_dashboard(args) -> None:
     print(f"dashboard of {args.dir}: http://{args.host}:{args.port}/dashboard (Ctrl-C stops it)", flush=True)
     try:
         run_server(storage, host=args.host, port=args.port)
-    except OSError as e:  # the port is taken, or the address is not this machine's
+    except OSError as e:  # the port is taken, or the host has no such address
         raise UsageError(f"port: cannot serve on {args.host}:{args.port} ({e.strerror or e})") from None
 
 

@@ -94,6 +94,7 @@ def _train_and_tell(study, trial, spec, identity, out, params, seed, prune, hear
 
     try:
         config = resolve_config(**trial_config(spec, identity, params, seed))
+        trial.set_user_attr("config", config.to_dict())  # what ran, every setting resolved: the row's effective settings
         if (out / "metrics.json").exists():  # trained, but its worker died before telling the study
             metrics = read_metrics(out)
         else:

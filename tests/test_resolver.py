@@ -73,3 +73,9 @@ def test_a_sweep_of_r3gan_on_the_ring_records_and_runs_beta1_0(tmp_path):
     assert r.returncode == 0, r.stderr[-2000:]
     configs = [json.loads(p.read_text()) for p in (tmp_path / "study").rglob("config.json")]
     assert len(configs) == 2 and {c["beta1"] for c in configs} == {0.0} and {c["beta2"] for c in configs} == {0.9}
+    # the trial table holds what ran (r2_gamma tied, though never drawn) and the raw generator's scores beside the EMA's
+    from ganbench.analysis.load import load_trials
+
+    rows = load_trials([tmp_path / "study"])
+    assert (rows["beta1"] == 0.0).all() and (rows["r2_gamma"] == rows["r1_gamma"]).all() and rows["r2_gamma"].notna().all()
+    assert rows["scored_generator"].eq("ema").all() and rows["raw_mixture_mismatch"].notna().all() and rows["raw_modes_covered"].notna().all()
