@@ -10,6 +10,7 @@ import textwrap
 from ganbench.benchmark.config import own_fields
 from ganbench.benchmark.data import DataError
 from ganbench.benchmark.interrupts import Interrupted, interruptible
+from ganbench.benchmark.metrics.resize import DEFAULT_RESIZE, RESIZE_MODES
 from ganbench.benchmark.schema import COMMAND_FIELDS, ENV_FIELDS, RUN_FIELDS, ConfigError, check_environment
 from ganbench.benchmark.variants import VariantError
 from ganbench.sweeps.spec import JournalError, SpecError
@@ -110,9 +111,9 @@ def _add_report_command(sub) -> None:
     s.add_argument("samples", metavar="SAMPLES", help="a folder of images, an .npz/.npy, or a run directory")
     s.add_argument("--against", required=True, help="a data set's name (its test split), or a folder or .npz/.npy of images")
     s.add_argument("--extractor", help="feature extractor (default: the data set's, else inception-v3-compat)")
-    s.add_argument("--resize", default="legacy_tensorflow", choices=["legacy_tensorflow", "legacy_pytorch", "clean"],
-                   help="how Inception's input is resized (clean-fid's names): legacy_tensorflow is torch-fidelity's own and "
-                        "every FID ganbench records; legacy_pytorch pytorch-fid's; clean clean-fid's (default: legacy_tensorflow)")
+    s.add_argument("--resize", default=DEFAULT_RESIZE, choices=list(RESIZE_MODES),
+                   help="how Inception's input is resized (clean-fid's names): "
+                        + "; ".join(f"{m.name}: {m.description}" for m in RESIZE_MODES.values()) + f" (default: {DEFAULT_RESIZE})")
     s.add_argument("--n", type=_parse_as(int), help="at most this many samples of each side (default: all; a data set: up to 10,000)")
     s.add_argument("--nearest-k", dest="nearest_k", type=_parse_as(int), default=5, help="k of precision/recall and density/coverage (default 5)")
     s.add_argument("--out", help="also write the JSON here (strict JSON, the same document as printed)")
