@@ -8,8 +8,9 @@ last bit of a gradient near zero into a whole step of the other sign (ns_gan's w
 between two instruction sets on one machine). The runs here train in float64 (the default dtype: the nets, latents and
 batches; the data sets and the feature extractors stay float32, as in any run), where the same kernels differ by
 ~1e-16 and most numbers agree to 1e-9 or better across instruction sets. Each kept number carries the spread measured
-across the kernel settings of ganbench.benchmark.machine on one machine and a tolerance ``max(MARGIN x spread, REL_FLOOR x |value|)``: far above what a
-machine moves, far below what a change to a loss or an optimiser moves (tests/test_regression.py shows both). Runs
+across the kernel settings of benchmark/machine.py on one machine, and a tolerance ``max(MARGIN x spread, REL_FLOOR x
+|value|)``: far above what a machine moves, far below what a change to a loss or an optimiser moves (tests/test_regression.py
+shows both). Runs
 whose dynamics amplify rounding even in float64 (BEGAN's and EBGAN's margins and L1 reconstruction, MAGAN's margin,
 where a residual at zero flips its gradient's sign) are named in ``amplifies_rounding`` with their spread.
 
@@ -18,7 +19,7 @@ where a residual at zero flips its gradient's sign) are named in ``amplifies_rou
     python tests/regression/same_seed.py --spread        # run under every SETTING, keep numbers, spreads, tolerances
     python tests/regression/same_seed.py --check FILE    # compare numbers in FILE with the reference: a line per miss
 
-Rewrite the reference (``--spread``, about 10 minutes on 2 cores) only when a change is meant to move results.
+Rewrite the reference (``--spread``: 4.6 minutes on 2 cores, two settings at a time) only when a change is meant to move results.
 """
 from __future__ import annotations
 
@@ -33,6 +34,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import torch
+
+from ganbench.benchmark.machine import KERNEL_SETTINGS as SETTINGS, kernel_env, machine
 
 REFERENCE = Path(__file__).with_name("same_seed.json")
 METRICS = ("d_loss", "g_loss", "fid", "fid_min", "modes_covered", "high_quality_fraction", "mode_kl", "mixture_mismatch",
@@ -54,8 +57,6 @@ RUNS = {
 }
 SWEEP_RUN = "sweep_ns_gan_ring8"
 SWEEP = "name: same_seed\nvariants: [ns_gan]\ndatasets: [ring8]\narch: mlp_small\nspace: narrow\nbudget: {settings: 2}\nsteps: 20\n"
-
-from ganbench.benchmark.machine import KERNEL_SETTINGS as SETTINGS, kernel_env, machine
 
 EMULATED = "all-sse"  # the second machine the suite runs the check on
 MARGIN = 100  # a tolerance is this many times the spread measured on one machine ...
