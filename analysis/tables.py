@@ -256,6 +256,16 @@ def held_across(by_setting: pd.DataFrame) -> list[str]:
         else:
             counts = firsts["best"].value_counts()
             parts = [f"best varied: {', '.join(f'{b} on {counts[b]}' for b in bests)} ({lo:.4g}-{hi:.4g})"]
+            rows = g[g["other"].notna()]
+            tops = rows[rows["other"].isin(bests)]  # the varying bests against each other
+            if len(tops):
+                verdicts = tops["verdict"].value_counts()
+                parts.append(f"{' and '.join(bests)} " + (f"{verdicts.index[0]} on all" if len(verdicts) == 1 else
+                             ", ".join(f"{v} on {k}" for v, k in verdicts.items())) + f" (p {tops['p'].min():.3f}-{tops['p'].max():.3f})")
+            for other, o in rows[~rows["other"].isin(bests)].groupby("other", sort=True):  # never the best
+                below = int((o["verdict"] == "better").sum())
+                parts.append(f"{other} significantly below the best on {'all' if below == n else f'{below} of {n}'} "
+                             f"(p {o['p'].min():.3f}-{o['p'].max():.3f})")
         if len(bests) == 1:
             for other, o in g[g["other"].notna()].groupby("other", sort=True):
                 counts = o["verdict"].value_counts()
