@@ -21,6 +21,6 @@ def version_line() -> str:
             dirty = run("status", "--porcelain", "--untracked-files=no").stdout.strip()
             if commit:
                 return f"ganbench {__version__} (commit {commit}{'+dirty' if dirty else ''})"
-        except (OSError, subprocess.SubprocessError):
+        except (OSError, subprocess.SubprocessError):  # no git, or a checkout git cannot read: the release alone
             pass
     return f"ganbench {__version__}"
