@@ -208,7 +208,7 @@ def load_external(path: Path | str) -> dict:
         raise ValueError(f"external: {path} holds a {type(scored).__name__}, not the object `ganbench score --out` writes")
     for field, kind in EXTERNAL_FIELDS.items():
         value = scored.get(field)
-        if not isinstance(value, kind) or isinstance(value, bool) or (kind is int and isinstance(value, float)):
-            if not (kind is float and isinstance(value, int) and not isinstance(value, bool)):
-                raise ValueError(f"external: {path}: {field} is {value!r}; `ganbench score --out` writes a {kind.__name__} there")
+        allowed = (int, float) if kind is float else kind  # a float field may hold an integer; bool is no number
+        if not isinstance(value, allowed) or isinstance(value, bool):
+            raise ValueError(f"external: {path}: {field} is {value!r}; `ganbench score --out` writes a {kind.__name__} there")
     return {**scored, "source": str(path)}
