@@ -168,10 +168,11 @@ SEEDS_TEXT = ("Each variant's best setting trained again with new seeds: the mod
 EXTERNAL_TEXT = ("Sample sets scored elsewhere (`ganbench score --out`, given with --external), each beside every variant's "
                  "best trial on the same data set. 'comparable' says whether the two were scored alike (extractor, resize mode, "
                  "sample sizes) and, where not, how they differ: an FID is only compared with one computed the same way.")
-RECIPE_TEXT = ("Arms that ran off their variant's declared recipe (its defaults; on 2-D points its point defaults, which "
-               "stand over the data set's protocol), by field, read off the trial rows: a setting every trial of the arm ran "
-               "at another value (a space's shared constant, say), and R1 and R2 gammas apart where the recipe ties them. "
-               "A comparison whose arms are listed here did not run each arm at its paper's recipe.")
+RECIPE_TEXT = ("Arms that ran off their variant's declared recipe (`ganbench variants --recipes`: its paper's settings and "
+               "their source), by field, read off the trial rows' effective settings: a setting the recipe fixes that trials "
+               "ran at another value (a shared space's constant or draw, say), and R1 and R2 gammas apart where the recipe "
+               "ties them; the settings a recipe's authors tuned are searched around it and not listed. A comparison whose "
+               "arms are listed here did not run each arm at its paper's recipe (a spec's `start: shared`, Lucic et al.'s rule).")
 R3GAN_TEXT = "Our runs beside R3GAN's published Stacked MNIST numbers (Huang et al. 2024). " + R3GAN_DIFFERENCES
 SIGNIFICANCE_TEXT = ("Pairs of variants: is the difference of their minimum scores at a budget of k settings significant? "
                      "Each variant's settings resampled k at a time with replacement (95% interval of min_a - min_b, "

@@ -174,28 +174,31 @@ METRIC_NAMES = {"fid": "min FID", "mixture_mismatch": "mixture mismatch", "mode_
 
 
 def recipe_deviations(df) -> pd.DataFrame:
-    """Where an arm ran off its variant's declared recipe, by field, read off the trial rows: a setting the recipe
-    fixes (on 2-D points its point defaults, which stand over the data set's protocol; on images its defaults) that
-    every trial ran at another value, and R1 and R2 gammas apart where the recipe ties them. A row per (data set,
-    variant, field): what the recipe says, what ran, in how many of the arm's trials."""
-    from ganbench.benchmark.data import get_dataset
+    """Where an arm ran off its variant's declared recipe (``Variant.recipe``), by field, read off the trial rows'
+    effective settings: a setting the recipe fixes that trials ran at another value (its tuned settings, searched
+    around it by design, are not marked), and R1 and R2 gammas apart where the recipe ties them. A row per (data
+    set, variant, field): what the recipe says, what ran, in how many of the arm's trials."""
     from ganbench.benchmark.variants import VARIANTS
 
     rows = []
     for (dataset, variant), g in df.groupby(["dataset", "variant"], sort=True):
-        v = VARIANTS.get(variant)
-        if v is None:
+        recipe = VARIANTS[variant].recipe if variant in VARIANTS else None
+        if recipe is None:
             continue
-        recipe = v.point_defaults if get_dataset(dataset).shape == (2,) else v.defaults
-        for field in ("lr", "beta1", "beta2", "n_disc"):
-            if field in recipe and recipe[field] is not None and field in g and g[field].notna().all():
-                ran = sorted(set(g[field]))
-                if len(ran) == 1 and ran[0] != recipe[field]:
-                    rows.append(dict(dataset=dataset, variant=variant, field=field, recipe=recipe[field], ran=ran[0], trials=len(g)))
-        if v.defaults.get("r2_gamma", 0) is None and {"r1_gamma", "r2_gamma"} <= set(g):
-            apart = int((g["r1_gamma"] != g["r2_gamma"]).sum())
-            if apart:
-                rows.append(dict(dataset=dataset, variant=variant, field="r2_gamma", recipe="= r1_gamma", ran="apart", trials=apart))
+        for field, value in recipe.settings.items():
+            if field in recipe.tuned or field not in g or g[field].isna().all():
+                continue
+            if value is None:  # unset in the recipe: tied to R1's gamma (R3GAN's one gamma)
+                apart = int((g["r1_gamma"] != g[field]).sum()) if "r1_gamma" in g else 0
+                if apart:
+                    rows.append(dict(dataset=dataset, variant=variant, field=field, recipe="= r1_gamma", ran="apart", trials=apart))
+                continue
+            off = g[field][g[field].notna() & (g[field] != value)]
+            if len(off):
+                ran = sorted(set(off))
+                show = lambda x: f"{x:.3g}" if isinstance(x, float) else str(x)  # noqa: E731
+                rows.append(dict(dataset=dataset, variant=variant, field=field, recipe=value, trials=len(off),
+                                 ran=", ".join(map(show, ran)) if len(ran) <= 2 else f"{show(ran[0])} to {show(ran[-1])}"))
     return pd.DataFrame(rows, columns=["dataset", "variant", "field", "recipe", "ran", "trials"])
 
 

@@ -62,6 +62,53 @@ _SEARCH_R3GAN = {"wide": dict(beta1=0.0, beta2=["uniform", 0.9, 0.99], r1_gamma=
 
 
 @dataclass(frozen=True)
+class Recipe:
+    """A variant's paper's training settings, as its authors ran them, and where they say so. A study that starts
+    its arms from their recipes (``start: recipe`` in a spec) runs these settings first and keeps them in every
+    setting it draws, except the ``tuned`` ones, which it searches over a decade centred on the recipe's value (the
+    narrow space's width); the report marks every arm that ran off its recipe, by field."""
+    settings: dict
+    source: str  # paper, table or section; the authors' code, file and line
+    tuned: tuple = ("lr",)  # what the authors tuned per data set (R3GAN's gamma), searched around the recipe
+
+
+# DCGAN's optimiser (Radford, Metz & Chintala, ICLR 2016, section 4: Adam, lr 2e-4, beta1 0.5)
+_DCGAN_RECIPE = Recipe(dict(lr=2e-4, beta1=0.5, beta2=0.999, n_disc=1),
+                       "Radford, Metz & Chintala, Unsupervised Representation Learning with Deep Convolutional GANs, ICLR 2016, section 4")
+# the relativistic paper's CIFAR-10 'stable' setup, which it runs for every loss it compares (AlexiaJM/RelativisticGAN
+# @2646c0b code/stable.sh, lines 4-19: lr 2e-4, betas (0.5, 0.999), Diters 1, --spectral True; the paper's table 2, first setting)
+_RELATIVISTIC_RECIPE = Recipe(dict(lr=2e-4, beta1=0.5, beta2=0.999, n_disc=1, spectral_norm=True),
+                              f"{_RELATIVISTIC}, table 2 (first setting); AlexiaJM/RelativisticGAN @2646c0b code/stable.sh lines 4-19")
+RECIPES = {
+    # Algorithm 1's default values; the authors' code runs beta1 0.5 (igul222/improved_wgan_training @fa66c57
+    # gan_cifar.py lines 137-138, gan_toy.py lines 89-101): the paper's values are the recipe
+    "wgan_gp": Recipe(dict(lr=1e-4, beta1=0.0, beta2=0.9, n_disc=5, penalty_weight=10.0),
+                      "Gulrajani et al., Improved Training of Wasserstein GANs, NeurIPS 2017, Algorithm 1 (its default values)"),
+    # SN-GAN's hinge setting in the authors' code (pfnet-research/sngan_projection @e84b1a5
+    # configs/sn_cifar10_unconditional.yml: adam alpha 0.0002, beta1 0.0, beta2 0.9; n_dis 5; loss_type hinge)
+    "hinge": Recipe(dict(lr=2e-4, beta1=0.0, beta2=0.9, n_disc=5, spectral_norm=True),
+                    "Miyato et al., Spectral Normalization for GANs, ICLR 2018, section 4; pfnet-research/sngan_projection @e84b1a5 "
+                    "configs/sn_cifar10_unconditional.yml"),
+    # the authors' code for their smaller data (xudonmao/LSGAN @3b13d36 train_chn.py lines 15-16: lr 2e-4, beta1 0.5;
+    # train_lsun.py takes lr 1e-3 for the LSUN scenes)
+    "lsgan": Recipe(dict(lr=2e-4, beta1=0.5, beta2=0.999, n_disc=1),
+                    "Mao et al., Least Squares GANs, ICCV 2017, section 4.1; xudonmao/LSGAN @3b13d36 train_chn.py lines 15-16"),
+    # the authors' notebook (kodalinaveen3/DRAGAN @5cf95ab DRAGAN.ipynb: lambd = 10, Adam(1e-4, 0.5, 0.9), one D step)
+    "dragan": Recipe(dict(lr=1e-4, beta1=0.5, beta2=0.9, n_disc=1, penalty_weight=10.0),
+                     "Kodali et al., On Convergence and Stability of GANs, arXiv:1705.07215, section 5; kodalinaveen3/DRAGAN @5cf95ab DRAGAN.ipynb"),
+    "ns_gan": _DCGAN_RECIPE,
+    "rsgan": _RELATIVISTIC_RECIPE,
+    "rasgan": _RELATIVISTIC_RECIPE,
+    "ralsgan": _RELATIVISTIC_RECIPE,
+    "rpgan": _RELATIVISTIC_RECIPE,  # RpGAN's loss is RSGAN's (Huang et al. 2024, eq. 2)
+    # R3GAN tunes gamma per data set (its train.py presets): searched around 0.05 with the learning rate
+    "r3gan": Recipe({k: v for k, v in _R3GAN_RECIPE.items()}, f"{_R3GAN}, train.py preset CIFAR10 (brownvc/R3GAN)", tuned=("lr", "r1_gamma")),
+    "ns_gan_r1r2": Recipe({k: v for k, v in _R3GAN_RECIPE.items()}, f"{_R3GAN}, section 4 (its loss ablation: R3GAN's recipe, the classic loss)",
+                          tuned=("lr", "r1_gamma")),
+}
+
+
+@dataclass(frozen=True)
 class Variant:
     name: str
     description: str
@@ -77,6 +124,11 @@ class Variant:
     search: dict = field(default_factory=dict)  # {space: {common setting: range}}: this variant's ranges of common settings
     loss_params: tuple = ()  # the params the loss takes as keyword arguments (McGan's moments)
     citation: str = ""
+
+    @property
+    def recipe(self) -> Recipe | None:
+        """Its paper's training settings with their source, where ganbench declares them (RECIPES)."""
+        return RECIPES.get(self.name)
 
     @property
     def params(self) -> dict:

@@ -206,7 +206,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     s = sub.add_parser("variants", help="list the GAN variants, one name a line")
-    s.add_argument("-v", "--verbose", action="store_true", help="also print a description")
+    s.add_argument("-v", "--verbose", action="store_true", help="also print a description, the citation and own hyperparameters")
+    s.add_argument("--recipes", action="store_true", help="the variants whose paper's training settings ganbench declares: "
+                   "each recipe, what a study with `start: recipe` searches around it, and its source")
     s.set_defaults(func=cmd_variants)
     s = sub.add_parser("datasets", help="list the data sets, one name a line")
     s.add_argument("-v", "--verbose", action="store_true", help="also print shape and description")

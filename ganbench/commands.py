@@ -22,6 +22,12 @@ class UsageError(ValueError):
 
 
 def cmd_variants(args) -> None:
+    if args.recipes:
+        for name, v in VARIANTS.items():
+            if v.recipe is not None:
+                settings = ", ".join(f"{k} {'tied to r1_gamma' if x is None else x}" for k, x in v.recipe.settings.items())
+                print(f"{name}\t{settings}; tuned: {', '.join(v.recipe.tuned)}\n\t{v.recipe.source}")
+        return
     for name, v in VARIANTS.items():
         if not args.verbose:
             print(name)
@@ -29,6 +35,8 @@ def cmd_variants(args) -> None:
         print(f"{name}\t{v.description}")
         if v.citation:
             print(f"\t{v.citation}")
+        if v.recipe is not None:
+            print(f"\trecipe: {', '.join(f'{k} = {x!r}' for k, x in v.recipe.settings.items())} ({v.recipe.source})")
         for f in v.own:
             print(f"\t{f.name} = {f.default!r}: {f.help}, {f.allowed()}")
         for param, default in {**v.point_defaults, **v.own_defaults(on_points=True)}.items():

@@ -176,6 +176,21 @@ def variant_defaults(variant: str, protocol: str = "ganbench", space: str = "wid
     return {**setting, **(v.point_defaults if on_points else {})}
 
 
+def recipe_space(space: dict, recipe) -> dict:
+    """A named space centred on a variant's recipe (a spec's ``start: recipe``): the recipe's settings as constants,
+    its tuned ones (``Recipe.tuned``) drawn log-uniformly over a decade centred on the recipe's value, as wide as the
+    narrow space's learning rates. A setting the recipe leaves unset (R3GAN's R2 gamma: tied to R1's) stays unset."""
+    out = dict(space)
+    for name, value in recipe.settings.items():
+        if value is None:
+            out.pop(name, None)
+        elif name in recipe.tuned:
+            out[name] = ["log", value / 10**0.5, value * 10**0.5]
+        else:
+            out[name] = value
+    return out
+
+
 def settings_for(space: dict, variant: str, n: int, seed: int) -> list[dict]:
     """The n settings of ganbench's random search, the variant's defaults first; the same for the same
     (space, variant, seed)."""

@@ -13,13 +13,14 @@ from ganbench.benchmark.identity import TrialIdentity
 from ganbench.benchmark.nets import ARCHITECTURES
 from ganbench.benchmark.protocols import DEFAULT_PROTOCOL, PROTOCOLS, get_protocol, lucic2018
 from ganbench.benchmark.schema import COMMAND_FIELDS, RUN_FIELDS, ConfigError, Field, did_you_mean
-from ganbench.benchmark.variants import VARIANTS, VariantError, get_variant, import_variant
+from ganbench.benchmark.variants import RECIPES, VARIANTS, VariantError, get_variant, import_variant
 
 from .spaces import (
     SPACES,
     SpaceError,
     check_space,
     named_space,
+    recipe_space,
     replayed_settings,
     sample,
     searchable,
@@ -60,6 +61,7 @@ class Spec:
     experiment: str | None = None  # lucic2018: the study's experiment whose draws the random search replays
     objective: str = "auto"  # what ranks the trials (OBJECTIVES)
     trials_per_device: int = 1  # worker processes sharing one device (a GPU, or the CPU); the executors' --trials-per-device
+    start: str = "shared"  # each arm's first setting and constants: the named space's (Lucic's rule) or its paper's recipe
 
     def experiment_for(self, dataset: str) -> str | None:
         """The study's experiment replayed on ``dataset``: the spec's, else the one that searched this space on it
@@ -79,6 +81,9 @@ class Spec:
         # as flags (one resolver, benchmark.config.resolve_config: the variant's recipe, the data set's protocol and
         # the fallbacks in its declared order), read off at the fields a setting holds
         constants = {k: v for k, v in space.items() if not isinstance(v, list)}
+        if self.start == "recipe":  # the recipe itself first, its tuned settings at the recipe's values
+            recipe = get_variant(variant).recipe
+            constants.update({k: recipe.settings[k] for k in recipe.tuned if k in space})
         resolved = resolve_config(**trial_config(self, self.trial(variant, dataset, self.packs[0]), constants, seed=0)).to_dict()
         first = {k: resolved[k] for k in {**variant_defaults(variant, on_points=len(info.shape) == 1), **constants}}
         if self.sampler != "random":
@@ -102,9 +107,12 @@ class Spec:
         if not isinstance(s, str):
             return s
         space = named_space(s, variant, self.protocol)
-        if dataset is not None:  # the data set's constants, where the variant's recipe does not fix its own for this space
-            own, recipe = get_dataset(dataset).defaults, variant_space(get_variant(variant), s)
-            space.update({k: own[k] for k, v in space.items() if k in own and not isinstance(v, list) and k not in recipe})
+        if dataset is not None:  # the data set's constants, where the variant's own ranges do not fix its own for this space
+            own, ranges = get_dataset(dataset).defaults, variant_space(get_variant(variant), s)
+            space.update({k: own[k] for k, v in space.items() if k in own and not isinstance(v, list) and k not in ranges})
+        if self.start == "recipe":  # over the data set's and the space's; what the protocol fixes still stands over it
+            space = recipe_space(space, get_variant(variant).recipe)
+            space.update({k: x for k, x in get_protocol(self.protocol).fixed.items() if k in space})
         return space
 
     @property
@@ -150,6 +158,10 @@ SPEC_FIELDS: dict[str, Field] = {f.name: f for f in [
     Field("objective", str, "auto", "what ranks the trials: auto (min FID on images, the mixture mismatch on mixtures, the "
           "mode KL on Stacked MNIST without FID), fid, kid or coverage (these three need eval_every), mode_kl, "
           "mixture_mismatch; coverage is maximised, the others minimised", choices=("auto", *OBJECTIVES)),
+    Field("start", str, "shared", "where each arm starts: shared, the named space's defaults and constants for every arm "
+          "(Lucic et al.'s rule); recipe, each variant's paper's settings (`ganbench variants --recipes`), its tuned "
+          "ones searched over a decade around them; needs a named space and variants that declare a recipe",
+          choices=("shared", "recipe")),
     COMMAND_FIELDS["trials_per_device"].with_default(1, help="trials sharing one device: k worker processes per GPU (or per "
                                                      "local slot on a CPU); `make gpu-check` measures what k saves, "
                                                      "`ganbench sweep plan` prices it"),
@@ -260,6 +272,7 @@ def load_spec(path: Path | str, import_code: bool = False) -> Spec:
         image = [d for d in raw["datasets"] if get_dataset(d).is_image]
         if not raw.get("eval_every") or len(image) != len(raw["datasets"]):
             raise SpecError("pruner: hyperband prunes on FID during training; it needs eval_every >= 1 and image data sets only")
+    _check_start(raw)
     spec = Spec(**raw)
     for v, d, m in spec.cells():  # every combination resolves, so a typo fails now rather than in a worker
         try:
@@ -326,11 +339,32 @@ def spec_schema() -> dict:
         "allOf": [*protocols,
                   {"if": {"properties": {"objective": {"enum": ["fid", *FINAL_SCORES]}}, "required": ["objective"]},
                    "then": {"required": ["eval_every"], "properties": {"eval_every": {"type": "integer", "minimum": 0}}}},
+                  {"if": {"properties": {"start": {"const": "recipe"}}, "required": ["start"]},
+                   "then": {"properties": {"variants": {"items": {"enum": list(RECIPES)}},
+                                           "space": {"anyOf": [{"enum": list(SPACES)}, {"type": "object", "additionalProperties": {"enum": list(SPACES)}}]},
+                                           "protocol": {"enum": [p.name for p in PROTOCOLS.values() if not p.replays_code]}}}},
                   {"if": {"properties": {"pruner": {"const": "hyperband"}}, "required": ["pruner"]},
                    "then": {"properties": {"objective": {"enum": ["auto", "fid"]}}}},
                   {"if": {"properties": {"pruner": {"const": "hyperband"}}, "required": ["pruner"]},
                    "then": {"required": ["eval_every"], "properties": {"eval_every": {"type": "integer", "minimum": 1}}}}],
     }
+
+
+def _check_start(raw: dict) -> None:
+    """start: recipe asks each arm's recipe: every variant declares one, and the spaces are named (a written-out
+    space is run as written); a protocol that replays a study's own draws has no room for it."""
+    if raw.get("start", "shared") != "recipe":
+        return
+    missing = [v for v in raw["variants"] if get_variant(v).recipe is None]
+    if missing:
+        raise SpecError(f"start: recipe needs a declared recipe for every variant; '{missing[0]}' has none "
+                        f"(declared for {', '.join(RECIPES)}); use start: shared")
+    spaces = raw["space"].values() if isinstance(raw["space"], dict) else [raw["space"]]
+    if not all(isinstance(s, str) for s in spaces):
+        raise SpecError("start: recipe centres named spaces (wide, narrow) on each recipe; a written-out space is run as written: use start: shared")
+    protocol = get_protocol(raw.get("protocol") or DEFAULT_PROTOCOL)
+    if protocol.replays_code:
+        raise SpecError(f"start: recipe is not allowed under protocol {protocol.name}, which replays its paper's code and settings; use start: shared")
 
 
 def _show(value) -> str:

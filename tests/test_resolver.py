@@ -19,10 +19,10 @@ from ganbench.sweeps.spec import SpecError, load_spec, trial_config, variant_spa
 GAN_VARIANTS = sorted(v.name for v in VARIANTS.values() if v.kind != "pix2pix")
 
 
-def _spec(tmp_path, variant, dataset, protocol, space):
-    path = tmp_path / f"{variant}-{dataset}-{protocol}-{space}.yaml"
+def _spec(tmp_path, variant, dataset, protocol, space, start="shared"):
+    path = tmp_path / f"{variant}-{dataset}-{protocol}-{space}-{start}.yaml"
     path.write_text(f"name: r\nvariants: [{variant}]\ndatasets: [{dataset}]\nprotocol: {protocol}\nspace: {space}\n"
-                    "budget: {settings: 3}\nsteps: 10\n")
+                    f"start: {start}\nbudget: {{settings: 3}}\nsteps: 10\n")
     try:
         return load_spec(path)
     except (SpecError, SpaceError, ConfigError):
@@ -31,16 +31,20 @@ def _spec(tmp_path, variant, dataset, protocol, space):
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(variant=st.sampled_from(GAN_VARIANTS), dataset=st.sampled_from(["ring8", "grid25", "mnist5k"]),
-       protocol=st.sampled_from(["ganbench", "pacgan2018", "lucic2018"]), space=st.sampled_from(["narrow", "wide"]))
-def test_what_a_study_records_is_what_train_resolves(tmp_path, variant, dataset, protocol, space):
-    spec = _spec(tmp_path, variant, dataset, protocol, space)
+       protocol=st.sampled_from(["ganbench", "pacgan2018", "lucic2018"]), space=st.sampled_from(["narrow", "wide"]),
+       start=st.sampled_from(["shared", "recipe"]))
+def test_what_a_study_records_is_what_train_resolves(tmp_path, variant, dataset, protocol, space, start):
+    spec = _spec(tmp_path, variant, dataset, protocol, space, start)
     if spec is None:
+        assert start == "shared" or get_variant(variant).recipe is None or protocol != "ganbench"  # refused only where it must be
         return
     identity = spec.trial(variant, dataset, spec.packs[0])
     enqueued = spec.settings_for(variant, dataset, 3)
     if spec.experiment_for(dataset) is None:  # a replayed lucic2018 experiment draws the study's own settings
         enqueued.append(sample(spec.space_for(variant, dataset), np.random.default_rng(0)))
     constants = {k: v for k, v in spec.space_for(variant, dataset).items() if not isinstance(v, list)}
+    if start == "recipe":  # and the recipe's tuned settings at the recipe's values
+        constants.update({k: get_variant(variant).recipe.settings[k] for k in get_variant(variant).recipe.tuned})
     for setting in enqueued:
         ran = resolve_config(**trial_config(spec, identity, setting, 0)).to_dict()
         assert {k: ran[k] for k in setting} == setting  # recorded as it ran
@@ -50,6 +54,14 @@ def test_what_a_study_records_is_what_train_resolves(tmp_path, variant, dataset,
         assert enqueued[0] == {k: train[k] for k in enqueued[0]}
         # and the variant's recipe for this space holds in every setting that does not search it
         recipe = {k: v for k, v in variant_space(get_variant(variant), space).items() if not isinstance(v, list)}
+        if start == "recipe":  # the paper's recipe: the first setting is it, and every other keeps what it does not tune
+            declared = get_variant(variant).recipe
+            recipe = {k: v for k, v in declared.settings.items() if k not in declared.tuned and v is not None}
+            first = resolve_config(**trial_config(spec, identity, enqueued[0], 0)).to_dict()
+            assert all(first[k] == (first["r1_gamma"] if v is None else v) for k, v in declared.settings.items())
+            for setting in enqueued[1:]:
+                for k in declared.tuned:
+                    assert declared.settings[k] / 10**0.5 <= setting[k] <= declared.settings[k] * 10**0.5
         for setting in enqueued:
             assert {k: setting[k] for k in recipe if k in setting} == {k: recipe[k] for k in recipe if k in setting}
 
@@ -61,6 +73,42 @@ def test_r3gan_on_the_ring_starts_from_its_recipe_as_train_does(tmp_path, space)
     first = spec.settings_for("r3gan", "ring8", 3)[0]
     assert first["beta1"] == train["beta1"] == 0.0 and first["beta2"] == train["beta2"] == 0.9 and first["lr"] == train["lr"]
     assert all(s["beta1"] == 0.0 for s in spec.settings_for("r3gan", "ring8", 5))  # R3GAN's recipe fixes it in both spaces
+
+
+@pytest.mark.parametrize("spec, refusal", [
+    ("variants: [ns_gan, mm_gan]\nspace: narrow", "start: recipe needs a declared recipe for every variant; 'mm_gan' has none"),
+    ("variants: [wgan_gp]\nspace: {wgan_gp: {lr: [log, 1e-5, 1e-3]}}", "start: recipe centres named spaces"),
+    ("variants: [wgan_gp]\nspace: narrow\nprotocol: lucic2018", "start: recipe is not allowed under protocol lucic2018"),
+])
+def test_start_recipe_is_refused_where_it_would_do_nothing(tmp_path, spec, refusal):
+    (tmp_path / "s.yaml").write_text(f"{spec}\nstart: recipe\ndatasets: [mnist]\nbudget: {{settings: 2}}\nsteps: 5\n")
+    with pytest.raises(SpecError, match=refusal.replace("(", r"\(")):
+        load_spec(tmp_path / "s.yaml")
+
+
+@pytest.mark.slow(seconds=40)
+def test_a_study_started_from_recipes_runs_them_and_the_report_marks_a_shared_start(tmp_path):
+    """WGAN-GP on the ring: with start: recipe both trials run Algorithm 1's 5 critic steps, Adam (0, 0.9) and lambda
+    10, the first at lr 1e-4, and nothing is off the recipe; with start: shared (the narrow space's n_disc 1 and the
+    ring's PacGAN Adam) the report lists those fields."""
+    from ganbench.analysis.load import load_trials
+    from ganbench.analysis.tables import recipe_deviations
+
+    cli = [sys.executable, "-m", "ganbench.cli"]
+    rows = {}
+    for start in ("recipe", "shared"):
+        (tmp_path / f"{start}.yaml").write_text(f"name: {start}\nvariants: [wgan_gp]\ndatasets: [ring8]\narch: mlp_small\n"
+                                                f"space: narrow\nstart: {start}\nbudget: {{settings: 2}}\nsteps: 3\n")
+        r = subprocess.run([*cli, "sweep", "run", str(tmp_path / f"{start}.yaml"), "--dir", str(tmp_path / start), "--workers", "1"],
+                           capture_output=True, text=True, cwd=tmp_path, timeout=300)
+        assert r.returncode == 0, r.stderr[-2000:]
+        rows[start] = load_trials([tmp_path / start])
+    ran = rows["recipe"]
+    assert len(ran) == 2 and (ran["n_disc"] == 5).all() and (ran["beta1"] == 0.0).all() and (ran["beta2"] == 0.9).all()
+    assert (ran["penalty_weight"] == 10.0).all() and sorted(ran["lr"])[0] != sorted(ran["lr"])[1] and 1e-4 in set(ran["lr"])
+    assert recipe_deviations(ran).empty
+    off = recipe_deviations(rows["shared"]).set_index("field")
+    assert {"n_disc", "beta1", "beta2"} <= set(off.index) and off.loc["n_disc", "ran"] == "1"
 
 
 @pytest.mark.slow(seconds=20)

@@ -25,6 +25,7 @@ FIELDS = {  # optional fields: (allowed, refused)
     "pack": ([1, 2, [1, 2]], [[2, 2], 0, [0]]), "sampler": (["random", "tpe"], ["grid"]), "n_fake": ([10_000], [1, "many"]),
     "generators": ([1, 2], [0]), "name": (["study"], ["a/b", ".hidden"]),
     "experiment": (["phase1_gan8_mnist_sample100_rep1"], ["nope"]), "typo_field": ([], [1]),
+    "start": (["shared", "recipe"], ["own"]),
 }
 
 
@@ -40,7 +41,7 @@ def specs(draw):
     spec = {}
     names = lambda allowed, refused: draw(st.lists(st.sampled_from(allowed + (refused if draw(st.integers(0, 9)) < 2 else [])),  # noqa: E731
                                                    min_size=0 if draw(st.integers(0, 19)) == 0 else 1, max_size=2, unique=True))
-    spec["variants"] = names(["ns_gan", "wgan_gp", "lsgan", "hinge"], ["nope", 3])
+    spec["variants"] = names(["ns_gan", "wgan_gp", "lsgan", "hinge", "mm_gan"], ["nope", 3])
     spec["datasets"] = names(["ring8", "grid25", "mnist5k", "mnist"], ["nope"])
     if draw(st.booleans()):
         spec["space"] = pick(draw, ["wide", "narrow"], ["widest", 3])
