@@ -18,7 +18,7 @@ from .figures import (
 )
 from .load import check_comparable, load_external, load_trials
 from .tables import (
-    BASELINE, PIX2PIX_FINDINGS, R3GAN_DIFFERENCES, ablation_table, baseline_table, best_table, budget_curves, mode_trials,
+    BASELINE, PIX2PIX_FINDINGS, R3GAN_DIFFERENCES, ablation_table, baseline_table, best_table, budget_curves, ema_ablation, mode_trials,
     external_table, pacgan_comparison, pacgan_epoch_curves, plain_summary, published_comparison, quality_table, r3gan_comparison, recipe_deviations,
     seed_table, significance_table,
 )
@@ -173,6 +173,8 @@ RECIPE_TEXT = ("Arms that ran off their variant's declared recipe (`ganbench var
                "ran at another value (a shared space's constant or draw, say), and R1 and R2 gammas apart where the recipe "
                "ties them; the settings a recipe's authors tuned are searched around it and not listed. A comparison whose "
                "arms are listed here did not run each arm at its paper's recipe (a spec's `start: shared`, Lucic et al.'s rule).")
+EMA_TEXT = ("One factor alone: the seed runs of each variant scored on its EMA generator, the averaged and the trained "
+            "(raw) generator of the same runs side by side; difference: EMA - raw, paired over the runs (mean ± standard error).")
 R3GAN_TEXT = "Our runs beside R3GAN's published Stacked MNIST numbers (Huang et al. 2024). " + R3GAN_DIFFERENCES
 SIGNIFICANCE_TEXT = ("Pairs of variants: is the difference of their minimum scores at a budget of k settings significant? "
                      "Each variant's settings resampled k at a time with replacement (95% interval of min_a - min_b, "
@@ -198,6 +200,7 @@ def sections(df: pd.DataFrame, budget: int | None, externals: list[dict] = ()) -
                 digits=4, csv="external.csv"),
         Section("Best per variant and data set", table=table),
         Section("Off the recipe", RECIPE_TEXT, recipe_deviations(df), csv="recipe_deviations.csv"),
+        Section("The EMA's share", EMA_TEXT, ema_ablation(df), digits=3, csv="ema_ablation.csv"),
         Section("Sample quality of each variant's best trial", QUALITY_TEXT, quality_table(df), digits=3, csv="quality.csv"),
         Section("Beside Lucic et al. 2018", LUCIC_TEXT, published_comparison(table)),
         Section("Beside PacGAN (Lin et al. 2018)", *reversed(pacgan_rows(df)), digits=3, csv="pacgan_comparison.csv",

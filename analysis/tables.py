@@ -400,6 +400,25 @@ def seed_table(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows).sort_values(["dataset", "variant"], key=lambda c: c.map(order) if c.name == "variant" else c)
 
 
+def ema_ablation(df: pd.DataFrame) -> pd.DataFrame:
+    """The EMA's share, one factor alone: in the seed phase of each variant scored on its EMA generator, the same
+    trials' averaged and trained (raw) generators side by side, per mode metric: mean ± standard error of each, and
+    of their paired difference (EMA - raw) over the same runs. Empty where no trial kept its raw generator's scores."""
+    ok = df[(df["phase"] == "seed") & (df["status"] == "finished")] if "scored_generator" in df else df.iloc[:0]
+    ok = ok[ok["scored_generator"] == "ema"]
+    rows = []
+    for (dataset, variant), g in ok.groupby(["dataset", "variant"]):
+        for metric in SEED_METRICS:
+            raw = f"raw_{metric}"
+            if metric not in g or raw not in g or g[[metric, raw]].isna().any(axis=None):
+                continue
+            (ema, ema_se), (trained, trained_se) = _mean_se(g[metric]), _mean_se(g[raw])
+            diff, diff_se = _mean_se(g[metric].astype(float) - g[raw].astype(float))
+            rows.append(dict(dataset=dataset, variant=variant, metric=metric, runs=len(g), ema=ema, ema_se=ema_se,
+                             raw=trained, raw_se=trained_se, difference=diff, difference_se=diff_se))
+    return pd.DataFrame(rows, columns=["dataset", "variant", "metric", "runs", "ema", "ema_se", "raw", "raw_se", "difference", "difference_se"])
+
+
 R3GAN_DIFFERENCES = ("R3GAN trains its own residual nets (R3GAN/Networks.py) on Stacked MNIST for millions of images; "
                      "ganbench's rows train the nets and length of their study (e.g. conv_small, 1,500 steps of batch 64 "
                      "on CPU), on 25,000 triples of the 4,000 mnist5k training digits, and read the digits with "

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ganbench.analysis.load import is_kept, load_kept, load_trials
 from ganbench.analysis.report import pacgan_rows
-from ganbench.analysis.tables import ablation_table, baseline_table, conclusions, r3gan_comparison, recipe_deviations, seed_table, summary_lines
+from ganbench.analysis.tables import ablation_table, baseline_table, conclusions, ema_ablation, r3gan_comparison, recipe_deviations, seed_table, summary_lines
 from ganbench.benchmark.schema import RUN_FIELDS
 from ganbench.benchmark.data import get_dataset
 from ganbench.benchmark.variants import VARIANTS
@@ -217,6 +217,12 @@ def measured_objectives_today() -> str:
             out += ["", "Beside R3GAN's Table 1 (its nets and length; single published numbers):", "",
                     "| row | metric | ours | published |", "|---|---|---|---|"]
             out += [f"| {r.row} (`{r.variant}`) | {r.metric} | {_pm(r.measured, r.measured_se)} | {r.published:g} |" for r in beside.itertuples()]
+        ema = ema_ablation(df)
+        if len(ema):
+            out += ["", "The EMA's share, from the same runs (the averaged and the trained generator of each seed run; "
+                    "difference: EMA - raw, paired):", "", "| data set | variant | metric | EMA | raw | difference |", "|---|---|---|---|---|---|"]
+            out += [f"| {r.dataset} | `{r.variant}` | {r.metric} | {_pm(r.ema, r.ema_se)} | {_pm(r.raw, r.raw_se)} | {_pm(r.difference, r.difference_se)} |"
+                    for r in ema.itertuples()]
         out.append("")
     return "\n".join(out).rstrip() or "(no kept study)"
 
