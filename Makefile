@@ -61,15 +61,18 @@ reproduce-pacgan: install
 	$(BIN)/ganbench sweep run sweeps/studies/pacgan_2d_short.yaml --workers 2
 	$(BIN)/ganbench report runs/pacgan_2d_short --out runs/pacgan_2d_short-report
 
+# the speed and scale measurements first, each a ratio measured side by side in one run (minutes); then the search
+# methods' efficiency, a study of scores against budget in steps (about an hour on 2 cores; its figures do not
+# depend on wall time)
 perf: install
 	$(BIN)/python tests/perf/train_step.py
 	$(BIN)/python tests/perf/small_runs.py
 	$(BIN)/python tests/perf/eval_cache.py
 	$(BIN)/python tests/perf/sweep_overhead.py
 	$(BIN)/python tests/perf/nets_and_metrics.py
-	$(BIN)/python tests/perf/search_efficiency.py
 	$(BIN)/python tests/perf/cpu_step_overheads.py
 	$(BIN)/python tests/perf/cli_startup.py
+	$(BIN)/python tests/perf/search_efficiency.py
 
 clean:
 	rm -rf $(VENV) runs/demo runs/demo_ring runs/demo-report
