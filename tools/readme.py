@@ -189,12 +189,39 @@ def objectives_claims() -> str:
             line += (", matched within two standard errors by " + ", ".join(map(mean_se, match)) + "." if match
                      else ", ahead of every other arm by more than two standard errors.")
             out.append(line)
+        out += _single_factor_lines(study_dir, df)
         for (dataset, variant), d in recipe_deviations(df).groupby(["dataset", "variant"], sort=False):
             said = [f"R1 and R2 gammas apart in {r.trials} of {len(df[(df['dataset'] == dataset) & (df['variant'] == variant)])} trials "
                     "(the recipe ties them)" if r.field == "r2_gamma" else f"Adam {r.field} {r.ran} (recipe {r.recipe})" if r.field.startswith("beta")
                     else f"{r.field} {r.ran} (recipe {r.recipe})" for r in d.itertuples()]
             out.append(f"- Not the recipe: `{variant}` on `{dataset}` ran with {'; '.join(said)}.")
     return "\n".join(out)
+
+
+def _apart(a: float, a_se: float, b: float, b_se: float) -> str:
+    """Whether two means differ by more than two standard errors of their difference, in words."""
+    gap = 2 * math.hypot(a_se, b_se)
+    return "apart by more than two standard errors" if abs(a - b) > gap else "within two standard errors: no difference shown"
+
+
+def _single_factor_lines(study_dir: Path, df) -> list[str]:
+    """The kept study's single-factor ablations, in words from its seed phase: the loss alone (`r3gan` against
+    `ns_gan_r1r2`, one recipe) and the EMA alone (each EMA arm's averaged and trained generator, the same runs)."""
+    out, seeds = [], seed_table(df)
+    for dataset, g in seeds.groupby("dataset", sort=True):
+        arms = g.set_index("variant")
+        if {"r3gan", "ns_gan_r1r2"} <= set(arms.index):
+            a, b = arms.loc["r3gan"], arms.loc["ns_gan_r1r2"]
+            out.append(f"- One factor, the loss (`r3gan` against `ns_gan_r1r2`, R3GAN's recipe for both) on `{dataset}`: "
+                       f"{a.modes_covered:.1f} ± {a.modes_covered_se:.1f} modes against {b.modes_covered:.1f} ± {b.modes_covered_se:.1f}, "
+                       f"{_apart(a.modes_covered, a.modes_covered_se, b.modes_covered, b.modes_covered_se)}.")
+    ema = ema_ablation(df)
+    for r in ema[ema["metric"] == "modes_covered"].itertuples():
+        out.append(f"- One factor, the EMA (`{r.variant}` on `{r.dataset}`, the same {r.runs} runs): the averaged generator covers "
+                   f"{r.ema:.1f} ± {r.ema_se:.1f} modes, the trained one {r.raw:.1f} ± {r.raw_se:.1f}; paired difference "
+                   f"{r.difference:+.1f} ± {r.difference_se:.1f}, " + ("more than two standard errors from 0" if abs(r.difference) > 2 * r.difference_se
+                                                                     else "within two standard errors of 0: no difference shown") + ".")
+    return out
 
 
 def measured_objectives_today() -> str:
