@@ -404,9 +404,10 @@ def ema_ablation(df: pd.DataFrame) -> pd.DataFrame:
     """The EMA's share, one factor alone: in the seed phase of each variant scored on its EMA generator, the same
     trials' averaged and trained (raw) generators side by side, per mode metric: mean ± standard error of each, and
     of their paired difference (EMA - raw) over the same runs. Empty where no trial kept its raw generator's scores."""
-    ok = df[(df["phase"] == "seed") & (df["status"] == "finished")] if "scored_generator" in df else df.iloc[:0]
-    ok = ok[ok["scored_generator"] == "ema"]
-    rows = []
+    rows: list[dict] = []
+    if "scored_generator" not in df:
+        return pd.DataFrame(rows, columns=["dataset", "variant", "metric", "runs", "ema", "ema_se", "raw", "raw_se", "difference", "difference_se"])
+    ok = df[(df["phase"] == "seed") & (df["status"] == "finished") & (df["scored_generator"] == "ema")]
     for (dataset, variant), g in ok.groupby(["dataset", "variant"]):
         for metric in SEED_METRICS:
             raw = f"raw_{metric}"
