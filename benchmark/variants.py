@@ -75,10 +75,10 @@ class Recipe:
 # DCGAN's optimiser (Radford, Metz & Chintala, ICLR 2016, section 4: Adam, lr 2e-4, beta1 0.5)
 _DCGAN_RECIPE = Recipe(dict(lr=2e-4, beta1=0.5, beta2=0.999, n_disc=1),
                        "Radford, Metz & Chintala, Unsupervised Representation Learning with Deep Convolutional GANs, ICLR 2016, section 4")
-# the relativistic paper's CIFAR-10 'stable' setup, which it runs for every loss it compares (AlexiaJM/RelativisticGAN
-# @2646c0b code/stable.sh, lines 4-19: lr 2e-4, betas (0.5, 0.999), Diters 1, --spectral True; the paper's table 2, first setting)
+# the relativistic paper's CIFAR-10 'stable' setup ("DCGAN setup"), which its code runs for every loss it compares
+# (AlexiaJM/RelativisticGAN @2646c0b code/stable.sh lines 4-20: lr 2e-4, betas (0.5, 0.999), Diters 1, --spectral True)
 _RELATIVISTIC_RECIPE = Recipe(dict(lr=2e-4, beta1=0.5, beta2=0.999, n_disc=1, spectral_norm=True),
-                              f"{_RELATIVISTIC}, table 2 (first setting); AlexiaJM/RelativisticGAN @2646c0b code/stable.sh lines 4-19")
+                              f"{_RELATIVISTIC}; its code's stable setup, AlexiaJM/RelativisticGAN @2646c0b code/stable.sh lines 4-20")
 RECIPES = {
     # Algorithm 1's default values; the authors' code runs beta1 0.5 (igul222/improved_wgan_training @fa66c57
     # gan_cifar.py lines 137-138, gan_toy.py lines 89-101): the paper's values are the recipe
@@ -87,15 +87,16 @@ RECIPES = {
     # SN-GAN's hinge setting in the authors' code (pfnet-research/sngan_projection @e84b1a5
     # configs/sn_cifar10_unconditional.yml: adam alpha 0.0002, beta1 0.0, beta2 0.9; n_dis 5; loss_type hinge)
     "hinge": Recipe(dict(lr=2e-4, beta1=0.0, beta2=0.9, n_disc=5, spectral_norm=True),
-                    "Miyato et al., Spectral Normalization for GANs, ICLR 2018, section 4; pfnet-research/sngan_projection @e84b1a5 "
-                    "configs/sn_cifar10_unconditional.yml"),
+                    "Miyato et al., Spectral Normalization for GANs, ICLR 2018; its authors' code, pfnet-research/sngan_projection @e84b1a5 "
+                    "configs/sn_cifar10_unconditional.yml (adam alpha, beta1, beta2; n_dis; loss_type hinge)"),
     # the authors' code for their smaller data (xudonmao/LSGAN @3b13d36 train_chn.py lines 15-16: lr 2e-4, beta1 0.5;
     # train_lsun.py takes lr 1e-3 for the LSUN scenes)
     "lsgan": Recipe(dict(lr=2e-4, beta1=0.5, beta2=0.999, n_disc=1),
-                    "Mao et al., Least Squares GANs, ICCV 2017, section 4.1; xudonmao/LSGAN @3b13d36 train_chn.py lines 15-16"),
+                    "Mao et al., Least Squares GANs, ICCV 2017; its authors' code, xudonmao/LSGAN @3b13d36 train_chn.py lines 15-16"),
     # the authors' notebook (kodalinaveen3/DRAGAN @5cf95ab DRAGAN.ipynb: lambd = 10, Adam(1e-4, 0.5, 0.9), one D step)
     "dragan": Recipe(dict(lr=1e-4, beta1=0.5, beta2=0.9, n_disc=1, penalty_weight=10.0),
-                     "Kodali et al., On Convergence and Stability of GANs, arXiv:1705.07215, section 5; kodalinaveen3/DRAGAN @5cf95ab DRAGAN.ipynb"),
+                     "Kodali et al., On Convergence and Stability of GANs, arXiv:1705.07215; its authors' notebook, kodalinaveen3/DRAGAN "
+                     "@5cf95ab DRAGAN.ipynb (lambd = 10; AdamOptimizer(1e-4, beta1=0.5, beta2=0.9))"),
     "ns_gan": _DCGAN_RECIPE,
     "rsgan": _RELATIVISTIC_RECIPE,
     "rasgan": _RELATIVISTIC_RECIPE,

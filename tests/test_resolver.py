@@ -127,3 +127,15 @@ def test_a_sweep_of_r3gan_on_the_ring_records_and_runs_beta1_0(tmp_path):
     rows = load_trials([tmp_path / "study"])
     assert (rows["beta1"] == 0.0).all() and (rows["r2_gamma"] == rows["r1_gamma"]).all() and rows["r2_gamma"].notna().all()
     assert rows["scored_generator"].eq("ema").all() and rows["raw_mixture_mismatch"].notna().all() and rows["raw_modes_covered"].notna().all()
+
+
+def test_variants_recipes_lists_each_recipe_with_its_source():
+    """`ganbench variants --recipes`: every declared recipe, its tuned settings and where it comes from, as declared."""
+    r = subprocess.run([sys.executable, "-m", "ganbench.cli", "variants", "--recipes"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    named = {line.split("\t")[0]: (line, lines[i + 1]) for i, line in enumerate(lines) if not line.startswith("\t")}
+    assert set(named) == {v for v in VARIANTS if VARIANTS[v].recipe is not None} and {"wgan_gp", "hinge", "lsgan", "dragan", "rasgan", "r3gan"} <= set(named)
+    settings, source = named["wgan_gp"]
+    assert "n_disc 5" in settings and "beta1 0.0" in settings and "penalty_weight 10.0" in settings and "Algorithm 1" in source
+    assert "r2_gamma tied to r1_gamma" in named["r3gan"][0] and "tuned: lr, r1_gamma" in named["r3gan"][0]

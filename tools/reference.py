@@ -72,14 +72,18 @@ def builtin_variants() -> list:
 
 def variants() -> str:
     lines = ["# Variants", "", "Every registered variant (`ganbench variants -v`), generated from `benchmark/variants.py`: what it is, "
-             "the paper (and equation or algorithm) its loss follows, its defaults of the common settings, and its own "
-             "options. Search ranges: `ganbench spaces VARIANT`.", ""]
+             "the paper (and equation or algorithm) its loss follows, its defaults of the common settings, its paper's "
+             "training recipe where ganbench declares one (`ganbench variants --recipes`), and its own options. Search ranges: `ganbench spaces VARIANT`.", ""]
     for v in builtin_variants():
         lines += [f"## `{v.name}`", "", v.description + ".", "", f"*{v.citation}*" if v.citation else "", ""]
         if v.defaults:
             lines.append("Defaults: " + ", ".join(f"`{k}` = {_value(x)[1:-1] if x is not None else 'none'}" for k, x in v.defaults.items()) + ".")
         if v.point_defaults:
             lines.append("On 2-D points: " + ", ".join(f"`{k}` = {x}" for k, x in v.point_defaults.items()) + ".")
+        if v.recipe is not None:  # what a study with start: recipe runs (docs/guide/sweeps.md)
+            settings = ", ".join(f"`{k}` = {'tied to r1_gamma' if x is None else x}" for k, x in v.recipe.settings.items())
+            lines.append(f"Its paper's recipe (`start: recipe`; searched around it: {', '.join(v.recipe.tuned)}): {settings}. "
+                         f"Source: {v.recipe.source}.")
         for f in v.own:
             lines.append(f"- `{f.name}` (default {f.default!r}; {f.allowed()}): {f.help}")
         lines.append("")

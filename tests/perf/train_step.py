@@ -16,6 +16,7 @@ from tier import size
 from ganbench.benchmark.data import get_dataset, load_split
 from ganbench.benchmark.module import RealBatches, build_module
 from ganbench.benchmark.config import resolve_config
+from ganbench.benchmark.logs import quiet_libraries
 
 logging.getLogger("pytorch_lightning").setLevel(logging.ERROR)
 WARM_UP = size(10, 1)  # steps before the clock starts
@@ -60,6 +61,7 @@ def plain_loop(config, device, steps):
 def lightning_loop(config, device, steps):
     import pytorch_lightning as pl
 
+    quiet_libraries()  # as `ganbench train` runs Lightning: its tips and deprecation notices are not the measurement
     torch.manual_seed(0)
     m = build_module(config, get_dataset(config.dataset).shape)
     m.real = RealBatches(load_split("mnist5k", "train"), 64, 0)
