@@ -131,7 +131,7 @@ def test_a_sweep_of_r3gan_on_the_ring_records_and_runs_beta1_0(tmp_path):
 
 def test_variants_recipes_lists_each_recipe_with_its_source():
     """`ganbench variants --recipes`: every declared recipe, its tuned settings and where it comes from, as declared."""
-    r = subprocess.run([sys.executable, "-m", "ganbench.cli", "variants", "--recipes"], capture_output=True, text=True, timeout=120)
+    r = subprocess.run([sys.executable, "-m", "ganbench.cli", "variants", "--recipes"], capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
     named = {line.split("\t")[0]: (line, lines[i + 1]) for i, line in enumerate(lines) if not line.startswith("\t")}

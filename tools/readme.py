@@ -156,10 +156,12 @@ def ring_caption() -> str:
     seeds = int(g.groupby("variant").size().max())
     full = [VARIANTS[v].description.split(":")[0].split(",")[0] if v == "r3gan" else v for v in every.index if every[v] == seeds]
     most_other = int(every[every < seeds].max())
+    start = json.loads((RESULTS / "objectives_today_2d" / "spec.json").read_text()).get("start", "shared")
+    arms = "each at its paper's recipe" if start == "recipe" else "every arm from the shared space's start"
     return (f"*On PacGAN's 8-Gaussian ring at equal budget ({int(g['train_steps'].iloc[0]):,} steps of a small MLP, the best "
-            f"setting of each objective over {seeds} seeds), {' and '.join(full)} cover all {total} modes on every seed, the "
-            f"others on at most {most_other} of {seeds} ([Objectives compared](docs/guide/objectives.md), which also says what "
-            "that study ran that its labels do not).*")
+            f"setting of each objective over {seeds} seeds, {arms}), {' and '.join(full)} cover{'s' if len(full) == 1 else ''} "
+            f"all {total} modes on every seed, the others on at most {most_other} of {seeds} ([Objectives compared](docs/guide/objectives.md), "
+            "with the grid, Stacked MNIST and what each arm ran).*")
 
 
 def objectives_claims() -> str:
@@ -180,9 +182,9 @@ def objectives_claims() -> str:
                      <= 2 * math.hypot(stats.loc[top, "sem"], stats.loc[v, "sem"])]
             line = f"- `{dataset}` (`results/{study_dir.name}`, {len(modes[top])} seeds): "
             if full:
-                line += f"{' and '.join(f'`{v}`' for v in full)} cover all {total} modes on every seed; "
+                line += f"{' and '.join(f'`{v}`' for v in full)} cover{'s' if len(full) == 1 else ''} all {total} modes on every seed; "
             def mean_se(v: str) -> str:
-                return f"`{v}` ({stats.loc[v, 'mean']:.0f} ± {stats.loc[v, 'sem']:.0f})"
+                return f"`{v}` ({stats.loc[v, 'mean']:.1f} ± {stats.loc[v, 'sem']:.1f})"
 
             per_seed = "; ".join(f"`{v}` " + ", ".join(map(str, m)) for v, m in modes.items() if v not in full)
             line += f"per seed, {per_seed}. Most modes on average: {mean_se(top)}"
@@ -216,11 +218,18 @@ def _single_factor_lines(study_dir: Path, df) -> list[str]:
                        f"{a.modes_covered:.1f} ± {a.modes_covered_se:.1f} modes against {b.modes_covered:.1f} ± {b.modes_covered_se:.1f}, "
                        f"{_apart(a.modes_covered, a.modes_covered_se, b.modes_covered, b.modes_covered_se)}.")
     ema = ema_ablation(df)
-    for r in ema[ema["metric"] == "modes_covered"].itertuples():
-        out.append(f"- One factor, the EMA (`{r.variant}` on `{r.dataset}`, the same {r.runs} runs): the averaged generator covers "
-                   f"{r.ema:.1f} ± {r.ema_se:.1f} modes, the trained one {r.raw:.1f} ± {r.raw_se:.1f}; paired difference "
-                   f"{r.difference:+.1f} ± {r.difference_se:.1f}, " + ("more than two standard errors from 0" if abs(r.difference) > 2 * r.difference_se
-                                                                     else "within two standard errors of 0: no difference shown") + ".")
+    ranked_by = "mixture_mismatch" if "mixture_mismatch" in set(ema["metric"]) else "mode_kl"
+    for (dataset, variant), g in ema.groupby(["dataset", "variant"], sort=True):
+        said = []
+        for metric, what, fmt in (("modes_covered", "modes", ".1f"), (ranked_by, ranked_by.replace("_", " "), ".3f")):
+            r = g[g["metric"] == metric]
+            if r.empty:
+                continue
+            r = r.iloc[0]
+            shown = "more than two standard errors from 0" if abs(r.difference) > 2 * r.difference_se else "within two standard errors of 0"
+            said.append(f"{what} {r.ema:{fmt}} ± {r.ema_se:{fmt}} (averaged) against {r.raw:{fmt}} ± {r.raw_se:{fmt}} (trained), "
+                        f"paired difference {r.difference:+{fmt}} ± {r.difference_se:{fmt}}, {shown}")
+        out.append(f"- One factor, the EMA (`{variant}` on `{dataset}`, the same {int(g['runs'].iloc[0])} runs): " + "; ".join(said) + ".")
     return out
 
 
