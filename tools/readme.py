@@ -257,7 +257,10 @@ def measured_objectives_today() -> str:
         if len(ema):
             out += ["", "The EMA's share, from the same runs (the averaged and the trained generator of each seed run; "
                     "difference: EMA - raw, paired):", "", "| data set | variant | metric | EMA | raw | difference |", "|---|---|---|---|---|---|"]
-            out += [f"| {r.dataset} | `{r.variant}` | {r.metric} | {_pm(r.ema, r.ema_se)} | {_pm(r.raw, r.raw_se)} | {_pm(r.difference, r.difference_se)} |"
+            pct = {"high_quality_fraction": (100, "%")}  # as the seed table shows it
+            out += [f"| {r.dataset} | `{r.variant}` | {r.metric} | " + " | ".join(
+                        _pm(m, se, scale=pct.get(r.metric, (1, ""))[0]) + pct.get(r.metric, (1, ""))[1]
+                        for m, se in ((r.ema, r.ema_se), (r.raw, r.raw_se), (r.difference, r.difference_se))) + " |"
                     for r in ema.itertuples()]
         out.append("")
     return "\n".join(out).rstrip() or "(no kept study)"
