@@ -352,7 +352,7 @@ def spec_schema() -> dict:
 
 def _check_start(raw: dict) -> None:
     """start: recipe asks each arm's recipe: every variant declares one, and the spaces are named (a written-out
-    space is run as written); a protocol that replays a study's own draws has no room for it."""
+    space is run as written); a protocol that replays its paper's code and settings has no room for it."""
     if raw.get("start", "shared") != "recipe":
         return
     missing = [v for v in raw["variants"] if get_variant(v).recipe is None]
