@@ -96,19 +96,31 @@ def _read_spec(path: Path) -> dict:
     return spec
 
 
+def _once(seen: dict, name: str, study_dir: Path) -> None:
+    """A study is its name: two folders holding one (a copy, a kept table beside its live study) would count every
+    trial twice."""
+    if name in seen:
+        raise ValueError(f"study: {study_dir} and {seen[name]} both hold the study '{name}' (copies of one study?); "
+                         "give each study once")
+    seen[name] = study_dir
+
+
 def load_trials(study_dirs: list, storage_url: str | None = None) -> pd.DataFrame:
     """One row per trial of the studies in ``study_dirs`` (their spec.json and files), read from the journal in
     each directory or, for studies run with ``--storage URL``, from that storage; a study kept under results/ from
     its table."""
-    rows, kept = [], []
+    rows, kept, seen = [], [], {}
     for study_dir in map(Path, study_dirs):
         if is_kept(study_dir):
             kept.append(load_kept(study_dir))
+            for name in kept[-1]["study"].dropna().unique():
+                _once(seen, str(name), study_dir)
             continue
         spec_path = study_dir / "spec.json"
         if not spec_path.is_file():
             raise FileNotFoundError(f"study: {study_dir} holds no study (spec.json missing)")
         spec = _read_spec(spec_path)
+        _once(seen, spec["name"], study_dir)
         storage = _storage(study_dir, storage_url)
         # names and attributes, not every trial of every study a shared database holds (get_all_study_summaries)
         for summary in storage.get_all_studies():
@@ -131,6 +143,10 @@ def load_trials(study_dirs: list, storage_url: str | None = None) -> pd.DataFram
                     who = TrialIdentity.of(a)
                 except ConfigError as e:
                     raise ConfigError(f"{e} (study {summary.study_name}, trial {t.number})") from None
+                ranked_by = a.get("objective")
+                if ranked_by is not None and ranked_by != spec.get("objective", "auto"):
+                    raise ValueError(f"study: {spec_path} gives objective {spec.get('objective', 'auto')} but trial {t.number} of "
+                                     f"{summary.study_name} was ranked by {ranked_by}; restore the spec the study was run with")
                 row = dict(study=spec["name"], protocol=who.protocol, study_dir=str(study_dir), study_name=summary.study_name, trial=t.number,
                            variant=who.label, base_variant=who.variant, pack=who.pack, dataset=who.dataset, space=who.space, phase=who.phase,
                            setting=a.get("setting"), budget=budget, status=state, value=t.value,

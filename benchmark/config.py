@@ -240,8 +240,7 @@ def resolve_config(**settings) -> RunConfig | TranslationConfig:
         cfg["r2_gamma"] = cfg["r1_gamma"]
     if variant.divergence:
         cfg["fgan_generator_loss"] = cfg["fgan_generator_loss"] or "paper"
-    elif cfg["fgan_generator_loss"] is not None:
-        raise ConfigError(f"fgan_generator_loss: only f-GAN variants take it, not '{cfg['variant']}'")
+    _check_options_act(given, cfg, variant)
     _check_mixing_options(cfg, variant, protocol)
     _fill_variant_params(cfg, variant, on_points=len(info.shape) == 1)
     protocol.accepts(dataset=cfg["dataset"])
@@ -315,6 +314,15 @@ def _protocols() -> list[Protocol]:
     from .protocols import PROTOCOLS
 
     return list(PROTOCOLS.values())
+
+
+def _check_options_act(given: dict, cfg: dict, variant) -> None:
+    """A setting given for a run it does not act on (a BEGAN option to ns_gan, EMA options without an EMA) is refused
+    from its field's declaration (schema.Field.acts_on): recorded, it would read as if it had shaped the run."""
+    for name, value in given.items():
+        f = RUN_FIELDS.get(name)
+        if f is not None and f.acts_on is not None and not f.acts_on[1](variant, cfg):
+            raise ConfigError(f"{name}: acts on {f.acts_on[0]} only, not on this run of '{variant.name}'; leave it out")
 
 
 def _check_mixing_options(cfg: dict, variant, protocol: Protocol) -> None:

@@ -17,6 +17,7 @@ import os
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any, Callable
 
 import torch
 from sqlalchemy.engine import make_url
@@ -46,6 +47,9 @@ class Field:
     point_default: object = NO_DEFAULT  # the default on 2-D points, where the image default does not carry over
     cite: str = ""
     flag: str | None = None  # the command-line flag, when not --name-with-dashes; "" for none
+    # (which runs it acts on, in words; (variant, resolved settings) -> whether it acts on this one). A value given
+    # for a run it does not act on is refused: it would be recorded as if it had shaped the run
+    acts_on: tuple[str, Callable[[Any, dict], bool]] | None = None
 
     @property
     def options(self) -> tuple | None:
@@ -168,6 +172,7 @@ def _extractors() -> tuple:
 # (PacGAN's on the 2-D mixtures), the variant's defaults (compare_gan v1, or the study's under lucic2018), and the
 # ``fallback`` below. The wide and narrow ranges are ganbench's spaces for every variant (variants add their own).
 _LOG_LR = ["log", 1e-5, 1e-2]
+_BEGAN = ("BEGAN", lambda v, c: v.kind == "began")
 RUN_FIELDS: dict[str, Field] = {f.name: f for f in [
     Field("protocol", str, "ganbench", "what a step is, the defaults, nets and rules (`ganbench protocols` lists each; "
           "docs/protocol.md sets them side by side)", choices=_protocols),
@@ -180,14 +185,17 @@ RUN_FIELDS: dict[str, Field] = {f.name: f for f in [
     Field("beta1", float, None, "Adam beta1 (default: the variant's)", ge=0, lt=1, wide=["uniform", 0, 1], narrow=0.5),
     Field("beta2", float, None, "Adam beta2 (default: the variant's)", ge=0, lt=1),
     Field("n_disc", int, None, "discriminator updates per generator update (default: the variant's)", ge=1, wide=["int", 1, 5], narrow=1),
-    Field("penalty_weight", float, None, "lambda of the gradient penalties (WGAN-GP, DRAGAN, ...; default 10)", ge=0),
-    Field("clip", float, None, "weight clipping bound of clipped critics (WGAN, McGan, MMD GAN; default 0.01)", gt=0),
+    Field("penalty_weight", float, None, "lambda of the gradient penalties (WGAN-GP, DRAGAN, ...; default 10)", ge=0,
+          acts_on=("variants with a gradient penalty (WGAN-GP, DRAGAN, Cramér GAN, ...)", lambda v, c: v.penalised)),
+    Field("clip", float, None, "weight clipping bound of clipped critics (WGAN, McGan, MMD GAN; default 0.01)", gt=0,
+          acts_on=("variants that clip their critic's weights (WGAN, McGan, MMD GAN)", lambda v, c: v.clip)),
     Field("d_batch_norm", bool, None, "batch norm in the discriminator (default: the variant's under the protocol)",
           wide=["choice", False, True], narrow=False),
-    Field("began_gamma", float, None, "BEGAN diversity ratio gamma (default 0.5)", ge=0, le=1),
-    Field("began_lambda", float, None, "BEGAN learning rate of k_t (default 1e-3)", ge=0),
+    Field("began_gamma", float, None, "BEGAN diversity ratio gamma (default 0.5)", ge=0, le=1, acts_on=_BEGAN),
+    Field("began_lambda", float, None, "BEGAN learning rate of k_t (default 1e-3)", ge=0, acts_on=_BEGAN),
     Field("fgan_generator_loss", str, None, "f-GAN variants: paper (the default; G maximises E[g_f(V)], Nowozin et al. 3.2) or "
-          "saddle (G minimises the bound)", choices=_generator_losses),
+          "saddle (G minimises the bound)", choices=_generator_losses,
+          acts_on=("the f-GAN variants", lambda v, c: v.divergence is not None)),
     Field("pack", int, 1, "PacGAN packing: the discriminator judges m samples at once (1: none)", ge=1, le=1024),
     Field("generators", int, 1, "a uniform mixture of K generators against one discriminator, each sample from one picked at random", ge=1, le=1024),
     Field("prior", str, None, "latent prior: uniform is U(-1, 1) (the study's), normal N(0, I) (PacGAN's 2-D default)",
@@ -205,7 +213,7 @@ RUN_FIELDS: dict[str, Field] = {f.name: f for f in [
           "scored, sampled and kept (0: none; default: the variant's)", ge=0, le=1e12,
           cite="Karras et al., Training Generative Adversarial Networks with Limited Data (StyleGAN2-ADA), NeurIPS 2020, training_loop.py"),
     Field("ema_rampup", float, None, "the EMA's half-life is at most this fraction of the images seen so far (0: no ramp-up; default 0.05)",
-          ge=0, le=1e6),
+          ge=0, le=1e6, acts_on=("runs with an EMA generator (ema_nimg > 0)", lambda v, c: c["ema_nimg"] > 0)),
     Field("spectral_norm", bool, False, "spectral normalisation of every discriminator layer (Miyato et al. 2018); classifier and critic variants only"),
     Field("seed", int, 0, "random seed; the same seed gives the same numbers on CPU", ge=0, le=UINT32_MAX),
     Field("device", str, "auto", "cpu, cuda, cuda:N or auto (cuda when torch sees one)"),
@@ -305,6 +313,10 @@ def check_storage(url: str | None, where: str = "storage") -> str | None:
     if parsed.get_backend_name() not in STORAGE_SCHEMES:
         raise ConfigError(f"{where}: '{parsed.get_backend_name()}' is not a storage Optuna keeps studies in; use one of "
                           f"{', '.join(STORAGE_SCHEMES)}{did_you_mean(parsed.get_backend_name(), STORAGE_SCHEMES)}")
+    if parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:"):
+        # each worker process would open its own empty database: trials run, and nothing is kept
+        raise ConfigError(f"{where}: '{url}' is an in-memory database that no other process sees; give a file, as in "
+                          "sqlite:///study.db")
     return url
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import functools
+import hashlib
 import json
 import math
 import os
@@ -19,11 +20,12 @@ import platform
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from .conditional.metrics import translation_metrics
 from .config import RunConfig, TranslationConfig, config_from_dict, pick_device
-from .data import get_dataset, load_split
+from .data import content_hash, get_dataset, load_split
 from .files import MARKER, finish_partial, is_ours, open_partial, partial_of, remove_partial, write_json
 from .memory import check_run_fits
 from .logs import interactive, log_every, quiet_libraries, run_loggers, training_progress
@@ -94,6 +96,9 @@ def load_module(run_dir: Path | str, device: str = "cpu", checkpoint: str = "las
     run_dir = Path(run_dir)
     if checkpoint not in CHECKPOINTS:
         raise ConfigError(f"checkpoint: unknown '{checkpoint}', choose best or last")
+    if is_ours(run_dir):  # <out>.partial: a run still training, or one that was stopped; its files are not results
+        raise ConfigError(f"run-dir: {run_dir} is the working folder of a run that has not finished (still training, or "
+                          "stopped); give a finished run's folder")
     if not (run_dir / "config.json").is_file() or not (run_dir / "last.ckpt").is_file():
         raise ConfigError(f"run-dir: {run_dir} is not a finished run (config.json and last.ckpt are missing)")
     if not (run_dir / CHECKPOINTS[checkpoint]).is_file():
@@ -169,6 +174,7 @@ def train(config: RunConfig | TranslationConfig, out: Path | str, progress: bool
     if info.is_image and (info.is_paired or config.eval_every is not None):
         extractor_weights(config.extractor)  # the scoring's weights are here, or one line naming what prepares them
     split = load_split(config.dataset, "train", config.data_root)
+    read = data_record(info, split)  # before PacGAN's packing below: what was read, not what was made of it
     protocol = get_protocol(config.protocol)
     if protocol.packs_drawn_once:  # PacGAN's data: packed examples drawn once, batch_size of them a step
         split.tensor = pacgan2018.packed_examples(split.tensor, config.pack, config.seed)
@@ -181,7 +187,10 @@ def train(config: RunConfig | TranslationConfig, out: Path | str, progress: bool
     if not (resume_from.exists() and _saved_config(partial) == config.to_dict()):
         remove_partial(partial)  # an unusable leftover of ours: a different config, or killed before its first checkpoint
         partial = open_partial(out)
+    else:
+        check_same_data(partial, read, "out")
     write_json(partial / "config.json", config.to_dict())
+    write_json(partial / DATA_RECORD, read)
 
     pl.seed_everything(config.seed, workers=True, verbose=False)
     module = build_module(config, info.shape)
@@ -283,6 +292,39 @@ def point_metrics(module, info, config, generator=None) -> dict:
         return mixture_metrics(samples(MIXTURE_SAMPLES), info)
     test = load_split(config.dataset, "test", config.data_root).tensor
     return {"sliced_w1": sliced_w1(samples(POINTS), test.cpu())}
+
+
+DATA_RECORD = "data.json"  # what a run read: its data set, its files' fingerprint and a hash of its training split
+
+
+def data_record(info, split=None) -> dict:
+    """Your own data by its files' bytes (both splits); a registered data set by its training split as read."""
+    content = (content_hash(info.name) if info.fingerprint else
+               hashlib.sha256(np.ascontiguousarray(split.tensor.cpu().numpy()).tobytes()).hexdigest()[:16])
+    return {"dataset": info.name, "files": info.fingerprint or None, "sha256": content}
+
+
+def check_same_data(run_dir: Path, current: dict | None = None, field: str = "run-dir") -> None:
+    """The data a run was trained on is the data here now, or ConfigError in one line. Your own data is compared by
+    its files (names, sizes, times) and, where those differ (a copy), by their bytes; a registered data set by its
+    training split when ``current`` is given (a resumed run has read it anyway). A run written before runs kept
+    this record is not checked."""
+    try:
+        recorded = json.loads((Path(run_dir) / DATA_RECORD).read_text())
+    except FileNotFoundError:
+        return
+    except (OSError, ValueError) as e:
+        raise ConfigError(f"{field}: {Path(run_dir) / DATA_RECORD} cannot be read ({type(e).__name__})") from None
+    if not isinstance(recorded, dict) or not isinstance(recorded.get("sha256"), str) or not isinstance(recorded.get("dataset"), str):
+        raise ConfigError(f"{field}: {Path(run_dir) / DATA_RECORD} is not a record ganbench wrote (no dataset and sha256)")
+    info = get_dataset(recorded["dataset"])
+    if current is None:
+        if not info.fingerprint or info.fingerprint == recorded.get("files"):
+            return
+        current = data_record(info)
+    if current["sha256"] != recorded["sha256"]:
+        raise ConfigError(f"dataset: {info.name} is not the data {run_dir} was trained on (hashed {recorded['sha256']} "
+                          f"then, {current['sha256']} now): restore the data, or train again")
 
 
 def _saved_config(partial: Path) -> dict | None:

@@ -151,6 +151,11 @@ class Variant:
         return self.loss in losses.GENERATOR_SEES_REAL
 
     @property
+    def penalised(self) -> bool:
+        """penalty_weight acts on it: a declared penalty, or Cramér GAN's step, which applies its own gradient penalty."""
+        return self.penalty != "none" or self.kind == "cramer"
+
+    @property
     def judges_samples(self) -> bool:
         """A classifier or critic discriminator (one that packing and spectral normalisation apply to), not an
         autoencoder, an encoder or no discriminator at all."""

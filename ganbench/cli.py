@@ -212,6 +212,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_variants)
     s = sub.add_parser("datasets", help="list the data sets, one name a line")
     s.add_argument("-v", "--verbose", action="store_true", help="also print shape and description")
+    s.add_argument("--decoding", action="store_true", help="how your own images and arrays (folder:, npz:, ganbench "
+                   "score) are read to 0-255: a rule a line, by PIL mode or array dtype")
     s.set_defaults(func=cmd_datasets)
 
     s = sub.add_parser("train", help="train one variant on one data set into a run directory",

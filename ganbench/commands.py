@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 from ganbench.benchmark.config import pick_device, resolve_config
-from ganbench.benchmark.data import DATASETS, DataError, get_dataset
+from ganbench.benchmark.data import DATASETS, DataError, data_path, get_dataset
 from ganbench.benchmark.files import dumps
 from ganbench.benchmark.protocols import PROTOCOLS, STEPS, get_protocol
 from ganbench.benchmark.schema import COMMAND_FIELDS, check_storage
@@ -19,6 +19,15 @@ from ganbench.sweeps.spec import SpecError, load_spec, spec_schema
 
 class UsageError(ValueError):
     """A command's arguments that cannot work together (the CLI prints it in one line, exit 2)."""
+
+
+def _check_outside_data(out: Path, datasets, field: str = "out") -> None:
+    """What ganbench writes stays out of the data it reads: a run inside a folder: data set adds its samples.png to
+    the next run's training images."""
+    for name in datasets:
+        source = data_path(name)
+        if source is not None and (out.resolve() == source or out.resolve().is_relative_to(source)):
+            raise UsageError(f"{field}: {out} is inside the data set {source} that it reads; choose a folder outside it")
 
 
 def cmd_variants(args) -> None:
@@ -45,6 +54,11 @@ def cmd_variants(args) -> None:
 
 
 def cmd_datasets(args) -> None:
+    if args.decoding:
+        from ganbench.benchmark.data.decode import describe
+
+        print(describe())
+        return
     for name, d in DATASETS.items():
         print(f"{name}\t{'x'.join(map(str, d.shape))}\t{d.description}" if args.verbose else name)
 
@@ -57,6 +71,7 @@ def cmd_train(args) -> None:
     config = resolve_config(**settings)
     from ganbench.benchmark.train import check_out_dir, train  # after the checks: bad input is told in ~2 s, not ~6
 
+    _check_outside_data(Path(args.out), [config.dataset])
     check_out_dir(Path(args.out))
     metrics = train(config, args.out, progress=not args.quiet, verbose=args.library_output)
     print(dumps({k: v for k, v in metrics.items() if not isinstance(v, (list, dict))}))
@@ -96,13 +111,14 @@ def cmd_eval(args) -> None:
 
     from ganbench.benchmark.conditional.metrics import translation_metrics
     from ganbench.benchmark.metrics.fidelity import MetricError, evaluate_generator
-    from ganbench.benchmark.train import load_module, point_metrics, read_metrics, update_metrics
+    from ganbench.benchmark.train import check_same_data, load_module, point_metrics, read_metrics, update_metrics
 
     device = pick_device(args.device)
     _allow_code(args)
     checkpoint = args.checkpoint or _default_checkpoint(args.run_dir)
     config, module = load_module(args.run_dir, device, checkpoint)
     read_metrics(args.run_dir)  # the file the scores go into: a damaged one is refused before the scoring, not after
+    check_same_data(args.run_dir)  # scored against the data it was trained on, or refused
     info = get_dataset(config.dataset)
     if info.is_paired:  # image-to-image: the held-out pairs, as at the end of training
         scores = translation_metrics(module.generator, config.dataset, args.extractor or config.extractor,
@@ -152,6 +168,7 @@ def cmd_sample(args) -> None:
     _allow_code(args)
     checkpoint = args.checkpoint or _default_checkpoint(args.run_dir)
     config, module = load_module(args.run_dir, pick_device(args.device), checkpoint)
+    _check_outside_data(out, [config.dataset])
     files = export_samples(module, get_dataset(config.dataset), args.n, out, args.format, args.seed)
     print(f"{args.n} samples of {config.variant} on {config.dataset} ({checkpoint} checkpoint, seed {args.seed}): "
           f"{len(files)} file{'s' if len(files) != 1 else ''} in {out}")
@@ -211,6 +228,7 @@ def cmd_sweep_run(args) -> None:
         spec = load_spec(args.spec, import_code=True)  # the spec named on this command line may name your loss
         study_dir = Path(args.dir or Path("runs") / spec.name)
         args.dir = str(study_dir)  # what an interruption names
+        _check_outside_data(study_dir, spec.datasets, "dir")
         _check_device_fit(args, spec)
         _check_weights(spec)
         save_spec(study_dir, spec)
@@ -500,6 +518,7 @@ def cmd_weights(args) -> None:
         print(json.dumps(rows, indent=2))
         return
     for name, r in rows.items():
-        state = "verified" if r["verified"] else "present (no published hash)" if r["present"] else "absent"
+        state = ("absent" if not r["present"] else "verified" if r["verified"] else "present (no published hash)"
+                 if r["verified"] is None else "DAMAGED: does not match its hash; fetch it again")
         print(f"{name}: {state}\n  from: {r['source']}\n  folder: {r['folder']}"
               + ("" if r["present"] else f"\n  prepare: ganbench weights fetch {name}"))

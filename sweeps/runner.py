@@ -123,6 +123,7 @@ def _train_and_tell(study, trial, spec, identity, out, params, seed, prune, hear
         study.tell(trial, state=TrialState.PRUNED)  # its value: the last FID it reported
         return
     value = objective(metrics, spec.objective)
+    trial.set_user_attr("objective", spec.objective)  # what ranked it: the report checks spec.json against it
     study.tell(trial, value if math.isfinite(value) else float("inf"))
 
 

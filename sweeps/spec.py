@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Callable
 
 import numpy as np
 import yaml
@@ -138,8 +139,24 @@ class Spec:
 # What a study may rank its trials by, each as the value it minimises: metrics.json's key and how it is turned into one.
 # auto: the minimum FID over checkpoints on images, the mixture mismatch on mixtures with known modes, the mode KL
 # (Stacked MNIST without FID), the sliced W1 on your own points. Density is no objective: its ideal is 1, not an extreme.
-OBJECTIVES = {"fid": ("fid_min", 1.0), "kid": ("kid", 1.0), "coverage": ("coverage", -1.0), "mode_kl": ("mode_kl", 1.0),
-              "mixture_mismatch": ("mixture_mismatch", 1.0)}
+@dataclass(frozen=True)
+class Objective:
+    key: str  # metrics.json's key
+    sign: float  # +1 minimised, -1 maximised
+    measured_on: str  # the data sets that yield the key, in words
+    measures: Callable[[Any], bool]  # (DatasetInfo) -> whether a run on it yields the key
+
+    def __iter__(self):  # unpacks as (key, sign)
+        return iter((self.key, self.sign))
+
+
+_IMAGES = ("image data sets", lambda info: info.is_image)
+OBJECTIVES = {"fid": Objective("fid_min", 1.0, *_IMAGES), "kid": Objective("kid", 1.0, *_IMAGES),
+              "coverage": Objective("coverage", -1.0, *_IMAGES),
+              "mode_kl": Objective("mode_kl", 1.0, "mode-counting data sets (the 2-D mixtures, Stacked MNIST)",
+                                   lambda info: info.modes > 0),
+              "mixture_mismatch": Objective("mixture_mismatch", 1.0, "the 2-D mixtures of known modes (ring8, grid25, ...)",
+                                            lambda info: info.mode_centres is not None)}
 FINAL_SCORES = ("kid", "coverage")  # computed with the final FID: the spec needs eval_every
 
 # The spec's own fields; the run settings it shares with `ganbench train` are the run schema's fields themselves.
@@ -266,6 +283,12 @@ def load_spec(path: Path | str, import_code: bool = False) -> Spec:
         raise SpecError(f"pack: {_show(pack)} is not allowed, must be an integer >= 1 or a list of distinct ones")
     if raw.get("objective", "auto") in ("fid", *FINAL_SCORES) and raw.get("eval_every") is None:
         raise SpecError(f"objective: {raw['objective']} is scored with FID during training; it needs eval_every >= 0")
+    if raw.get("objective", "auto") in OBJECTIVES:
+        chosen = OBJECTIVES[raw["objective"]]
+        for d in raw["datasets"]:
+            if not chosen.measures(get_dataset(d)):
+                raise SpecError(f"objective: {raw['objective']} is measured on {chosen.measured_on} only, not on {d}; "
+                                "choose another objective (or auto) or another data set")
     if raw.get("pruner", "none") == "hyperband" and raw.get("objective", "auto") not in ("auto", "fid"):
         raise SpecError(f"objective: hyperband prunes on FID; with objective {raw['objective']} use pruner: none")
     if raw.get("pruner", "none") == "hyperband":
@@ -284,7 +307,8 @@ def load_spec(path: Path | str, import_code: bool = False) -> Spec:
 
 NOT_IN_SCHEMA = ("a range's low end is at most its high end; arch fits a data set; hyperband needs image data sets "
                  "only; every (variant, data set) resolves to a run (e.g. a variant's own limits on a data set); under "
-                 "lucic2018, n_fake equal to n_real. `ganbench spec FILE` checks these too.")
+                 "lucic2018, n_fake equal to n_real; the objective measured on every data set. `ganbench spec FILE` "
+                 "checks these too.")
 
 
 def _distribution(f) -> dict:

@@ -59,7 +59,7 @@ def _pngs(m: Path, damage: str):
     if damage == "truncated":
         data = (m / "pngs" / "0.png").read_bytes()
         (m / "pngs" / "bad.png").write_bytes(data[: len(data) // 2])
-    else:
+    elif damage == "bomb":
         def chunk(kind, body):
             return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
         header = struct.pack(">IIBBBBB", 30000, 30000, 8, 0, 0, 0, 0)
@@ -78,6 +78,14 @@ def _points(m: Path, bad):
 
 
 T = ["train", "--variant", "ns_gan", "--dataset", "ring8", "--steps", "2"]
+
+
+def _unfinished_run(m: Path):
+    """A run's working folder, as an interrupted `train` leaves it: its files, and ganbench's marker."""
+    from ganbench.benchmark.files import MARKER
+
+    shutil.copytree(m / "run", m / "half.partial")
+    (m / "half.partial" / MARKER).write_text("made by ganbench\n")
 def _memory_limit(m: Path) -> None:
     os.environ["GANBENCH_MEMORY_GB"] = "0.05"  # removed after each case (test_bad_input_exits_2_...)
 
@@ -187,6 +195,25 @@ CASES = [  # (name, argv from (tmp, made copy), field the one line names, set-up
     ("train: a user's .partial folder", lambda t, m: [*T, "--out", f"{m}/mydata"], "out", _users_partial),
     ("sample: a user's .partial folder", lambda t, m: ["sample", f"{m}/run", "--out", f"{m}/mydata"], "out", _users_partial),
     ("report: a user's .partial folder", lambda t, m: ["report", f"{m}/study", "--out", f"{m}/mydata"], "out", _users_partial),
+    ("train: out inside the folder data set it reads", lambda t, m: [*T[:4], f"folder:{m}/pngs", *T[5:], "--out", f"{m}/pngs/run"],
+     "out", lambda m: _pngs(m, "")),
+    ("sweep: study folder inside the data set it reads", lambda t, m: ["sweep", "run", _spec(t, TINY.replace("ring8", f"'folder:{m}/pngs'")
+     .replace("mlp_small", "conv_small") + "eval_every: 0\nextractor: lenet-mnist\n"), "--dir", f"{m}/pngs/study"], "dir", lambda m: _pngs(m, "")),
+    ("sample: from an unfinished run's working folder", lambda t, m: ["sample", f"{m}/half.partial", "--out", f"{t}/o"], "run-dir", _unfinished_run),
+    ("eval: an unfinished run's working folder", lambda t, m: ["eval", f"{m}/half.partial"], "run-dir", _unfinished_run),
+    ("spec: objective coverage on 2-D points", lambda t, m: ["spec", _spec(t, TINY + "objective: coverage\neval_every: 0\n")], "objective", None),
+    ("spec: objective mixture_mismatch on images", lambda t, m: ["spec", _spec(t, TINY.replace("ring8", "mnist5k").replace("mlp_small", "conv_small")
+     + "objective: mixture_mismatch\n")], "objective", None),
+    ("train: BEGAN's options given to ns_gan", lambda t, m: [*T, "--began-gamma", "0.9", "--out", f"{t}/o"], "began_gamma", None),
+    ("train: EMA ramp-up without an EMA", lambda t, m: [*T, "--ema-rampup", "0.5", "--out", f"{t}/o"], "ema_rampup", None),
+    ("spec: clipping given to variants that do not clip", lambda t, m: ["spec", _spec(t, TINY.replace("space: narrow", "space: {ns_gan: {clip: 0.5}}"))],
+     "clip", None),
+    ("report: two copies of one study", lambda t, m: ["report", f"{m}/study", f"{m}/study_copy", "--out", f"{t}/r"], "study",
+     lambda m: shutil.copytree(m / "study", m / "study_copy")),
+    ("report: spec.json's objective edited after the run", lambda t, m: ["report", f"{m}/study", "--out", f"{t}/r"], "study",
+     lambda m: _edit_json(m / "study" / "spec.json", objective="mode_kl")),
+    ("sweep: an in-memory SQLite storage", lambda t, m: ["sweep", "run", _spec(t, TINY), "--dir", f"{t}/o", "--workers", "2",
+                                                        "--storage", "sqlite://"], "storage", None),
     ("data: truncated PNG", lambda t, m: [*T[:4], f"folder:{m}/pngs", *T[5:], "--out", f"{t}/o"], "dataset", lambda m: _pngs(m, "truncated")),
     ("data: PNG header of 30000x30000", lambda t, m: [*T[:4], f"folder:{m}/pngs", *T[5:], "--out", f"{t}/o"], "dataset", lambda m: _pngs(m, "bomb")),
     ("data: NaN points", lambda t, m: [*T[:4], f"npz:{m}/p.npz", *T[5:], "--out", f"{t}/o"], "dataset", lambda m: _points(m, float("nan"))),

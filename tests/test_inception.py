@@ -151,3 +151,27 @@ def test_training_and_a_sweep_that_score_with_absent_weights_stop_before_any_wor
         assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
         assert "ganbench weights fetch inception-v3-compat" in done.stderr
     assert not (tmp_path / "run").exists() and not (tmp_path / "run.partial").exists() and not (tmp_path / "study").exists()
+
+
+def test_weights_changed_after_the_fetch_are_refused_where_they_are_loaded(image_run, prepared, tmp_path):
+    """One tensor of the prepared Inception file scaled by 1.5 (its size unchanged): `eval` refuses it in one line
+    rather than scoring with it, and `ganbench weights` lists it as damaged, not present."""
+    import json
+    import shutil
+
+    folder = tmp_path / "w"
+    shutil.copytree(prepared, folder)
+    state = torch.load(folder / "inception-v3-compat.pth", map_location="cpu", weights_only=True)
+    first = next(k for k, v in state.items() if v.is_floating_point())
+    state[first] = state[first] * 1.5
+    torch.save(state, folder / "inception-v3-compat.pth")
+    env = {**os.environ, "GANBENCH_WEIGHTS": str(folder), "TORCH_HOME": str(tmp_path / "torch")}
+    cli = [sys.executable, "-m", "ganbench.cli"]
+    done = subprocess.run([*cli, "eval", str(image_run), "--extractor", "inception-v3-compat", "--n", "10"],
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 2 and done.stdout == "" and done.stderr.count("\n") == 1, done.stderr
+    assert "do not match their hash" in done.stderr
+    listed = subprocess.run([*cli, "weights", "inception-v3-compat"], capture_output=True, text=True, env=env)
+    assert "DAMAGED" in listed.stdout
+    as_json = subprocess.run([*cli, "weights", "--json"], capture_output=True, text=True, env=env)
+    assert json.loads(as_json.stdout)["inception-v3-compat"]["verified"] is False

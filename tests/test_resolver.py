@@ -139,3 +139,43 @@ def test_variants_recipes_lists_each_recipe_with_its_source():
     settings, source = named["wgan_gp"]
     assert "n_disc 5" in settings and "beta1 0.0" in settings and "penalty_weight 10.0" in settings and "Algorithm 1" in source
     assert "r2_gamma tied to r1_gamma" in named["r3gan"][0] and "tuned: lr, r1_gamma" in named["r3gan"][0]
+
+
+def _acting_fields():
+    from ganbench.benchmark.schema import FALLBACKS, RUN_FIELDS
+
+    value = lambda f: "saddle" if f.name == "fgan_generator_loss" else FALLBACKS[f.name] + 0.25 * (f.name != "began_gamma")  # noqa: E731
+    return [(f, value(f)) for f in RUN_FIELDS.values() if f.acts_on is not None]
+
+
+@pytest.mark.parametrize("field,value", _acting_fields(), ids=lambda x: getattr(x, "name", ""))
+@pytest.mark.parametrize("dataset", ["ring8", "mnist5k"])
+def test_an_option_is_taken_exactly_by_the_runs_its_declaration_says_it_acts_on(field, value, dataset):
+    """For every field that declares which runs it acts on, and every variant: given to a run it acts on, it is the
+    value that run records; given to any other, the run is refused in one line naming the field. Generated from the
+    declarations (schema.Field.acts_on), not from a list of cases."""
+    from dataclasses import asdict
+
+    acted, refused = 0, 0
+    for name, variant in VARIANTS.items():
+        if variant.kind == "pix2pix":
+            continue
+        try:
+            plain = resolve_config(variant=name, dataset=dataset, steps=1)
+        except ConfigError:
+            continue  # the variant does not train on this data set at all
+        settings = {**asdict(plain), **plain.params}
+        if field.acts_on[1](variant, settings):
+            assert getattr(resolve_config(variant=name, dataset=dataset, steps=1, **{field.name: value}), field.name) == value
+            acted += 1
+        else:
+            with pytest.raises(ConfigError, match=f"^{field.name}: acts on .* only, not on this run of '{name}'"):
+                resolve_config(variant=name, dataset=dataset, steps=1, **{field.name: value})
+            refused += 1
+    assert acted and refused  # each declaration splits the variants, or it declares nothing
+
+
+def test_ema_options_without_an_ema_are_refused_and_with_one_taken():
+    with pytest.raises(ConfigError, match="^ema_rampup: acts on runs with an EMA generator"):
+        resolve_config(variant="ns_gan", dataset="ring8", ema_rampup=0.5)
+    assert resolve_config(variant="ns_gan", dataset="ring8", ema_nimg=500.0, ema_rampup=0.5).ema_rampup == 0.5

@@ -129,3 +129,29 @@ def test_an_installed_loss_and_a_folder_run_in_a_sweep(tmp_path, digits):
     assert all(s["finished"] == 1 and s["best"] is not None for s in status), status
     folder_runs = list((tmp_path / "study" / "trials").glob("*/digits*/0/metrics.json"))
     assert len(folder_runs) == 2 and all(json.loads(p.read_text())["fid_min"] > 0 for p in folder_runs)
+
+
+@pytest.mark.slow(seconds=30)
+def test_eval_refuses_a_folder_whose_images_changed_since_training_and_takes_a_touched_copy(tmp_path):
+    """A run records what it read (data.json: the files' fingerprint and a hash of its training split). One image
+    redrawn after training: `eval` refuses in one line rather than score against other data. The same images with
+    new modification times (a copy): the content is compared, and eval scores."""
+    folder = tmp_path / "digits"
+    folder.mkdir()
+    digits = load_split("mnist5k", "train").tensor[:20]
+    for i, image in enumerate(digits):
+        Image.fromarray(image[0].numpy()).save(folder / f"{i:02d}.png")
+    cli = [sys.executable, "-m", "ganbench.cli"]
+    run = tmp_path / "run"
+    trained = subprocess.run([*cli, "train", "--variant", "ns_gan", "--dataset", f"folder:{folder}", "--arch", "conv_small",
+                              "--steps", "2", "--batch-size", "8", "--out", str(run), "--quiet"], capture_output=True, text=True)
+    assert trained.returncode == 0, trained.stderr
+    assert json.loads((run / "data.json").read_text())["files"]
+    score = [*cli, "eval", str(run), "--extractor", "lenet-mnist", "--n", "16", "--quiet"]
+    for path in folder.iterdir():  # new times, same pixels
+        os.utime(path, ns=(path.stat().st_atime_ns + 10**9, path.stat().st_mtime_ns + 10**9))
+    assert subprocess.run(score, capture_output=True, text=True).returncode == 0
+    redrawn = [p for p in sorted(folder.iterdir())][5]
+    Image.fromarray(255 - digits[5][0].numpy()).save(redrawn)
+    done = subprocess.run(score, capture_output=True, text=True)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1 and "is not the data" in done.stderr, done.stderr

@@ -97,6 +97,15 @@ def datasets() -> str:
     for name, d in DATASETS.items():
         own = ", ".join(f"`{k}`={x}" for k, x in d.defaults.items())
         lines.append(f"| `{name}` | {'x'.join(map(str, d.shape))} | {d.modes or ''} | {d.description} | {own} |")
+    from ganbench.benchmark.data.decode import describe
+
+    lines += ["", "## How your images and arrays are read", "",
+              "Every image file of a `folder:` data set, every image array of an `npz:` one and every sample that "
+              "`ganbench score` reads is decoded to 0-255 by one table (`benchmark/data/decode.py`, printed by "
+              "`ganbench datasets --decoding`); anything outside it is refused in one line naming the file:", "",
+              *[f"- {rule}" for rule in describe().splitlines()], "",
+              "A run records what it read (`data.json` in its folder: the files' fingerprint and a hash of their bytes); "
+              "`ganbench eval` refuses a run whose data changed since, and a resumed run refuses changed data."]
     return "\n".join(lines) + "\n"
 
 

@@ -6,8 +6,11 @@ centre S x S, for folders of mixed sizes. Grey if every image is grey, else RGB.
 one) is held out as the test split that FID is measured against, chosen by a fixed permutation of the sorted
 file names, so the same folder gives the same split on every machine.
 
-``npz:PATH`` holds ``train`` and ``test``: images as uint8 (N, H, W), (N, H, W, C) or (N, C, H, W) with C 1 or 3,
-or as floats in [0, 1]; or points as float (N, D).
+``npz:PATH`` holds ``train`` and ``test``: images (N, H, W), (N, H, W, C) or (N, C, H, W) with C 1 or 3; or points
+as float (N, D).
+
+Every image file and image array is decoded to uint8 by the table in ``decode.py`` (16-bit divided by 257, floats
+in [0, 1] or [0, 255], ...), or refused with the file's name.
 
 Both are read into memory. Each has a fingerprint of its files (names, sizes, modification times), so cached
 real features of an edited data set are not reused.
@@ -23,10 +26,10 @@ import torch
 from PIL import Image, UnidentifiedImageError
 
 from .base import DataError, DatasetInfo, Split
+from .decode import GREY_MODES, array_rule, decode_array, decode_image
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
 TEST_FRACTION = 0.1
-GREY_MODES = {"1", "L", "LA", "I", "I;16", "F"}
 
 
 def is_user_dataset(name: str) -> bool:
@@ -39,6 +42,26 @@ def absolute_name(name: str) -> str:
     kind, _, rest = name.partition(":")
     path_text, sep, query = rest.partition("?")
     return f"{kind}:{Path(path_text).expanduser().resolve()}{sep}{query}"
+
+
+def data_path(name: str) -> Path | None:
+    """The folder or file your own data set reads (None for a registered one): nothing ganbench writes may go there,
+    or the next run on it would read its own samples."""
+    if not is_user_dataset(name):
+        return None
+    return Path(name.partition(":")[2].partition("?")[0]).expanduser().resolve()
+
+
+def content_hash(name: str) -> str:
+    """A hash of the bytes of every file your own data set reads (both splits), by relative name: what a run
+    records, so that a later command can tell the same data (a copy, new times) from changed data."""
+    source = data_path(name)
+    files = sorted(p for p in source.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()) if source.is_dir() else [source]
+    h = hashlib.sha256()
+    for f in files:
+        h.update(str(f.relative_to(source) if source.is_dir() else f.name).encode() + b"\0")
+        h.update(f.read_bytes())
+    return h.hexdigest()[:16]
 
 
 def user_dataset(name: str) -> DatasetInfo:
@@ -116,7 +139,7 @@ def _read_image(path: Path, shape: tuple, size: int | None) -> torch.Tensor:
 
     try:
         with _open_image(path) as im:
-            x = F.pil_to_tensor(im.convert("L" if shape[0] == 1 else "RGB"))
+            x = torch.from_numpy(np.ascontiguousarray(decode_image(im, shape[0], f"dataset: {path}").transpose(2, 0, 1)))
     except OSError as e:  # truncated data that verify() let through (JPEG verifies nothing)
         raise DataError(f"dataset: {path} is damaged ({type(e).__name__}: {str(e)[:80]}); remove it or fix it") from None
     if size is not None:
@@ -138,10 +161,10 @@ def _npz(name: str, path_text: str) -> DatasetInfo:
             shapes = {k: f[k].shape for k in ("train", "test")}
             dtypes = {k: f[k].dtype for k in ("train", "test")}
             for k in ("train", "test"):  # a NaN point would train a diverging model and blame it
-                if not np.issubdtype(dtypes[k], np.floating):
-                    continue
-                # points train as float32: 1e300 in a float64 file is infinite there (images are clipped to [0, 1])
-                values = f[k].astype(np.float32) if f[k].ndim == 2 else f[k]
+                if not np.issubdtype(dtypes[k], np.floating) or f[k].ndim != 2:
+                    continue  # image arrays are checked by their decoding rule when read
+                # points train as float32: 1e300 in a float64 file is infinite there
+                values = f[k].astype(np.float32)
                 if not np.isfinite(values).all():
                     bad = int((~np.isfinite(values)).any(axis=tuple(range(1, values.ndim))).sum()) if values.ndim > 1 else 0
                     cast = " (as float32, the training dtype)" if np.isfinite(f[k]).all() else ""
@@ -159,7 +182,7 @@ def _npz(name: str, path_text: str) -> DatasetInfo:
 
     def load(split: str, _data_root: Path) -> Split:
         with np.load(path, allow_pickle=False) as f:
-            return Split(tensor=_as_tensor(f[split], train_shape))
+            return Split(tensor=_as_tensor(f[split], train_shape, f"dataset: {path}:{split}"))
 
     kind = f"{train_shape[1]}x{train_shape[2]} images" if len(train_shape) == 3 else f"{train_shape[0]}-D points"
     return DatasetInfo(name, f"{shapes['train'][0]} train and {shapes['test'][0]} test {kind} from {path}", train_shape, load,
@@ -169,14 +192,13 @@ def _npz(name: str, path_text: str) -> DatasetInfo:
 def _sample_shape(shape: tuple, dtype, path: Path, key: str) -> tuple:
     if len(shape) < 2 or 0 in shape:
         raise DataError(f"dataset: {path}:{key} has shape {shape}; give (N, D) points or (N, H, W[, C]) images")
-    if not (np.issubdtype(dtype, np.floating) or dtype == np.uint8):
-        raise DataError(f"dataset: {path}:{key} is {dtype}; images must be uint8 (or floats in [0, 1]), points floats")
     if len(shape) == 2:
-        if shape[1] < 1:
-            raise DataError(f"dataset: {path}:{key} has shape {shape}: points of no coordinates; give (N, D) with D >= 1")
-        if dtype == np.uint8:
-            raise DataError(f"dataset: {path}:{key} is uint8 of shape {shape}; points must be floats")
+        if not np.issubdtype(dtype, np.floating):
+            raise DataError(f"dataset: {path}:{key} is {dtype} of shape {shape}; points must be floats")
         return (shape[1],)
+    if array_rule(dtype) is None:
+        raise DataError(f"dataset: {path}:{key} is {dtype}; image arrays are uint8, uint16, bool, integers in [0, 255] "
+                        "or floats in [0, 1] or [0, 255]")
     if len(shape) == 3:
         return (1, shape[1], shape[2])
     if len(shape) == 4 and shape[1] in (1, 3):
@@ -186,16 +208,14 @@ def _sample_shape(shape: tuple, dtype, path: Path, key: str) -> tuple:
     raise DataError(f"dataset: {path}:{key} has shape {shape}; images need 1 or 3 channels, first or last")
 
 
-def _as_tensor(a: np.ndarray, shape: tuple) -> torch.Tensor:
+def _as_tensor(a: np.ndarray, shape: tuple, where: str) -> torch.Tensor:
     if len(shape) == 1:
         return torch.from_numpy(a.astype(np.float32))
     if a.ndim == 3:
         a = a[:, None]
     elif a.shape[1:] != shape:  # channels last
         a = a.transpose(0, 3, 1, 2)
-    if a.dtype != np.uint8:  # floats in [0, 1] quantised as real images are
-        a = (np.clip(a, 0, 1) * 255).round().astype(np.uint8)
-    return torch.from_numpy(np.ascontiguousarray(a))
+    return torch.from_numpy(np.ascontiguousarray(decode_array(a, where)))
 
 
 def _fingerprint(entries: list, size, grey) -> str:
@@ -232,7 +252,4 @@ def sample_images(path_text: str) -> torch.Tensor:
     shape = _sample_shape(a.shape, a.dtype, path, key)
     if len(shape) == 1:
         raise DataError(f"samples: {path}:{key} holds {shape[0]}-D points; scoring takes images")
-    if a.dtype != np.uint8 and not (np.isfinite(a).all() and a.min() >= 0 and a.max() <= 1):
-        raise DataError(f"samples: {path}:{key} holds {a.dtype} values in [{np.nanmin(a):.4g}, {np.nanmax(a):.4g}]; "
-                        "give uint8 images, or floats in [0, 1] (divide 0-255 floats by 255)")
-    return _as_tensor(a, shape)
+    return _as_tensor(a, shape, f"samples: {path}:{key}")

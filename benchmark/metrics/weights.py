@@ -12,10 +12,13 @@ and how to fetch it, so that scoring on a compute node without internet never re
   them, online.
 
 A command that needs weights that are not here says, in one line, which command prepares them (``MetricError``).
+Weights are checked where they are loaded, not only when fetched: ``extractor_weights`` hashes the file it hands
+to the extractor (once a process for each size and modification time) and refuses one that no longer matches.
 Light on purpose: no torch-fidelity import until a fetch.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -46,11 +49,25 @@ def torch_hub_dir() -> Path:
 
 
 def sha1(path: Path) -> str:
-    h = hashlib.sha1()
+    return file_hash(path, "sha1")
+
+
+def file_hash(path: Path, algorithm: str) -> str:
+    st = Path(path).stat()
+    return _file_hash(str(Path(path).resolve()), st.st_size, st.st_mtime_ns, algorithm)
+
+
+@functools.lru_cache(maxsize=32)  # keyed by size and modification time too: an edited file is hashed again
+def _file_hash(path: str, size: int, mtime_ns: int, algorithm: str) -> str:
+    h = hashlib.new(algorithm)
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
+
+
+class WeightsDamaged(ConfigError):
+    """An extractor's weights are here but differ from what was published or fetched: not used."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +94,11 @@ class Weights(ABC):
         """Prepare the files; each kind of source below says how (a kind that does not cannot be built)."""
 
     def require(self) -> None:
+        """Present and, where a hash is known, matching it; else one line saying what to do."""
+        if self.present() and self.verified() is False:
+            raise WeightsDamaged(f"extractor: {self.extractor}'s weights in {self.folder()} do not match their hash (changed "
+                                 f"or damaged since they were fetched); not used. Run `ganbench weights fetch {self.extractor}` "
+                                 "after removing them")
         if not self.present():
             raise WeightsMissing(f"extractor: {self.extractor}'s weights are not prepared here; run `ganbench weights fetch "
                                  f"{self.extractor}` where the internet is reachable, then copy {self.folder()} to the machine that scores "
@@ -191,6 +213,9 @@ WEIGHTS: dict[str, Weights] = {w.extractor: w for w in [
 ]}
 
 
+TORCH_FIDELITY_INCEPTION_SHA256_PREFIX = "6726825d"
+
+
 def torch_fidelity_inception() -> Path:
     """torch-fidelity's own Inception file, where an earlier online run left it in torch's hub cache."""
     return torch_hub_dir() / "checkpoints" / "weights-inception-2015-12-05-6726825d.pth"
@@ -198,13 +223,16 @@ def torch_fidelity_inception() -> Path:
 
 def extractor_weights(name: str) -> str | None:
     """The file an extractor loads (None: torch-fidelity finds its own); WeightsMissing when nothing is here."""
-    if name == "lenet-mnist":
-        return LENET
     w = WEIGHTS[name]
-    if name == "inception-v3-compat":
-        if w.present():
-            return str(w.folder() / INCEPTION_FILE)
-        if torch_fidelity_inception().is_file():
-            return str(torch_fidelity_inception())
+    if name == "lenet-mnist":
+        w.require()
+        return LENET
+    if name == "inception-v3-compat" and not w.present() and torch_fidelity_inception().is_file():
+        theirs = torch_fidelity_inception()  # torch hub names a file by its SHA-256's first 8 hex digits
+        if not file_hash(theirs, "sha256").startswith(TORCH_FIDELITY_INCEPTION_SHA256_PREFIX):
+            raise WeightsDamaged(f"extractor: {theirs} does not match the SHA-256 its name gives "
+                                 f"({TORCH_FIDELITY_INCEPTION_SHA256_PREFIX}...); not used. Remove it, or run "
+                                 "`ganbench weights fetch inception-v3-compat`")
+        return str(theirs)
     w.require()
-    return None
+    return str(w.folder() / INCEPTION_FILE) if name == "inception-v3-compat" else None
