@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install test check demo perf clean reproduce-pacgan gpu-check docs
+.PHONY: install test check demo perf clean reproduce-pacgan gpu-check docs fuzz
 
 # INSTALLER=uv (the default): uv, pip-installed into the venv from the registry, installs the packages in parallel
 # (this 2-core machine, empty caches: make install in 46-62 s against ~130 s with pip). uv reads neither pip.conf
@@ -73,6 +73,11 @@ perf: install
 	$(BIN)/python tests/perf/cpu_step_overheads.py
 	$(BIN)/python tests/perf/cli_startup.py
 	$(BIN)/python tests/perf/search_efficiency.py
+
+# every case of the fuzzer (tests/fuzz.py: every file ganbench reads, damaged each way, under each command that reads
+# it); `make test` runs a random share of them
+fuzz: install
+	$(BIN)/python tests/fuzz.py
 
 clean:
 	rm -rf $(VENV) runs/demo runs/demo_ring runs/demo-report

@@ -173,6 +173,11 @@ def train(config: RunConfig | TranslationConfig, out: Path | str, progress: bool
         check_run_fits(config, info.shape, device=device)  # weighed before any file is written
     if info.is_image and (info.is_paired or config.eval_every is not None):
         extractor_weights(config.extractor)  # the scoring's weights are here, or one line naming what prepares them
+        if info.fingerprint and not info.is_paired:  # your own data: its test split may be too small to score
+            from .metrics.fidelity import check_sample_sizes
+
+            held_out = len(load_split(config.dataset, "test", config.data_root))
+            check_sample_sizes(config.dataset, min(config.n_fake, held_out), min(config.n_real, held_out), config.nearest_k)
     split = load_split(config.dataset, "train", config.data_root)
     read = data_record(info, split)  # before PacGAN's packing below: what was read, not what was made of it
     protocol = get_protocol(config.protocol)

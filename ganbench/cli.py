@@ -105,7 +105,7 @@ def _add_report_command(sub) -> None:
     s.set_defaults(func=cmd_report)
     s = sub.add_parser("score", help="score samples from anywhere (a folder, an .npz, a run) against a data set or other samples",
                        description="FID, KID, precision/recall and density/coverage of SAMPLES (a folder of images, an .npz or "
-                                   ".npy of uint8 or [0, 1] images, or a ganbench run directory, scored as `eval` scores it) "
+                                   ".npy of images (read as `ganbench datasets --decoding` says), or a ganbench run directory, scored as `eval` scores it) "
                                    "against a data set's test split (its cached features) or another folder or array. "
                                    "Prints one JSON document with the extractor, the resize mode and the sample sizes.")
     s.add_argument("samples", metavar="SAMPLES", help="a folder of images, an .npz/.npy, or a run directory")

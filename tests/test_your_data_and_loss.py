@@ -138,7 +138,7 @@ def test_eval_refuses_a_folder_whose_images_changed_since_training_and_takes_a_t
     new modification times (a copy): the content is compared, and eval scores."""
     folder = tmp_path / "digits"
     folder.mkdir()
-    digits = load_split("mnist5k", "train").tensor[:20]
+    digits = load_split("mnist5k", "train").tensor[:80]
     for i, image in enumerate(digits):
         Image.fromarray(image[0].numpy()).save(folder / f"{i:02d}.png")
     cli = [sys.executable, "-m", "ganbench.cli"]
@@ -155,3 +155,19 @@ def test_eval_refuses_a_folder_whose_images_changed_since_training_and_takes_a_t
     Image.fromarray(255 - digits[5][0].numpy()).save(redrawn)
     done = subprocess.run(score, capture_output=True, text=True)
     assert done.returncode == 2 and done.stderr.count("\n") == 1 and "is not the data" in done.stderr, done.stderr
+
+
+def test_a_folder_too_small_to_score_is_refused_before_training_and_at_eval(tmp_path, ganbench):
+    """20 images hold out 2: too few for density/coverage's 5 neighbours. Scored during training: refused before any
+    work; scored by eval: refused in one line (a traceback from the neighbour search, before)."""
+    folder = tmp_path / "few"
+    folder.mkdir()
+    for i, image in enumerate(load_split("mnist5k", "train").tensor[:20]):
+        Image.fromarray(image[0].numpy()).save(folder / f"{i:02d}.png")
+    common = ["train", "--variant", "ns_gan", "--dataset", f"folder:{folder}", "--arch", "conv_small", "--steps", "1",
+              "--extractor", "lenet-mnist", "--quiet"]
+    scored = ganbench(*common, "--eval-every", "0", "--out", tmp_path / "a")
+    assert scored.returncode == 2 and "n_real: 2 samples a side" in scored.stderr and not (tmp_path / "a").exists()
+    assert ganbench(*common, "--out", tmp_path / "b").returncode == 0
+    late = ganbench("eval", tmp_path / "b", "--extractor", "lenet-mnist", "--quiet")
+    assert late.returncode == 2 and late.stderr.count("\n") == 1 and "n_real:" in late.stderr, late.stderr

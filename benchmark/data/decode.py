@@ -102,7 +102,7 @@ def decode_image(im: Image.Image, channels: int, where: str) -> np.ndarray:
         im8 = Image.fromarray(rule.to_uint8(np.asarray(im), where), mode="L")
         if channels == 3:
             im8 = im8.convert("RGB")
-    a = np.asarray(im8)
+    a = np.array(im8)  # a writable copy: torch takes it as it is
     return a[:, :, None] if a.ndim == 2 else a
 
 

@@ -30,6 +30,7 @@ from torch_fidelity.utils import create_feature_extractor, get_featuresdict_from
 from . import density
 from .density import density_coverage
 from .extractors import EXTRACTORS, default_extractor
+from ..schema import ConfigError
 from .latents import LATENT_SEED
 from .lenet import LeNetMNISTExtractor, weights_hash
 from .weights import extractor_weights
@@ -39,8 +40,8 @@ torch_fidelity.register_feature_extractor("lenet-mnist", LeNetMNISTExtractor)
 stats = {"real_feature_extractions": 0}  # counted so that tests can prove the cache is used
 
 
-class MetricError(ValueError):
-    pass
+class MetricError(ConfigError):
+    """What cannot be scored as asked (too few samples, a classifier the weights lack): one line, exit 2."""
 
 
 class NaNSamples(RuntimeError):
@@ -204,6 +205,19 @@ def metrics_from_features(fake: dict, real: dict, layer: str, kid: bool = True, 
     return out
 
 
+PRC_K = 3  # torch-fidelity's precision/recall neighbourhood
+
+
+def check_sample_sizes(dataset: str, n_fake: int, n_real: int, nearest_k: int) -> None:
+    """Enough samples for what is scored: FID's covariances need two a side; precision/recall and density/coverage
+    count neighbours among the samples themselves, so each side needs more than k."""
+    need = max(2, PRC_K + 1, nearest_k + 1) if nearest_k else 2
+    if min(n_fake, n_real) < need:
+        raise MetricError(f"n_real: {min(n_fake, n_real)} samples a side ({dataset}'s test split, or --n) are too few: "
+                          f"{'precision/recall and density/coverage (k = ' + str(max(PRC_K, nearest_k)) + ') need' if nearest_k else 'FID needs'} "
+                          f"at least {need}; give a data set with more test samples{', or a lower --nearest-k' if nearest_k > PRC_K else ''}")
+
+
 def evaluate_generator(generator, z_dim: int, dataset: str, extractor: str | None = None, n_fake: int = 10_000,
                        n_real: int = 10_000, weights: str | None = None, data_root=None, device: str = "cpu",
                        kid: bool = True, prc: bool = True, verbose: bool = False, prior: str = "uniform",
@@ -218,6 +232,7 @@ def evaluate_generator(generator, z_dim: int, dataset: str, extractor: str | Non
     if n_real > available:  # a small test split: both sizes come down together, and the result says so
         lowered = {"n_lowered_from": {"n_fake": n_fake, "n_real": n_real}}
         n_real, n_fake = available, min(n_fake, available)
+    check_sample_sizes(dataset, n_fake, n_real, nearest_k if prc else 0)
     real = real_features(dataset, "test", n_real, ext, data_root, cuda, verbose)
     fe = ext.build(cuda)
     fake = generated_features(generator, z_dim, n_fake, fe, cuda, verbose, prior)
