@@ -203,9 +203,31 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep)
 
 
+MAX_SPEC_VALUES = 100_000  # a spec is a page of settings; more, once aliases are expanded, is a mistake or an attack
+
+
+def _check_size(doc) -> None:
+    """YAML aliases share one object among many places: a few lines can stand for billions of values, which every
+    later step (a check, an error message, spec.json) would expand. Counted here, stopping at the bound."""
+    count, stack = 0, [doc]
+    while stack:
+        node = stack.pop()
+        count += 1
+        if count > MAX_SPEC_VALUES:
+            raise SpecError(f"spec: holds more than {MAX_SPEC_VALUES:,} values once its YAML aliases are expanded; a spec "
+                            "names variants, data sets and ranges (write them out, or share less through aliases)")
+        if isinstance(node, dict):
+            stack.extend(node.keys())
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+
+
 def _read_yaml(path: Path):
     try:
-        return yaml.load(path.read_text(), Loader=_UniqueKeyLoader) or {}
+        doc = yaml.load(path.read_text(), Loader=_UniqueKeyLoader) or {}
+        _check_size(doc)
+        return doc
     except yaml.YAMLError as e:  # a syntax error, or a tag such as !!python/object that the safe loader refuses
         mark = getattr(e, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
