@@ -59,6 +59,12 @@ def write_report(study_dirs: list, out: Path | str, budget: int | None = None, s
     if df.empty:
         raise ValueError("study: no trials in " + ", ".join(map(str, study_dirs)))
     check_comparable(df)
+    if budget is not None:  # the bootstrap draws budget settings a resample: more than any arm has measures nothing
+        searched = df[df["phase"] == "search"] if "phase" in df else df
+        most = int(searched.groupby(["study", "variant", "dataset"]).size().max()) if len(searched) else 0
+        if budget > most:
+            raise ValueError(f"budget: {budget} is not allowed, must be at most {most} (the most settings any variant "
+                             "has in these studies)")
     for d in map(Path, study_dirs):  # never write into what is read: its files would be read as the study's next time
         if out.resolve() == d.resolve() or out.resolve().is_relative_to(d.resolve()) or d.resolve().is_relative_to(out.resolve()):
             where = "is" if out.resolve() == d.resolve() else "is inside" if out.resolve().is_relative_to(d.resolve()) else "holds"

@@ -32,7 +32,6 @@ from .spec import OBJECTIVES, Spec, trial_config
 from .storage import check_spec_against_studies, create_studies, load_existing, load_saved_spec, sampler_for, storage_for
 
 
-SEED_OFFSET = 100_000  # seed-phase seeds never coincide with a search trial's seed (spec.seed * 1000 + setting)
 
 
 def _git_commit() -> str | None:
@@ -60,11 +59,11 @@ def run_trial(study: optuna.Study, trial: optuna.Trial, spec: Spec, study_dir: P
     attrs, fixed = optuna_internals.frozen(study, trial).user_attrs, optuna_internals.fixed_params(study, trial)
     identity = TrialIdentity.of(attrs)
     if identity.phase == "seed":
-        seed = SEED_OFFSET + spec.seed * 1000 + identity.seed_index
+        seed = spec.trial_seed("seed", identity.seed_index)
         space, fixed = {}, fixed or dict(best.params)
         trial.set_user_attr("setting", attrs.get("setting", best.user_attrs["setting"]))
     else:
-        seed = spec.seed * 1000 + identity.setting
+        seed = spec.trial_seed("search", identity.setting)
         space = spec.space_for(identity.variant, identity.dataset)
         fixed = {**{k: x for k, x in space.items() if not is_distribution(x)}, **fixed}
         # a sampler seeded per slot: workers started together must not draw the same settings from one seed

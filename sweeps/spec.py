@@ -130,6 +130,10 @@ class Spec:
     def seed_study_name(self, variant: str, dataset: str, pack: int = 1) -> str:
         return self.study_name(variant, dataset, pack) + ".seeds"
 
+    def trial_seed(self, phase: str, index: int) -> int:
+        """The training seed of a trial: its setting's (search) or its seed run's (seed phase) index from the spec's seed."""
+        return (SEED_OFFSET if phase == "seed" else 0) + self.seed * 1000 + index
+
     @property
     def budget_steps(self) -> int:
         """The compute budget of each (variant, data set), in training steps: a pruner may spend it on more settings."""
@@ -159,11 +163,16 @@ OBJECTIVES = {"fid": Objective("fid_min", 1.0, *_IMAGES), "kid": Objective("kid"
                                             lambda info: info.mode_centres is not None)}
 FINAL_SCORES = ("kid", "coverage")  # computed with the final FID: the spec needs eval_every
 
+SEED_OFFSET = 100_000  # seed-phase seeds never coincide with a search trial's seed (spec.seed * 1000 + setting)
+MAX_TRIALS = 100_000  # settings, or seed runs, of one (variant, data set): budget's bound
+# the largest spec seed whose every trial seed is a seed a run takes (schema.UINT32_MAX)
+MAX_SPEC_SEED = (RUN_FIELDS["seed"].le - SEED_OFFSET - MAX_TRIALS) // 1000
+
 # The spec's own fields; the run settings it shares with `ganbench train` are the run schema's fields themselves.
 SPEC_FIELDS: dict[str, Field] = {f.name: f for f in [
     Field("name", str, None, "the study's name (default: the spec file's name); its folder is runs/NAME"),
     RUN_FIELDS["protocol"], RUN_FIELDS["steps"].with_default(None),
-    RUN_FIELDS["seed"].with_default(0, help="the search's seed: trial i trains with seed 1000 * seed + i"),
+    RUN_FIELDS["seed"].with_default(0, help="the search's seed: trial i trains with seed 1000 * seed + i", le=MAX_SPEC_SEED),
     RUN_FIELDS["arch"], RUN_FIELDS["eval_every"], RUN_FIELDS["extractor"], RUN_FIELDS["n_fake"], RUN_FIELDS["n_real"],
     RUN_FIELDS["generators"],
     Field("sampler", str, "random", "random: the settings drawn when the study is created; tpe: Optuna's TPE picks them",
@@ -184,7 +193,7 @@ SPEC_FIELDS: dict[str, Field] = {f.name: f for f in [
                                                      "`ganbench sweep plan` prices it"),
 ]}
 BUDGET_FIELDS: dict[str, Field] = {f.name: f for f in [
-    Field("settings", int, None, "hyperparameter settings per variant and data set (the budget)", ge=1, le=100_000),
+    Field("settings", int, None, "hyperparameter settings per variant and data set (the budget)", ge=1, le=MAX_TRIALS),
     Field("seeds", int, 0, "then the best setting trained again with this many seeds", ge=0, le=10_000),
 ]}
 REQUIRED = ("variants", "datasets", "space", "budget", "steps")

@@ -216,6 +216,8 @@ CASES = [  # (name, argv from (tmp, made copy), field the one line names, set-up
                                                         "--storage", "sqlite://"], "storage", None),
     ("spec: YAML aliases that expand to billions of values", lambda t, m: ["spec", _spec(t, TINY.replace("variants: [ns_gan]", "variants:\n"
      + "  - &a0 [x, x, x, x, x, x, x, x, x]\n" + "".join(f"  - &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]\n" for i in range(1, 10))))], "spec", None),
+    ("report: a budget of more settings than any arm has", lambda t, m: ["report", f"{m}/study", "--budget", "100000000000", "--out", f"{t}/r"],
+     "budget", None),
     ("data: truncated PNG", lambda t, m: [*T[:4], f"folder:{m}/pngs", *T[5:], "--out", f"{t}/o"], "dataset", lambda m: _pngs(m, "truncated")),
     ("data: PNG header of 30000x30000", lambda t, m: [*T[:4], f"folder:{m}/pngs", *T[5:], "--out", f"{t}/o"], "dataset", lambda m: _pngs(m, "bomb")),
     ("data: NaN points", lambda t, m: [*T[:4], f"npz:{m}/p.npz", *T[5:], "--out", f"{t}/o"], "dataset", lambda m: _points(m, float("nan"))),

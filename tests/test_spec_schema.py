@@ -21,7 +21,7 @@ RANGES = {  # each parameter's (allowed, refused) values; lo <= hi always: the o
     "unknown_param": ([], [1.0]),
 }
 FIELDS = {  # optional fields: (allowed, refused)
-    "protocol": (["ganbench", "lucic2018", "pacgan2018"], ["bogus"]), "seed": ([0, 3], [-1, 2**32]),
+    "protocol": (["ganbench", "lucic2018", "pacgan2018"], ["bogus"]), "seed": ([0, 3, 4_294_767], [-1, 2**32, 4_294_768]),
     "pack": ([1, 2, [1, 2]], [[2, 2], 0, [0]]), "sampler": (["random", "tpe"], ["grid"]), "n_fake": ([10_000], [1, "many"]),
     "generators": ([1, 2], [0]), "name": (["study"], ["a/b", ".hidden"]),
     "experiment": (["phase1_gan8_mnist_sample100_rep1"], ["nope"]), "typo_field": ([], [1]),
