@@ -15,6 +15,7 @@ import math
 import hashlib
 import json
 import os
+import pickle
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -117,8 +118,15 @@ class Extractor:
     def build(self, cuda: bool):
         path = self.path
         kwargs = {"feature_extractor_weights_path": path} if self.weights or (path and self.name != "lenet-mnist") else {}
-        wanted = [EXTRACTORS[self.name]] + (["logits_unbiased"] if self.has_classifier or self.name == "lenet-mnist" else [])
-        return create_feature_extractor(self.name, wanted, cuda=cuda, verbose=False, **kwargs)
+        try:
+            wanted = [EXTRACTORS[self.name]] + (["logits_unbiased"] if self.has_classifier or self.name == "lenet-mnist" else [])
+            return create_feature_extractor(self.name, wanted, cuda=cuda, verbose=False, **kwargs)
+        except (RuntimeError, pickle.UnpicklingError, EOFError, ValueError, KeyError, AttributeError, TypeError) as e:
+            if not self.weights:  # the prepared weights are checked by their hash where they are found (weights.py)
+                raise
+            first = str(e).strip().splitlines()[0][:100] if str(e).strip() else ""
+            raise MetricError(f"inception-weights: {self.weights} is not {self.name}'s weights in torch-fidelity's layout "
+                              f"({type(e).__name__}: {first})") from None
 
 
 @functools.lru_cache(maxsize=8)
