@@ -347,6 +347,16 @@ def check_loss(variant: Variant) -> None:
         raise VariantError(f"variant: {variant.name} failed on discriminator outputs of shape (4, 1): {type(e).__name__}: {e}") from None
     if not (isinstance(out, tuple) and len(out) == 2 and all(isinstance(t, torch.Tensor) and t.dim() == 0 for t in out)):
         raise VariantError(f"variant: {variant.name} must return (d_loss, g_loss), two scalar tensors; it returned {type(out).__name__}")
+    d_loss, g_loss = out
+    # each player's loss must reach its player through the outputs: one that does not trains nothing (or fails at
+    # the first backward pass, deep inside Lightning)
+    for what, loss, needs in (("d_loss", d_loss, "the discriminator's outputs (d_real, d_fake)"), ("g_loss", g_loss, "d_fake")):
+        if not loss.requires_grad or not torch.isfinite(loss.detach()):
+            raise VariantError(f"variant: {variant.name}'s {what} must be a finite tensor computed from {needs}; it "
+                               f"{'is not finite' if loss.requires_grad else 'carries no gradient'} on a small batch")
+    if torch.autograd.grad(g_loss, d_fake, retain_graph=True, allow_unused=True)[0] is None:
+        raise VariantError(f"variant: {variant.name}'s g_loss does not depend on d_fake (the generator's samples judged); "
+                           "the generator would learn nothing")
 
 
 def import_variant(name: str) -> Variant:

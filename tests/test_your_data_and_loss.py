@@ -171,3 +171,22 @@ def test_a_folder_too_small_to_score_is_refused_before_training_and_at_eval(tmp_
     assert ganbench(*common, "--out", tmp_path / "b").returncode == 0
     late = ganbench("eval", tmp_path / "b", "--extractor", "lenet-mnist", "--quiet")
     assert late.returncode == 2 and late.stderr.count("\n") == 1 and "n_real:" in late.stderr, late.stderr
+
+
+@pytest.mark.parametrize("body,says", [
+    ("z = torch.zeros(())\n    return z, z", "d_loss must be a finite tensor computed from"),
+    ("return (d_real.mean() - d_fake.mean()) * float('nan'), -d_fake.mean()", "is not finite"),
+    ("return d_real.mean() - d_fake.mean(), d_real.mean() * 0 + d_real.sum()", "g_loss does not depend on d_fake"),
+    ("return d_fake.mean(), torch.zeros(())", "g_loss must be a finite tensor"),
+])
+def test_a_loss_that_cannot_train_is_refused_when_named(tmp_path, monkeypatch, ganbench, body, says):
+    """A user's loss without a gradient to one of the players, or not finite, is refused in one line when the command
+    names it (it failed at the first backward pass inside Lightning, with a traceback, before)."""
+    name = f"badloss_{abs(hash(body))}"  # a module name per case: an imported module stays in sys.modules
+    package = tmp_path / name
+    package.mkdir()
+    (package / "__init__.py").write_text(f"import torch\n\n\ndef loss(d_real, d_fake):\n    {body}\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    r = ganbench("train", "--variant", f"{name}:loss", "--dataset", "ring8", "--steps", "2", "--out", tmp_path / "o", "--quiet")
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and says in r.stderr, r.stderr
+    assert not (tmp_path / "o").exists()
