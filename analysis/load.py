@@ -15,7 +15,7 @@ from optuna.trial import TrialState
 from ganbench.benchmark.data import file_name
 from ganbench.benchmark.files import restore
 from ganbench.benchmark.identity import TrialIdentity, retried
-from ganbench.benchmark.schema import RUN_FIELDS, ConfigError, Field
+from ganbench.benchmark.schema import RUN_FIELDS, ConfigError, Field, check_storage_opens
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 HYPERPARAMETERS = ["lr", "beta1", "beta2", "n_disc", "d_batch_norm", "batch_size", "z_dim", "penalty_weight", "clip", "began_gamma", "began_lambda",
@@ -31,6 +31,7 @@ RAW_METRICS = ["fid_min", "fid", "kid", "precision", "recall", "density", "cover
 
 def _storage(study_dir: Path, url: str | None = None):
     if url:  # a study run with --storage URL (e.g. postgresql://... for many nodes): one connection for every study read
+        check_storage_opens(url, must_exist=True)
         return optuna.storages.RDBStorage(url)
     path = str(study_dir / "optuna.journal")
     if not Path(path).is_file():  # reading a study never creates its record

@@ -320,6 +320,29 @@ def check_storage(url: str | None, where: str = "storage") -> str | None:
     return url
 
 
+def check_storage_opens(url: str, where: str = "storage", must_exist: bool = False) -> None:
+    """The database behind a storage URL answers: refused in one line (password hidden) before anything is written,
+    not as a driver's traceback after the study folder was made. ``must_exist``: a command that reads (status,
+    report) does not create an SQLite file by connecting to it."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    parsed = make_url(url)
+    shown = parsed.render_as_string(hide_password=True)
+    if must_exist and parsed.get_backend_name() == "sqlite" and not Path(parsed.database or "").is_file():
+        raise ConfigError(f"{where}: {shown} names no database file; give the storage the study was run with")
+    try:
+        engine = create_engine(url)
+        try:
+            with engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        finally:
+            engine.dispose()
+    except (SQLAlchemyError, OSError, ImportError) as e:
+        first = str(getattr(e, "orig", None) or e).strip().splitlines()[0][:160]
+        raise ConfigError(f"{where}: cannot open {shown} ({type(e).__name__}: {first})") from None
+
+
 # --- environment variables: inputs like any other, declared here and checked when a command starts -------------------
 
 PIX2PIX_URL = "http://efrosgans.eecs.berkeley.edu/pix2pix/datasets"

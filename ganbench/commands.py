@@ -11,7 +11,7 @@ from ganbench.benchmark.config import pick_device, resolve_config
 from ganbench.benchmark.data import DATASETS, DataError, data_path, get_dataset
 from ganbench.benchmark.files import dumps
 from ganbench.benchmark.protocols import PROTOCOLS, STEPS, get_protocol
-from ganbench.benchmark.schema import COMMAND_FIELDS, check_storage
+from ganbench.benchmark.schema import COMMAND_FIELDS, check_storage, check_storage_opens
 from ganbench.benchmark.variants import CODE_NAME, VARIANTS, VariantError, get_variant, import_variant
 from ganbench.sweeps.spaces import named_space, variant_defaults
 from ganbench.sweeps.spec import SpecError, load_spec, spec_schema
@@ -229,6 +229,8 @@ def cmd_sweep_run(args) -> None:
         study_dir = Path(args.dir or Path("runs") / spec.name)
         args.dir = str(study_dir)  # what an interruption names
         _check_outside_data(study_dir, spec.datasets, "dir")
+        if args.storage:  # the database answers before the study folder is made
+            check_storage_opens(args.storage)
         _check_device_fit(args, spec)
         _check_weights(spec)
         save_spec(study_dir, spec)

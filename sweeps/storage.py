@@ -15,7 +15,7 @@ from optuna.storages import JournalStorage
 from optuna.storages.journal import JournalFileBackend, JournalFileOpenLock
 
 from ganbench.benchmark.files import dumps, write_json
-from ganbench.benchmark.schema import ConfigError
+from ganbench.benchmark.schema import ConfigError, check_storage_opens
 
 from .spec import BUDGET_FIELDS, SPEC_FIELDS, JournalError, Spec, SpecError
 
@@ -48,6 +48,7 @@ def storage_for(study_dir: Path, url: str | None = None, create: bool = True):
     """The study's Optuna storage: ``url``, or the journal file in its folder. ``create=False`` (status, report):
     a missing journal is an error, not a new empty file in someone's folder."""
     if url:
+        check_storage_opens(url, must_exist=not create)
         return url
     path = Path(study_dir) / "optuna.journal"
     if not create and not path.is_file():
