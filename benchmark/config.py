@@ -19,6 +19,7 @@ can check and explain without them."""
 from __future__ import annotations
 
 import dataclasses
+from types import SimpleNamespace
 from pathlib import Path
 
 import torch
@@ -319,9 +320,10 @@ def _protocols() -> list[Protocol]:
 def _check_options_act(given: dict, cfg: dict, variant) -> None:
     """A setting given for a run it does not act on (a BEGAN option to ns_gan, EMA options without an EMA) is refused
     from its field's declaration (schema.Field.acts_on): recorded, it would read as if it had shaped the run."""
+    settings = SimpleNamespace(**cfg)  # read by attribute, as a run's configuration is
     for name, value in given.items():
         f = RUN_FIELDS.get(name)
-        if f is not None and f.acts_on is not None and not f.acts_on[1](variant, cfg):
+        if f is not None and f.acts_on is not None and not f.acts_on[1](variant, settings):
             raise ConfigError(f"{name}: acts on {f.acts_on[0]} only, not on this run of '{variant.name}'; leave it out")
 
 

@@ -47,7 +47,7 @@ class Field:
     point_default: object = NO_DEFAULT  # the default on 2-D points, where the image default does not carry over
     cite: str = ""
     flag: str | None = None  # the command-line flag, when not --name-with-dashes; "" for none
-    # (which runs it acts on, in words; (variant, resolved settings) -> whether it acts on this one). A value given
+    # (which runs it acts on, in words; (variant, resolved settings by attribute) -> whether it acts on this one). A value given
     # for a run it does not act on is refused: it would be recorded as if it had shaped the run
     acts_on: tuple[str, Callable[[Any, dict], bool]] | None = None
 
@@ -213,7 +213,7 @@ RUN_FIELDS: dict[str, Field] = {f.name: f for f in [
           "scored, sampled and kept (0: none; default: the variant's)", ge=0, le=1e12,
           cite="Karras et al., Training Generative Adversarial Networks with Limited Data (StyleGAN2-ADA), NeurIPS 2020, training_loop.py"),
     Field("ema_rampup", float, None, "the EMA's half-life is at most this fraction of the images seen so far (0: no ramp-up; default 0.05)",
-          ge=0, le=1e6, acts_on=("runs with an EMA generator (ema_nimg > 0)", lambda v, c: c["ema_nimg"] > 0)),
+          ge=0, le=1e6, acts_on=("runs with an EMA generator (ema_nimg > 0)", lambda v, c: c.ema_nimg > 0)),
     Field("spectral_norm", bool, False, "spectral normalisation of every discriminator layer (Miyato et al. 2018); classifier and critic variants only"),
     Field("seed", int, 0, "random seed; the same seed gives the same numbers on CPU", ge=0, le=UINT32_MAX),
     Field("device", str, "auto", "cpu, cuda, cuda:N or auto (cuda when torch sees one)"),

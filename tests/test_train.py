@@ -14,7 +14,7 @@ def test_every_variant_trains_on_ring8(run, variant):
     assert metrics["status"] == "finished" and metrics["steps"] == 100
     losses = [v for k, v in metrics.items() if k.endswith("loss") or k in ("recon", "kl", "k")]
     assert losses and all(math.isfinite(v) for v in losses)
-    assert {p.name for p in out.iterdir()} == {"config.json", "metrics.json", "samples.png", "last.ckpt", "logs"}
+    assert {p.name for p in out.iterdir()} == {"config.json", "metrics.json", "samples.png", "last.ckpt", "logs", "data.json"}
 
 
 # The quick ring protocol: the small net at a high learning rate, 1,000 steps, seeds 0, 1 and 2. A loss learns the ring
@@ -89,7 +89,7 @@ def test_objective_table_variants_train_on_digits(run, variant):
     assert metrics["status"] == "finished" and metrics["steps"] == 100
     losses = [v for k, v in metrics.items() if k.endswith("loss")]
     assert losses and all(math.isfinite(v) for v in losses)
-    assert {p.name for p in out.iterdir()} == {"config.json", "metrics.json", "samples.png", "last.ckpt", "logs"}
+    assert {p.name for p in out.iterdir()} == {"config.json", "metrics.json", "samples.png", "last.ckpt", "logs", "data.json"}
 
 
 @pytest.mark.slow  # over 10 s: make test's tier
