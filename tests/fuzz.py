@@ -208,6 +208,21 @@ TARGETS = [
 ]
 
 
+# Failure classes the long run found and that are not fixed yet (issue 49's note lists them): `make fuzz` still runs
+# and reports them; the bounded share in `make test` leaves them out so that it fails on a new class, not at random
+# on a known one. Each is (file, what the damage's name starts with); remove a line when its class is fixed.
+KNOWN_OPEN = [
+    ("study/spec.json", "key "),  # a study's spec.json is not re-checked on read (sweep status, report)
+    ("run/metrics.json", "key non_finite"),  # read_metrics does not check the non_finite map
+    ("image_run/config.json", "key extractor = None"), ("image_run/config.json", "key nearest_k = None"),  # nulls pass
+    ("study/optuna.journal", "truncated"),  # a trial cut off mid-record under report
+]
+
+
+def known_open(target: Target, name: str) -> bool:
+    return any(target.file == f and name.startswith(prefix) for f, prefix in KNOWN_OPEN)
+
+
 def cases(artifacts: Path) -> list[tuple[Target, str, Callable]]:
     out = []
     for target in TARGETS:
