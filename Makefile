@@ -77,6 +77,7 @@ perf: install
 # every case of the fuzzer (tests/fuzz.py: every file ganbench reads, damaged each way, under each command that reads
 # it); `make test` runs a random share of them
 fuzz: install
+	$(BIN)/ganbench weights fetch inception-v3-compat --quiet >/dev/null
 	$(BIN)/python tests/fuzz.py
 
 clean:

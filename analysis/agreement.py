@@ -12,7 +12,10 @@ The FID of a resample is computed in the Gram form (an n x n eigenproblem instea
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
+import subprocess
+import time
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +26,7 @@ from scipy.stats import kendalltau
 from ganbench.benchmark.config import resolve_config
 from ganbench.benchmark.data import load_split
 from ganbench.benchmark.files import write_json
+from ganbench.benchmark.machine import machine
 from ganbench.benchmark.metrics.density import density_coverage
 from ganbench.benchmark.metrics.extractors import EXTRACTORS
 from ganbench.benchmark.metrics.fidelity import Extractor, ImagesUint8, GeneratorUint8
@@ -160,6 +164,11 @@ def agreement(real: dict, fakes: list[dict], resamples: int = 100, seed: int = 0
     return table, pd.DataFrame(rows)
 
 
+def _commit() -> str | None:
+    out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=Path(__file__).parent)
+    return out.stdout.strip() or None
+
+
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(prog="python -m ganbench.analysis.agreement", description=__doc__.split("\n\n")[0])
     p.add_argument("kept", type=Path, help="a study kept under results/ whose trials trained on mnist5k")
@@ -167,6 +176,7 @@ def main(argv=None) -> None:
     p.add_argument("--n", type=int, default=300, help="generated and real samples per generator (default 300)")
     p.add_argument("--resamples", type=int, default=100, help="bootstrap resamples (default 100)")
     args = p.parse_args(argv)
+    started = time.time()
     df = retrain(args.kept, args.out / "runs")
     real, fakes = features(df, args.n)
     table, taus = agreement(real, fakes, args.resamples)
@@ -177,7 +187,10 @@ def main(argv=None) -> None:
     taus.to_csv(args.out / "kendall_tau.csv", index=False)
     write_json(args.out / "meta.json", {"kept": str(args.kept), "n": args.n, "resamples": args.resamples, "generators": len(df),
                                         "resampling": RESAMPLING,
-                                        "command": f"python -m ganbench.analysis.agreement {args.kept} --out {args.out} --n {args.n} --resamples {args.resamples}"})
+                                        "command": f"python -m ganbench.analysis.agreement {args.kept} --out {args.out} --n {args.n} --resamples {args.resamples}",
+                                        "date": datetime.date.today().isoformat(), "commit": _commit(), "machine": machine(),
+                                        "wall_time_s": round(time.time() - started),
+                                        "note": "the retrained runs (runs/ under --out) are not kept"})
     print(taus.to_string(index=False))
 
 

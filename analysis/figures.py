@@ -76,6 +76,8 @@ def fig_distributions(df, figures, colours):
 
 def fig_budget(curves, figures, colours):
     names = []
+    if curves.empty:  # no trial has finished yet
+        return names
     for dataset, g in curves.groupby("dataset"):
         fig, axes = plt.subplots(1, 2, figsize=(10, 4))
         for variant, h in g.groupby("variant"):

@@ -174,7 +174,7 @@ def load_trials(study_dirs: list, storage_url: str | None = None) -> pd.DataFram
     if df.empty:
         return df
     # the score a trial is judged by: FID (min over checkpoints) for images, mode KL for mixtures; inf when diverged
-    df["score"] = [math.inf if s == "diverged" else v for s, v in zip(df["status"], df["value"])]
+    df["score"] = [math.inf if s == "diverged" else math.nan if v is None else float(v) for s, v in zip(df["status"], df["value"])]
     return df
 
 

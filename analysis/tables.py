@@ -62,7 +62,7 @@ def best_table(df) -> pd.DataFrame:
                          budget=g["budget"].max(), done=len(done), diverged=int((g["status"] == "diverged").sum()),
                          failed=int((g["status"] == "failed").sum()), running=int((g["status"] == "running").sum()), pruned=int((g["status"] == "pruned").sum()),
                          failure_rate=float(g["status"].isin(["diverged", "failed"]).mean()),
-                         best=finite["score"].min() if len(finite) else math.inf,
+                         best=finite["score"].min() if len(finite) else math.inf if len(done) else math.nan,  # nan: none ended yet
                          seeds=len(seeds), seed_mean=seeds["score"].mean() if len(seeds) else None,
                          seed_std=seeds["score"].std() if len(seeds) > 1 else None,
                          extractor=g["extractor"].dropna().iloc[0] if g["extractor"].notna().any() else None,
@@ -209,7 +209,9 @@ def conclusions(df, budget: int | None = None) -> pd.DataFrame:
     best, sig = best_table(df), significance_table(df, budget)
     rows = []
     for dataset, g in best.groupby("dataset"):
-        g = g.sort_values("best")
+        g = g[g["done"] > 0].sort_values("best")  # an arm none of whose trials has ended yet is in no conclusion
+        if g.empty:
+            continue
         top = g.iloc[0]
         head = {"dataset": dataset, "best": top["variant"], "metric": METRIC_NAMES.get(top["metric"], top["metric"] or "score"),
                 "best_score": float(top["best"]), "settings": int(top["done"])}

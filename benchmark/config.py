@@ -88,7 +88,7 @@ def config_from_dict(saved: dict):
             raise ConfigError(f"{name}: missing or not a name in the saved configuration")
     variant = get_variant(saved["variant"])  # VariantError as it is: it may say which code to allow
     try:
-        get_dataset(saved["dataset"])
+        info = get_dataset(saved["dataset"])
     except DataError as e:
         raise ConfigError(str(e)) from None
     cls = TranslationConfig if variant.kind == "pix2pix" else RunConfig
@@ -100,6 +100,8 @@ def config_from_dict(saved: dict):
         if name not in saved:
             raise ConfigError(f"{name}: missing from the saved configuration")
         f = RUN_FIELDS[name]
+        if saved[name] is None and not _left_unset(name, variant, info):
+            raise ConfigError(f"{name}: null is not allowed here, must be {f.allowed()} (resolution fills it for this run)")
         values[name] = saved[name] if saved[name] is None else f.check(saved[name], name)
     device = values.get("device")
     if device is not None and not (device in ("auto", "cpu", "cuda") or (device.startswith("cuda:") and device[5:].isdigit())):
@@ -122,6 +124,14 @@ def config_from_dict(saved: dict):
         raise ConfigError(f"generators_scheme: {scheme!r} is not allowed, must be uniform_mixture or null")
     extra = {"generators_scheme": scheme} if cls is RunConfig else {}
     return cls(variant=saved["variant"], dataset=saved["dataset"], **values, **extra, params=params)
+
+
+def _left_unset(name: str, variant, info) -> bool:
+    """Whether resolution leaves this setting None for such a run, so that a saved null is what ran, not damage:
+    a setting whose None means something (eval_every: never), registered data (data_root), f-GAN's generator
+    loss for a loss that is no f-divergence, and the feature extractor on 2-D points."""
+    return (RUN_FIELDS[name].nullable or name == "data_root" or (name == "fgan_generator_loss" and not variant.divergence)
+            or (name == "extractor" and not info.is_image))
 
 
 def variant_defaults(variant: str, protocol: str | Protocol = "ganbench") -> dict:

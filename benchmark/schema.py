@@ -23,6 +23,8 @@ import torch
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+MAX_STEPS = 10**9  # far past any published GAN's training; counts of steps stay exact in every int64 a table holds
+MAX_TASKS = 4_000_000  # SLURM's largest job array (MaxArraySize 4000001); local worker slots too
 UINT32_MAX = 2**32 - 1  # numpy's and Lightning's seed range; torch takes more, but seed_everything would re-draw
 NO_DEFAULT = object()
 
@@ -178,13 +180,13 @@ RUN_FIELDS: dict[str, Field] = {f.name: f for f in [
           "docs/protocol.md sets them side by side)", choices=_protocols),
     Field("arch", str, None, "the nets (default: infogan, the study's, for images; mlp, PacGAN's, for 2-D points)", choices=_architectures),
     Field("steps", int, 1000, "training steps as the protocol counts them: generator updates (ganbench), discriminator updates (lucic2018), "
-          "simultaneous updates of both (pacgan2018; 1,000 an epoch)", ge=1),
+          "simultaneous updates of both (pacgan2018; 1,000 an epoch)", ge=1, le=MAX_STEPS),
     Field("batch_size", int, 64, "batch size", ge=1, le=1 << 20),
     Field("z_dim", int, 64, "latent dimension", ge=1, le=1 << 16),
     Field("lr", float, None, "Adam learning rate of both players (default: the variant's)", gt=0, wide=_LOG_LR, narrow=["log", 1e-4, 1e-3]),
     Field("beta1", float, None, "Adam beta1 (default: the variant's)", ge=0, lt=1, wide=["uniform", 0, 1], narrow=0.5),
     Field("beta2", float, None, "Adam beta2 (default: the variant's)", ge=0, lt=1),
-    Field("n_disc", int, None, "discriminator updates per generator update (default: the variant's)", ge=1, wide=["int", 1, 5], narrow=1),
+    Field("n_disc", int, None, "discriminator updates per generator update (default: the variant's)", ge=1, le=1000, wide=["int", 1, 5], narrow=1),
     Field("penalty_weight", float, None, "lambda of the gradient penalties (WGAN-GP, DRAGAN, ...; default 10)", ge=0,
           acts_on=("variants with a gradient penalty (WGAN-GP, DRAGAN, Cramér GAN, ...)", lambda v, c: v.penalised)),
     Field("clip", float, None, "weight clipping bound of clipped critics (WGAN, McGan, MMD GAN; default 0.01)", gt=0,
@@ -218,9 +220,9 @@ RUN_FIELDS: dict[str, Field] = {f.name: f for f in [
     Field("seed", int, 0, "random seed; the same seed gives the same numbers on CPU", ge=0, le=UINT32_MAX),
     Field("device", str, "auto", "cpu, cuda, cuda:N or auto (cuda when torch sees one)"),
     Field("data_root", str, None, "where torchvision data sets live (default ~/.cache/ganbench/data or $GANBENCH_DATA)"),
-    Field("checkpoint_every", int, 0, "save a resumable checkpoint every N steps (0: none)", ge=0),
+    Field("checkpoint_every", int, 0, "save a resumable checkpoint every N steps (0: none)", ge=0, le=MAX_STEPS),
     Field("eval_every", int, None, "score FID every N steps and at the end (0: at the end only; unset: never); the run keeps the minimum",
-          ge=0, nullable=True),
+          ge=0, le=MAX_STEPS, nullable=True),
     Field("extractor", str, None, "FID's feature extractor (default: lenet-mnist for mnist5k, else Inception)",
           choices=_extractors),
     Field("n_fake", int, 10_000, "generated samples per FID", ge=2, le=10_000_000),
@@ -260,18 +262,18 @@ SPACE_NAMES = ("wide", "narrow")  # the search spaces every searched Field decla
 
 COMMAND_FIELDS: dict[str, Field] = {f.name: f for f in [
     Field("workers", int, None, "device slots: local worker slots (default: one per visible GPU, else 1), or SLURM array "
-          "tasks (default 1)", ge=1),
+          "tasks (default 1)", ge=1, le=MAX_TASKS),
     Field("trials_per_device", int, None, "trials that share one device: k worker processes on each local slot or SLURM "
-          "task, each slot pinned to its GPU (default: the spec's trials_per_device, else 1)", ge=1),
+          "task, each slot pinned to its GPU (default: the spec's trials_per_device, else 1)", ge=1, le=1024),
     Field("storage", str, None, "an Optuna storage URL (default: a JournalStorage file in the study directory)"),
     Field("executor", str, "local", "local worker processes or a SLURM job array", choices=("local", "slurm")),
     Field("partition", str, None, "SLURM partition"),
-    Field("gpus_per_task", int, 0, "GPUs per SLURM task", ge=0),
-    Field("cpus_per_task", int, 1, "CPUs per SLURM task", ge=1),
+    Field("gpus_per_task", int, 0, "GPUs per SLURM task", ge=0, le=1024),
+    Field("cpus_per_task", int, 1, "CPUs per SLURM task", ge=1, le=1 << 16),
     Field("mem", float, None, "memory per SLURM task in GB", gt=0),
-    Field("time", int, 60, "time limit per SLURM task in minutes; tasks are requeued at it", ge=1),
-    Field("signal_delay", int, 90, "seconds before the time limit at which SLURM warns a task, which then requeues itself", ge=0),
-    Field("array_parallelism", int, 64, "SLURM tasks running at once", ge=1),
+    Field("time", int, 60, "time limit per SLURM task in minutes; tasks are requeued at it", ge=1, le=525_600),
+    Field("signal_delay", int, 90, "seconds before the time limit at which SLURM warns a task, which then requeues itself", ge=0, le=65_535),
+    Field("array_parallelism", int, 64, "SLURM tasks running at once", ge=1, le=MAX_TASKS),
     Field("wait", bool, False, "with --executor slurm: wait for the job array to end, with a progress bar of trials done, "
           "then print the status (the default returns once the array is submitted)"),
     Field("eval_n", int, None, "generated and real samples (default: the run's n_fake and n_real, so the recorded score is "

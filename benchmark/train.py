@@ -139,7 +139,12 @@ def read_metrics(run_dir: Path | str) -> dict:
         if name not in metrics:
             raise ConfigError(f"run-dir: {path} has no '{name}'")
         f.check(metrics[name], f"{path.name}: {name}")
+    non_finite = metrics.get("non_finite", {})
+    if not isinstance(non_finite, dict) or not all(isinstance(k, str) and v in ("inf", "-inf", "nan") for k, v in non_finite.items()):
+        raise ConfigError(f"{path.name}: non_finite: {non_finite!r} is not allowed, must map score names to 'inf', '-inf' or 'nan'")
     for name, value in metrics.items():
+        if name == "non_finite":
+            continue
         bad = isinstance(value, bool) or not (value is None or isinstance(value, (int, float, str, dict, list)))
         if bad or (isinstance(value, float) and not math.isfinite(value)):
             raise ConfigError(f"{path.name}: {name}: {value!r} is not allowed, must be a finite number, null or text")

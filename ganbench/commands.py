@@ -422,6 +422,7 @@ def cmd_report(args) -> None:
 
     _check_options(args, ["storage", "budget"])
     _allow_code(args)
+    _check_live_specs(args.dirs)
     try:
         index = write_report(args.dirs, args.out, args.budget, args.storage, args.external)
     except ValueError as e:
@@ -431,6 +432,20 @@ def cmd_report(args) -> None:
             raise
         raise UsageError(str(e)) from None
     print(f"report written: {index}")
+
+
+def _check_live_specs(dirs) -> None:
+    """A live study's spec.json checked as `sweep status` checks it, before the report reads it (a kept study's
+    tables are checked by analysis.load)."""
+    from ganbench.analysis.load import is_kept
+    from ganbench.sweeps.storage import load_saved_spec
+
+    for d in map(Path, dirs):
+        if (d / "spec.json").is_file() and not is_kept(d):
+            try:
+                load_saved_spec(d)
+            except SpecError as e:  # named as the report names what it reads: the study
+                raise UsageError("study" + str(e).removeprefix("dir")) from None
 
 
 def cmd_score(args) -> None:

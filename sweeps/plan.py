@@ -15,9 +15,9 @@ from pathlib import Path
 from ganbench.benchmark.config import RunConfig, pick_device, resolve_config
 from ganbench.benchmark.data import get_dataset
 from ganbench.benchmark.protocols import get_protocol
-from ganbench.benchmark.schema import ConfigError
+from ganbench.benchmark.schema import ConfigError, Field
 from ganbench.benchmark.memory import check_run_fits
-from ganbench.benchmark.speed import step_gflop, time_steps, workload_for
+from ganbench.benchmark.speed import WORKLOADS, step_gflop, time_steps, workload_for
 
 from .spec import Spec, trial_config
 
@@ -44,13 +44,34 @@ def cells(spec: Spec) -> list[dict]:
     return rows
 
 
+# What a plan reads of a `make gpu-check` record (scripts/gpu_check.py writes it), each value checked on reading
+GPU_CHECK_FIELDS = [Field("device", str, help="the device measured"),
+                    Field("memory_bytes", int, help="its memory", ge=1, nullable=True)]
+GPU_CHECK_ROW_FIELDS = [Field("workload", str, help="what was trained", choices=tuple(WORKLOADS)),
+                        Field("k", int, help="trials sharing the device", ge=1, le=1024),
+                        Field("per_trial_steps_per_s", float, help="steps a second of each trial", gt=0, nullable=True),
+                        Field("peak_memory_bytes_per_trial", int, help="each trial's peak memory", ge=0, nullable=True)]
+
+
 def load_gpu_check(path: Path | str) -> dict:
+    """A `make gpu-check` record, every value a plan reads checked (PlanError naming the file and the field)."""
     try:
         check = json.loads(Path(path).read_text())
-        assert isinstance(check.get("steps"), list) and "device" in check
-        return check
-    except (OSError, ValueError, AssertionError) as e:
+    except (OSError, ValueError) as e:
         raise PlanError(f"gpu-check: {path} is not a file `make gpu-check` wrote ({type(e).__name__})") from None
+    if not isinstance(check, dict) or not isinstance(check.get("steps"), list):
+        raise PlanError(f"gpu-check: {path} is not a file `make gpu-check` wrote (no list of steps)")
+    try:
+        for f in GPU_CHECK_FIELDS:
+            f.check(check.get(f.name), f"gpu-check: {path}: {f.name}")
+        for i, row in enumerate(check["steps"]):
+            if not isinstance(row, dict):
+                raise ConfigError(f"gpu-check: {path}: steps[{i}]: {row!r:.40} is not allowed, must be a mapping")
+            for f in GPU_CHECK_ROW_FIELDS:
+                f.check(row.get(f.name), f"gpu-check: {path}: steps[{i}].{f.name}")
+    except ConfigError as e:
+        raise PlanError(str(e)) from None
+    return check
 
 
 def _measured(check: dict, workload: str, k: int) -> dict | None:

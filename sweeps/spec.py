@@ -1,7 +1,7 @@
 """The study spec: a YAML file validated on load, with errors that name the field."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Callable
 
@@ -272,6 +272,16 @@ def load_spec(path: Path | str, import_code: bool = False) -> Spec:
     raw = _read_yaml(path)
     if not isinstance(raw, dict):
         raise SpecError("spec: the file must hold a mapping of fields")
+    raw.setdefault("name", path.stem)
+    return spec_from_mapping(raw, import_variant if import_code else get_variant)
+
+
+def spec_from_mapping(raw: dict, lookup_variant=get_variant) -> Spec:
+    """A spec from its fields as the YAML gives them (a study's spec.json is read back through here too, its budget
+    folded back): every field against its declaration, and every (variant, data set) resolved to a run.
+    ``lookup_variant`` finds a variant by name (``import_variant`` where the user named the spec on the command line);
+    a variant it does not find is named in a SpecError."""
+    raw = dict(raw)
     known = [*SPEC_FIELDS, "variants", "datasets", "space", "budget", "pack"]
     for k in raw:
         if k not in known:
@@ -279,14 +289,18 @@ def load_spec(path: Path | str, import_code: bool = False) -> Spec:
     for k in REQUIRED:
         if k not in raw:
             raise SpecError(f"{k}: required" + (", a mapping with 'settings' (hyperparameter settings per variant and data set)" if k == "budget" else ""))
-    raw.setdefault("name", path.stem)
+    if "name" not in raw:
+        raise SpecError("name: required")
+    unset = {f.name for f in fields(Spec) if f.default is None}  # null means "not set" only where the spec's default is null
     try:
         for k, f in SPEC_FIELDS.items():
+            if k in raw and raw[k] is None and not (f.nullable or k in unset):
+                raise SpecError(f"{k}: null is not allowed, must be {f.allowed()}")
             if k in raw:
                 raw[k] = f.check(raw[k]) if raw[k] is not None or f.nullable else None
     except ConfigError as e:
         raise SpecError(str(e)) from None
-    if not raw["name"] or raw["name"].startswith(".") or any(c in raw["name"] for c in "/\\"):
+    if not isinstance(raw["name"], str) or not raw["name"] or raw["name"].startswith(".") or any(c in raw["name"] for c in "/\\"):
         raise SpecError(f"name: {raw['name']!r} is not allowed, must be a plain name (no path separators, not starting with '.')")
     budget = raw.pop("budget")
     if not isinstance(budget, dict) or "settings" not in budget:
@@ -302,7 +316,7 @@ def load_spec(path: Path | str, import_code: bool = False) -> Spec:
 
     if isinstance(raw.get("datasets"), list):
         raw["datasets"] = [canonical_name(d) if isinstance(d, str) else d for d in raw["datasets"]]
-    _names(raw, "variants", import_variant if import_code else get_variant)
+    _names(raw, "variants", lookup_variant)
     _names(raw, "datasets", get_dataset)
     _check_spaces(raw)
     _check_protocol(raw)
@@ -329,6 +343,8 @@ def load_spec(path: Path | str, import_code: bool = False) -> Spec:
     _check_start(raw)
     spec = Spec(**raw)
     for v, d, m in spec.cells():  # every combination resolves, so a typo fails now rather than in a worker
+        if v not in VARIANTS:
+            continue  # code a saved spec names, not imported by a reading command (it resolved when the study ran)
         try:
             resolve_config(**trial_config(spec, spec.trial(v, d, m), sample(spec.space_for(v, d), np.random.default_rng(0)), seed=0))
         except ConfigError as e:

@@ -177,6 +177,17 @@ CASES = [  # (name, argv from (tmp, made copy), field the one line names, set-up
        lambda m, e=edit: _edit_json(m / "study" / "spec.json", **e))
       for what, edit in [("a larger budget", dict(settings=5)), ("text for its steps", dict(steps="many")),
                          ("a number for its name", dict(name=5)), ("a list for its arch", dict(arch=[1]))]],
+    # a study's spec.json is checked field by field as its YAML was, by every command that reads it
+    *[(f"sweep status: spec.json edited ({what})", lambda t, m: ["sweep", "status", f"{m}/study"], "dir",
+       lambda m, e=edit: _edit_json(m / "study" / "spec.json", **e))
+      for what, edit in [("a null name", dict(name=None)), ("a number for its space", dict(space=1)), ("a null pack", dict(pack=None)),
+                         ("steps beyond any integer", dict(steps=2**70))]],
+    ("report: spec.json's steps beyond any integer", lambda t, m: ["report", f"{m}/study", "--out", f"{t}/o"], "study",
+     lambda m: _edit_json(m / "study" / "spec.json", steps=2**70)),
+    ("eval: metrics.json's non_finite not a mapping of what was non-finite", lambda t, m: ["eval", f"{m}/run"], "metrics.json: non_finite",
+     lambda m: _edit_json(m / "run" / "metrics.json", non_finite=[1])),
+    *[(f"eval: config.json's {name} null where resolution fills it", lambda t, m, n=name: ["eval", f"{m}/run"], "run-dir",
+       lambda m, n=name: _edit_json(m / "run" / "config.json", **{n: None})) for name in ("extractor", "nearest_k", "lr")],
     ("report: spec.json cut off", lambda t, m: ["report", f"{m}/study", "--out", f"{t}/o"], "study",
      lambda m: _damage(m / "study" / "spec.json", "truncate")),
     ("report: the same study twice", lambda t, m: ["report", f"{m}/study", f"{m}/study/", "--out", f"{t}/o"], "study", None),

@@ -190,3 +190,31 @@ def test_search_curves_count_recorded_steps_and_the_headline_fraction_by_hand():
     assert t.loc["random", "reached"] == 1 and t.loc["random", "fraction_median"] == math.inf
     assert t.loc["never", "reached"] == 0 and t.loc["never", "fraction_median"] == math.inf
     assert t.loc["tpe", "final_best_mean"] == 6.0 and t.loc["random", "final_best_mean"] == 8.0
+
+
+def test_a_study_whose_trials_are_all_still_running_reports_them_as_running(tmp_path):
+    """Asked while its first trials run (or of a journal a crash cut off mid-trial): a partial report, the arm counted
+    as running, its best score empty rather than the inf of a diverged run, and no conclusion drawn."""
+    import optuna
+
+    from ganbench.sweeps.spec import load_spec
+    from ganbench.sweeps.storage import create_studies, save_spec, storage_for
+
+    (tmp_path / "s.yaml").write_text("name: s\nvariants: [ns_gan]\ndatasets: [ring8]\narch: mlp_small\nspace: narrow\n"
+                                     "budget: {settings: 2}\nsteps: 4\n")
+    spec = load_spec(tmp_path / "s.yaml")
+    save_spec(tmp_path / "study", spec)
+    (search, _), = create_studies(spec, storage_for(tmp_path / "study"))
+    trial = search.ask()
+    for k, v in spec.trial("ns_gan", "ring8", 1, setting=0).attrs().items():
+        trial.set_user_attr(k, v)
+    assert trial.number == 0 and search.trials[0].state == optuna.trial.TrialState.RUNNING
+    index = write_report([tmp_path / "study"], tmp_path / "report")
+    text = re.sub(r"\s+", " ", re.sub("<[^>]+>", " ", index.read_text()))
+    assert "PARTIAL: trials still running" in text and "best ns_gan" not in text
+    from ganbench.analysis.tables import best_table
+
+    df = load_trials([tmp_path / "study"])
+    assert sorted(df["status"]) == ["running", "waiting"] and df["score"].isna().all()
+    best = best_table(df)
+    assert best["running"].tolist() == [1] and best["done"].tolist() == [0] and math.isnan(best["best"].iloc[0])

@@ -345,6 +345,52 @@ def metrics_agreement() -> str:
     return "\n".join(out)
 
 
+def metrics_agreement_reading() -> str:
+    """What the agreement study says, each number read from its tables (the generators' scores and the taus)."""
+    folder = RESULTS / "metrics_agreement"
+    if not (folder / "kendall_tau.csv").is_file():
+        return "(the agreement study is not kept under results/ yet)"
+    taus = {r["metric"]: r for r in csv.DictReader((folder / "kendall_tau.csv").open())}
+    scores = list(csv.DictReader((folder / "scores.csv").open()))
+    n = json.loads((folder / "meta.json").read_text())["n"]
+    tau = lambda m: float(taus[m]["kendall_tau"])  # noqa: E731
+    span = lambda m: f"{float(taus[m]['tau_lo']):.2f} to {float(taus[m]['tau_hi']):.2f}"  # noqa: E731
+    lenet = tau("fid_lenet")
+    best = {}
+    for variant in dict.fromkeys(r["variant"] for r in scores):
+        rows = [r for r in scores if r["variant"] == variant]
+        by = {k: min(rows, key=lambda r: float(r[k])) for k in ("fid_inception", "fid_lenet")}
+        best[variant] = by
+    same = [v for v, by in best.items() if by["fid_inception"] is by["fid_lenet"]]
+    order = {k: sorted(best, key=lambda v: float(best[v][k][k])) for k in ("fid_inception", "fid_lenet")}
+    per_variant = ", ".join(f"{v} {float(by['fid_inception']['fid_inception']):.1f} / {float(by['fid_lenet']['fid_lenet']):.0f}"
+                            for v, by in sorted(best.items(), key=lambda kv: float(kv[1]["fid_inception"]["fid_inception"])))
+    inception = sorted((m for m in taus if taus[m]["extractor"] == "inception-v3-compat"), key=tau, reverse=True)
+    density = "density_lenet"
+    out = [f"**How far a lenet-mnist ranking can be trusted.** Over the {len(scores)} generators, lenet-mnist FID ranks like "
+           f"Inception FID with Kendall's tau {lenet:.2f} (95% interval {span('fid_lenet')}): {(1 + lenet) / 2:.0%} of pairs "
+           "in the same order. It tells a clearly better generator from a clearly worse one, not the close calls."]
+    out.append(f"The variants' best generators (best Inception FID / best lenet FID, both at {n} samples: "
+               f"{per_variant}) rank the variants {'the same' if order['fid_inception'] == order['fid_lenet'] else 'differently'} "
+               f"under both ({' < '.join(order['fid_inception'])} by Inception FID"
+               + ("" if order["fid_inception"] == order["fid_lenet"] else f"; {' < '.join(order['fid_lenet'])} by lenet FID") + "); "
+               + ("the two FIDs pick the same setting within every variant." if len(same) == len(best) else
+                  f"the two FIDs pick the same setting within {' and '.join(same) or 'no variant'}, not within "
+                  f"{' and '.join(v for v in best if v not in same)}."))
+    out.append(f"Among the Inception-feature metrics, {inception[0].removesuffix('_inception')} ({tau(inception[0]):.2f}) and "
+               f"{inception[1].removesuffix('_inception')} ({tau(inception[1]):.2f}) follow FID most closely; "
+               f"{' and '.join(m.removesuffix('_inception') for m in inception if tau(m) == tau(inception[-1]))} "
+               f"({tau(inception[-1]):.2f}) least (precision and density measure fidelity, not diversity: another question).")
+    if float(taus[density]["tau_lo"]) <= 0:
+        out.append(f"Density on lenet features barely agrees ({tau(density):.2f}, interval {span(density)}, reaching "
+                   "no agreement at all): do not rank digit generators by it.")
+    else:
+        out.append(f"Density on lenet features agrees least ({tau(density):.2f}, interval {span(density)}).")
+    out.append(f"These are the generators of one small study scored at {n} samples; a ranking of close variants needs "
+               "Inception FID on more samples.")
+    return " ".join(out)
+
+
 def protocol_lines() -> str:
     from ganbench.benchmark.protocols import PROTOCOLS
 
@@ -435,7 +481,8 @@ def make_test_timings() -> str:
 SECTIONS = {name: shipped(make) for name, make in {"variant-parameters": variant_parameters, "spec-fields": spec_fields, "measured-pacgan": measured_pacgan,
             "measured-objectives": measured_objectives, "measured-pix2pix": measured_pix2pix, "demo-summary": demo_summary,
             "make-test-timings": make_test_timings, "measured-objectives-today": measured_objectives_today, "objectives-claims": objectives_claims, "ring-caption": ring_caption,
-            "kept-studies": kept_table, "protocols": protocol_lines, "metrics-agreement": metrics_agreement}.items()}
+            "kept-studies": kept_table, "protocols": protocol_lines, "metrics-agreement": metrics_agreement,
+            "metrics-agreement-reading": metrics_agreement_reading}.items()}
 
 
 def render(text: str) -> str:
