@@ -120,3 +120,68 @@ def test_the_site_builds_strictly_offline_and_opens_in_chromium(tmp_path):
         browser.close()
     server.shutdown()
     assert errors == [], errors
+
+
+def _prose_after_generated_blocks():
+    """(page, block name, the generated block's text, the prose that reads it: up to the next heading or block)."""
+    for page in [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]:
+        text = page.read_text()
+        for m in re.finditer(r"<!-- generated: (\S+) -->(.*?)<!-- end: \1 -->\n(.*?)(?=\n#|<!-- generated|\Z)", text, re.S):
+            yield page.relative_to(ROOT), m.group(1), m.group(2), re.sub(r"```.*?```", "", m.group(3), flags=re.S)
+
+
+def _curve_means() -> list[float]:
+    """Mean over runs, at each epoch, of each kept PacGAN study's per-epoch curves (high quality in percent): what
+    the mode-collapse page reads off its curves figure."""
+    import pandas as pd
+
+    out = []
+    for path in (ROOT / "results").glob("*/pacgan_epochs.csv"):
+        e = pd.read_csv(path).assign(high_quality_percent=lambda d: 100 * d["high_quality_fraction"])
+        out += e.groupby(["dataset", "pack", "epoch"])[["high_quality_percent", "modes_covered"]].mean().to_numpy().ravel().tolist()
+    return out
+
+
+def _supported(number: str, sources: list[float]) -> bool:
+    """The number is one of the sources, rounded to as many decimals as it is written with."""
+    digits = len(number.split(".")[1]) if "." in number else 0
+    return any(abs(round(s, digits) - float(number)) < 10 ** -(digits + 3) for s in sources)
+
+
+# the generated blocks that hold a kept study's results (the others hold declarations: settings, fields, timings)
+RESULT_BLOCKS = ("measured-pacgan", "measured-pix2pix", "measured-objectives", "measured-objectives-today", "objectives-claims",
+                 "demo-summary", "metrics-agreement", "metrics-agreement-reading", "ring-caption")
+
+
+def test_numbers_in_the_prose_beside_a_generated_table_are_the_tables():
+    """A sentence reading a generated table quotes it: each decimal number and percentage in the prose after a block
+    of results is a number of that block (or, on the mode-collapse page, of the kept per-epoch curves), at the precision
+    the prose writes it; a re-run that changes the table fails the sentence until it is written again. Optimiser
+    settings quoted as what ran (Adam (0.5, 0.999), beta1 0.8) are settings, not results."""
+    curves = _curve_means()
+    wrong = []
+    for page, name, block, prose in _prose_after_generated_blocks():
+        if name not in RESULT_BLOCKS:
+            continue
+        sources = [float(x) for x in re.findall(r"\d+(?:\.\d+)?", block.replace(",", ""))] + (curves if name == "measured-pacgan" else [])
+        prose = re.sub(r"Adam \([\d.]+, [\d.]+\)|beta[12] [\d.]+", "", prose)
+        for number in re.findall(r"(?<![\w.\-])(\d+\.\d+|\d+(?=%))(?![\w.]|x\d)", prose):
+            if not _supported(number, sources):
+                wrong.append(f"{page} after {name}: {number}")
+    assert not wrong, wrong
+
+
+def test_numbers_in_a_paragraph_that_names_a_kept_study_are_its_numbers():
+    """Prose outside the generated blocks that names a kept study (`results/NAME`) quotes it: each decimal number and
+    percentage is one of that study's tables' numbers at the precision written (a confidence level is wording)."""
+    wrong = []
+    for page in [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]:
+        text = re.sub(r"<!-- generated: (\S+) -->.*?<!-- end: \1 -->", "", page.read_text(), flags=re.S)
+        for paragraph in re.split(r"\n\s*\n", re.sub(r"```.*?```", "", text, flags=re.S)):
+            kept = {n for n in re.findall(r"results/([a-z0-9_]+)", paragraph) if (ROOT / "results" / n).is_dir()}
+            sources = [float(x) for n in kept for f in (ROOT / "results" / n).glob("*.csv")
+                       for x in re.findall(r"-?\d+(?:\.\d+)?(?:e-?\d+)?", f.read_text())]
+            prose = re.sub(r"Adam \([\d.]+, [\d.]+\)|beta[12] [\d.]+|\d+% (?:confidence )?interval", "", paragraph)
+            wrong += [f"{page.relative_to(ROOT)}: {x} (names {', '.join(sorted(kept))})" for x in
+                      re.findall(r"(?<![\w.\-])(\d+\.\d+|\d+(?=%))(?![\w.]|x\d)", prose) if kept and not _supported(x, sources)]
+    assert not wrong, wrong
