@@ -125,6 +125,29 @@ METRICS_FIELDS = {f.name: f for f in [
 ]}
 
 
+# what Lightning reads of a checkpoint to resume a fit (beside the module's own entries, check_resume_state)
+LIGHTNING_RESUME_KEYS = ("state_dict", "optimizer_states", "loops", "global_step", "epoch")
+
+
+def _check_resumable(path: Path, module) -> dict:
+    """A working folder's checkpoint read as the resume will read it, before training: one that a crash while
+    writing or a hand damaged is named in one line (ConfigError), not met as a traceback from inside Lightning."""
+    try:
+        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+        if not isinstance(checkpoint, dict):
+            raise TypeError("not a mapping")
+        missing = [k for k in LIGHTNING_RESUME_KEYS if k not in checkpoint]
+        if missing:
+            raise KeyError(missing[0])
+        module.load_state_dict(checkpoint["state_dict"])  # every tensor's name and shape; the resume loads it again
+        module.check_resume_state(checkpoint)
+    except (ValueError, KeyError, TypeError, RuntimeError, EOFError, OSError, pickle.UnpicklingError) as e:
+        first = str(e).splitlines()[0][:120] if str(e) else ""
+        raise ConfigError(f"out: {path} cannot be resumed from ({type(e).__name__}: {first}); remove {path.parent} "
+                          "to train from the start") from None
+    return checkpoint
+
+
 def read_metrics(run_dir: Path | str) -> dict:
     """A run's metrics.json, checked: a JSON object ganbench wrote, with its status and counts as declared and every
     score a finite number or null (non-finite ones are null, named under "non_finite"). ConfigError naming the file."""
@@ -194,11 +217,13 @@ def train(config: RunConfig | TranslationConfig, out: Path | str, progress: bool
 
     partial = open_partial(out)
     resume_from = partial / "last.ckpt"
+    resumed = None
     if not (resume_from.exists() and _saved_config(partial) == config.to_dict()):
         remove_partial(partial)  # an unusable leftover of ours: a different config, or killed before its first checkpoint
         partial = open_partial(out)
     else:
         check_same_data(partial, read, "out")
+        resumed = _check_resumable(resume_from, build_module(config, info.shape))  # before anything in it changes
     write_json(partial / "config.json", config.to_dict())
     write_json(partial / DATA_RECORD, read)
 
@@ -229,13 +254,13 @@ def train(config: RunConfig | TranslationConfig, out: Path | str, progress: bool
     # Lightning's global_step counts optimizer steps (n_disc + 1 per step under ganbench's protocol), so the run's
     # length is the length of this loader of step numbers; the real data comes from module.real. A resumed run gets the same
     # loader: Lightning restores its position in the epoch from the checkpoint and runs the remaining iterations.
-    done = torch.load(resume_from, map_location="cpu", weights_only=True)["counts"]["steps"] if resume_from.exists() else 0
+    done = resumed["counts"]["steps"] if resumed is not None else 0
     steps = torch.utils.data.DataLoader(range(config.steps), batch_size=None)
     started = time.time()
     status, error = "finished", None
     try:
         with cuda_check_without_nvml(device):
-            trainer.fit(module, steps, ckpt_path=str(resume_from) if resume_from.exists() else None, weights_only=True)
+            trainer.fit(module, steps, ckpt_path=str(resume_from) if resumed is not None else None, weights_only=True)
     except Diverged as e:
         status, error = "diverged", str(e)
     if any(getattr(cb, "stopped", False) for cb in cbs):

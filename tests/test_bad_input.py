@@ -86,6 +86,22 @@ def _unfinished_run(m: Path):
 
     shutil.copytree(m / "run", m / "half.partial")
     (m / "half.partial" / MARKER).write_text("made by ganbench\n")
+def _damaged_resume(how: str):
+    """An interrupted run's working folder whose checkpoint was cut off while written, or lost an entry."""
+    def damage(m: Path):
+        import torch
+
+        _unfinished_run(m)
+        path = m / "half.partial" / "last.ckpt"
+        if how == "truncate":
+            _damage(path, "truncate")
+        else:
+            checkpoint = torch.load(path, weights_only=True)
+            checkpoint.pop(how)
+            torch.save(checkpoint, path)
+    return damage
+
+
 def _memory_limit(m: Path) -> None:
     os.environ["GANBENCH_MEMORY_GB"] = "0.05"  # removed after each case (test_bad_input_exits_2_...)
 
@@ -188,6 +204,9 @@ CASES = [  # (name, argv from (tmp, made copy), field the one line names, set-up
      lambda m: _edit_json(m / "run" / "metrics.json", non_finite=[1])),
     *[(f"eval: config.json's {name} null where resolution fills it", lambda t, m, n=name: ["eval", f"{m}/run"], "run-dir",
        lambda m, n=name: _edit_json(m / "run" / "config.json", **{n: None})) for name in ("extractor", "nearest_k", "lr")],
+    *[(f"train: resuming from a checkpoint {what}", lambda t, m: ["train", "--variant", "ns_gan", "--dataset", "mnist5k", "--arch", "conv_small",
+       "--steps", "4", "--eval-every", "2", "--n-fake", "50", "--n-real", "50", "--out", f"{m}/half", "--quiet"], "out", _damaged_resume(how))
+      for what, how in [("cut off", "truncate"), ("without its step counts", "counts")]],  # the fuzzer tries the rest
     ("report: spec.json cut off", lambda t, m: ["report", f"{m}/study", "--out", f"{t}/o"], "study",
      lambda m: _damage(m / "study" / "spec.json", "truncate")),
     ("report: the same study twice", lambda t, m: ["report", f"{m}/study", f"{m}/study/", "--out", f"{t}/o"], "study", None),

@@ -18,6 +18,7 @@ real features of an edited data set are not reused.
 from __future__ import annotations
 
 import hashlib
+import zipfile
 from pathlib import Path
 from urllib.parse import parse_qs
 
@@ -30,6 +31,9 @@ from .decode import GREY_MODES, array_rule, decode_array, decode_image
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
 TEST_FRACTION = 0.1
+
+# what numpy raises on a file that is not a whole .npz/.npy: cut off (a zip without its directory), garbage, a folder
+UNREADABLE = (ValueError, OSError, EOFError, zipfile.BadZipFile)
 
 
 def is_user_dataset(name: str) -> bool:
@@ -172,7 +176,7 @@ def _npz(name: str, path_text: str) -> DatasetInfo:
                                     "remove or fix them")
     except DataError:
         raise
-    except (ValueError, OSError, EOFError) as e:
+    except UNREADABLE as e:
         raise DataError(f"dataset: {path} is not a readable .npz file ({type(e).__name__})") from None
     train_shape = _sample_shape(shapes["train"], dtypes["train"], path, "train")
     if _sample_shape(shapes["test"], dtypes["test"], path, "test") != train_shape:
@@ -247,7 +251,7 @@ def sample_images(path_text: str) -> torch.Tensor:
                 a = f[key]
     except DataError:
         raise
-    except (ValueError, OSError, EOFError) as e:
+    except UNREADABLE as e:
         raise DataError(f"samples: {path} is not a readable .npz or .npy file ({type(e).__name__})") from None
     shape = _sample_shape(a.shape, a.dtype, path, key)
     if len(shape) == 1:

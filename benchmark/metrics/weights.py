@@ -144,6 +144,8 @@ class FromWheel(Weights):
             recorded = json.loads(record.read_text())
         except (OSError, ValueError):
             return False
+        if not isinstance(recorded, dict):  # the record written at fetch time is a mapping of file -> SHA-1
+            return False
         return sha1(self.original) == self.member_sha1 and all(
             sha1(self.folder() / f) == recorded.get(f) for f in self.files)
 

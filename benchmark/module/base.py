@@ -204,6 +204,19 @@ class GANModule(pl.LightningModule):
     def on_load_checkpoint(self, checkpoint: dict) -> None:
         self._resume_state = checkpoint
 
+    @staticmethod
+    def check_resume_state(checkpoint: dict) -> None:
+        """What on_train_start reads back of what on_save_checkpoint wrote, checked before training resumes from it:
+        ValueError naming the first entry missing or of another kind."""
+        batches, counts = checkpoint.get("real_batches"), checkpoint.get("counts")
+        if not (isinstance(batches, dict) and isinstance(batches.get("generator"), torch.Tensor) and isinstance(batches.get("pos"), int)
+                and (batches.get("order") is None or isinstance(batches["order"], torch.Tensor))):
+            raise ValueError("real_batches: missing, or not the data order on_save_checkpoint writes")
+        if not isinstance(checkpoint.get("torch_rng"), torch.Tensor):
+            raise ValueError("torch_rng: missing, or not a random generator's state")
+        if not (isinstance(counts, dict) and all(type(counts.get(k)) is int and counts[k] >= 0 for k in ("steps", "d_updates", "g_updates"))):
+            raise ValueError("counts: missing, or not the step and update counts on_save_checkpoint writes")
+
     def on_train_start(self) -> None:
         state = getattr(self, "_resume_state", None)
         if state is not None and "real_batches" in state:
