@@ -66,7 +66,8 @@ def test_listing_checking_and_help_import_no_training_or_scoring_library(tmp_pat
     (["--dataset", "ring8", "--arch", "infogan"], "arch", "images"),
     (["--dataset", "mnist5k", "--arch", "dcgan"], "arch", "32x32"),
     (["--beta1", "1.5"], "beta1", "[0, 1)"),
-    (["--n-disc", "0"], "n_disc", ">= 1"),
+    (["--n-disc", "0"], "n_disc", "in [1, 1000]"),
+    (["--n-disc", "1001"], "n_disc", "in [1, 1000]"),
 ])
 def test_bad_input_names_the_field(ganbench, tmp_path, args, field, allowed):
     base = {"--variant": "ns_gan", "--dataset": "mnist5k", "--steps": "2", "--out": str(tmp_path / "out")}
