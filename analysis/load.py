@@ -91,7 +91,7 @@ def _read_spec(path: Path) -> dict:
             field.check(spec.get(name), name)
         except ConfigError as e:
             raise ValueError(f"study: {path}: {e}") from None
-    for name in ("arch", "sampler", "pruner"):
+    for name in ("arch", "sampler", "pruner", "workload"):
         if not isinstance(spec.get(name), (str, type(None))):
             raise ValueError(f"study: {path}: {name}: {spec[name]!r} is not allowed, must be a name")
     return spec
@@ -152,7 +152,7 @@ def load_trials(study_dirs: list, storage_url: str | None = None) -> pd.DataFram
                            variant=who.label, base_variant=who.variant, pack=who.pack, dataset=who.dataset, space=who.space, phase=who.phase,
                            setting=a.get("setting"), budget=budget, status=state, value=t.value,
                            run_dir=str(study_dir / a["run_dir"]) if a.get("run_dir") else str(who.run_dir(study_dir, file_name)),
-                           train_steps=spec.get("steps"), arch=spec.get("arch"), sampler=spec.get("sampler", "random"), pruner=spec.get("pruner", "none"),
+                           train_steps=spec.get("steps"), workload=spec.get("workload", "train"), arch=spec.get("arch"), sampler=spec.get("sampler", "random"), pruner=spec.get("pruner", "none"),
                            completed=t.datetime_complete.timestamp() if t.datetime_complete else None)
                 ran = a.get("config") or {}  # the resolved settings the worker recorded; the drawn ones where none was
                 row.update({h: ran.get(h, t.params.get(h)) for h in HYPERPARAMETERS})
@@ -180,7 +180,11 @@ def load_trials(study_dirs: list, storage_url: str | None = None) -> pd.DataFram
 
 def check_comparable(df: pd.DataFrame) -> None:
     """Runs of different protocols, and FIDs of different extractors or sample sizes, are different numbers: refuse
-    to put them together."""
+    to put them together; nor a load test's synthetic scores beside trained ones."""
+    if "workload" in df and df["workload"].fillna("train").nunique() > 1:
+        synthetic = sorted(df[df["workload"].fillna("train") != "train"]["study"].unique())
+        raise ValueError(f"workload: {', '.join(synthetic)} recorded synthetic scores without training (a load test); "
+                         "report them apart from trained studies")
     protocols = sorted(df["protocol"].dropna().unique()) if "protocol" in df else []
     if len(protocols) > 1:
         by = "; ".join(f"{p}: {', '.join(sorted(df[df['protocol'] == p]['study'].unique()))}" for p in protocols)

@@ -260,6 +260,8 @@ def _write_report(df: pd.DataFrame, tmp: Path, study_dirs: list, budget: int | N
 
     partial = bool(df["status"].isin(["running", "waiting"]).any())
     title = "ganbench report" + (" (PARTIAL: trials still running)" if partial else "")
+    if "workload" in df and (df["workload"].fillna("train") != "train").all():
+        title += " (SYNTHETIC LOAD TEST: no model was trained; its scores are not results)"
     studies = f"Studies: {', '.join(map(str, study_dirs))}. Trials: {len(df)}."
     md = [f"# {title}", "", studies, ""] + [line for s in parts for line in s.markdown()]
     md += ["## Figures", ""] + [f"![{n}](figures/{n}.png)" for n in names]

@@ -231,6 +231,7 @@ def cmd_sweep_run(args) -> None:
         _check_outside_data(study_dir, spec.datasets, "dir")
         if args.storage:  # the database answers before the study folder is made
             check_storage_opens(args.storage)
+        _check_capacity(args, spec)
         _check_device_fit(args, spec)
         _check_weights(spec)
         save_spec(study_dir, spec)
@@ -252,6 +253,24 @@ def _check_weights(spec) -> None:
         if info.is_image and (info.is_paired or spec.eval_every is not None):  # the extractor as a trial resolves it
             setting = sample(spec.space_for(variant, dataset), np.random.default_rng(0))
             extractor_weights(resolve_config(**trial_config(spec, spec.trial(variant, dataset, pack), setting, seed=0)).extractor)
+
+
+def _check_capacity(args, spec) -> None:
+    """The workers the executor starts at once fit the database's connections and, on SLURM, the cluster's largest
+    job array: refused in one line before anything is submitted."""
+    from ganbench.sweeps.storage import check_connections
+
+    k = args.trials_per_device or spec.trials_per_device
+    tasks = args.workers or 1
+    if args.executor == "slurm":
+        from ganbench.sweeps.slurm import check_array
+
+        check_array(tasks)
+        check_connections(args.storage, min(tasks, args.array_parallelism) * k)
+    elif args.storage:
+        from ganbench.sweeps.executors import visible_gpus
+
+        check_connections(args.storage, (args.workers or max(1, len(visible_gpus()))) * k)
 
 
 def _check_device_fit(args, spec) -> None:
@@ -302,14 +321,17 @@ def cmd_sweep_plan(args) -> None:
 
 def _print_status(study_dir, storage_url, as_json) -> None:
     from ganbench.sweeps.runner import summary
+    from ganbench.sweeps.spec import SPEC_WORKLOADS
     from ganbench.sweeps.storage import check_spec_against_studies, load_saved_spec, storage_for
 
     spec, storage = load_saved_spec(study_dir), storage_for(study_dir, storage_url, create=False)
     check_spec_against_studies(spec, storage, study_dir)
     rows = summary(spec, storage)
     if as_json:
-        print(dumps({"study_dir": str(study_dir), "studies": rows}))
+        print(dumps({"study_dir": str(study_dir), "workload": spec.workload, "studies": rows}))
         return
+    if spec.workload != "train":
+        print(f"workload {spec.workload}: {SPEC_WORKLOADS[spec.workload]}")
     print(f"{'variant':<16}{'dataset':<14}{'done/budget':>12}{'diverged':>10}{'pruned':>8}{'failed':>8}{'running':>9}"
           f"{'steps used':>12}{'best':>12}{'seeds (mean ± std)':>26}")
     for r in rows:
@@ -375,6 +397,7 @@ def cmd_sweep_resume(args) -> None:
     _saved_study(args, runs_code=True)
     spec, storage = load_saved_spec(args.dir), storage_for(args.dir, args.storage, create=False)
     check_spec_against_studies(spec, storage, args.dir)  # before anything is enqueued
+    _check_capacity(args, spec)
     _check_device_fit(args, spec)
     retried = retry_failed(spec, storage)
     if retried:

@@ -15,8 +15,12 @@ if os.environ.get("SUBMITIT_EXECUTOR") == "slurm":
     signal.signal(signal.SIGUSR2, lambda signum, frame: _held_signals.append(signum))
 
 import logging
+import re
+import subprocess
 
 import submitit  # noqa: E402
+
+from ganbench.benchmark.schema import ConfigError  # noqa: E402
 
 from .executors import start_workers  # noqa: E402
 from .runner import work  # noqa: E402
@@ -43,6 +47,27 @@ class Worker(submitit.helpers.Checkpointable):
             p.join()
         return max(p.exitcode for p in procs)
     # submitit.helpers.Checkpointable.checkpoint resubmits the same call: the worker picks up where it was.
+
+
+def max_array_size() -> int | None:
+    """The cluster's MaxArraySize (`scontrol show config`): array indices run from 0 to one below it. None when
+    scontrol does not answer (sbatch then judges)."""
+    try:
+        out = subprocess.run(["scontrol", "show", "config"], capture_output=True, text=True, timeout=60).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    found = re.search(r"^MaxArraySize\s*=\s*(\d+)", out, re.MULTILINE)
+    return int(found.group(1)) if found else None
+
+
+def check_array(tasks: int) -> None:
+    """A job array of ``tasks`` workers fits the cluster's MaxArraySize, or is refused in one line before submission.
+    Not split: a task is a worker that runs trials until the budget is spent, so fewer tasks run the same study."""
+    most = max_array_size()
+    if most is not None and tasks > most:
+        raise ConfigError(f"workers: {tasks:,} array tasks exceed this cluster's MaxArraySize of {most:,} (scontrol show "
+                          f"config); ask for at most {most:,}: each task is a worker that runs trials until the budget is "
+                          "spent, so fewer tasks run the same study")
 
 
 def submit(study_dir: Path, tasks: int, partition: str | None = None, gpus_per_task: int = 0, cpus_per_task: int = 1,

@@ -63,6 +63,7 @@ class Spec:
     objective: str = "auto"  # what ranks the trials (OBJECTIVES)
     trials_per_device: int = 1  # worker processes sharing one device (a GPU, or the CPU); the executors' --trials-per-device
     start: str = "shared"  # each arm's first setting and constants: the named space's (Lucic's rule) or its paper's recipe
+    workload: str = "train"  # train, or synthetic: a load test of the sweep machinery (SPEC_WORKLOADS)
 
     def experiment_for(self, dataset: str) -> str | None:
         """The study's experiment replayed on ``dataset``: the spec's, else the one that searched this space on it
@@ -163,6 +164,17 @@ OBJECTIVES = {"fid": Objective("fid_min", 1.0, *_IMAGES), "kid": Objective("kid"
                                             lambda info: info.mode_centres is not None)}
 FINAL_SCORES = ("kid", "coverage")  # computed with the final FID: the spec needs eval_every
 
+# What a trial does. synthetic trials train nothing: their score is synthetic_score(seed), which the load harness
+# (tests/perf/sweep_scale.py) checks trial by trial, so a trial told twice or told another's result is seen.
+SPEC_WORKLOADS = {"train": "each trial trains its setting and is scored",
+             "synthetic": "each trial records synthetic_score(seed) without training: a load test, not a result"}
+
+
+def synthetic_score(seed: int) -> float:
+    """A synthetic trial's score: a fixed function of its training seed, in [0, 1)."""
+    return (((seed + 1) * 2654435761) % 2**32) / 2**32  # Knuth's multiplicative hash
+
+
 SEED_OFFSET = 100_000  # seed-phase seeds never coincide with a search trial's seed (spec.seed * 1000 + setting)
 MAX_TRIALS = 100_000  # settings, or seed runs, of one (variant, data set): budget's bound
 # the largest spec seed whose every trial seed is a seed a run takes (schema.UINT32_MAX)
@@ -188,6 +200,10 @@ SPEC_FIELDS: dict[str, Field] = {f.name: f for f in [
           "(Lucic et al.'s rule); recipe, each variant's paper's settings (`ganbench variants --recipes`), its tuned "
           "ones searched over a decade around them; needs a named space and variants that declare a recipe",
           choices=("shared", "recipe")),
+    Field("workload", str, "train", "train: every trial trains and is scored; synthetic: every trial records a score drawn "
+          "from its seed without training, to load-test the sweep machinery (storage, claims, workers, report) at a "
+          "study's scale; its report says so on every page and it is never reported beside trained studies",
+          choices=tuple(SPEC_WORKLOADS)),
     COMMAND_FIELDS["trials_per_device"].with_default(1, help="trials sharing one device: k worker processes per GPU (or per "
                                                      "local slot on a CPU); `make gpu-check` measures what k saves, "
                                                      "`ganbench sweep plan` prices it"),

@@ -7,12 +7,15 @@ defaults and B - 1 empty slots whose setting the sampler picks when a worker sta
 worker takes one)."""
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
 import optuna
 from optuna.storages import JournalStorage
 from optuna.storages.journal import JournalFileBackend, JournalFileOpenLock
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from ganbench.benchmark.files import dumps, write_json
 from ganbench.benchmark.schema import ConfigError, check_storage_opens
@@ -46,12 +49,67 @@ def check_journal(path: Path) -> None:
             good += len(line)
 
 
+# A database storage's connections, per process: one held while the process works, and a second only while two
+# calls overlap (the heartbeat thread's beside the trial loop's, and Optuna's schema check when the storage opens),
+# closed as soon as it is returned. A study of W workers holds at most 2W + 1 (the command following them);
+# check_connections refuses, before anything starts, a study the server cannot hold. (A storage URL string passed
+# to each create_study would open a pool per study instead.)
+CONNECTIONS_PER_WORKER = 2
+RDB_POOL = dict(pool_size=1, max_overflow=CONNECTIONS_PER_WORKER - 1, pool_timeout=120, pool_pre_ping=True)
+
+
+@functools.cache
+def rdb_storage(url: str) -> optuna.storages.RDBStorage:
+    """The process's one storage object (and connection pool) for ``url``."""
+    return optuna.storages.RDBStorage(url, engine_kwargs=dict(RDB_POOL))
+
+
+def check_connections(url: str | None, workers: int) -> None:
+    """A PostgreSQL server must hold ``workers`` workers' connections and this command's beside those already
+    open: its max_connections less the superusers' reserve, and the role's and the database's own limits. Refused
+    in one line that says what to change, before a job array of tasks meets `too many clients` one by one."""
+    if not url or make_url(url).get_backend_name() != "postgresql":
+        return
+    from sqlalchemy import create_engine, text
+
+    need = workers * CONNECTIONS_PER_WORKER + 1
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as c:
+            q = lambda sql: c.execute(text(sql)).scalar()  # noqa: E731
+            server = int(q("SHOW max_connections"))
+            reserved = int(q("SHOW superuser_reserved_connections"))
+            reserved += int(q("SELECT coalesce(current_setting('reserved_connections', true), '0')"))  # PostgreSQL 16+
+            in_use = int(q("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'")) - 1  # less this one
+            role_limit = int(q("SELECT rolconnlimit FROM pg_roles WHERE rolname = current_user"))
+            role_in_use = int(q("SELECT count(*) FROM pg_stat_activity WHERE usename = current_user")) - 1
+            db_limit = int(q("SELECT datconnlimit FROM pg_database WHERE datname = current_database()"))
+            db_in_use = int(q("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")) - 1
+    finally:
+        engine.dispose()
+    shown = make_url(url).render_as_string(hide_password=True)
+    limits = [(server - reserved - in_use, f"its max_connections is {server} ({reserved} reserved for superusers, {in_use} in use)",
+               f"raise max_connections to at least {in_use + reserved + need} (postgresql.conf; a restart)")]
+    if role_limit >= 0:
+        limits.append((role_limit - role_in_use, f"its role's connection limit is {role_limit} ({role_in_use} in use)",
+                       f"ALTER ROLE ... CONNECTION LIMIT {role_in_use + need}"))
+    if db_limit >= 0:
+        limits.append((db_limit - db_in_use, f"its database's connection limit is {db_limit} ({db_in_use} in use)",
+                       f"ALTER DATABASE ... CONNECTION LIMIT {db_in_use + need}"))
+    free, why, change = min(limits, key=lambda x: x[0])
+    if need > free:
+        most = max(0, (free - 1) // CONNECTIONS_PER_WORKER)
+        raise ConfigError(f"storage: {workers} workers at once need {need} connections to {shown} ({CONNECTIONS_PER_WORKER} each, and this "
+                          f"command's), but {why}: {max(free, 0)} free; run at most {most} at once (--workers, or on "
+                          f"SLURM --array-parallelism), or {change}")
+
+
 def storage_for(study_dir: Path, url: str | None = None, create: bool = True):
     """The study's Optuna storage: ``url``, or the journal file in its folder. ``create=False`` (status, report):
     a missing journal is an error, not a new empty file in someone's folder."""
     if url:
         check_storage_opens(url, must_exist=not create)
-        return url
+        return rdb_storage(url)
     path = Path(study_dir) / "optuna.journal"
     if not create and not path.is_file():
         raise JournalError(f"dir: {study_dir} has no optuna.journal, the record of its trials; if the study was run with "
@@ -177,7 +235,7 @@ def load_existing(name: str, storage) -> optuna.Study | None:
 def study_records(storage) -> list:
     """Every study's name and attributes, not its trials: optuna.get_all_study_summaries reads every trial of every
     study, seconds at each worker's start on a database that many specs share."""
-    backend = storage if isinstance(storage, optuna.storages.BaseStorage) else optuna.storages.RDBStorage(storage)
+    backend = storage if isinstance(storage, optuna.storages.BaseStorage) else rdb_storage(storage)
     return backend.get_all_studies()
 
 
