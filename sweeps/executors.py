@@ -26,7 +26,9 @@ def usable_cpus() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-WORKER_PRELOAD = [__name__, "ganbench.benchmark.train", "ganbench.sweeps.stop", "ot"]  # what a worker imports to train
+# what a worker imports to train, and a database storage's driver; preloaded last: sweeps/preloaded.py says why
+WORKER_PRELOAD = [__name__, "ganbench.benchmark.train", "ganbench.sweeps.stop", "ot", "optuna.storages._rdb.storage",
+                  "ganbench.sweeps.preloaded"]
 
 
 def start_workers(study_dir: Path | str, storage_url: str | None, allow_code, slots: list[tuple[str, str | None]],

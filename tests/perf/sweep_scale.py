@@ -226,6 +226,18 @@ def figure(rows: list[dict], path: Path) -> None:
     fig.savefig(path, dpi=110)
 
 
+def _number(text: str):
+    """A value of runs.csv read back as what it was written from."""
+    if text in ("True", "False"):
+        return text == "True"
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return None if text == "" else text
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--storages", default=size("journal,sqlite,postgresql", "journal,postgresql"))
@@ -235,6 +247,9 @@ def main() -> int:
     p.add_argument("--with", dest="with_", type=int, default=size(8, 8), help="workers of the trials grid")
     p.add_argument("--largest", type=int, default=size(30000, 300), help="trials of the run with kills (PostgreSQL)")
     p.add_argument("--largest-workers", type=int, default=size(32, 16))
+    p.add_argument("--largest-storage", help="the run with kills: postgresql where the server starts, else the first storage")
+    p.add_argument("--no-largest", action="store_true", help="leave the run with kills out")
+    p.add_argument("--append", action="store_true", help="add to --out's runs.csv (one storage at a time, say)")
     p.add_argument("--out", type=Path, help="where runs.csv, meta.json and the figure go")
     a = p.parse_args()
     admin = postgres_admin() if "postgresql" in a.storages else None
@@ -247,8 +262,9 @@ def main() -> int:
                 rows.append({**measure(root, storage, w, a.at, admin, reports=False), "grid": "workers"})
             for n in map(int, a.trials.split(",")):
                 rows.append({**measure(root, storage, a.with_, n, admin), "grid": "trials"})
-        largest = "postgresql" if admin else storages[0]
-        rows.append({**measure(root, largest, a.largest_workers, a.largest, admin, kills=2), "grid": "kills"})
+        largest = a.largest_storage or ("postgresql" if admin else storages[0])
+        if not a.no_largest:
+            rows.append({**measure(root, largest, a.largest_workers, a.largest, admin, kills=2), "grid": "kills"})
         if admin:
             for r in rows:
                 if r["storage"] == "postgresql":
@@ -258,6 +274,9 @@ def main() -> int:
     failed = [r for r in rows if not r["budget_exact"] or r["wrong_score"] or r["worker_errors"]]
     if a.out:
         a.out.mkdir(parents=True, exist_ok=True)
+        if a.append and (a.out / "runs.csv").is_file():
+            with open(a.out / "runs.csv", newline="") as f:
+                rows = [{k: _number(v) for k, v in r.items()} for r in csv.DictReader(f)] + rows
         with open(a.out / "runs.csv", "w", newline="") as f:
             writer = csv.DictWriter(f, fieldnames=list(rows[0]))
             writer.writeheader()
@@ -267,10 +286,11 @@ def main() -> int:
             "date": datetime.date.today().isoformat(), "commit": subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip(),
             "machine": machine(), "wall_time_s": round(time.time() - started), "failed_checks": len(failed)}, indent=1) + "\n")
         figure(rows, a.out / "sweep_scale.png")
-    largest_row = rows[-1]
-    print(f"largest run: {largest_row['trials']:,} trials, {largest_row['workers']} workers, {largest_row['storage']}, "
-          f"{largest_row['killed']} workers SIGKILLed: {largest_row['lost']} lost, {largest_row['duplicated']} duplicated, "
-          f"{largest_row['lost_attempts']} attempts re-run, {largest_row['resumed']} by the resume pass")
+    largest_row = next((r for r in reversed(rows) if r["grid"] == "kills"), None)
+    if largest_row:
+        print(f"largest run: {largest_row['trials']:,} trials, {largest_row['workers']} workers, {largest_row['storage']}, "
+              f"{largest_row['killed']} workers SIGKILLed: {largest_row['lost']} lost, {largest_row['duplicated']} duplicated, "
+              f"{largest_row['lost_attempts']} attempts re-run, {largest_row['resumed']} by the resume pass")
     if failed:
         print(f"FAILED: {len(failed)} runs lost, duplicated or mis-scored trials: {failed}", file=sys.stderr)
         return 1
