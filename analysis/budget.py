@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from scipy.special import gammaln
 
 
 def expected_min_without_replacement(values, k: int) -> float:
@@ -16,17 +17,33 @@ def expected_min_without_replacement(values, k: int) -> float:
     return float((weights * x).sum())
 
 
-def bootstrap_min_curve(values, budgets, n_boot: int = 2000, seed: int = 0) -> list[dict]:
-    """For each budget k: the min of k settings drawn without replacement, over bootstrap draws; mean and 95% interval."""
-    x = np.asarray(values, dtype=float)
-    rng = np.random.default_rng(seed)
+def min_curve(values, budgets) -> list[dict]:
+    """For each budget k: the minimum of k settings drawn without replacement from the observed ones, by its exact
+    distribution (the i-th smallest of n is the minimum with probability C(n - i, k - 1) / C(n, k)): its mean and
+    central 95% range. Over the finite minima where some draws can be all infinite (diverged runs), as a bootstrap of
+    them would report; inf when none is finite. O(n) a budget, so a study of thousands of settings a variant is
+    reported in seconds (a bootstrap of 2,000 draws a budget took minutes)."""
+    x = np.sort(np.asarray(values, dtype=float))
+    n = len(x)
+    i = np.arange(1, n + 1)
+    finite = np.isfinite(x)
     out = []
     for k in budgets:
-        mins = np.array([x[rng.choice(len(x), size=k, replace=False)].min() for _ in range(n_boot)])
-        finite = mins[np.isfinite(mins)]
-        lo, hi = (np.percentile(finite, [2.5, 97.5]) if len(finite) else (math.inf, math.inf))
-        out.append({"budget": k, "mean": float(mins.mean()) if np.isfinite(mins).all() else float(np.mean(finite)) if len(finite) else math.inf,
-                    "lo": float(lo), "hi": float(hi)})
+        if not 1 <= k <= n:
+            raise ValueError(f"k: {k} is not allowed, must be in [1, {n}]")
+        # log C(n - i, k - 1) - log C(n, k), zero weight where n - i < k - 1
+        log_w = np.full(n, -np.inf)
+        ok = n - i >= k - 1
+        log_w[ok] = (gammaln(n - i[ok] + 1) - gammaln(k) - gammaln(n - i[ok] - k + 2)) - (gammaln(n + 1) - gammaln(k + 1) - gammaln(n - k + 1))
+        w = np.exp(log_w)
+        wf, xf = w[finite], x[finite]
+        if wf.sum() <= 0:
+            out.append({"budget": k, "mean": math.inf, "lo": math.inf, "hi": math.inf})
+            continue
+        p = wf / wf.sum()
+        cdf = np.cumsum(p)
+        lo, hi = (xf[min(int(np.searchsorted(cdf, q - 1e-12)), len(xf) - 1)] for q in (0.025, 0.975))
+        out.append({"budget": k, "mean": float((p * xf).sum()), "lo": float(lo), "hi": float(hi)})
     return out
 
 

@@ -15,7 +15,7 @@ from scipy.stats import mannwhitneyu
 from ganbench.benchmark.config import config_from_dict, resolve_config
 from ganbench.benchmark.protocols import get_protocol, lucic2018
 
-from .budget import bootstrap_min_curve, compare_at_budget
+from .budget import compare_at_budget, min_curve
 from .load import read_curves
 
 
@@ -45,7 +45,7 @@ def budget_curves(df) -> pd.DataFrame:
     rows = []
     for (dataset, variant), g in df[df["status"].isin(["finished", "diverged"]) & (df["phase"] != "seed")].groupby(["dataset", "variant"]):
         scores = g["score"].to_numpy(dtype=float)
-        for r in bootstrap_min_curve(scores, range(1, len(scores) + 1)):
+        for r in min_curve(scores, range(1, len(scores) + 1)):
             rows.append(dict(dataset=dataset, variant=variant, metric=g["metric"].iloc[0], **r,
                              device_hours=r["budget"] * g["device_hours"].mean()))
     return pd.DataFrame(rows)

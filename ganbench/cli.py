@@ -62,8 +62,10 @@ def _add_sweep_commands(sub) -> None:
                       description="Print what a spec will run (trials, steps and FID checkpoints per variant, data set "
                                   "and pack), the cost of a step (timed here for about a second a cell, or read from a "
                                   "`make gpu-check` file), device-hours with one trial a device and with k sharing one, "
-                                  "and the SLURM array that runs it.")
-    s.add_argument("spec", help="a study spec, e.g. sweeps/studies/lucic_mnist_wide.yaml")
+                                  "the SLURM array that runs it, and the storage and database connections its workers "
+                                  "need at once.")
+    s.add_argument("spec", nargs="+", help="a study spec, e.g. sweeps/studies/lucic_mnist_wide.yaml; several (a study run "
+                   "as several specs, e.g. sweeps/studies/lucic_*.yaml) are priced each and in total")
     _add_option(s, "trials_per_device")
     s.add_argument("--gpu-check", dest="gpu_check", metavar="FILE",
                    help="price with a GPU node's measurements (results/gpu_check/<device>.json from `make gpu-check`)")

@@ -307,16 +307,16 @@ def _run_executor(args, study_dir) -> None:
 
 
 def cmd_sweep_plan(args) -> None:
-    from ganbench.sweeps.plan import format_plan, load_gpu_check, plan
+    from ganbench.sweeps.plan import format_plans, load_gpu_check, plan
 
     _check_options(args, ["trials_per_device"])
     try:
-        spec = load_spec(args.spec, import_code=True)
+        specs = [load_spec(path, import_code=True) for path in args.spec]
     except SpecError as e:
         raise UsageError(str(e)) from None
     check = load_gpu_check(args.gpu_check) if args.gpu_check else None
-    p = plan(spec, args.trials_per_device, check)
-    print(dumps(p) if args.json else format_plan(p))
+    plans = [plan(spec, args.trials_per_device, check) for spec in specs]
+    print(dumps(plans[0] if len(plans) == 1 else plans) if args.json else format_plans(plans))
 
 
 def _print_status(study_dir, storage_url, as_json) -> None:

@@ -9,17 +9,21 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 from importlib.resources import files
 from pathlib import Path
 
 from ganbench.benchmark.config import RunConfig, pick_device, resolve_config
 from ganbench.benchmark.data import get_dataset
 from ganbench.benchmark.protocols import get_protocol
-from ganbench.benchmark.schema import ConfigError, Field
+from ganbench.benchmark.schema import COMMAND_FIELDS, ConfigError, Field
 from ganbench.benchmark.memory import check_run_fits
 from ganbench.benchmark.speed import WORKLOADS, step_gflop, time_steps, workload_for
 
 from .spec import Spec, trial_config
+from .storage import CONNECTIONS_PER_WORKER, JOURNAL_WORKERS
+
+SLURM_DEFAULT_MAX_ARRAY_SIZE = 1001  # slurm.conf(5), MaxArraySize
 
 MEMORY_HEADROOM = 0.9  # of a device's memory that k trials may plan to use (the allocator and CUDA context need the rest)
 
@@ -110,10 +114,23 @@ def plan(spec: Spec, trials_per_device: int | None = None, check: dict | None = 
             r["device_hours_shared"] = r["steps"] * r["s_per_step_shared"] / r["shared_k_measured"] / 3600
     total = lambda key: sum(r.get(key) or 0 for r in rows) if all(r.get(key) is not None for r in rows) else None  # noqa: E731
     trials = sum(r["trials"] for r in rows)
+    tasks = min(math.ceil(trials / k), array_limit())
+    at_once = min(tasks, COMMAND_FIELDS["array_parallelism"].default) * k
     return {"spec": spec.name, "protocol": spec.protocol, "trials_per_device": k, "device": device, "cells": rows,
             "trials": trials, "steps": sum(r["steps"] for r in rows), "fid_checkpoints": sum(r["fid_checkpoints"] for r in rows),
             "device_hours": total("device_hours"), "device_hours_shared": total("device_hours_shared") if k > 1 else None,
-            "slurm_tasks": math.ceil(trials / k)}
+            "slurm_tasks": tasks, "array_limit": array_limit(), "workers_at_once": at_once,
+            "storage": "journal" if at_once <= JOURNAL_WORKERS else "postgresql",
+            "connections": at_once * CONNECTIONS_PER_WORKER + 1}
+
+
+def array_limit() -> int:
+    """The largest job array this cluster takes (MaxArraySize, where scontrol answers), else SLURM's default."""
+    if shutil.which("scontrol") is None:
+        return SLURM_DEFAULT_MAX_ARRAY_SIZE
+    from .slurm import max_array_size
+
+    return max_array_size() or SLURM_DEFAULT_MAX_ARRAY_SIZE
 
 
 def _check_memory(check: dict, workload: str, k: int, one: dict) -> None:
@@ -184,6 +201,38 @@ def format_plan(p: dict) -> str:
     if k > 1 and p.get("device_hours_shared") is None:
         lines.append(f"with {k} trials a device: measure it with `make gpu-check` on the node and pass --gpu-check results/gpu_check/<device>.json")
     lines.append("FID checkpoints are not priced: generating and extracting n_fake images each (make gpu-check measures the extractors)")
-    lines.append(f"SLURM: a job array of {p['slurm_tasks']} tasks runs every trial at once ({k} a task, --trials-per-device {k}): "
-                 f"ganbench sweep run SPEC --executor slurm --workers {p['slurm_tasks']} --gpus-per-task 1 --trials-per-device {k}")
+    tasks = p["slurm_tasks"]
+    every = f"(one a trial{'s' if k > 1 else ''}" if tasks * k >= p["trials"] else f"(the cluster's MaxArraySize, {p['array_limit']:,}"
+    every += "; a task runs trials until the budget is spent)"
+    lines.append(f"SLURM: a job array of {tasks:,} tasks {every} ({k} a task, --trials-per-device {k}): "
+                 f"ganbench sweep run SPEC --executor slurm --workers {tasks} --gpus-per-task 1 --trials-per-device {k}")
+    lines.append(storage_line(p))
+    return "\n".join(lines)
+
+
+def storage_line(p: dict) -> str:
+    """Which storage carries the workers the plan runs at once, from the measured limits (sweeps/storage.py)."""
+    at_once = p["workers_at_once"]
+    head = f"storage: {at_once:,} workers at once (--array-parallelism {COMMAND_FIELDS['array_parallelism'].default} tasks"
+    head += f" x {p['trials_per_device']})" if p["trials_per_device"] > 1 else ")"
+    if p["storage"] == "journal":
+        return f"{head}: the study's journal file (the default) carries them (measured up to {JOURNAL_WORKERS} workers)"
+    return (f"{head}: more than a journal file carries (measured up to {JOURNAL_WORKERS}); use PostgreSQL, --storage "
+            f"postgresql://USER@HOST/DB, with {p['connections']:,} connections free ({CONNECTIONS_PER_WORKER} a worker and one "
+            "for the command; `sweep run` checks max_connections before it submits)")
+
+
+def format_plans(plans: list[dict]) -> str:
+    """Several specs' plans (a study run as several specs, e.g. one per data set and space) and their total."""
+    if len(plans) == 1:
+        return format_plan(plans[0])
+    hours = [p["device_hours"] for p in plans]
+    lines = [format_plan(p) + "\n" for p in plans]
+    lines.append(f"all {len(plans)} specs: {sum(p['trials'] for p in plans):,} trials, {sum(p['steps'] for p in plans):,} steps, "
+                 f"{sum(p['fid_checkpoints'] for p in plans):,} FID checkpoints"
+                 + (f", {sum(hours):,.1f} device-hours with one trial a device" if None not in hours else "")
+                 + f"; {sum(p['slurm_tasks'] for p in plans):,} array tasks in {len(plans)} job arrays")
+    at_once = sum(p["workers_at_once"] for p in plans)
+    lines.append(f"submitted together: {at_once:,} workers at once; each study's own storage as above, or one PostgreSQL "
+                 f"database for all with {at_once * CONNECTIONS_PER_WORKER + len(plans):,} connections free")
     return "\n".join(lines)

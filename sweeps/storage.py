@@ -55,6 +55,9 @@ def check_journal(path: Path) -> None:
 # check_connections refuses, before anything starts, a study the server cannot hold. (A storage URL string passed
 # to each create_study would open a pool per study instead.)
 CONNECTIONS_PER_WORKER = 2
+# The most workers a study's journal file was measured to carry, and where that was measured (tests/perf/sweep_scale.py,
+# results/sweep_scale): `sweep plan` advises PostgreSQL beyond it.
+JOURNAL_WORKERS = 128
 RDB_POOL = dict(pool_size=1, max_overflow=CONNECTIONS_PER_WORKER - 1, pool_timeout=120, pool_pre_ping=True)
 
 

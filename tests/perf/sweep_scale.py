@@ -181,10 +181,10 @@ def storage_mb(study_dir: Path, url: str | None, admin: str | None) -> float:
     return sql(admin, f"SELECT pg_database_size('{study_dir.name}')") / 1e6
 
 
-def measure(root: Path, storage: str, workers: int, trials: int, admin: str | None, kills: int = 0, reports: bool = True) -> dict:
-    name = f"scale_{storage}_{workers}w_{trials}t" + (f"_{kills}kills" if kills else "")
+def measure(root: Path, grid: str, storage: str, workers: int, trials: int, admin: str | None, kills: int = 0, reports: bool = True) -> dict:
+    name = f"scale_{grid}_{storage}_{workers}w_{trials}t"  # each run its own study (one named alike would be found done)
     study_dir, url, enqueue_s = make_study(root, name, trials, storage, admin)
-    row = dict(storage=storage, workers=workers, trials=trials, enqueue_s=round(enqueue_s, 2))
+    row = dict(grid=grid, storage=storage, workers=workers, trials=trials, enqueue_s=round(enqueue_s, 2))
     row.update(run_workers(study_dir, url, workers, trials, kills, admin))
     row.update(check(study_dir, url))
     row["trials_per_s"] = round(trials / row["wall_s"], 2)
@@ -258,17 +258,17 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         for storage in storages:
-            for w in map(int, a.workers.split(",")):
-                rows.append({**measure(root, storage, w, a.at, admin, reports=False), "grid": "workers"})
-            for n in map(int, a.trials.split(",")):
-                rows.append({**measure(root, storage, a.with_, n, admin), "grid": "trials"})
+            for w in [int(x) for x in a.workers.split(",") if x]:
+                rows.append(measure(root, "workers", storage, w, a.at, admin, reports=False))
+            for n in [int(x) for x in a.trials.split(",") if x]:
+                rows.append(measure(root, "trials", storage, a.with_, n, admin))
         largest = a.largest_storage or ("postgresql" if admin else storages[0])
         if not a.no_largest:
-            rows.append({**measure(root, largest, a.largest_workers, a.largest, admin, kills=2), "grid": "kills"})
+            rows.append(measure(root, "kills", largest, a.largest_workers, a.largest, admin, kills=2))
         if admin:
             for r in rows:
                 if r["storage"] == "postgresql":
-                    sql(admin, f"DROP DATABASE IF EXISTS scale_postgresql_{r['workers']}w_{r['trials']}t" + ("_2kills" if r["grid"] == "kills" else "") + " WITH (FORCE)")
+                    sql(admin, f"DROP DATABASE IF EXISTS scale_{r['grid']}_postgresql_{r['workers']}w_{r['trials']}t WITH (FORCE)")
     for r in rows:
         r.update(at=a.at, **{"with": a.with_})
     failed = [r for r in rows if not r["budget_exact"] or r["wrong_score"] or r["worker_errors"]]
