@@ -63,7 +63,8 @@ reproduce-pacgan: install
 
 # the speed and scale measurements first, each a ratio measured side by side in one run (minutes); then the search
 # methods' efficiency, a study of scores against budget in steps (about an hour on 2 cores; its figures do not
-# depend on wall time)
+# depend on wall time); last the sweep machinery at a study's scale, up to 30,000 synthetic trials and 128 workers on
+# each storage (hours; results/sweep_scale keeps a run of it made with --out, docs/guide/gpu-cluster.md shows it)
 perf: install
 	$(BIN)/python tests/perf/train_step.py
 	$(BIN)/python tests/perf/small_runs.py
@@ -73,6 +74,7 @@ perf: install
 	$(BIN)/python tests/perf/cpu_step_overheads.py
 	$(BIN)/python tests/perf/cli_startup.py
 	$(BIN)/python tests/perf/search_efficiency.py
+	$(BIN)/python tests/perf/sweep_scale.py
 
 # every case of the fuzzer (tests/fuzz.py: every file ganbench reads, damaged each way, under each command that reads
 # it); `make test` runs a random share of them

@@ -84,8 +84,10 @@ def _measured(check: dict, workload: str, k: int) -> dict | None:
     return max(rows, key=lambda r: r["k"]) if rows else None
 
 
-def plan(spec: Spec, trials_per_device: int | None = None, check: dict | None = None, seconds: float = 1.0) -> dict:
-    """The spec's cells with their cost: seconds a step and device-hours with one trial a device and with k."""
+def plan(spec: Spec, trials_per_device: int | None = None, check: dict | None = None, seconds: float = 1.0,
+         max_array: int | None = None) -> dict:
+    """The spec's cells with their cost: seconds a step and device-hours with one trial a device and with k; the
+    job array, capped at ``max_array`` (default: this cluster's MaxArraySize)."""
     k = trials_per_device or spec.trials_per_device
     rows = cells(spec)
     device = pick_device("auto") if check is None else check["device"]
@@ -114,12 +116,13 @@ def plan(spec: Spec, trials_per_device: int | None = None, check: dict | None = 
             r["device_hours_shared"] = r["steps"] * r["s_per_step_shared"] / r["shared_k_measured"] / 3600
     total = lambda key: sum(r.get(key) or 0 for r in rows) if all(r.get(key) is not None for r in rows) else None  # noqa: E731
     trials = sum(r["trials"] for r in rows)
-    tasks = min(math.ceil(trials / k), array_limit())
+    max_array = max_array or array_limit()
+    tasks = min(math.ceil(trials / k), max_array)
     at_once = min(tasks, COMMAND_FIELDS["array_parallelism"].default) * k
     return {"spec": spec.name, "protocol": spec.protocol, "trials_per_device": k, "device": device, "cells": rows,
             "trials": trials, "steps": sum(r["steps"] for r in rows), "fid_checkpoints": sum(r["fid_checkpoints"] for r in rows),
             "device_hours": total("device_hours"), "device_hours_shared": total("device_hours_shared") if k > 1 else None,
-            "slurm_tasks": tasks, "array_limit": array_limit(), "workers_at_once": at_once,
+            "slurm_tasks": tasks, "array_limit": max_array, "workers_at_once": at_once,
             "storage": "journal" if at_once <= JOURNAL_WORKERS else "postgresql",
             "connections": at_once * CONNECTIONS_PER_WORKER + 1}
 
@@ -202,9 +205,9 @@ def format_plan(p: dict) -> str:
         lines.append(f"with {k} trials a device: measure it with `make gpu-check` on the node and pass --gpu-check results/gpu_check/<device>.json")
     lines.append("FID checkpoints are not priced: generating and extracting n_fake images each (make gpu-check measures the extractors)")
     tasks = p["slurm_tasks"]
-    every = f"(one a trial{'s' if k > 1 else ''}" if tasks * k >= p["trials"] else f"(the cluster's MaxArraySize, {p['array_limit']:,}"
-    every += "; a task runs trials until the budget is spent)"
-    lines.append(f"SLURM: a job array of {tasks:,} tasks {every} ({k} a task, --trials-per-device {k}): "
+    every = f"one a trial{'s' if k > 1 else ''}" if tasks * k >= p["trials"] else "the cluster's MaxArraySize"
+    lines.append(f"SLURM: a job array of {tasks:,} tasks, {every} ({k} trial{'s' if k > 1 else ''} at a time a task, each "
+                 f"task running trials until the budget is spent): "
                  f"ganbench sweep run SPEC --executor slurm --workers {tasks} --gpus-per-task 1 --trials-per-device {k}")
     lines.append(storage_line(p))
     return "\n".join(lines)

@@ -1,5 +1,6 @@
 """Sweeps on a real single-node SLURM cluster started by scripts/slurm_up.sh, through submitit.
 Under CI=true these tests fail, never skip, when SLURM cannot be started."""
+import json
 import subprocess
 import time
 from pathlib import Path
@@ -155,3 +156,23 @@ def test_task_at_its_time_limit_is_requeued_and_resumes_from_its_checkpoint(slur
     assert len(done) == 1 and lost and all(t.user_attrs["status"] == "lost" for t in lost)
     assert int(done[0].user_attrs["slurm_restart"]) >= 1  # it ran in a requeued incarnation of the task ...
     assert done[0].user_attrs["resumed_from_step"] > 0 and done[0].user_attrs["steps"] == steps  # ... from a checkpoint
+
+
+def test_an_array_larger_than_the_clusters_max_array_size_is_refused_before_submission(slurm, tmp_path, ganbench):
+    """The test cluster's MaxArraySize, read from `scontrol show config`; one task more is refused in one line before
+    anything is made or submitted; the plan caps its array there."""
+    from ganbench.sweeps.slurm import max_array_size
+
+    most = max_array_size()
+    config = subprocess.run(["scontrol", "show", "config"], capture_output=True, text=True).stdout
+    assert most is not None and f"MaxArraySize            = {most}" in config
+    spec = tmp_path / "s.yaml"
+    spec.write_text("name: s\nvariants: [ns_gan]\ndatasets: [ring8]\nspace: narrow\nbudget: {settings: 4}\nsteps: 1\nworkload: synthetic\n")
+    r = ganbench("sweep", "run", spec, "--dir", tmp_path / "s", "--executor", "slurm", "--workers", str(most + 1))
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr, r.stderr
+    assert f"error: workers: {most + 1:,} array tasks exceed this cluster's MaxArraySize of {most:,}" in r.stderr
+    assert not (tmp_path / "s").exists()  # refused before the study folder, so before any submission
+    spec.write_text(spec.read_text().replace("settings: 4", f"settings: {most + 500}"))
+    p = ganbench("sweep", "plan", spec, "--json", "--gpu-check", ROOT / "tests" / "gpu_check_cpu.json")
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["slurm_tasks"] == most

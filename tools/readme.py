@@ -467,6 +467,66 @@ def spec_fields() -> str:
 TIMINGS = RESULTS / "timings" / "make_test.csv"
 
 
+def _scale_rows() -> tuple[list[dict], dict]:
+    folder = RESULTS / "sweep_scale"
+    rows = list(csv.DictReader((folder / "runs.csv").open()))
+    return rows, json.loads((folder / "meta.json").read_text())
+
+
+def _mb(x: str) -> str:
+    v = float(x)
+    return f"{v / 1000:.1f} GB" if v >= 1000 else f"{v:.0f} MB" if v >= 10 else f"{v:.1f} MB"
+
+
+def sweep_scale() -> str:
+    """The sweep machinery's load measurement (tests/perf/sweep_scale.py), as tables."""
+    if not (RESULTS / "sweep_scale" / "runs.csv").is_file():
+        return "(the scale measurement is not kept under results/ yet)"
+    rows, meta = _scale_rows()
+    at, with_ = rows[0]["at"], rows[0]["with"]
+    out = [f"`results/sweep_scale` ({meta['date']}, {meta['machine']['cpus']} CPU cores, {meta['machine']['cpu']}; "
+           f"`{meta['command']}`, {int(meta['wall_time_s']) / 60:.0f} minutes in all). Synthetic trials: each goes the whole way "
+           "through the harness (claim, owner, setting, heartbeat, result) without training, so the time is the harness's.", "",
+           f"Workers against one study of {int(at):,} trials:", "",
+           "| storage | workers | trials/s | core-seconds a trial | peak connections (a worker) | workers' own memory | lost / duplicated |",
+           "|---|---|---|---|---|---|---|"]
+    for r in (r for r in rows if r["grid"] == "workers"):
+        conn = "-" if r["storage"] != "postgresql" else f"{r['peak_connections']} ({float(r['peak_connections_per_worker']):.2f})"
+        out.append(f"| {r['storage']} | {r['workers']} | {float(r['trials_per_s']):.1f} | {float(r['core_s_per_trial']):.3f} | {conn} | "
+                   f"{_mb(r['workers_private_mb'])} | {r['lost']} / {r['duplicated']} |")
+    out += ["", f"Studies of growing size, {with_} workers:", "",
+            "| storage | trials | trials/s | core-seconds a trial | storage size | `sweep status` | `report` | lost / duplicated |",
+            "|---|---|---|---|---|---|---|---|"]
+    for r in (r for r in rows if r["grid"] == "trials"):
+        out.append(f"| {r['storage']} | {int(r['trials']):,} | {float(r['trials_per_s']):.1f} | {float(r['core_s_per_trial']):.3f} | "
+                   f"{_mb(r['storage_mb'])} | {float(r['status_s']):.1f} s | {float(r['report_s']):.1f} s | {r['lost']} / {r['duplicated']} |")
+    for r in (r for r in rows if r["grid"] == "kills"):
+        resumed = f", {r['resumed']} of them by a resume pass" if int(r["resumed"]) else ""
+        out += ["", f"The largest run: {int(r['trials']):,} trials, {r['workers']} workers, {r['storage']}, {r['killed']} workers "
+                f"SIGKILLed in two rounds (a tenth each time, each replaced at once): {r['lost']} trials lost, {r['duplicated']} "
+                f"duplicated, {r['wrong_score']} with another trial's score; {r['lost_attempts']} killed attempts were "
+                f"run again{resumed}; "
+                f"{float(r['trials_per_s']):.1f} trials/s, `sweep status` {float(r['status_s']):.1f} s, `report` "
+                f"{float(r['report_s']):.1f} s."]
+    out += ["", "![claims a second against workers, harness cost and report time against study size](../results/sweep_scale/figures/sweep_scale.png)"]
+    return "\n".join(out)
+
+
+def lucic_plan() -> str:
+    """`ganbench sweep plan` over the whole Lucic study (every data set, wide and narrow, with the seed re-runs), as it
+    prints the counts, the array, the storage and the connections (not the device-hours: those need a GPU node's
+    gpu-check file, so the plan here is priced by none)."""
+    from ganbench.sweeps.plan import SLURM_DEFAULT_MAX_ARRAY_SIZE, format_plans, plan
+    from ganbench.sweeps.spec import load_spec
+
+    unpriced = {"device": "a GPU node (not priced here)", "memory_bytes": None, "steps": []}
+    plans = [plan(load_spec(p), None, unpriced, max_array=SLURM_DEFAULT_MAX_ARRAY_SIZE) for p in sorted((README.parent / "sweeps" / "studies").glob("lucic_*.yaml"))]
+    keep = ("lucic_", "SLURM:", "storage:", "all ", "submitted together")
+    lines = [line.replace("; priced on a GPU node (not priced here)", "") for line in format_plans(plans).splitlines() if line.startswith(keep)]
+    return "\n".join(["```console", "$ ganbench sweep plan sweeps/studies/lucic_*.yaml --gpu-check results/gpu_check/<device>.json",
+                      "(the per-cell tables and device-hours left out)", *lines, "```"])
+
+
 def make_test_timings() -> str:
     """`make test` on a fresh clone with empty caches, one row a measurement, as results/timings/ keeps them."""
     rows = list(csv.DictReader(TIMINGS.open()))
@@ -482,7 +542,7 @@ SECTIONS = {name: shipped(make) for name, make in {"variant-parameters": variant
             "measured-objectives": measured_objectives, "measured-pix2pix": measured_pix2pix, "demo-summary": demo_summary,
             "make-test-timings": make_test_timings, "measured-objectives-today": measured_objectives_today, "objectives-claims": objectives_claims, "ring-caption": ring_caption,
             "kept-studies": kept_table, "protocols": protocol_lines, "metrics-agreement": metrics_agreement,
-            "metrics-agreement-reading": metrics_agreement_reading}.items()}
+            "metrics-agreement-reading": metrics_agreement_reading, "sweep-scale": sweep_scale, "lucic-plan": lucic_plan}.items()}
 
 
 def render(text: str) -> str:

@@ -7,7 +7,7 @@ Two grids, each storage (journal file, SQLite, PostgreSQL) side by side in one r
 ``--at`` trials, and studies of 100..30,000 trials at ``--with`` workers. Every run is checked trial by trial: each
 setting finished exactly once (no trial lost, none duplicated, the budget exact) with the score its own seed gives.
 The largest run (``--largest`` trials, PostgreSQL, ``--largest-workers``) has a tenth of its workers SIGKILLed twice and
-restarted. Writes ``runs.csv``, ``meta.json`` and ``sweep_scale.png`` to ``--out`` and exits 1 if any check fails.
+restarted. Writes ``runs.csv``, ``meta.json`` and ``figures/sweep_scale.png`` to ``--out`` and exits 1 if any check fails.
 
     python tests/perf/sweep_scale.py --out results/sweep_scale          # the kept result (hours on 2 cores)
     python tests/perf/sweep_scale.py --quick                            # seconds: the code path, in make test
@@ -240,12 +240,12 @@ def _number(text: str):
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--storages", default=size("journal,sqlite,postgresql", "journal,postgresql"))
-    p.add_argument("--workers", default=size("1,8,32,64,128", "1,16"), help="the workers grid")
+    p.add_argument("--storages", default=size("journal,sqlite,postgresql", "journal"))
+    p.add_argument("--workers", default=size("1,8,32,64,128", "16"), help="the workers grid")
     p.add_argument("--at", type=int, default=size(1000, 200), help="trials of the workers grid's study")
     p.add_argument("--trials", default=size("100,1000,10000", "100"), help="the trials grid")
     p.add_argument("--with", dest="with_", type=int, default=size(8, 8), help="workers of the trials grid")
-    p.add_argument("--largest", type=int, default=size(30000, 300), help="trials of the run with kills (PostgreSQL)")
+    p.add_argument("--largest", type=int, default=size(30000, 200), help="trials of the run with kills (PostgreSQL)")
     p.add_argument("--largest-workers", type=int, default=size(32, 16))
     p.add_argument("--largest-storage", help="the run with kills: postgresql where the server starts, else the first storage")
     p.add_argument("--no-largest", action="store_true", help="leave the run with kills out")
@@ -285,7 +285,8 @@ def main() -> int:
             "command": "python " + " ".join([str(Path(sys.argv[0]).relative_to(ROOT)) if Path(sys.argv[0]).is_absolute() else sys.argv[0], *sys.argv[1:]]),
             "date": datetime.date.today().isoformat(), "commit": subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip(),
             "machine": machine(), "wall_time_s": round(time.time() - started), "failed_checks": len(failed)}, indent=1) + "\n")
-        figure(rows, a.out / "sweep_scale.png")
+        (a.out / "figures").mkdir(exist_ok=True)
+        figure(rows, a.out / "figures" / "sweep_scale.png")
     largest_row = next((r for r in reversed(rows) if r["grid"] == "kills"), None)
     if largest_row:
         print(f"largest run: {largest_row['trials']:,} trials, {largest_row['workers']} workers, {largest_row['storage']}, "
