@@ -17,7 +17,7 @@ from ganbench.benchmark.logs import progress_bar
 from .claims import DEVICE_SLOT
 from .runner import summary, trials_done, work
 from .storage import create_studies, load_saved_spec, storage_for
-from ganbench.benchmark.schema import env
+from ganbench.benchmark.schema import ConfigError, env
 
 
 def usable_cpus() -> int:
@@ -76,6 +76,9 @@ def _worker_process(study_dir: str, storage_url: str | None, allow_code: list, e
             work(study_dir, storage_url, allow_code)
     except Interrupted as e:  # the running trial stays RUNNING: the next worker resumes it from its checkpoint
         sys.exit(e.exit_status)
+    except ConfigError as e:  # a storage it cannot open: one line, as the command that started it would say it
+        print(f"ganbench worker {os.getpid()}: {e}", file=sys.stderr, flush=True)
+        sys.exit(2)
 
 
 def visible_gpus() -> list[str]:

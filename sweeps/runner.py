@@ -29,7 +29,7 @@ from .liveness import Heartbeat, TrialAbandoned
 from .retries import recover_lost_trials
 from .spaces import constant, is_distribution, suggest
 from .spec import OBJECTIVES, Spec, synthetic_score, trial_config
-from .storage import check_spec_against_studies, create_studies, load_existing, load_saved_spec, sampler_for, storage_for
+from .storage import check_spec_against_studies, create_studies, load_existing, load_saved_spec, sampler_for, worker_storage
 
 
 
@@ -160,7 +160,7 @@ def work(study_dir: Path | str, storage_url: str | None = None, allow_code: list
         import_variant(name)
     study_dir = Path(study_dir)
     spec = load_saved_spec(study_dir)
-    storage = storage_for(study_dir, storage_url)
+    storage = worker_storage(study_dir, storage_url)
     check_spec_against_studies(spec, storage, study_dir)
     done = 0
     for study, seeds in create_studies(spec, storage):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 from pathlib import Path
 
 # SLURM's time-limit warning (USR2) can arrive while submitit is still unpickling this module: it installs its own
@@ -38,7 +39,11 @@ class Worker(submitit.helpers.Checkpointable):
         logging.getLogger("pytorch_lightning").setLevel(logging.ERROR)
         k = getattr(self, "trials_per_device", 1)
         if k == 1:
-            return work(study_dir, storage_url, getattr(self, "allow_code", []))
+            try:
+                return work(study_dir, storage_url, getattr(self, "allow_code", []))
+            except ConfigError as e:  # a storage it cannot open: one line in the task's log, no traceback
+                print(f"ganbench worker {os.getpid()}: {e}", file=sys.stderr, flush=True)
+                sys.exit(2)
         # k worker processes on this task's device(s); a requeue ends them with the task, and the next incarnation
         # takes over their trials (claims.owner_gone: another SLURM_RESTART_COUNT)
         slot = os.environ.get("SLURM_ARRAY_TASK_ID", "0")

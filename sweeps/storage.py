@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import functools
 import json
+import os
+import time
 from pathlib import Path
 
 import optuna
@@ -105,6 +107,27 @@ def check_connections(url: str | None, workers: int) -> None:
         raise ConfigError(f"storage: {workers} workers at once need {need} connections to {shown} ({CONNECTIONS_PER_WORKER} each, and this "
                           f"command's), but {why}: {max(free, 0)} free; run at most {most} at once (--workers, or on "
                           f"SLURM --array-parallelism), or {change}")
+
+
+FULL_SERVER = ("too many clients", "too many connections", "connection slots are reserved")  # PostgreSQL's words
+WORKER_WAIT_S = 600  # how long a starting worker waits for a database with no connection free
+
+
+def worker_storage(study_dir: Path, url: str | None = None, wait_s: float = WORKER_WAIT_S):
+    """A worker's storage. A database that has no connection free when the worker starts (other users took what
+    `sweep run` counted free) is waited for, up to ``wait_s``, with one line the first time, rather than the task
+    failing with a driver's traceback; after that the worker stops with the ConfigError's one line."""
+    waited, pause = 0.0, 5.0
+    while True:
+        try:
+            return storage_for(study_dir, url)
+        except ConfigError as e:
+            if not any(words in str(e).lower() for words in FULL_SERVER) or waited >= wait_s:
+                raise
+            if not waited:
+                print(f"ganbench worker {os.getpid()}: {e}; waiting up to {wait_s:.0f} s for a free connection", flush=True)
+            time.sleep(pause)
+            waited, pause = waited + pause, min(2 * pause, 60.0)
 
 
 def storage_for(study_dir: Path, url: str | None = None, create: bool = True):

@@ -150,7 +150,7 @@ def _supported(number: str, sources: list[float]) -> bool:
 
 # the generated blocks that hold a kept study's results (the others hold declarations: settings, fields, timings)
 RESULT_BLOCKS = ("measured-pacgan", "measured-pix2pix", "measured-objectives", "measured-objectives-today", "objectives-claims",
-                 "demo-summary", "metrics-agreement", "metrics-agreement-reading", "ring-caption")
+                 "demo-summary", "metrics-agreement", "metrics-agreement-reading", "ring-caption", "sweep-scale", "sweep-scale-reading")
 
 
 def test_numbers_in_the_prose_beside_a_generated_table_are_the_tables():

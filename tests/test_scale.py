@@ -124,3 +124,44 @@ def test_status_and_report_of_a_large_study_are_bounded(tmp_path, ganbench):
     assert status_s < 15 and report_s < 60, (status_s, report_s)
     page = (tmp_path / "report" / "index.html").read_text()
     assert page.count("<tr") < 1000  # summaries, not a row a trial
+
+
+def test_what_the_plan_and_the_docs_say_a_storage_carries_is_the_kept_measurement():
+    """`sweep plan` advises a journal file up to JOURNAL_WORKERS workers: the most the kept measurement ran on one with
+    every trial exactly once; the GPU-cluster page's stock-PostgreSQL figure is CONNECTIONS_PER_WORKER's."""
+    import csv
+
+    from ganbench.sweeps.storage import JOURNAL_WORKERS
+
+    rows = list(csv.DictReader((ROOT / "results" / "sweep_scale" / "runs.csv").open()))
+    exact_journal = [int(r["workers"]) for r in rows if r["storage"] == "journal" and r["budget_exact"] == "True" and r["worker_errors"] == "0"]
+    assert max(exact_journal) == JOURNAL_WORKERS
+    stock = (100 - 3 - 1) // CONNECTIONS_PER_WORKER  # max_connections 100, 3 for superusers, 1 for the command
+    assert f"A stock PostgreSQL allows 100 connections: {stock} workers at once." in (ROOT / "docs" / "guide" / "gpu-cluster.md").read_text().replace("\n  ", " ")
+
+
+@pytest.mark.slow(seconds=15)
+def test_a_worker_that_finds_the_database_full_waits_for_a_connection_then_gives_up_in_one_line(tmp_path, small_postgres):
+    """Other clients took the connections `sweep run` counted free: a starting worker waits (one line), opens its
+    storage once one is released, and past its wait stops with the storage's one-line error, never a traceback."""
+    import threading
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
+
+    from ganbench.benchmark.schema import ConfigError
+    from ganbench.sweeps.storage import worker_storage
+
+    study_dir = tmp_path / "full"
+    save_spec(study_dir, load_spec(synthetic_spec(tmp_path, "full", 2)))
+    engine = create_engine(small_postgres, poolclass=NullPool)
+    held = []
+    with pytest.raises(Exception):  # take every connection a non-superuser may have
+        for _ in range(20):
+            held.append(engine.connect())
+            held[-1].execute(text("SELECT 1"))
+    with pytest.raises(ConfigError, match="storage: cannot open .*(too many clients|connection slots are reserved)"):
+        worker_storage(study_dir, small_postgres, wait_s=4)
+    threading.Timer(3, lambda: [c.close() for c in held]).start()
+    assert worker_storage(study_dir, small_postgres, wait_s=60) is not None
+    engine.dispose()

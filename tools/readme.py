@@ -512,6 +512,38 @@ def sweep_scale() -> str:
     return "\n".join(out)
 
 
+STORAGE_NAMES = {"journal": "A journal file", "sqlite": "SQLite", "postgresql": "PostgreSQL"}
+
+
+def sweep_scale_reading() -> str:
+    """What each storage carries, read from the kept measurement: the most workers and trials it ran with the budget
+    exact, and the rate of trials it tells at the most workers, as the shortest trial that keeps it from being the
+    bottleneck."""
+    if not (RESULTS / "sweep_scale" / "runs.csv").is_file():
+        return "(the scale measurement is not kept under results/ yet)"
+    rows, meta = _scale_rows()
+    out = []
+    for storage in dict.fromkeys(r["storage"] for r in rows):
+        mine = [r for r in rows if r["storage"] == storage]
+        good = [r for r in mine if r["budget_exact"] == "True" and r["worker_errors"] == "0" and r["wrong_score"] == "0"]
+        bad = [r for r in mine if r not in good]
+        if not good:
+            out.append(f"- **{STORAGE_NAMES[storage]}** finished no run exactly.")
+            continue
+        workers = max(int(r["workers"]) for r in good)
+        at_most = max((r for r in good if int(r["workers"]) == workers), key=lambda r: float(r["trials_per_s"]))
+        rate = float(at_most["trials_per_s"])
+        line = (f"- **{STORAGE_NAMES[storage]}** ran every trial exactly once in {len(good)} of {len(mine)} runs, up to "
+                f"{workers} workers and {max(int(r['trials']) for r in good):,} trials. At {workers} workers it told "
+                f"{rate:.1f} trials a second on {meta['machine']['cpus']} cores: {workers} workers whose trials last "
+                f"{workers / rate:.0f} s or more do not wait on it.")
+        if bad:
+            line += " Not exact: " + "; ".join(f"{r['workers']} workers, {int(r['trials']):,} trials ({r['lost']} lost, "
+                                                f"{r['duplicated']} duplicated, {r['worker_errors']} workers failed)" for r in bad) + "."
+        out.append(line)
+    return "\n".join(out)
+
+
 def lucic_plan() -> str:
     """`ganbench sweep plan` over the whole Lucic study (every data set, wide and narrow, with the seed re-runs), as it
     prints the counts, the array, the storage and the connections (not the device-hours: those need a GPU node's
@@ -542,7 +574,8 @@ SECTIONS = {name: shipped(make) for name, make in {"variant-parameters": variant
             "measured-objectives": measured_objectives, "measured-pix2pix": measured_pix2pix, "demo-summary": demo_summary,
             "make-test-timings": make_test_timings, "measured-objectives-today": measured_objectives_today, "objectives-claims": objectives_claims, "ring-caption": ring_caption,
             "kept-studies": kept_table, "protocols": protocol_lines, "metrics-agreement": metrics_agreement,
-            "metrics-agreement-reading": metrics_agreement_reading, "sweep-scale": sweep_scale, "lucic-plan": lucic_plan}.items()}
+            "metrics-agreement-reading": metrics_agreement_reading, "sweep-scale": sweep_scale, "sweep-scale-reading": sweep_scale_reading,
+            "lucic-plan": lucic_plan}.items()}
 
 
 def render(text: str) -> str:
