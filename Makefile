@@ -63,8 +63,8 @@ reproduce-pacgan: install
 
 # the speed and scale measurements first, each a ratio measured side by side in one run (minutes); then the search
 # methods' efficiency, a study of scores against budget in steps (about an hour on 2 cores; its figures do not
-# depend on wall time); last the sweep machinery at a study's scale, up to 30,000 synthetic trials and 128 workers on
-# each storage (hours; results/sweep_scale keeps a run of it made with --out, docs/guide/gpu-cluster.md shows it)
+# depend on wall time); last the sweep machinery at a study's scale, synthetic trials on each storage up to 128
+# workers and 10,000 trials, and 30,000 with workers killed (hours; results/sweep_scale keeps a run made with --out)
 perf: install
 	$(BIN)/python tests/perf/train_step.py
 	$(BIN)/python tests/perf/small_runs.py

@@ -37,6 +37,7 @@ def exact(study_dir: Path, url: str | None = None) -> None:
         assert all(t.value == synthetic_score(spec.trial_seed("search", t.user_attrs["setting"])) for t in done)
 
 
+@pytest.mark.slow(seconds=15)
 def test_a_synthetic_study_is_labelled_and_never_reported_beside_a_trained_one(tmp_path, ganbench):
     r = ganbench("sweep", "run", synthetic_spec(tmp_path, "syn", 3), "--dir", tmp_path / "syn", "--workers", "2")
     assert r.returncode == 0, r.stderr

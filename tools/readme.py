@@ -484,9 +484,10 @@ def sweep_scale() -> str:
         return "(the scale measurement is not kept under results/ yet)"
     rows, meta = _scale_rows()
     at, with_ = rows[0]["at"], rows[0]["with"]
-    out = [f"`results/sweep_scale` ({meta['date']}, {meta['machine']['cpus']} CPU cores, {meta['machine']['cpu']}; "
-           f"`{meta['command']}`, {int(meta['wall_time_s']) / 60:.0f} minutes in all). Synthetic trials: each goes the whole way "
-           "through the harness (claim, owner, setting, heartbeat, result) without training, so the time is the harness's.", "",
+    runs = "; ".join(f"`{r['command']}` ({r['date']}, {int(r['wall_time_s']) / 60:.0f} min)" for r in meta["runs"])
+    out = [f"`results/sweep_scale` ({meta['machine']['cores']} CPU cores, {meta['machine']['cpu']}; {runs}). Synthetic "
+           "trials: each goes the whole way through the harness (claim, owner, setting, heartbeat, result) without "
+           "training, so the time is the harness's.", "",
            f"Workers against one study of {int(at):,} trials:", "",
            "| storage | workers | trials/s | core-seconds a trial | peak connections (a worker) | workers' own memory | lost / duplicated |",
            "|---|---|---|---|---|---|---|"]
@@ -535,7 +536,7 @@ def sweep_scale_reading() -> str:
         rate = float(at_most["trials_per_s"])
         line = (f"- **{STORAGE_NAMES[storage]}** ran every trial exactly once in {len(good)} of {len(mine)} runs, up to "
                 f"{workers} workers and {max(int(r['trials']) for r in good):,} trials. At {workers} workers it told "
-                f"{rate:.1f} trials a second on {meta['machine']['cpus']} cores: {workers} workers whose trials last "
+                f"{rate:.1f} trials a second on {meta['machine']['cores']} cores: {workers} workers whose trials last "
                 f"{workers / rate:.0f} s or more do not wait on it.")
         if bad:
             line += " Not exact: " + "; ".join(f"{r['workers']} workers, {int(r['trials']):,} trials ({r['lost']} lost, "

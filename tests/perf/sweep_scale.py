@@ -42,6 +42,7 @@ from ganbench.sweeps.storage import create_studies, load_saved_spec, save_spec, 
 ROOT = Path(__file__).resolve().parents[2]
 GANBENCH = str(Path(sys.executable).with_name("ganbench"))
 VARIANTS = ["ns_gan", "mm_gan", "wgan", "wgan_gp", "lsgan", "hinge", "dragan", "rsgan", "rpgan", "r3gan"]  # one study each
+RUN_KEYS = ("command", "date", "commit", "wall_time_s", "failed_checks")  # what meta.json keeps of each invocation
 CELLS = 10  # studies a run's trials are spread over (as a Lucic spec spreads them over variants and data sets)
 
 
@@ -281,10 +282,17 @@ def main() -> int:
             writer = csv.DictWriter(f, fieldnames=list(rows[0]))
             writer.writeheader()
             writer.writerows(rows)
-        (a.out / "meta.json").write_text(json.dumps({
-            "command": "python " + " ".join([str(Path(sys.argv[0]).relative_to(ROOT)) if Path(sys.argv[0]).is_absolute() else sys.argv[0], *sys.argv[1:]]),
-            "date": datetime.date.today().isoformat(), "commit": subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip(),
-            "machine": machine(), "wall_time_s": round(time.time() - started), "failed_checks": len(failed)}, indent=1) + "\n")
+        command = "python " + " ".join([str(Path(sys.argv[0]).relative_to(ROOT)) if Path(sys.argv[0]).is_absolute() else sys.argv[0], *sys.argv[1:]])
+        runs = []
+        if a.append and (a.out / "meta.json").is_file():  # the invocations before this one, each as it ran
+            before = json.loads((a.out / "meta.json").read_text())
+            runs = before["runs"] if "runs" in before else [{k: before[k] for k in RUN_KEYS}]  # or a single one's meta
+        runs.append({"command": command, "date": datetime.date.today().isoformat(), "wall_time_s": round(time.time() - started),
+                     "commit": subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip(),
+                     "failed_checks": len(failed)})
+        meta = {"machine": machine(), "runs": runs, "wall_time_s": sum(r["wall_time_s"] for r in runs),
+                "failed_checks": sum(r["failed_checks"] for r in runs)}
+        (a.out / "meta.json").write_text(json.dumps(meta, indent=1) + "\n")
         (a.out / "figures").mkdir(exist_ok=True)
         figure(rows, a.out / "figures" / "sweep_scale.png")
     largest_row = next((r for r in reversed(rows) if r["grid"] == "kills"), None)
