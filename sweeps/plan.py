@@ -124,7 +124,7 @@ def plan(spec: Spec, trials_per_device: int | None = None, check: dict | None = 
             "device_hours": total("device_hours"), "device_hours_shared": total("device_hours_shared") if k > 1 else None,
             "slurm_tasks": tasks, "array_limit": max_array, "workers_at_once": at_once,
             "storage": "journal" if at_once <= JOURNAL_WORKERS else "postgresql",
-            "connections": at_once * CONNECTIONS_PER_WORKER + 1}
+            "connections": (at_once + 1) * CONNECTIONS_PER_WORKER}
 
 
 def array_limit() -> int:
@@ -221,8 +221,8 @@ def storage_line(p: dict) -> str:
     if p["storage"] == "journal":
         return f"{head}: the study's journal file (the default) carries them (measured up to {JOURNAL_WORKERS} workers)"
     return (f"{head}: more than a journal file carries (measured up to {JOURNAL_WORKERS}); use PostgreSQL, --storage "
-            f"postgresql://USER@HOST/DB, with {p['connections']:,} connections free ({CONNECTIONS_PER_WORKER} a worker and one "
-            "for the command; `sweep run` checks max_connections before it submits)")
+            f"postgresql://USER@HOST/DB, with {p['connections']:,} connections free ({CONNECTIONS_PER_WORKER} a worker and "
+            "as many for the command; `sweep run` checks max_connections before it submits)")
 
 
 def format_plans(plans: list[dict]) -> str:
@@ -237,5 +237,5 @@ def format_plans(plans: list[dict]) -> str:
                  + f"; {sum(p['slurm_tasks'] for p in plans):,} array tasks in {len(plans)} job arrays")
     at_once = sum(p["workers_at_once"] for p in plans)
     lines.append(f"submitted together: {at_once:,} workers at once; each study's own storage as above, or one PostgreSQL "
-                 f"database for all with {at_once * CONNECTIONS_PER_WORKER + len(plans):,} connections free")
+                 f"database for all with {(at_once + len(plans)) * CONNECTIONS_PER_WORKER:,} connections free")
     return "\n".join(lines)

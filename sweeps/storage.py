@@ -53,7 +53,8 @@ def check_journal(path: Path) -> None:
 
 # A database storage's connections, per process: one held while the process works, and a second only while two
 # calls overlap (the heartbeat thread's beside the trial loop's, and Optuna's schema check when the storage opens),
-# closed as soon as it is returned. A study of W workers holds at most 2W + 1 (the command following them);
+# closed as soon as it is returned. A study of W workers holds at most 2(W + 1) (the command following them is a
+# process like them);
 # check_connections refuses, before anything starts, a study the server cannot hold. (A storage URL string passed
 # to each create_study would open a pool per study instead.)
 CONNECTIONS_PER_WORKER = 2
@@ -77,7 +78,7 @@ def check_connections(url: str | None, workers: int) -> None:
         return
     from sqlalchemy import create_engine, text
 
-    need = workers * CONNECTIONS_PER_WORKER + 1
+    need = (workers + 1) * CONNECTIONS_PER_WORKER  # and this command's own, which follows them
     engine = create_engine(url, poolclass=NullPool)
     try:
         with engine.connect() as c:
@@ -103,7 +104,7 @@ def check_connections(url: str | None, workers: int) -> None:
                        f"ALTER DATABASE ... CONNECTION LIMIT {db_in_use + need}"))
     free, why, change = min(limits, key=lambda x: x[0])
     if need > free:
-        most = max(0, (free - 1) // CONNECTIONS_PER_WORKER)
+        most = max(0, free // CONNECTIONS_PER_WORKER - 1)
         raise ConfigError(f"storage: {workers} workers at once need {need} connections to {shown} ({CONNECTIONS_PER_WORKER} each, and this "
                           f"command's), but {why}: {max(free, 0)} free; run at most {most} at once (--workers, or on "
                           f"SLURM --array-parallelism), or {change}")

@@ -75,14 +75,14 @@ def small_postgres():
 @pytest.mark.slow(seconds=20)
 def test_more_workers_than_the_databases_connections_are_refused_in_one_line_and_fewer_run_exactly(tmp_path, ganbench, small_postgres):
     free = 12 - 3
-    too_many = free // CONNECTIONS_PER_WORKER + 1  # with the command's own connection, one worker too many
+    too_many = free // CONNECTIONS_PER_WORKER  # with the command's own connections, one worker too many
     spec = synthetic_spec(tmp_path, "pgsmall", 6)
     r = ganbench("sweep", "run", spec, "--dir", tmp_path / "big", "--workers", str(too_many), "--storage", small_postgres)
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr, r.stderr
     assert f"error: storage: {too_many} workers at once need" in r.stderr and "max_connections is 12" in r.stderr
     assert "raise max_connections to at least" in r.stderr and "run at most" in r.stderr
     assert not (tmp_path / "big").exists()  # refused before the study folder was made
-    fits = (free - 1) // CONNECTIONS_PER_WORKER
+    fits = free // CONNECTIONS_PER_WORKER - 1
     r = ganbench("sweep", "run", spec, "--dir", tmp_path / "fits", "--workers", str(fits), "--storage", small_postgres)
     assert r.returncode == 0 and "too many clients" not in r.stderr, r.stderr
     exact(tmp_path / "fits", small_postgres)
@@ -137,7 +137,7 @@ def test_what_the_plan_and_the_docs_say_a_storage_carries_is_the_kept_measuremen
     rows = list(csv.DictReader((ROOT / "results" / "sweep_scale" / "runs.csv").open()))
     exact_journal = [int(r["workers"]) for r in rows if r["storage"] == "journal" and r["budget_exact"] == "True" and r["worker_errors"] == "0"]
     assert max(exact_journal) == JOURNAL_WORKERS
-    stock = (100 - 3 - 1) // CONNECTIONS_PER_WORKER  # max_connections 100, 3 for superusers, 1 for the command
+    stock = (100 - 3) // CONNECTIONS_PER_WORKER - 1  # max_connections 100, 3 for superusers, the command's own
     assert f"A stock PostgreSQL allows 100 connections: {stock} workers at once." in (ROOT / "docs" / "guide" / "gpu-cluster.md").read_text().replace("\n  ", " ")
 
 

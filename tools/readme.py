@@ -538,6 +538,10 @@ def sweep_scale_reading() -> str:
                 f"{workers} workers and {max(int(r['trials']) for r in good):,} trials. At {workers} workers it told "
                 f"{rate:.1f} trials a second on {meta['machine']['cores']} cores: {workers} workers whose trials last "
                 f"{workers / rate:.0f} s or more do not wait on it.")
+        small, large = (min(good, key=lambda r: int(r["trials"])), max(good, key=lambda r: (int(r["trials"]), -int(r["workers"]))))
+        each = lambda r: float(r["workers_private_mb"]) / int(r["workers"])  # noqa: E731
+        line += (f" Each worker's own memory: {each(small):.0f} MB in a study of {int(small['trials']):,} trials, "
+                 f"{each(large):.0f} MB in one of {int(large['trials']):,}.")
         if bad:
             line += " Not exact: " + "; ".join(f"{r['workers']} workers, {int(r['trials']):,} trials ({r['lost']} lost, "
                                                 f"{r['duplicated']} duplicated, {r['worker_errors']} workers failed)" for r in bad) + "."
