@@ -58,6 +58,9 @@ def _save(fig, figures: Path, name: str) -> str:
     return name
 
 
+CROWDED = 200  # points in one strip or panel beyond which they are drawn small and faint (a study of thousands)
+
+
 def fig_distributions(df, figures, colours):
     names = []
     for (dataset, metric), g in df[df["status"].isin(["finished", "diverged"])].groupby(["dataset", "metric"]):
@@ -67,7 +70,8 @@ def fig_distributions(df, figures, colours):
         order = variant_order(g["variant"])
         fig, ax = plt.subplots(figsize=(max(4.5, 1.2 + 0.9 * len(order)), 4))
         sns.boxplot(data=g, x="variant", y="score", order=order, hue="variant", palette=colours, ax=ax, fliersize=0, legend=False)
-        sns.stripplot(data=g, x="variant", y="score", order=order, color="black", size=3, ax=ax)
+        many = g.groupby("variant").size().max() > CROWDED  # thousands of settings: faint points, the box readable
+        sns.stripplot(data=g, x="variant", y="score", order=order, color="black", size=1.5 if many else 3, alpha=0.25 if many else 1, ax=ax)
         ax.set(title=f"{dataset}: distribution over settings", ylabel=_label(metric), xlabel="")
         ax.tick_params(axis="x", rotation=30)
         names.append(_save(fig, figures, f"distribution_{dataset}"))
@@ -82,7 +86,7 @@ def fig_budget(curves, figures, colours):
         fig, axes = plt.subplots(1, 2, figsize=(10, 4))
         for variant, h in g.groupby("variant"):
             for ax, x in zip(axes, ("budget", "device_hours")):
-                ax.plot(h[x], h["mean"], marker="o", color=colours[variant], label=variant)
+                ax.plot(h[x], h["mean"], marker="o" if len(h) <= 50 else None, color=colours[variant], label=variant)
                 ax.fill_between(h[x], h["lo"], h["hi"], color=colours[variant], alpha=0.2)
         axes[0].set(xlabel="budget (hyperparameter settings tried)", ylabel=f"minimum {_label(g['metric'].iloc[0])}", title=f"{dataset}: best reachable vs budget")
         axes[1].set(xlabel="compute (device-hours)", title="against compute; band: 95% bootstrap interval")
@@ -100,7 +104,9 @@ def fig_sensitivity(df, figures, colours):
             continue
         fig, axes = plt.subplots(1, len(params), figsize=(3.6 * len(params) + 2.4, 3.6), squeeze=False, layout="constrained")
         for ax, p in zip(axes[0], params):
-            sns.scatterplot(data=g, x=p, y="score", hue="variant", palette=colours, ax=ax, legend=ax is axes[0][0])
+            many = len(g) > CROWDED
+            sns.scatterplot(data=g, x=p, y="score", hue="variant", palette=colours, ax=ax, legend=ax is axes[0][0],
+                            s=6 if many else None, alpha=0.3 if many else 1, linewidth=0 if many else None)
             if p in ("lr", "penalty_weight"):
                 ax.set_xscale("log")
             ax.set(ylabel=_label(g["metric"].iloc[0]) if ax is axes[0][0] else "")
