@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import math
 import os
+import random
 import socket
 import subprocess
 
@@ -89,16 +90,26 @@ def steps_reserved(trials, steps: int) -> int:
     return total
 
 
-def claim(study: optuna.Study, steps: int) -> optuna.Trial | None:
-    """Switch one waiting trial to RUNNING: a retry first, else the lowest slot if the step budget has room."""
+CLAIM_SPREAD = 8  # waiting slots a worker picks among, where every slot runs
+
+
+def claim(study: optuna.Study, steps: int, every_slot_runs: bool = False) -> optuna.Trial | None:
+    """Switch one waiting trial to RUNNING: a retry first, else the lowest slot if the step budget has room.
+
+    ``every_slot_runs`` (the budget is the slots, each runs once, and their order does not matter): only the waiting
+    trials are read, and a worker takes one of the lowest few at random. Reading the whole study at every claim, and a hundred workers
+    racing for the one lowest slot (each loser reading it all again), made a PostgreSQL study of 1,000 trials claim
+    2.6 trials a second at 32 workers (tests/perf/sweep_scale.py)."""
     budget = _budget_steps(study, steps)
     while True:
-        trials = study.get_trials(deepcopy=False)
+        trials = study.get_trials(deepcopy=False, states=(TrialState.WAITING,) if every_slot_runs else None)
         waiting = [t for t in trials if t.state == TrialState.WAITING]
         retries = [t for t in waiting if "retry_of" in t.user_attrs]
         fresh = sorted((t for t in waiting if "retry_of" not in t.user_attrs), key=lambda t: t.number)
         if retries:
             candidate = retries[0]
+        elif fresh and every_slot_runs:
+            candidate = random.choice(fresh[:CLAIM_SPREAD])
         elif fresh and steps_reserved(trials, steps) + steps <= budget:
             candidate = fresh[0]  # only the lowest: everything below it is counted in the check above
         else:

@@ -165,13 +165,16 @@ def work(study_dir: Path | str, storage_url: str | None = None, allow_code: list
     done = 0
     for study, seeds in create_studies(spec, storage):
         recover_lost_trials(study)
-        while (trial := claim(study, spec.steps)) is not None:
+        # in any order where the settings were all drawn up front and all run; in slot order where the sampler draws
+        # from the trials before (TPE: one worker's study is then reproducible) or a pruner decides how many run
+        any_order = spec.pruner == "none" and spec.sampler == "random"
+        while (trial := claim(study, spec.steps, every_slot_runs=any_order)) is not None:
             run_trial(study, trial, spec, study_dir)
             done += 1
         # the worker that ends the search (the last to finish a trial) goes on to the seed phase
         if seeds is not None and search_done(study, spec.steps) and (best := best_search_trial(study)) is not None:
             recover_lost_trials(seeds)
-            while (trial := claim(seeds, spec.steps)) is not None:
+            while (trial := claim(seeds, spec.steps, every_slot_runs=True)) is not None:
                 run_trial(seeds, trial, spec, study_dir, best)
                 done += 1
     return done
