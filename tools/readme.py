@@ -484,10 +484,18 @@ def sweep_scale() -> str:
         return "(the scale measurement is not kept under results/ yet)"
     rows, meta = _scale_rows()
     at, with_ = rows[0]["at"], rows[0]["with"]
-    runs = "; ".join(f"`{r['command']}` ({r['date']}, {int(r['wall_time_s']) / 60:.0f} min)" for r in meta["runs"])
+    runs = "; ".join(f"`{r['command']}` ({r['date']}, commit {r['commit'][:7]}, {int(r['wall_time_s']) / 60:.0f} min)" for r in meta["runs"])
     out = [f"`results/sweep_scale` ({meta['machine']['cores']} CPU cores, {meta['machine']['cpu']}; {runs}). Synthetic "
            "trials: each goes the whole way through the harness (claim, owner, setting, heartbeat, result) without "
-           "training, so the time is the harness's.", "",
+           "training, so the time is the harness's."]
+    commits: dict[str, list[str]] = {}
+    for r in meta["runs"]:
+        commits.setdefault(r["commit"][:7], []).append(r["command"].split("--storages ")[1].split()[0])
+    if len(commits) > 1:  # appended runs of several commits: the storages are not compared at one
+        first, last = list(commits)[0], list(commits)[-1]
+        out[-1] += (" Not all at one commit: " + "; ".join(f"{' and '.join(storages)} at {c}" for c, storages in commits.items())
+                    + f" (`git log {first}..{last}` says what changed between).")
+    out += ["",
            f"Workers against one study of {int(at):,} trials:", "",
            "| storage | workers | trials/s | core-seconds a trial | peak connections (a worker) | workers' own memory | lost / duplicated |",
            "|---|---|---|---|---|---|---|"]
