@@ -53,10 +53,9 @@ def check_journal(path: Path) -> None:
 
 # A database storage's connections, per process: one held while the process works, and a second only while two
 # calls overlap (the heartbeat thread's beside the trial loop's, and Optuna's schema check when the storage opens),
-# closed as soon as it is returned. A study of W workers holds at most 2(W + 1) (the command following them is a
-# process like them);
-# check_connections refuses, before anything starts, a study the server cannot hold. (A storage URL string passed
-# to each create_study would open a pool per study instead.)
+# closed as soon as it is returned. A study of W workers holds at most 2(W + 1): the command following them is a
+# process like them. check_connections refuses, before anything starts, a study the server cannot hold. (A storage
+# URL string passed to each create_study would open a pool per study instead.)
 CONNECTIONS_PER_WORKER = 2
 # The most workers a study's journal file was measured to carry, and where that was measured (tests/perf/sweep_scale.py,
 # results/sweep_scale): `sweep plan` advises PostgreSQL beyond it.
