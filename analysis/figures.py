@@ -104,9 +104,8 @@ def fig_sensitivity(df, figures, colours):
             continue
         fig, axes = plt.subplots(1, len(params), figsize=(3.6 * len(params) + 2.4, 3.6), squeeze=False, layout="constrained")
         for ax, p in zip(axes[0], params):
-            many = len(g) > CROWDED
-            sns.scatterplot(data=g, x=p, y="score", hue="variant", palette=colours, ax=ax, legend=ax is axes[0][0],
-                            s=6 if many else None, alpha=0.3 if many else 1, linewidth=0 if many else None)
+            crowded = dict(s=6, alpha=0.3, linewidth=0) if len(g) > CROWDED else {}
+            sns.scatterplot(data=g, x=p, y="score", hue="variant", palette=colours, ax=ax, legend=ax is axes[0][0], **crowded)
             if p in ("lr", "penalty_weight"):
                 ax.set_xscale("log")
             ax.set(ylabel=_label(g["metric"].iloc[0]) if ax is axes[0][0] else "")
