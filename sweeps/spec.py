@@ -202,7 +202,7 @@ SPEC_FIELDS: dict[str, Field] = {f.name: f for f in [
           choices=("shared", "recipe")),
     Field("workload", str, "train", "train: every trial trains and is scored; synthetic: every trial records a score drawn "
           "from its seed without training, to load-test the sweep machinery (storage, claims, workers, report) at a "
-          "study's scale; its report says so on every page and it is never reported beside trained studies",
+          "study's scale; its status and report say so, and it is never reported beside trained studies",
           choices=tuple(SPEC_WORKLOADS)),
     COMMAND_FIELDS["trials_per_device"].with_default(1, help="trials sharing one device: k worker processes per GPU (or per "
                                                      "local slot on a CPU); `make gpu-check` measures what k saves, "
