@@ -258,7 +258,7 @@ def _check_weights(spec) -> None:
 def _check_capacity(args, spec) -> None:
     """The workers the executor starts at once fit the database's connections and, on SLURM, the cluster's largest
     job array: refused in one line before anything is submitted."""
-    from ganbench.sweeps.storage import check_connections
+    from ganbench.sweeps.storage import check_connections, check_workers_share
 
     k = args.trials_per_device or spec.trials_per_device
     tasks = args.workers or 1
@@ -266,11 +266,15 @@ def _check_capacity(args, spec) -> None:
         from ganbench.sweeps.slurm import check_array
 
         check_array(tasks)
-        check_connections(args.storage, min(tasks, args.array_parallelism) * k)
+        at_once = min(tasks, args.array_parallelism) * k
     elif args.storage:
         from ganbench.sweeps.executors import visible_gpus
 
-        check_connections(args.storage, (args.workers or max(1, len(visible_gpus()))) * k)
+        at_once = (args.workers or max(1, len(visible_gpus()))) * k
+    else:
+        return
+    check_workers_share(args.storage, at_once)
+    check_connections(args.storage, at_once)
 
 
 def _check_device_fit(args, spec) -> None:

@@ -69,6 +69,14 @@ def rdb_storage(url: str) -> optuna.storages.RDBStorage:
     return optuna.storages.RDBStorage(url, engine_kwargs=dict(RDB_POOL))
 
 
+def check_workers_share(url: str | None, workers: int) -> None:
+    """SQLite takes no lock when a claim reads a trial (pysqlite begins a transaction at the write), so two workers
+    can switch the same waiting trial to RUNNING: tests/perf/sweep_scale.py saw it at 8 workers. One worker only."""
+    if url and make_url(url).get_backend_name() == "sqlite" and workers > 1:
+        raise ConfigError(f"storage: SQLite lets two of {workers} workers claim the same trial (its reads take no lock); "
+                          "run one worker on it, or use the study's journal file (no --storage) or PostgreSQL")
+
+
 def check_connections(url: str | None, workers: int) -> None:
     """A PostgreSQL server must hold ``workers`` workers' connections and this command's beside those already
     open: its max_connections less the superusers' reserve, and the role's and the database's own limits. Refused

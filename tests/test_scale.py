@@ -166,3 +166,11 @@ def test_a_worker_that_finds_the_database_full_waits_for_a_connection_then_gives
     threading.Timer(3, lambda: [c.close() for c in held]).start()
     assert worker_storage(study_dir, small_postgres, wait_s=60) is not None
     engine.dispose()
+
+
+def test_sqlite_with_more_than_one_worker_is_refused_in_one_line(tmp_path, ganbench):
+    """SQLite's reads take no lock, so two workers could claim one trial (the load harness saw it): refused."""
+    r = ganbench("sweep", "run", synthetic_spec(tmp_path, "lite", 2), "--dir", tmp_path / "lite", "--workers", "2",
+                 "--storage", f"sqlite:///{tmp_path / 'x.db'}")
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "error: storage: SQLite lets two of 2 workers claim" in r.stderr
+    assert not (tmp_path / "lite").exists()

@@ -551,8 +551,8 @@ def sweep_scale_reading() -> str:
         line += (f" Each worker's own memory: {each(small):.0f} MB in a study of {int(small['trials']):,} trials, "
                  f"{each(large):.0f} MB in one of {int(large['trials']):,}.")
         if bad:
-            line += " Not exact: " + "; ".join(f"{r['workers']} workers, {int(r['trials']):,} trials ({r['lost']} lost, "
-                                                f"{r['duplicated']} duplicated, {r['worker_errors']} workers failed)" for r in bad) + "."
+            line += " Not clean: " + "; ".join(f"{r['workers']} workers, {int(r['trials']):,} trials ({r['lost']} lost, "
+                                                f"{r['duplicated']} duplicated, {r['worker_errors']} workers crashed)" for r in bad) + "."
         out.append(line)
     return "\n".join(out)
 
