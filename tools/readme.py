@@ -534,25 +534,26 @@ def sweep_scale_reading() -> str:
     out = []
     for storage in dict.fromkeys(r["storage"] for r in rows):
         mine = [r for r in rows if r["storage"] == storage]
-        good = [r for r in mine if r["budget_exact"] == "True" and r["worker_errors"] == "0" and r["wrong_score"] == "0"]
-        bad = [r for r in mine if r not in good]
-        if not good:
-            out.append(f"- **{STORAGE_NAMES[storage]}** finished no run exactly.")
-            continue
-        workers = max(int(r["workers"]) for r in good)
-        at_most = max((r for r in good if int(r["workers"]) == workers), key=lambda r: float(r["trials_per_s"]))
-        rate = float(at_most["trials_per_s"])
-        line = (f"- **{STORAGE_NAMES[storage]}** ran every trial exactly once in {len(good)} of {len(mine)} runs, up to "
-                f"{workers} workers and {max(int(r['trials']) for r in good):,} trials. At {workers} workers it told "
-                f"{rate:.1f} trials a second on {meta['machine']['cores']} cores: {workers} workers whose trials last "
-                f"{workers / rate:.0f} s or more do not wait on it.")
-        small, large = (min(good, key=lambda r: int(r["trials"])), max(good, key=lambda r: (int(r["trials"]), -int(r["workers"]))))
-        each = lambda r: float(r["workers_private_mb"]) / int(r["workers"])  # noqa: E731
-        line += (f" Each worker's own memory: {each(small):.0f} MB in a study of {int(small['trials']):,} trials, "
-                 f"{each(large):.0f} MB in one of {int(large['trials']):,}.")
-        if bad:
-            line += " Not clean: " + "; ".join(f"{r['workers']} workers, {int(r['trials']):,} trials ({r['lost']} lost, "
-                                                f"{r['duplicated']} duplicated, {r['worker_errors']} workers crashed)" for r in bad) + "."
+        exact = [r for r in mine if r["budget_exact"] == "True" and r["wrong_score"] == "0"]
+        clean = [r for r in exact if r["worker_errors"] == "0"]
+        crashed = [r for r in mine if r["worker_errors"] != "0"]
+        line = (f"- **{STORAGE_NAMES[storage]}** finished every setting exactly once, with its own seed's score, in "
+                f"{len(exact)} of {len(mine)} runs (up to {max(int(r['workers']) for r in mine)} workers and "
+                f"{max(int(r['trials']) for r in mine):,} trials).")
+        if crashed:
+            line += (" Workers crashed in " + "; ".join(f"the run of {r['workers']} workers and {int(r['trials']):,} trials "
+                                                        f"({r['worker_errors']})" for r in crashed) + ".")
+        if clean:
+            workers = max(int(r["workers"]) for r in clean)
+            rate = max(float(r["trials_per_s"]) for r in clean if int(r["workers"]) == workers)
+            line += (f" At {workers} worker{'s' if workers > 1 else ''} without a crash it told {rate:.1f} trials a second on "
+                     f"{meta['machine']['cores']} cores" + (f": {workers} workers whose trials last {workers / rate:.0f} s or more "
+                                                            "do not wait on it." if workers > 1 else "."))
+            small, large = (min(clean, key=lambda r: int(r["trials"])), max(clean, key=lambda r: (int(r["trials"]), -int(r["workers"]))))
+            each = lambda r: float(r["workers_private_mb"]) / int(r["workers"])  # noqa: E731
+            if large is not small:
+                line += (f" Each worker's own memory: {each(small):.0f} MB in a study of {int(small['trials']):,} trials, "
+                         f"{each(large):.0f} MB in one of {int(large['trials']):,}.")
         out.append(line)
     return "\n".join(out)
 
