@@ -85,7 +85,7 @@ def _measured(check: dict, workload: str, k: int) -> dict | None:
 
 
 def plan(spec: Spec, trials_per_device: int | None = None, check: dict | None = None, seconds: float = 1.0,
-         max_array: int | None = None) -> dict:
+         max_array: int | None = None, flops: bool = True) -> dict:
     """The spec's cells with their cost: seconds a step and device-hours with one trial a device and with k; the
     job array, capped at ``max_array`` (default: this cluster's MaxArraySize)."""
     k = trials_per_device or spec.trials_per_device
@@ -96,7 +96,7 @@ def plan(spec: Spec, trials_per_device: int | None = None, check: dict | None = 
         setting = spec.settings_for(r["variant"], r["dataset"], 1)[0]
         config = resolve_config(**trial_config(spec, spec.trial(r["variant"], r["dataset"], r["pack"]), dict(setting), 0))
         config = config.replace(device="cpu")
-        r["gflop_per_step"] = step_gflop(config, info.shape)
+        r["gflop_per_step"] = step_gflop(config, info.shape) if flops else None  # counting runs a step: seconds a cell
         if check is None:
             t = time_steps(config, info.shape, device, seconds=seconds, warmup=1, min_steps=2)
             r["s_per_step"], r["s_per_step_shared"], r["priced_by"] = 1 / t["steps_per_s"], None, f"measured here ({device})"
