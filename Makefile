@@ -44,7 +44,8 @@ check: install
 	$(BIN)/python -m pytest -q -n 2 --dist worksteal -m "not slow" --durations=5
 
 # a GPU node checked and measured in one go (srun --gpus 1 make gpu-check): the CUDA tests, steps a second with
-# k = 1, 2, 4, 8 trials sharing the device, peak memory, extraction rates -> results/gpu_check/<device>.json.
+# k = 1, 2, 4, 8 trials sharing the device, peak memory, extraction rates -> ~/.cache/ganbench/gpu_check/<device>.json
+# (tools/keep_gpu_check.py keeps one under results/gpu_check/, which installs with the package).
 # Without CUDA: a tiny CPU version that says no GPU was found.
 gpu-check: install
 	$(BIN)/python scripts/gpu_check.py

@@ -17,7 +17,7 @@ import os
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 import torch
 from sqlalchemy.engine import make_url
@@ -146,28 +146,22 @@ def unknown(where: str, name: str, known) -> ConfigError:
     return ConfigError(f"{where}: unknown '{name}'{did_you_mean(name, known)}; known are {', '.join(known)}")
 
 
-def _architectures() -> tuple:
-    from .nets import ARCHITECTURES
-
-    return tuple(ARCHITECTURES)
-
-
-def _generator_losses() -> tuple:
-    from .losses import GENERATOR_LOSSES
-
-    return tuple(GENERATOR_LOSSES)
+# The registries (protocols, nets, generator losses, extractors) import the schema for its errors and constants, so
+# the schema cannot import them: each names its members here when imported, and a field's choices read them from here.
+REGISTRIES: dict[str, Callable[[], Iterable[str]]] = {}
 
 
-def _protocols() -> tuple:
-    from .protocols import PROTOCOLS
+def registered(kind: str) -> Callable[[], tuple]:
+    """A field's choices: the names the ``kind`` registry holds when asked (a plugin's registrations included)."""
+    def names() -> tuple:
+        if kind not in REGISTRIES:  # a programming error: the entry points import every registry first
+            raise RuntimeError(f"the {kind} registry is not imported yet (ganbench.benchmark.config imports them all)")
+        return tuple(REGISTRIES[kind]())
 
-    return tuple(PROTOCOLS)
+    return names
 
 
-def _extractors() -> tuple:
-    from .metrics.extractors import EXTRACTORS
-
-    return tuple(EXTRACTORS)
+_architectures, _generator_losses, _protocols, _extractors = (registered(k) for k in ("arch", "generator_loss", "protocol", "extractor"))
 
 
 # The run's common fields. A default of None is filled by resolve_config from, in order: the data set's own protocol
@@ -293,7 +287,7 @@ COMMAND_FIELDS: dict[str, Field] = {f.name: f for f in [
           choices=("png", "npz"), flag="--format"),
     Field("space", str, "wide", "the search space (`space:` of a spec)", choices=SPACE_NAMES),
     RUN_FIELDS["device"], RUN_FIELDS["protocol"],
-    Field("check_out", str, None, "the folder the `make gpu-check` JSON goes into (default results/gpu_check/)", flag="--out"),
+    Field("check_out", str, None, "the folder the `make gpu-check` JSON goes into (default ~/.cache/ganbench/gpu_check/; tools/keep_gpu_check.py keeps one in the repository)", flag="--out"),
     Field("check_seconds", float, None, "seconds each `make gpu-check` measurement runs (default 5 on a GPU, 2 on CPU)",
           gt=0, le=3_600, flag="--seconds"),
 ]}

@@ -68,7 +68,7 @@ def _add_sweep_commands(sub) -> None:
                    "as several specs, e.g. sweeps/studies/lucic_*.yaml) are priced each and in total")
     _add_option(s, "trials_per_device")
     s.add_argument("--gpu-check", dest="gpu_check", metavar="FILE",
-                   help="price with a GPU node's measurements (results/gpu_check/<device>.json from `make gpu-check`)")
+                   help="price with a GPU node's measurements (~/.cache/ganbench/gpu_check/<device>.json from `make gpu-check`)")
     s.add_argument("--json", action="store_true", help="one JSON document, for scripts")
     s.set_defaults(func=cmd_sweep_plan)
     s = ss.add_parser("status", help="trials done against the budget, and the best value, per variant and data set")

@@ -8,8 +8,9 @@
 3. whether CUDA MPS is running (this script never starts or stops it: that is the node's setting);
 4. lenet-mnist's feature extraction rate and, when its weights are cached, Inception's.
 
-It prints one table and writes results/gpu_check/<device>.json, which `ganbench sweep plan --gpu-check FILE` prices
-a study with. Without CUDA it runs a tiny version on the CPU (two workloads, k = 1 and 2, two seconds each) and says
+It prints one table and writes ~/.cache/ganbench/gpu_check/<device>.json (--out to choose), which `ganbench sweep
+plan --gpu-check FILE` prices a study with, and which `sweep run --trials-per-device k` reads to check that k trials
+fit this node's GPU. `python tools/keep_gpu_check.py FILE` keeps a record in the repository (results/gpu_check/). Without CUDA it runs a tiny version on the CPU (two workloads, k = 1 and 2, two seconds each) and says
 that no GPU was found, so the script itself is tested everywhere.
 """
 from __future__ import annotations
@@ -20,7 +21,6 @@ import json
 import multiprocessing
 import os
 import platform
-import re
 import shutil
 import subprocess
 import sys
@@ -105,6 +105,7 @@ def device_name() -> tuple[str, dict]:
 def main() -> int:
     from ganbench.benchmark.schema import COMMAND_FIELDS, ConfigError, check_environment
     from ganbench.cli import OneLineParser
+    from ganbench.sweeps.plan import GPU_CHECK_FOLDER
 
     p = OneLineParser(prog="make gpu-check", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     for name, dest in (("check_out", "out"), ("check_seconds", "seconds")):  # the same declarations as ganbench's flags
@@ -115,7 +116,7 @@ def main() -> int:
         check_environment()
         if a.seconds is not None:
             COMMAND_FIELDS["check_seconds"].check(a.seconds, "seconds")
-        a.out = a.out or str(ROOT / "results" / "gpu_check")
+        a.out = a.out or str(GPU_CHECK_FOLDER)
         existing = next(q for q in (Path(a.out).resolve(), *Path(a.out).resolve().parents) if q.exists())
         if not existing.is_dir():
             raise ConfigError(f"out: {a.out} is not allowed: {existing} is not a folder")
@@ -128,6 +129,7 @@ def main() -> int:
     from ganbench.benchmark.files import write_json
     from ganbench.benchmark.metrics.weights import WEIGHTS
     from ganbench.benchmark.speed import WORKLOADS, extraction_rate
+    from ganbench.sweeps.plan import gpu_check_file_name
 
     started = time.time()
     gpu = torch.cuda.is_available()
@@ -169,7 +171,7 @@ def main() -> int:
         print(f"{r['workload']:10s} {r['k']:2d} {per:>16s} {dev:>15s} {up:>7s} {mib:>17s}" + (f"  errors: {r['errors'][0]}" if r["errors"] else ""))
     for e in report["extraction"]:
         print(f"{e['extractor']}: " + (f"{e['images_per_s']:.0f} images/s" if e["images_per_s"] else e["note"]))
-    out = Path(a.out) / f"{re.sub(r'[^A-Za-z0-9._-]+', '-', name).strip('-')}.json"
+    out = Path(a.out) / gpu_check_file_name(name)
     out.parent.mkdir(parents=True, exist_ok=True)
     write_json(out, report)
     print(f"written: {out} ({report['wall_s']:.0f} s)")

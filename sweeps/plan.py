@@ -2,13 +2,14 @@
 
 Counts come from the spec itself (the same Spec the executors run): trials per (variant, data set, pack), steps, FID
 checkpoints. The cost of a step is measured: on the local device by timing each cell's own configuration for
-about a second, or read from a `make gpu-check` file (results/gpu_check/<device>.json), which also has the rate
+about a second, or read from a `make gpu-check` file (~/.cache/ganbench/gpu_check/<device>.json), which also has the rate
 with k trials sharing the device and each trial's peak memory. FLOPs a step are counted by torch's FlopCounterMode.
 """
 from __future__ import annotations
 
 import json
 import math
+import re
 import shutil
 from importlib.resources import files
 from pathlib import Path
@@ -152,17 +153,27 @@ def _gflop(r: dict) -> str:
     return f"{r['gflop_per_step']:.2f}" if r.get("gflop_per_step") is not None else "-"
 
 
-def gpu_check_here() -> dict | None:
-    """The local GPU's `make gpu-check` file under results/gpu_check/, if one was kept."""
-    import re
+# where `make gpu-check` writes its record: the user's, never the package's (results/gpu_check installs as package
+# data, so a record written there would ship in a wheel); tools/keep_gpu_check.py copies one in to be kept
+GPU_CHECK_FOLDER = Path.home() / ".cache" / "ganbench" / "gpu_check"
 
+
+def gpu_check_file_name(device: str) -> str:
+    return f"{re.sub(r'[^A-Za-z0-9._-]+', '-', device).strip('-')}.json"
+
+
+def gpu_check_here() -> dict | None:
+    """The local GPU's `make gpu-check` record: the one measured on this node (GPU_CHECK_FOLDER), else one kept under
+    results/gpu_check/."""
     import torch
 
     if not torch.cuda.is_available():
         return None
-    name = re.sub(r"[^A-Za-z0-9._-]+", "-", torch.cuda.get_device_name(0)).strip("-")
-    path = files("ganbench.results") / "gpu_check" / f"{name}.json"  # results/gpu_check, package data
-    return load_gpu_check(Path(str(path))) if path.is_file() else None
+    name = gpu_check_file_name(torch.cuda.get_device_name(0))
+    for path in (GPU_CHECK_FOLDER / name, files("ganbench.results") / "gpu_check" / name):
+        if path.is_file():
+            return load_gpu_check(Path(str(path)))
+    return None
 
 
 def check_fits_device(spec: Spec, k: int, check: dict | None, copies: int | None = None) -> None:
@@ -202,7 +213,7 @@ def format_plan(p: dict) -> str:
     if k > 1 and measured and max(measured) < k:
         lines.append(f"gpu-check measured up to {max(measured)} trials a device: the k={k} column assumes no gain beyond that")
     if k > 1 and p.get("device_hours_shared") is None:
-        lines.append(f"with {k} trials a device: measure it with `make gpu-check` on the node and pass --gpu-check results/gpu_check/<device>.json")
+        lines.append(f"with {k} trials a device: measure it with `make gpu-check` on the node and pass --gpu-check ~/.cache/ganbench/gpu_check/<device>.json")
     lines.append("FID checkpoints are not priced: generating and extracting n_fake images each (make gpu-check measures the extractors)")
     tasks = p["slurm_tasks"]
     every = f"one a trial{'s' if k > 1 else ''}" if tasks * k >= p["trials"] else "the cluster's MaxArraySize"

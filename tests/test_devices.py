@@ -2,6 +2,7 @@
 `ganbench sweep plan`, and progress that reads well in a log file."""
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -24,12 +25,14 @@ def trials_of(study_dir):
 
 
 @pytest.mark.slow(seconds=35)
-def test_gpu_check_on_cpu_says_no_gpu_and_writes_its_json(tmp_path):
-    r = subprocess.run([sys.executable, "scripts/gpu_check.py", "--out", str(tmp_path), "--seconds", "0.5"],
-                       capture_output=True, text=True, cwd=ROOT, timeout=300)
+def test_gpu_check_on_cpu_says_no_gpu_and_writes_its_json_to_the_users_folder(tmp_path):
+    kept_before = sorted((ROOT / "results").rglob("*.json"))
+    r = subprocess.run([sys.executable, "scripts/gpu_check.py", "--seconds", "0.5"], capture_output=True, text=True,
+                       cwd=ROOT, timeout=300, env={**os.environ, "HOME": str(tmp_path)})
     assert r.returncode == 0, r.stderr[-2000:]
     assert "no GPU found" in r.stdout and "written:" in r.stdout
-    (path,) = tmp_path.glob("*.json")
+    (path,) = (tmp_path / ".cache" / "ganbench" / "gpu_check").glob("*.json")
+    assert sorted((ROOT / "results").rglob("*.json")) == kept_before  # never into the package's data
     check = json.loads(path.read_text(), parse_constant=lambda c: pytest.fail(f"non-standard JSON {c}"))
     assert check["gpu"] is False and check["cuda_tests"]["summary"].startswith("skipped")
     rows = {(s["workload"], s["k"]): s for s in check["steps"]}
@@ -113,3 +116,20 @@ def test_progress_in_a_file_is_plain_lines():
     lines = out.getvalue().splitlines()
     assert "\r" not in out.getvalue() and len(lines) == 20
     assert lines[0].startswith("trials: 5/100 (5%)") and lines[-1].startswith("trials: 100/100 (100%), best=0.5")
+
+
+def test_a_gpu_check_is_kept_by_the_tool_and_a_cpu_one_refused(tmp_path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("keep_gpu_check", ROOT / "tools" / "keep_gpu_check.py")
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    cpu = ROOT / "tests" / "gpu_check_cpu.json"
+    with pytest.raises(tool.PlanError, match="measured without CUDA"):
+        tool.keep(cpu, tmp_path / "kept")
+    gpu = tmp_path / "h100.json"
+    gpu.write_text(json.dumps({**json.loads(cpu.read_text()), "gpu": True, "device": "NVIDIA H100 80GB HBM3"}))
+    assert tool.keep(gpu, tmp_path / "kept") == tmp_path / "kept" / "NVIDIA-H100-80GB-HBM3.json"
+    broken = tmp_path / "broken.json"
+    broken.write_text("{")
+    assert tool.main([str(broken)]) == 2

@@ -1,6 +1,7 @@
 """The layers as a contract: the command line (ganbench/cli.py, ganbench/commands.py) over sweeps/ over analysis/ over
-benchmark/, every import, lazy ones inside functions included, pointing down or across, never up. The package root
-(ganbench/__init__.py: the version) is below them all. Read from the source with ast, because the folders install
+benchmark/, every import, lazy ones inside functions included, pointing down or across, never up; and no import cycle
+between modules, across or within a layer (a lazy import inside a function counts: it is how cycles hide). The package
+root (ganbench/__init__.py: the version) is below them all. Read from the source with ast, because the folders install
 under the ganbench namespace through setup.py's package_dir, which import graphs built from the installed tree
 (import-linter's grimp) do not follow in an editable install."""
 import ast
@@ -35,7 +36,8 @@ def imports(module: str, source: str, is_package: bool = False) -> list[tuple[in
             for _ in range(max(node.level - 1, 0)):
                 base = base.rpartition(".")[0]
             target = (base + ("." + node.module if node.module else "")) if node.level else node.module or ""
-            out += [(node.lineno, f"{target}.{a.name}" if target in LAYERS else target) for a in node.names]
+            out += [(node.lineno, f"{target}.{a.name}" if target in LAYERS or f"{target}.{a.name}" in MODULES else target)
+                    for a in node.names]
     return out
 
 
@@ -46,6 +48,67 @@ def upward(module: str, source: str, is_package: bool = False) -> list[str]:
 
 def sources() -> list[Path]:
     return [p for folder in FOLDERS for p in sorted((ROOT / folder).rglob("*.py"))]
+
+
+MODULES = {module_name(p): p for p in sources()}
+
+
+def import_graph(modules: dict[str, str]) -> dict[str, set[str]]:
+    """module -> the modules it imports (a name imported from a module counts as that module), from {name: source}.
+    A submodule's import of its own package is left out: Python has run the package's __init__ before the submodule."""
+    def owner(target: str) -> str | None:
+        while target and target not in modules:
+            target = target.rpartition(".")[0]
+        return target or None
+
+    graph = {}
+    for m, source in modules.items():
+        is_package = MODULES[m].name == "__init__.py" if m in MODULES else False
+        targets = {owner(t) for _, t in imports(m, source, is_package)}
+        graph[m] = {t for t in targets if t and t != m and not m.startswith(t + ".")}
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan's algorithm, iteratively)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found = []
+    for root in sorted(graph):
+        if root in index:
+            continue
+        work = [(root, iter(sorted(graph[root])))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            v, children = work[-1]
+            w = next(children, None)
+            if w is not None:
+                if w not in index:
+                    index[w] = low[w] = len(index)
+                    stack.append(w)
+                    on_stack.add(w)
+                    work.append((w, iter(sorted(graph.get(w, ())))))
+                elif w in on_stack:
+                    low[v] = min(low[v], index[w])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[v])
+            if low[v] == index[v]:
+                component = []
+                while True:
+                    w = stack.pop()
+                    on_stack.discard(w)
+                    component.append(w)
+                    if w == v:
+                        break
+                if len(component) > 1:
+                    found.append(sorted(component))
+    return found
 
 
 def test_no_import_points_up_a_layer():
@@ -60,3 +123,16 @@ def test_the_contract_sees_every_folder_and_catches_an_upward_import():
     assert upward("ganbench.benchmark.data.base", "from ...analysis import tables\n") == ["1: ganbench.analysis.tables"]
     assert upward("ganbench.sweeps.plan", "from ganbench import commands\n") == ["1: ganbench.commands"]
     assert upward("ganbench.analysis.paper", "from ganbench import version_line\nfrom ..benchmark import files\n") == []
+
+
+def test_no_import_cycle():
+    graph = import_graph({m: p.read_text() for m, p in MODULES.items()})
+    assert not cycles(graph), cycles(graph)
+
+
+def test_the_cycle_check_finds_a_cycle_through_a_lazy_import():
+    a = "ganbench.benchmark.schema"
+    b = "ganbench.benchmark.protocols.base"
+    modules = {a: "def choices():\n    from .protocols import base\n", b: "from ..schema import ConfigError\n"}
+    assert cycles(import_graph(modules)) == [[b, a]]
+    assert cycles(import_graph({a: "", b: "from ..schema import ConfigError\n"})) == []

@@ -569,7 +569,7 @@ def lucic_plan() -> str:
     plans = [plan(load_spec(p), None, unpriced, max_array=SLURM_DEFAULT_MAX_ARRAY_SIZE, flops=False) for p in sorted((README.parent / "sweeps" / "studies").glob("lucic_*.yaml"))]
     keep = ("lucic_", "SLURM:", "storage:", "all ", "submitted together")
     lines = [line.replace("; priced on a GPU node (not priced here)", "") for line in format_plans(plans).splitlines() if line.startswith(keep)]
-    return "\n".join(["```console", "$ ganbench sweep plan sweeps/studies/lucic_*.yaml --gpu-check results/gpu_check/<device>.json",
+    return "\n".join(["```console", "$ ganbench sweep plan sweeps/studies/lucic_*.yaml --gpu-check ~/.cache/ganbench/gpu_check/<device>.json",
                       "(the per-cell tables and device-hours left out)", *lines, "```"])
 
 

@@ -8,6 +8,8 @@ from typing import Callable
 import torch
 import torch.nn.functional as F
 
+from ..schema import REGISTRIES
+
 Tensor = torch.Tensor
 
 # ---------------------------------------------------------------------------------------------
@@ -65,6 +67,7 @@ F_DIVERGENCES: dict[str, FDivergence] = {
 
 
 GENERATOR_LOSSES = ("paper", "saddle")
+REGISTRIES["generator_loss"] = lambda: GENERATOR_LOSSES
 
 
 def f_gan(divergence: str, generator_loss: str = "paper") -> Callable[[Tensor, Tensor], tuple[Tensor, Tensor]]:

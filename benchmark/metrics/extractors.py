@@ -5,12 +5,14 @@ each one's weights come from.
 
 The Fréchet distance on any of them is reported as ``fid`` beside the extractor's name: on ``dinov2-vit-*`` it is
 FD-DINOv2 (Stein et al., NeurIPS 2023), the ViT's size in the name."""
+from ..schema import REGISTRIES
 
 EXTRACTORS = {  # name -> feature layer
     "inception-v3-compat": "2048", "lenet-mnist": "fc1",
     "dinov2-vit-s-14": "dinov2", "dinov2-vit-b-14": "dinov2", "dinov2-vit-l-14": "dinov2", "dinov2-vit-g-14": "dinov2",
     "clip-vit-b-32": "clip",
 }
+REGISTRIES["extractor"] = EXTRACTORS.keys
 
 
 def default_extractor(dataset: str) -> str:

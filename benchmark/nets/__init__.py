@@ -14,10 +14,12 @@ from torch import nn
 
 from . import conv_small, dcgan, infogan, mlp, mlp_small, unrolled
 from .layers import STYLES, Style
+from ..schema import REGISTRIES
 
 # each: check(shape), generator(shape, z_dim, style), discriminator(shape, out_dim, batch_norm, style)
 ARCHITECTURES: dict[str, ModuleType] = {"infogan": infogan, "conv_small": conv_small, "dcgan": dcgan, "mlp": mlp, "mlp_small": mlp_small,
                                         "unrolled_d_quarter": unrolled.D_QUARTER, "unrolled_d_half": unrolled.D_HALF}
+REGISTRIES["arch"] = ARCHITECTURES.keys
 
 
 class ArchitectureError(ValueError):

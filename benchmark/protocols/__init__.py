@@ -4,7 +4,7 @@ experiments (see ``pacgan2018.py``). docs/protocol.md sets them side by side, as
 file holding one ``Protocol`` and a line below, or a call of ``register`` (a plugin's, or a test's)."""
 from __future__ import annotations
 
-from ..schema import ConfigError, did_you_mean
+from ..schema import REGISTRIES, ConfigError, did_you_mean
 from . import ganbench, lucic2018, pacgan2018
 from .base import STEPS, Protocol
 
@@ -20,6 +20,7 @@ def register(protocol: Protocol) -> Protocol:
 register(ganbench.PROTOCOL)
 register(lucic2018.PROTOCOL)
 register(pacgan2018.PROTOCOL)
+REGISTRIES["protocol"] = PROTOCOLS.keys
 BUILT_IN = frozenset(PROTOCOLS)  # ganbench's own; a plugin's or a test's register() adds to the registry
 
 
