@@ -228,6 +228,7 @@ def resolve_config(**settings) -> RunConfig | TranslationConfig:
         raise ConfigError(str(e)) from None
     protocol = get_protocol(settings.get("protocol") or DEFAULTS["protocol"])
     protocol.accepts(variant=settings["variant"])
+    protocol.check_variant(variant)  # its step trains this kind of variant
     if not isinstance(settings["dataset"], str):
         raise ConfigError(f"dataset: {settings['dataset']!r} is not allowed, must be a data set's name")
     settings["dataset"] = canonical_name(settings["dataset"])

@@ -16,6 +16,7 @@ import math
 import os
 import re
 from dataclasses import dataclass, replace
+from enum import Enum
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -31,6 +32,20 @@ NO_DEFAULT = object()
 
 class ConfigError(ValueError):
     """Bad input; the message starts with the field's dotted name."""
+
+
+class Vocabulary(str, Enum):
+    """A closed set of names (a trial's status, a variant's kind, an extractor): each an enum owned by one module,
+    beside what it names. A member is its string: it compares equal to it, prints and formats as it, and is written
+    as it to JSON, CSV and Optuna's attributes, so files written before the enum read back unchanged."""
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self.value), spec)
+
+    __hash__ = str.__hash__  # Enum hashes the member's name: "gan" would miss VariantKind.GAN in a set or a dict
 
 @dataclass(frozen=True)
 class Field:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import torch
 
-from .config import resolve_config
+from .config import RunConfig, resolve_config
 from .data import Split
 from .module import RealBatches, build_module
 from .protocols import get_protocol
@@ -55,19 +55,16 @@ def step_rate(workload: str, device: str = "cpu", seconds: float = 5.0, warmup: 
     return {"workload": workload, **time_steps(w.config, w.shape, device, seconds, warmup)}
 
 
-def _stepper(config: dict, shape: tuple, device: str):
+def _stepper(config: RunConfig, shape: tuple, device: str):
     """A module of ``config`` on random data of ``shape`` and its protocol's step function, outside Lightning."""
-    module = build_module(config, shape).to(device)
+    module = build_module(config, shape).to(device).outside_trainer()
     pack = config.pack
     n = 4 * config.batch_size * pack
     protocol = get_protocol(config.protocol)
     paper = protocol.packs_drawn_once  # packed examples, batch_size of them a step
     data = torch.rand(n, pack, *shape) if paper else torch.rand(n, *shape)
     module.real = RealBatches(Split(tensor=data), config.batch_size if paper else config.batch_size * pack, 0).to(device)
-    optimizers = module.configure_optimizers()
-    module.optimizers = lambda: optimizers  # the step functions ask Lightning for these; no trainer here
-    module.manual_backward = lambda loss: loss.backward()
-    return getattr(module, {"discriminator": "study_step", "simultaneous": "paper_step"}.get(protocol.step, "gan_step"))
+    return lambda: protocol.step.run(module)
 
 
 def time_steps(config: dict, shape: tuple, device: str = "cpu", seconds: float = 5.0, warmup: int = 5, min_steps: int = 5) -> dict:

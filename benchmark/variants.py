@@ -25,7 +25,7 @@ from typing import Callable
 import torch
 
 from . import losses
-from .schema import NO_DEFAULT, Field, did_you_mean
+from .schema import NO_DEFAULT, Field, Vocabulary, did_you_mean
 
 _GAN = dict(lr=2e-4, beta1=0.5, beta2=0.999, n_disc=1)
 _WGAN = dict(lr=5e-5, beta1=0.5, beta2=0.999, n_disc=5)
@@ -109,6 +109,22 @@ RECIPES = {
 }
 
 
+class VariantKind(Vocabulary):
+    """What players a variant has, and so which module trains it (benchmark.module.MODULES) and which protocol steps
+    can (``Step.trains``)."""
+
+    GAN = "gan"  # a classifier or critic discriminator, its loss a function of D's outputs
+    FISHER = "fisher"  # a critic with Fisher GAN's Lagrange multiplier
+    CRAMER = "cramer"  # a critic of features, two generated batches
+    BEGAN = "began"  # autoencoder discriminators
+    EBGAN = "ebgan"
+    MAGAN = "magan"
+    MMD_GAN = "mmd_gan"
+    GMMN = "gmmn"  # no discriminator
+    VAE = "vae"  # an encoder and a decoder
+    PIX2PIX = "pix2pix"  # image-to-image translation
+
+
 @dataclass(frozen=True)
 class Variant:
     name: str
@@ -116,7 +132,7 @@ class Variant:
     loss: Callable | None  # (d_real, d_fake) -> (d_loss, g_loss); None where the module's step computes it
     penalty: str = "none"  # a key of penalties.PENALTIES
     clip: bool = False  # weight clipping of the critic (its encoder for MMD GAN) after every critic step
-    kind: str = "gan"  # which training step runs it: a key of module.MODULES
+    kind: VariantKind = VariantKind.GAN
     single_step: bool = False  # f-GAN's Algorithm 1: D and G updated from one shared forward pass
     divergence: str | None = None  # f-GAN: the loss is losses.f_gan(divergence, config.fgan_generator_loss)
     defaults: dict = field(default_factory=dict)
@@ -153,13 +169,13 @@ class Variant:
     @property
     def penalised(self) -> bool:
         """penalty_weight acts on it: a declared penalty, or Cramér GAN's step, which applies its own gradient penalty."""
-        return self.penalty != "none" or self.kind == "cramer"
+        return self.penalty != "none" or self.kind == VariantKind.CRAMER
 
     @property
     def judges_samples(self) -> bool:
         """A classifier or critic discriminator (one that packing and spectral normalisation apply to), not an
         autoencoder, an encoder or no discriminator at all."""
-        return self.kind in ("gan", "fisher", "cramer")
+        return self.kind in (VariantKind.GAN, VariantKind.FISHER, VariantKind.CRAMER)
 
 
 _PIX2PIX_CITATION = "Isola, Zhu, Zhou & Efros, Image-to-Image Translation with Conditional Adversarial Networks, CVPR 2017"
@@ -167,7 +183,7 @@ _PIX2PIX_CITATION = "Isola, Zhu, Zhou & Efros, Image-to-Image Translation with C
 
 def _pix2pix(suffix: str, what: str, **options) -> Variant:
     """pix2pix, or one of its paper's ablations (tables 1-3) as a preset of its options, so a study can run them side by side."""
-    return Variant(f"pix2pix{suffix}", f"pix2pix{what} (Isola et al. 2017); paired data only", None, kind="pix2pix",
+    return Variant(f"pix2pix{suffix}", f"pix2pix{what} (Isola et al. 2017); paired data only", None, kind=VariantKind.PIX2PIX,
                    defaults=dict(_GAN, batch_size=16),  # the paper's batch is 1 (section 6.2); 16 on small images
                    own=tuple(f.with_default(options.get(f.name, f.default)) for f in _PIX2PIX_PARAMS),
                    citation=f"{_PIX2PIX_CITATION}, eq. 4 and section 6.1-6.2")
@@ -224,11 +240,11 @@ VARIANTS: dict[str, Variant] = {
         Variant("ns_gan_r1r2", "non-saturating GAN with R3GAN's R1 + R2, schedule and EMA: R3GAN's loss ablation",
                 losses.non_saturating, defaults=dict(_R3GAN_RECIPE), point_defaults=dict(_R3GAN_ON_POINTS), search=_SEARCH_R3GAN,
                 citation=f"{_R3GAN}, section 4 (the classic GAN with the same regularisers); Mescheder et al., ICML 2018"),
-        Variant("gmmn", "generative moment matching network, data-space MMD (Li et al. 2015)", None, kind="gmmn",
+        Variant("gmmn", "generative moment matching network, data-space MMD (Li et al. 2015)", None, kind=VariantKind.GMMN,
                 defaults=dict(lr=1e-3, beta1=0.5, beta2=0.999, n_disc=1),
                 own=(_BANDWIDTH.with_default(2.0, wide=["log", 0.2, 20], narrow=["log", 1, 4]),),
                 citation="Li, Swersky & Zemel, Generative Moment Matching Networks, ICML 2015, eqs. 3-4"),
-        Variant("mmd_gan", "MMD GAN, kernel on a clipped autoencoder's codes (Li et al. 2017)", None, kind="mmd_gan", clip=True,
+        Variant("mmd_gan", "MMD GAN, kernel on a clipped autoencoder's codes (Li et al. 2017)", None, kind=VariantKind.MMD_GAN, clip=True,
                 defaults=dict(_WGAN, clip=0.01), search=_SEARCH_CLIP,
                 own=(_BANDWIDTH.with_default(1.0, wide=["log", 0.1, 10], narrow=["log", 0.5, 2]),
                      Field("ae_weight", float, 8.0, "MMD GAN's weight of the critic's autoencoder term (the paper's code)", ge=0,
@@ -243,22 +259,22 @@ VARIANTS: dict[str, Variant] = {
                 point_defaults=dict(clip=0.1),
                 citation="Li, Chang, Cheng, Yang & Poczos, MMD GAN: Towards Deeper Understanding of Moment Matching "
                          "Network, NeurIPS 2017, Algorithm 1 and its code (OctoberChang/MMD-GAN mmd_gan.py)"),
-        Variant("cramer_gan", "Cramér GAN, energy distance of critic features (Bellemare et al. 2017)", None, kind="cramer",
+        Variant("cramer_gan", "Cramér GAN, energy distance of critic features (Bellemare et al. 2017)", None, kind=VariantKind.CRAMER,
                 defaults=dict(_WGAN_GP), own=(_FEATURES.with_default(256),), search=_SEARCH_PENALTY,
                 citation="Bellemare et al., The Cramer Distance as a Solution to Biased Wasserstein Gradients, arXiv:1705.10743, 2017, Algorithm 1"),
-        Variant("fisher_gan", "Fisher GAN, chi-square IPM by augmented Lagrangian (Mroueh & Sercu 2017)", None, kind="fisher",
+        Variant("fisher_gan", "Fisher GAN, chi-square IPM by augmented Lagrangian (Mroueh & Sercu 2017)", None, kind=VariantKind.FISHER,
                 defaults=dict(lr=2e-4, beta1=0.5, beta2=0.999, n_disc=2),
                 own=(Field("rho", float, 1e-6, "Fisher GAN's penalty weight rho of the augmented Lagrangian (and the multiplier's step)",
                            gt=0, wide=["log", 1e-8, 1e-4], narrow=["log", 1e-7, 1e-5]),),
                 citation="Mroueh & Sercu, Fisher GAN, NeurIPS 2017, eq. 8 and Algorithm 1"),
-        Variant("ebgan", "energy-based GAN, autoencoder discriminator with a margin (Zhao et al. 2017)", None, kind="ebgan",
+        Variant("ebgan", "energy-based GAN, autoencoder discriminator with a margin (Zhao et al. 2017)", None, kind=VariantKind.EBGAN,
                 defaults=dict(_GAN),
                 own=(Field("margin", float, 1.0, "EBGAN's margin m on the per-dimension reconstruction energy", gt=0,
                            wide=["log", 0.1, 10], narrow=["log", 0.3, 3]),
                      Field("pt_weight", float, 0.1, "EBGAN's weight of the pulling-away term (0: none)", ge=0,
                            wide=["log", 0.01, 1], narrow=0.1)),
                 citation="Zhao, Mathieu & LeCun, Energy-based Generative Adversarial Network, ICLR 2017, eqs. 1-2 and 4"),
-        Variant("magan", "MAGAN, EBGAN with the margin adapted each epoch (Wang et al. 2017)", None, kind="magan",
+        Variant("magan", "MAGAN, EBGAN with the margin adapted each epoch (Wang et al. 2017)", None, kind=VariantKind.MAGAN,
                 defaults=dict(_GAN),
                 own=(Field("pretrain_steps", int, 100, "MAGAN's autoencoder pretraining on real data, in steps of the run", ge=0,
                            wide=["int", 0, 500], narrow=100),),
@@ -266,12 +282,12 @@ VARIANTS: dict[str, Variant] = {
         Variant("dragan", "DRAGAN (Kodali et al. 2017)", losses.non_saturating, penalty="dragan",
                 defaults=dict(_GAN, penalty_weight=10.0), search=_SEARCH_PENALTY,
                 citation="Kodali, Abernethy, Hays & Kira, On Convergence and Stability of GANs, arXiv:1705.07215, 2017, eq. 1"),
-        Variant("began", "BEGAN (Berthelot et al. 2017)", None, kind="began",
+        Variant("began", "BEGAN (Berthelot et al. 2017)", None, kind=VariantKind.BEGAN,
                 defaults=dict(lr=1e-4, beta1=0.5, beta2=0.999, n_disc=1, began_gamma=0.5, began_lambda=1e-3),
                 search={"wide": dict(began_lambda=["log", 1e-4, 1e-2], began_gamma=["uniform", 0, 1]),
                         "narrow": dict(began_lambda=1e-3, began_gamma=["uniform", 0.6, 0.9])},
                 citation="Berthelot, Schumm & Metz, BEGAN: Boundary Equilibrium GANs, arXiv:1703.10717, 2017, section 3.4"),
-        Variant("vae", "variational autoencoder baseline", None, kind="vae", defaults=dict(lr=1e-4, beta1=0.9, beta2=0.999, n_disc=1),
+        Variant("vae", "variational autoencoder baseline", None, kind=VariantKind.VAE, defaults=dict(lr=1e-4, beta1=0.9, beta2=0.999, n_disc=1),
                 citation="Kingma & Welling, Auto-Encoding Variational Bayes, ICLR 2014; as the study's baseline, Lucic et al. 2018"),
         _pix2pix("", ": U-Net, 70x70 PatchGAN, cGAN + L1"),
         _pix2pix("_l1", ", L1 alone (table 1)", loss="l1"),

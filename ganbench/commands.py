@@ -10,7 +10,7 @@ from pathlib import Path
 from ganbench.benchmark.config import pick_device, resolve_config
 from ganbench.benchmark.data import DATASETS, DataError, data_path, get_dataset
 from ganbench.benchmark.files import dumps
-from ganbench.benchmark.protocols import PROTOCOLS, STEPS, get_protocol
+from ganbench.benchmark.protocols import PROTOCOLS, get_protocol
 from ganbench.benchmark.schema import COMMAND_FIELDS, check_storage, check_storage_opens
 from ganbench.benchmark.variants import CODE_NAME, VARIANTS, VariantError, get_variant, import_variant
 from ganbench.sweeps.spaces import named_space, variant_defaults
@@ -187,9 +187,10 @@ def cmd_spec(args) -> None:
 
 
 def cmd_protocols(args) -> None:
-    out = {name: dict(summary=p.summary, cite=p.cite, steps=p.steps_count, step=STEPS[p.step],
+    out = {name: dict(summary=p.summary, cite=p.cite, steps=p.steps_count, step=p.step.summary,
                       variants=list(p.variants) if p.variants is not None else "every registered variant",
                       datasets=list(p.datasets) if p.datasets is not None else "every registered data set",
+                      variant_kinds=sorted(p.step.trains) if p.step.trains is not None else "every kind",
                       differences=list(p.differences))
            for name, p in PROTOCOLS.items()}
     if args.json:

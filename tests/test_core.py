@@ -5,8 +5,12 @@ import json
 from pathlib import Path
 
 import pytest
+import torch
 
-from ganbench.benchmark.protocols import PROTOCOLS, Protocol, register
+from ganbench.benchmark.config import resolve_config
+from ganbench.benchmark.protocols import PROTOCOLS, Protocol, Step, register
+from ganbench.benchmark.schema import ConfigError
+from ganbench.benchmark.variants import VariantKind
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ["benchmark", "sweeps", "analysis", "ganbench", "scripts"]
@@ -78,6 +82,59 @@ def test_a_protocol_defined_outside_the_package_registers_trains_and_is_listed(t
     assert refused.returncode == 2 and "error: variant: 'lsgan' is not trained under protocol two_critics" in refused.stderr
     assert len(refused.stderr.strip().splitlines()) == 1 and "ns_gan, wgan_gp" in refused.stderr
     assert not (out.parent / "no").exists()
+
+
+class GeneratorFirst(Step):
+    """A protocol's own step, defined here and nowhere in the package: the generator moves first, then the
+    discriminator once, each on fresh latents."""
+
+    name = "generator_first"
+    summary = "one generator update, then one discriminator update"
+    trains = frozenset({VariantKind.GAN})
+
+    def run(self, m):
+        opt_g, opt_d = m.optimizers()
+        real = m.real.next(m.device)
+        with torch.no_grad():
+            d_real = m.discriminator(real)
+        g_loss = m.generator_update(opt_g, d_real, m.sample_z(real.shape[0]))
+        d_loss, _ = m.discriminator_update(opt_d, real, m.sample_z(real.shape[0]))
+        self.steps_seen = getattr(self, "steps_seen", 0) + 1
+        return {"d_loss": d_loss, "g_loss": g_loss}
+
+
+@pytest.fixture
+def generator_first(monkeypatch):
+    protocol = Protocol(name="generator_first", summary="the generator first", cite="a test",
+                        steps_count="generator updates", step=GeneratorFirst())
+    monkeypatch.setitem(PROTOCOLS, protocol.name, protocol)
+    return protocol
+
+
+def test_a_protocol_with_its_own_step_is_its_file_and_its_registration(generator_first, run, ganbench):
+    metrics, out = run(variant="lsgan", dataset="ring8", protocol="generator_first", steps=3)
+    assert generator_first.step.steps_seen == 3  # the protocol's step ran every step, nothing else did
+    assert (metrics["generator_updates"], metrics["discriminator_updates"]) == (3, 3)
+    listed = json.loads(ganbench("protocols", "--json").stdout)["generator_first"]
+    assert listed["step"] == GeneratorFirst.summary and listed["variant_kinds"] == ["gan"]
+
+
+@pytest.mark.parametrize("variant,kind", [("began", "began"), ("vae", "vae"), ("gmmn", "gmmn"), ("fisher_gan", "fisher")])
+def test_a_step_that_cannot_train_a_variant_kind_is_refused_at_resolution(generator_first, ganbench, tmp_path, variant, kind):
+    with pytest.raises(ConfigError, match=f"^variant: protocol generator_first's step \\(generator_first\\) trains gan variants; '{variant}' is a {kind} variant$"):
+        resolve_config(variant=variant, dataset="ring8", protocol="generator_first")
+    refused = ganbench("train", "--variant", variant, "--dataset", "ring8", "--protocol", "generator_first", "--steps", 1,
+                       "--out", tmp_path / "no")
+    assert refused.returncode == 2 and len(refused.stderr.strip().splitlines()) == 1 and f"'{variant}' is a {kind} variant" in refused.stderr
+    assert not (tmp_path / "no").exists()
+
+
+def test_every_protocols_step_can_build_its_players():
+    from ganbench.benchmark.module import MODULES, PLAYERS
+
+    for protocol in PROTOCOLS.values():
+        assert protocol.step.players is None or protocol.step.players in PLAYERS, protocol.name
+        assert protocol.step.trains is None or set(protocol.step.trains) <= set(MODULES), protocol.name
 
 
 def test_register_is_the_one_line_a_protocol_file_needs(monkeypatch):

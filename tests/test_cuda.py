@@ -16,11 +16,10 @@ def _one_step(config, device):
     data = torch.randn(200, config["pack"], 2)
     module = module.to(device)
     module.real = RealBatches(Split(tensor=data), config["batch_size"], 0).to(device)
-    opts = module.configure_optimizers()
-    module.optimizers, module.manual_backward = (lambda: opts), (lambda loss: loss.backward())
+    module.outside_trainer()
     z = torch.randn(config["batch_size"] * config["pack"], 2)
     module.sample_z = lambda n: z[:n].to(device)  # the same latents on both devices
-    module.paper_step()
+    module.protocol.step.run(module)
     return {k: v.detach().cpu() for k, v in module.state_dict().items()}
 
 

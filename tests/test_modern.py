@@ -168,13 +168,12 @@ def test_a_relativistic_generator_step_sees_the_updated_discriminator_on_a_fresh
     module.real = RealBatches(load_split("ring8", "train"), 32, 0)
     stream = RealBatches(load_split("ring8", "train"), 32, 0)  # the same seeded order, read alongside
     first, second = stream.next("cpu"), stream.next("cpu")
-    opt_g, opt_d = module.configure_optimizers()
-    module.optimizers, module.manual_backward = (lambda: (opt_g, opt_d)), (lambda loss: loss.backward())
+    module.outside_trainer()
     d_before = copy.deepcopy(module.discriminator)
     seen = {}
     update = module.generator_update
     module.generator_update = lambda opt, d_real, z: seen.setdefault("d_real", d_real.clone()) is not None and update(opt, d_real, z)
-    module.gan_step()
+    module.variant_step()
     with torch.no_grad():
         updated, stale = module.discriminator(second), d_before(first)
     assert torch.allclose(seen["d_real"], updated, rtol=0, atol=1e-6)

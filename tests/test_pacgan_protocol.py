@@ -114,11 +114,9 @@ def test_one_step_updates_both_players_from_one_pass_with_a_generator_call_per_c
 
     calls = []
     module.generator.register_forward_hook(lambda m, i, o: calls.append(i[0].shape[0]))
-    opt_g, opt_d = module.configure_optimizers()
-    module.optimizers = lambda: (opt_g, opt_d)
-    module.manual_backward = lambda loss: loss.backward()
+    opt_g, opt_d = module.outside_trainer().optimizers()
     torch.manual_seed(1)
-    module.paper_step()
+    module.protocol.step.run(module)
     assert calls == [batch] * pack
 
     # by hand, from the parameters before the step and the same latents
@@ -208,11 +206,10 @@ def test_the_generators_step_does_not_depend_on_the_discriminators_update():
         torch.manual_seed(0)
         module = build_module(c, (2,))
         module.real = Batches(torch.randn(100, 2, 2))
-        opt_g, opt_d = module.configure_optimizers()
+        opt_g, opt_d = module.outside_trainer().optimizers()
         opt_d.param_groups[0]["lr"] = d_lr
-        module.optimizers, module.manual_backward = (lambda: (opt_g, opt_d)), (lambda loss: loss.backward())
         torch.manual_seed(1)
-        module.paper_step()
+        module.protocol.step.run(module)
         ends.append([p.detach().clone() for p in module.generator.parameters()])
     assert all(torch.equal(a, b) for a, b in zip(*ends))
 

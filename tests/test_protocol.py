@@ -364,16 +364,13 @@ def test_the_eight_study_specs_load():
         assert spec.settings == lucic2018.EXPERIMENTS[spec.experiment][1]
 
 
-# --- the study's step, driven by hand (Lightning's optimizer plumbing replaced by plain calls) -------------------
+# --- the study's step, driven by hand (outside a Lightning Trainer) ---------------------------------------------
 
 def _driven(variant, **extra):
     from ganbench.benchmark.module import build_module
 
     config = resolve_config(variant=variant, dataset="mnist5k", protocol="lucic2018", n_fake=200, n_real=200, **extra)
-    module = build_module(config, (1, 28, 28))
-    opts = module.configure_optimizers()
-    module.optimizers = lambda: opts if isinstance(opts, tuple) else opts
-    module.manual_backward = lambda loss: loss.backward()
+    module = build_module(config, (1, 28, 28)).outside_trainer()
     torch.manual_seed(0)
     batch = torch.rand(64, 1, 28, 28)
     module.real = type("Fixed", (), {"next": lambda self, device: batch})()
@@ -386,13 +383,13 @@ def _driven(variant, **extra):
 @pytest.mark.parametrize("variant,draws_when_g_steps", [("ns_gan", 1), ("wgan_gp", 2)])
 def test_the_generator_reuses_the_discriminators_latents_except_wgan_gp(variant, draws_when_g_steps):
     module, _, _, draws = _driven(variant, n_disc=1)
-    module.study_step()
+    module.protocol.step.run(module)
     assert len(draws) == draws_when_g_steps and (module.d_updates, module.g_updates) == (1, 1)
 
 
 def test_began_k_is_updated_from_recomputed_errors_and_not_clamped():
     module, batch, z, _ = _driven("began", n_disc=1, began_gamma=0.0, began_lambda=0.5)
-    module.study_step()
+    module.protocol.step.run(module)
     with torch.no_grad():
         err_fake = module.discriminator(module.generator(z)).mean()
     # gamma 0: k = 0 + lambda * (0 * err_real - err_fake) < 0, which the study does not clamp

@@ -1,11 +1,12 @@
-"""The LightningModules that train the variants, one per kind of training step (``Variant.kind``):
+"""The LightningModules that provide the players of each kind of variant (``Variant.kind``), which a protocol's step
+drives (benchmark/protocols, ``Step``):
 
 - ``base``: classifiers and critics (GAN, f-GAN, WGAN, LSGAN, hinge, DRAGAN, RWGAN, McGan), and the study's protocol;
 - ``critics``: Fisher GAN and Cramér GAN;
 - ``autoencoders``: BEGAN, EBGAN, MAGAN, MMD GAN;
 - ``non_adversarial``: GMMN and the VAE;
 - ``pix2pix``: image-to-image translation (a conditional task on paired data);
-- ``pacgan``: PacGAN's own step (protocol ``pacgan2018``): both players from one forward pass.
+- ``pacgan``: PacGAN's players (protocol ``pacgan2018``, whose step names them in ``Step.players``).
 """
 from .autoencoders import BEGANModule, EBGANModule, MAGANModule, MMDGANModule
 from .base import Diverged, GANModule, RealBatches, loss_for
@@ -14,17 +15,18 @@ from .non_adversarial import GMMNModule, VAEModule
 from .pacgan import PacGANModule
 from .pix2pix import Pix2PixModule
 from ..protocols import get_protocol
-from ..variants import get_variant
+from ..variants import VariantKind, get_variant
 
-MODULES = {"gan": GANModule, "began": BEGANModule, "ebgan": EBGANModule, "magan": MAGANModule, "mmd_gan": MMDGANModule,
-           "fisher": FisherGANModule, "cramer": CramerGANModule, "gmmn": GMMNModule, "vae": VAEModule,
-           "pix2pix": Pix2PixModule}
+MODULES: dict[VariantKind, type[GANModule]] = {
+    VariantKind.GAN: GANModule, VariantKind.BEGAN: BEGANModule, VariantKind.EBGAN: EBGANModule, VariantKind.MAGAN: MAGANModule,
+    VariantKind.MMD_GAN: MMDGANModule, VariantKind.FISHER: FisherGANModule, VariantKind.CRAMER: CramerGANModule,
+    VariantKind.GMMN: GMMNModule, VariantKind.VAE: VAEModule, VariantKind.PIX2PIX: Pix2PixModule}
+PLAYERS: dict[str, type[GANModule]] = {"pacgan": PacGANModule}  # players a protocol's step names (Step.players)
 
 
 def build_module(config, shape: tuple) -> GANModule:
-    if get_protocol(config.protocol).step == "simultaneous":
-        return PacGANModule(config, shape)
-    return MODULES[get_variant(config.variant).kind](config, shape)
+    players = get_protocol(config.protocol).step.players
+    return (PLAYERS[players] if players else MODULES[get_variant(config.variant).kind])(config, shape)
 
 
-__all__ = ["MODULES", "build_module", "Diverged", "GANModule", "RealBatches", "loss_for"]
+__all__ = ["MODULES", "PLAYERS", "build_module", "Diverged", "GANModule", "RealBatches", "loss_for"]

@@ -8,7 +8,6 @@ import torch
 from .. import losses
 from ..nets import build_autoencoder
 from ..penalties import clip_weights
-from ..protocols.lucic2018 import generator_update_due
 from ..config import RunConfig
 from .base import GANModule
 
@@ -22,7 +21,7 @@ class BEGANModule(GANModule):
         return build_autoencoder(self.config.arch, self.shape, self.config.d_batch_norm, self.protocol.style,
                                  study=self.protocol.own_began_autoencoder)
 
-    def gan_step(self) -> dict:
+    def variant_step(self) -> dict:
         opt_g, opt_d = self.optimizers()
         c = self.config
         for _ in range(c.n_disc):
@@ -37,27 +36,6 @@ class BEGANModule(GANModule):
             balance = c.began_gamma * recon_real.mean() - recon_fake.mean()
             self.k.copy_((self.k + c.began_lambda * balance).clamp(0, 1))
         return {"d_loss": d_loss, "g_loss": g_loss, "k": self.k.clone(), "convergence": recon_real.mean().detach() + balance.abs()}
-
-    def study_step(self) -> dict:
-        """BEGAN.py:98-171: D on this batch; G when due, on the same latents; then k from the errors recomputed
-        on the same batch and latents by the updated nets (after_training_step_hook), not clamped to [0, 1]."""
-        opt_g, opt_d = self.optimizers()
-        c = self.config
-        real = self.real.next(self.device)
-        z = self.sample_z(real.shape[0])
-        with torch.no_grad():
-            fake = self.generator(z)
-        d_loss, _ = losses.began(self.discriminator(real), self.discriminator(fake), self.k)
-        self.update_discriminator(opt_d, d_loss)
-        if generator_update_due(self.steps_done, c.n_disc):
-            g_loss = self.discriminator(self.generator(z)).mean()
-            self.update_generator(opt_g, g_loss)
-            self._last_g_loss = g_loss.detach()
-        with torch.no_grad():
-            err_real, err_fake = self.discriminator(real).mean(), self.discriminator(self.generator(z)).mean()
-            self.k.add_(c.began_lambda * (c.began_gamma * err_real - err_fake))
-            convergence = err_real + (c.began_gamma * err_real - err_fake).abs()
-        return {"d_loss": d_loss, "g_loss": self._last_g_loss, "k": self.k.clone(), "convergence": convergence}
 
 
 class EBGANModule(GANModule):
@@ -90,7 +68,7 @@ class EBGANModule(GANModule):
         self.update_generator(opt_g, g_loss)
         return g_loss
 
-    def gan_step(self) -> dict:
+    def variant_step(self) -> dict:
         opt_g, opt_d = self.optimizers()
         for _ in range(self.config.n_disc):
             real = self.real.next(self.device)
@@ -127,10 +105,10 @@ class MAGANModule(EBGANModule):
         n = len(split.tensor) if split.tensor is not None else len(split.dataset)
         return max(1, n // self.real.batch_size) * self.real.batch_size
 
-    def gan_step(self) -> dict:
+    def variant_step(self) -> dict:
         if self.steps_done < self.config.pretrain_steps or torch.isnan(self.margin):
             return self.pretrain_step()
-        logs = super().gan_step()
+        logs = super().variant_step()
         return {**logs, "margin": self.margin.clone()}
 
     def pretrain_step(self) -> dict:
@@ -163,7 +141,7 @@ class MMDGANModule(GANModule):
         return build_autoencoder(self.config.arch, self.shape, self.config.d_batch_norm, self.protocol.style, energy="l2",
                                  code_dim=self.config.features)
 
-    def gan_step(self) -> dict:
+    def variant_step(self) -> dict:
         opt_g, opt_d = self.optimizers()
         c, critic = self.config, self.discriminator
         for _ in range(c.n_disc):

@@ -1,10 +1,9 @@
 """The LightningModule that trains every classifier and critic variant: manual optimisation, loss and penalty taken
 by name from the variant registry. Variants whose players' updates differ subclass it (see the package's modules).
 
-What one training step is depends on the protocol (benchmark.protocols): under ``ganbench`` it is n_disc
-discriminator updates and one generator update on fresh latents; under ``lucic2018`` it is one discriminator
-update, and the generator follows on step 0 and every n_disc-th step after, on the same latents (the study's
-abstract_gan.py:198-220)."""
+A module provides the players: the nets, their optimisers, each player's update and loss, and the variant's own step
+as its paper gives it (``variant_step``). What one training step is, the protocol's ``Step`` says
+(benchmark/protocols): ganbench's runs the variant's own; the study's and PacGAN's are their code's."""
 from __future__ import annotations
 
 import copy
@@ -20,11 +19,9 @@ from ..data import Split, as_float
 from ..nets import build_discriminator, build_generator
 from ..penalties import PENALTIES, STUDY_PENALTIES, clip_weights, zero_centred_penalty
 from ..protocols import get_protocol
-from ..protocols.lucic2018 import generator_update_due
 from ..variants import get_variant
 
 SHOW_EVERY = 10  # the progress display's losses: Lightning's log() costs about as much as a small net's step
-RESAMPLE_BEFORE_GENERATOR = {"wgan_gp"}  # the study draws new latents for G's update only here (WGAN_GP.py:111)
 
 
 def loss_for(config: RunConfig):
@@ -190,6 +187,24 @@ class GANModule(pl.LightningModule):
     def configure_optimizers(self):
         return self.optimiser(self.generator.parameters()), self.optimiser(self.discriminator.parameters())
 
+    def outside_trainer(self) -> "GANModule":
+        """Steps without a Lightning Trainer (``speed.py``'s timing, tests that drive one step): the players'
+        optimisers made here and a plain backward. Lightning's ``optimizers()`` and ``manual_backward`` need a
+        trainer; these two overrides below are the only place ganbench steps around it."""
+        self._own_optimisers = self.configure_optimizers()
+        return self
+
+    _own_optimisers = None
+
+    def optimizers(self, use_pl_optimizer: bool = True):
+        return self._own_optimisers if self._own_optimisers is not None else super().optimizers(use_pl_optimizer)
+
+    def manual_backward(self, loss: torch.Tensor, *args, **kwargs) -> None:
+        if self._own_optimisers is not None:
+            loss.backward(*args, **kwargs)
+        else:
+            super().manual_backward(loss, *args, **kwargs)
+
     def on_fit_start(self) -> None:
         self.real.to(self.device)
 
@@ -227,12 +242,14 @@ class GANModule(pl.LightningModule):
             counts = state["counts"]
             self.steps_done, self.d_updates, self.g_updates = counts["steps"], counts["d_updates"], counts["g_updates"]
             self._last_g_loss = state.get("last_g_loss")
+        self.protocol.step.start(self)  # after the state is read back: the step sees where training resumes
 
     def training_step(self, batch, batch_idx):
         self.apply_schedule()
-        logs = self.study_step() if self.protocol.step == "discriminator" else self.gan_step()
+        logs = self.protocol.step.run(self)  # what a step is, the protocol says (protocols/base.py, Step)
         self.steps_done += 1
         self._finish_step(logs)
+        self.protocol.step.after(self)
 
     def _finish_step(self, logs: dict) -> None:
         """Refuse a non-finite loss; move the averaged generator; show the losses every SHOW_EVERY steps, and log
@@ -292,9 +309,9 @@ class GANModule(pl.LightningModule):
         self.update_generator(opt_g, g_loss)
         return g_loss
 
-    # --- ganbench: n_disc discriminator updates, then one generator update on fresh latents ------------------
+    # --- the variant's own step (ganbench's protocol): n_disc discriminator updates, then one generator update --
 
-    def gan_step(self) -> dict:
+    def variant_step(self) -> dict:
         opt_g, opt_d = self.optimizers()
         n_d = self.config.n_disc - (1 if self.variant.single_step else 0)
         d_loss = None
@@ -328,16 +345,3 @@ class GANModule(pl.LightningModule):
         opt_d.step()
         opt_g.step()
         self.d_updates, self.g_updates = self.d_updates + 1, self.g_updates + 1
-
-    # --- lucic2018: one discriminator update; the generator on step 0 and every n_disc-th step after ----------
-
-    def study_step(self) -> dict:
-        opt_g, opt_d = self.optimizers()
-        real = self.real.next(self.device)
-        z = self.sample_z(real.shape[0])
-        d_loss, d_real = self.discriminator_update(opt_d, real, z)
-        if generator_update_due(self.steps_done, self.config.n_disc):
-            if self.variant.name in RESAMPLE_BEFORE_GENERATOR:
-                z = self.sample_z(real.shape[0])
-            self._last_g_loss = self.generator_update(opt_g, d_real, z).detach()
-        return {"d_loss": d_loss, "g_loss": self._last_g_loss}

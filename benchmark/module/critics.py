@@ -30,8 +30,8 @@ class FisherGANModule(GANModule):
         self.omega = omega.detach()
         return d_loss, d_real.detach()
 
-    def gan_step(self) -> dict:
-        return {**super().gan_step(), "lambda": self.lam.clone(), "omega": self.omega}
+    def variant_step(self) -> dict:
+        return {**super().variant_step(), "lambda": self.lam.clone(), "omega": self.omega}
 
 
 class CramerGANModule(GANModule):

@@ -19,7 +19,7 @@ class GMMNModule(GANModule):
     def configure_optimizers(self):
         return self.optimiser(self.generator.parameters())
 
-    def gan_step(self) -> dict:
+    def variant_step(self) -> dict:
         opt = self.optimizers()
         real = self.real.next(self.device)
         loss = losses.gmmn(real.flatten(1), self.generator(self.sample_z(real.shape[0])).flatten(1), self.config.mmd_bandwidth)
@@ -53,7 +53,7 @@ class VAEModule(GANModule):
     def configure_optimizers(self):
         return self.optimiser(self.parameters())
 
-    def gan_step(self) -> dict:
+    def variant_step(self) -> dict:
         opt = self.optimizers()
         x = self.real.next(self.device)
         mu, logvar = self.discriminator(x).chunk(2, dim=1)
@@ -64,21 +64,9 @@ class VAEModule(GANModule):
         else:
             recon = 0.5 * ((x_hat - x) ** 2).sum() / len(x)
         kl = -0.5 * (1 + logvar - mu**2 - logvar.exp()).sum() / len(x)
-        return self._vae_update(opt, recon, kl)
+        return self.vae_update(opt, recon, kl)
 
-    def study_step(self) -> dict:
-        """VAE.py:78-113 and 133-144: sigma = 1e-6 + softplus, outputs clipped to [1e-8, 1 - 1e-8], the log-likelihood summed
-        over height and width and averaged over batch and channels, KL with log(1e-8 + sigma^2)."""
-        opt = self.optimizers()
-        x = self.real.next(self.device)
-        mu, raw = self.discriminator(x).chunk(2, dim=1)
-        sigma = 1e-6 + torch.nn.functional.softplus(raw)
-        out = self.generator(mu + sigma * torch.randn_like(mu)).clamp(1e-8, 1 - 1e-8)
-        recon = -(x * torch.log(out) + (1 - x) * torch.log(1 - out)).sum(dim=(2, 3)).mean()
-        kl = (0.5 * (mu**2 + sigma**2 - torch.log(1e-8 + sigma**2) - 1).sum(1)).mean()
-        return self._vae_update(opt, recon, kl)
-
-    def _vae_update(self, opt, recon, kl) -> dict:
+    def vae_update(self, opt, recon, kl) -> dict:
         loss = recon + kl
         self.update_discriminator(opt, loss)  # encoder and decoder move together on one optimiser: one update of each
         self.g_updates += 1

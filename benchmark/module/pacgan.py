@@ -1,12 +1,7 @@
-"""PacGAN's training step (protocol ``pacgan2018``; benchmark/protocols/pacgan2018.py has the references).
-
-One step is ALI's ``ali_algorithm`` (ali/algorithms.py): the discriminator's and the generator's gradients from
-**one** forward pass on one batch, applied at once by Blocks' Adam. The generator is called once per pack copy
-(PacGAN.compute_losses, bricks.py:62-67), so its batch norm sees batches of 100; the population statistics move at
-rate 0.05 towards the mean of the m calls' statistics (pacgan_task.py:127-149). After each epoch the training
-monitor runs its 50 batches, which move the population statistics again (pacgan_task.py:178-180, DataStreamMonitoring
-with ``updates=bn_updates``), then the metrics are computed on 2,500 fixed latents with population statistics
-(GraphLogger and MetricLogger, extensions.py) and logged into the run's curves.
+"""PacGAN's players (protocol ``pacgan2018``, whose step, ``PacGANStep``, drives them; benchmark/protocols/pacgan2018.py
+has the references): Blocks' Adam, a generator called once per pack copy (PacGAN.compute_losses, bricks.py:62-67), so
+its batch norm sees batches of 100, Blocks' batch-norm population statistics, and the metrics on 2,500 fixed latents
+with population statistics (GraphLogger and MetricLogger, extensions.py).
 """
 from __future__ import annotations
 
@@ -49,48 +44,6 @@ class PacGANModule(GANModule):
         layout ``nets.Packed`` reads)."""
         calls = [self.generator(self.sample_z(batch)) for _ in range(self.pack)]
         return torch.stack(calls, dim=1).reshape(batch * self.pack, -1)
-
-    def on_train_start(self) -> None:
-        super().on_train_start()
-        if self.steps_done == 0:  # DataStreamMonitoring runs before the first epoch too (Blocks' default)
-            self.monitor_batch_norm()
-
-    def training_step(self, batch, batch_idx):
-        logs = self.paper_step()
-        self.steps_done += 1
-        self._finish_step(logs)
-        if self.steps_done % pacgan2018.epoch_steps(self.config.batch_size) == 0:
-            self.end_of_epoch()
-
-    def paper_step(self) -> dict:
-        opt_g, opt_d = self.optimizers()
-        real = self.real.next(self.device)  # (batch, m, D): batch packed examples
-        batch = real.shape[0]
-        fake = self.fake_packs(batch)
-        preds = self.discriminator(torch.cat([real.reshape(batch * self.pack, -1), fake]))  # one pass, as get_predictions
-        d_loss, g_loss = self.loss(preds[:batch], preds[batch:])  # the protocol's: bricks.py:69-72
-        self.simultaneous_update(opt_d, opt_g, d_loss, g_loss)
-        for bn in self.batch_norms:
-            bn.update_population(pacgan2018.BN_RATE)
-        return {"d_loss": d_loss, "g_loss": g_loss}
-
-    @torch.no_grad()
-    def monitor_batch_norm(self) -> None:
-        """The training monitor's pass: MONITOR_EXAMPLES / batch batches of m generator calls, each moving the
-        population statistics as a training step does, with no parameter changed."""
-        batch = self.config.batch_size
-        for _ in range(pacgan2018.MONITOR_EXAMPLES // batch):
-            self.fake_packs(batch)
-            for bn in self.batch_norms:
-                bn.update_population(pacgan2018.BN_RATE)
-
-    def end_of_epoch(self) -> None:
-        self.monitor_batch_norm()
-        if self.mixture is None:
-            return
-        row = {"epoch": self.steps_done // pacgan2018.epoch_steps(self.config.batch_size), **self.scores()}
-        for logger in self.loggers:
-            logger.log_metrics(row, step=self.steps_done)
 
     def scores(self) -> dict:
         """PacGAN's metrics on the fixed latents, the generator with its population statistics."""

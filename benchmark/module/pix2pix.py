@@ -35,7 +35,7 @@ class Pix2PixModule(GANModule):
         """D's patch logits for image y translated from x: the cGAN sees both stacked (eq. 1), the GAN y alone (eq. 2)."""
         return self.discriminator(torch.cat([x, y], 1) if conditional(self.config.loss) else y)
 
-    def gan_step(self) -> dict:
+    def variant_step(self) -> dict:
         opts = self.optimizers()
         opt_g, opt_d = (opts[0], opts[1]) if isinstance(opts, list) else (opts, None)
         logs = {}

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ..schema import REGISTRIES, ConfigError, did_you_mean
 from . import ganbench, lucic2018, pacgan2018
-from .base import STEPS, Protocol
+from .base import Protocol, Step, VariantStep
 
 PROTOCOLS: dict[str, Protocol] = {}
 DEFAULT_PROTOCOL = ganbench.PROTOCOL.name
@@ -20,7 +20,7 @@ def register(protocol: Protocol) -> Protocol:
 register(ganbench.PROTOCOL)
 register(lucic2018.PROTOCOL)
 register(pacgan2018.PROTOCOL)
-REGISTRIES["protocol"] = PROTOCOLS.keys
+REGISTRIES["protocol"] = lambda: PROTOCOLS  # read when asked: a test may swap the registry
 BUILT_IN = frozenset(PROTOCOLS)  # ganbench's own; a plugin's or a test's register() adds to the registry
 
 
@@ -32,4 +32,4 @@ def get_protocol(name: str | Protocol) -> Protocol:
     return PROTOCOLS[name]
 
 
-__all__ = ["BUILT_IN", "DEFAULT_PROTOCOL", "PROTOCOLS", "STEPS", "Protocol", "get_protocol", "register"]
+__all__ = ["BUILT_IN", "DEFAULT_PROTOCOL", "PROTOCOLS", "Protocol", "Step", "VariantStep", "get_protocol", "register"]

@@ -2,28 +2,59 @@
 
 A protocol fixes what a training step is, each variant's defaults and search spaces, the nets' initialisation and
 batch-norm constants, the loss forms, the evaluation rules, which variants and data sets it accepts, and what still
-differs from its paper. Code consults a protocol by asking it (``protocol.fid_due(...)``, ``protocol.step``), never
+differs from its paper. Code consults a protocol by asking it (``protocol.fid_due(...)``, ``protocol.step.run(module)``), never
 by comparing its name; a new protocol is one file holding one object, and a line in the registry (``__init__.py``)
 or a call of ``register``.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import TYPE_CHECKING, Callable, ClassVar
 
 from ..nets.layers import STYLES, Style
 from ..schema import ABSENT_MEANS, ConfigError
+from ..variants import Variant, VariantKind
+
+if TYPE_CHECKING:  # the module imports the protocols; a step only drives the module it is given
+    import torch
+
+    from ..module import GANModule
 
 # methods later than the papers whose code a protocol replays: off under a replay
 NOT_IN_REPLAYED_CODE = {"r1_gamma": "R1 penalty", "r2_gamma": "R2 penalty", "cosine_decay": "cosine schedule",
                         "ema_nimg": "EMA generator"}
 
-# what one training step is; the LightningModules implement each (benchmark/module)
-STEPS = {
-    "alternating": "n_disc discriminator updates, then one generator update on fresh latents",
-    "discriminator": "one discriminator update; the generator follows on step 0 and every n_disc-th step after, on the same latents",
-    "simultaneous": "both players' gradients from one forward pass, applied at once",
-}
+
+
+class Step:
+    """What one training step is under a protocol: the one place that says it. A step drives the players a module
+    provides (benchmark/module: the nets, their optimisers, each player's update and loss) and returns the losses to
+    show; the module counts the step, refuses a non-finite loss and moves the averaged generator. A protocol with a
+    step of its own subclasses this beside it (lucic2018.py, pacgan2018.py, or a test's)."""
+
+    name: ClassVar[str]  # what `ganbench protocols` calls it
+    summary: ClassVar[str]  # one line: what a step is
+    trains: ClassVar[frozenset[VariantKind] | None] = None  # the variant kinds it can train; None: every kind
+    players: ClassVar[str | None] = None  # the players module it needs (benchmark.module.PLAYERS); None: the variant kind's
+
+    def run(self, m: GANModule) -> dict[str, torch.Tensor | None]:
+        raise NotImplementedError
+
+    def start(self, m: GANModule) -> None:
+        """Once when training starts or resumes (after the module has read back its state)."""
+
+    def after(self, m: GANModule) -> None:
+        """After each step is counted (``m.steps_done`` includes it)."""
+
+
+class VariantStep(Step):
+    """ganbench's: each variant's own step as its paper gives it, which its module implements (``variant_step``)."""
+
+    name = "alternating"
+    summary = "the variant's own: n_disc discriminator updates, then one generator update on fresh latents"
+
+    def run(self, m: GANModule) -> dict[str, torch.Tensor | None]:
+        return m.variant_step()
 
 
 @dataclass(frozen=True)
@@ -32,7 +63,7 @@ class Protocol:
     summary: str  # one line: what it is
     cite: str  # the paper, and the code transcribed where there is one
     steps_count: str  # what the `steps` setting counts under it
-    step: str = "alternating"  # a key of STEPS
+    step: Step = field(default_factory=VariantStep)  # what a training step is
     style: Style = field(default_factory=lambda: STYLES["ganbench"])  # nets' initialisation and batch-norm constants
     differences: tuple[str, ...] = ()  # what still differs from the paper (shown by `ganbench protocols` and the docs)
     variants: tuple[str, ...] | None = None  # the variants it trains; None: every registered one
@@ -48,8 +79,8 @@ class Protocol:
     fixed: dict = field(default_factory=dict)  # settings its code fixes: a named search space holds them at these values
 
     def __post_init__(self):
-        if self.step not in STEPS:
-            raise ValueError(f"step: '{self.step}' is not one of {', '.join(STEPS)}")
+        if not isinstance(self.step, Step):
+            raise TypeError(f"step: a Step, not {type(self.step).__name__}")
 
     # --- what it accepts (one check, used by `train`, `spec` and the command line) -------------------------
 
@@ -59,6 +90,13 @@ class Protocol:
             raise ConfigError(f"variant: '{variant}' is not trained under protocol {self.name}; choose one of {', '.join(self.variants)}")
         if dataset is not None and self.datasets is not None and dataset not in self.datasets:
             raise ConfigError(f"dataset: protocol {self.name} trains on {', '.join(self.datasets)}, not '{dataset}'")
+
+    def check_variant(self, variant: Variant) -> None:
+        """ConfigError naming the variant when the protocol's step cannot train its kind (checked at resolution)."""
+        trains = self.step.trains
+        if trains is not None and variant.kind not in trains:
+            raise ConfigError(f"variant: protocol {self.name}'s step ({self.step.name}) trains {', '.join(sorted(trains))} "
+                              f"variants; '{variant.name}' is a {variant.kind} variant")
 
     def searched_variants(self, registered) -> list[str]:
         return list(self.variants) if self.variants is not None else list(registered)

@@ -4,7 +4,8 @@ to that commit, under ``compare_gan/src/``. docs/protocol.md sets every aspect b
 
 This module is data and small pure functions: the search ranges and defaults (params.py), the experiments and
 their draws (generate_tasks_lib.py), training length and checkpoints, and when the generator is updated
-(gans/abstract_gan.py). The training step itself lives in benchmark.module, the nets in benchmark.nets.
+(gans/abstract_gan.py); and the study's training step (``StudyStep``), which drives the players of benchmark.module.
+The nets are in benchmark.nets.
 """
 from __future__ import annotations
 
@@ -200,10 +201,72 @@ FID_CODE_FAILED = 4242.0  # eval_gan_lib.py:46
 
 # --- the protocol object ----------------------------------------------------------------------------------
 
-from ..losses import least_squares_on_sigmoid  # noqa: E402
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+from ..losses import began as began_loss, least_squares_on_sigmoid  # noqa: E402
 from ..nets.layers import STYLES  # noqa: E402
 from ..schema import ConfigError  # noqa: E402
-from .base import Protocol  # noqa: E402
+from ..variants import VariantKind  # noqa: E402
+from .base import Protocol, Step  # noqa: E402
+
+RESAMPLE_BEFORE_GENERATOR = {"wgan_gp"}  # the study draws new latents for G's update only here (WGAN_GP.py:111)
+
+
+class StudyStep(Step):
+    """abstract_gan.py:198-220: a step is one discriminator update; the generator follows on step 0 and every
+    n_disc-th step after, on the same latents. BEGAN and the VAE step as their own files of the study do."""
+
+    name = "discriminator"
+    summary = "one discriminator update; the generator follows on step 0 and every n_disc-th step after, on the same latents"
+    trains = frozenset({VariantKind.GAN, VariantKind.BEGAN, VariantKind.VAE})
+
+    def run(self, m):
+        return {VariantKind.GAN: self.gan, VariantKind.BEGAN: self.began, VariantKind.VAE: self.vae}[m.variant.kind](m)
+
+    def gan(self, m) -> dict:
+        opt_g, opt_d = m.optimizers()
+        real = m.real.next(m.device)
+        z = m.sample_z(real.shape[0])
+        d_loss, d_real = m.discriminator_update(opt_d, real, z)
+        if generator_update_due(m.steps_done, m.config.n_disc):
+            if m.variant.name in RESAMPLE_BEFORE_GENERATOR:
+                z = m.sample_z(real.shape[0])
+            m._last_g_loss = m.generator_update(opt_g, d_real, z).detach()
+        return {"d_loss": d_loss, "g_loss": m._last_g_loss}
+
+    def began(self, m) -> dict:
+        """BEGAN.py:98-171: D on this batch; G when due, on the same latents; then k from the errors recomputed
+        on the same batch and latents by the updated nets (after_training_step_hook), not clamped to [0, 1]."""
+        opt_g, opt_d = m.optimizers()
+        c = m.config
+        real = m.real.next(m.device)
+        z = m.sample_z(real.shape[0])
+        with torch.no_grad():
+            fake = m.generator(z)
+        d_loss, _ = began_loss(m.discriminator(real), m.discriminator(fake), m.k)
+        m.update_discriminator(opt_d, d_loss)
+        if generator_update_due(m.steps_done, c.n_disc):
+            g_loss = m.discriminator(m.generator(z)).mean()
+            m.update_generator(opt_g, g_loss)
+            m._last_g_loss = g_loss.detach()
+        with torch.no_grad():
+            err_real, err_fake = m.discriminator(real).mean(), m.discriminator(m.generator(z)).mean()
+            m.k.add_(c.began_lambda * (c.began_gamma * err_real - err_fake))
+            convergence = err_real + (c.began_gamma * err_real - err_fake).abs()
+        return {"d_loss": d_loss, "g_loss": m._last_g_loss, "k": m.k.clone(), "convergence": convergence}
+
+    def vae(self, m) -> dict:
+        """VAE.py:78-113 and 133-144: sigma = 1e-6 + softplus, outputs clipped to [1e-8, 1 - 1e-8], the
+        log-likelihood summed over height and width and averaged over batch and channels, KL with log(1e-8 + sigma^2)."""
+        opt = m.optimizers()
+        x = m.real.next(m.device)
+        mu, raw = m.discriminator(x).chunk(2, dim=1)
+        sigma = 1e-6 + F.softplus(raw)
+        out = m.generator(mu + sigma * torch.randn_like(mu)).clamp(1e-8, 1 - 1e-8)
+        recon = -(x * torch.log(out) + (1 - x) * torch.log(1 - out)).sum(dim=(2, 3)).mean()
+        kl = (0.5 * (mu**2 + sigma**2 - torch.log(1e-8 + sigma**2) - 1).sum(1)).mean()
+        return m.vae_update(opt, recon, kl)
 
 
 class StudyProtocol(Protocol):
@@ -288,7 +351,7 @@ PROTOCOL = StudyProtocol(
             "losses, nets, TF batch-norm constants and FID rules",
     cite=f"Lucic et al. 2018, 'Are GANs Created Equal? A Large-Scale Study' (NeurIPS); code {STUDY_CODE}",
     steps_count="discriminator updates",
-    step="discriminator",
+    step=StudyStep(),
     style=STYLES["lucic2018"],
     differences=(
         "FID pixels rounded to uint8 (the study: floats x 255): torch-fidelity's Inception takes uint8 only",

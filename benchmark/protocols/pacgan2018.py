@@ -4,8 +4,9 @@ the code it runs on, ALI (IshmaelBelghazi/ALI, ``ali/algorithms.py``) and Blocks
 ``synthetic_data_experiments/`` of that commit; docs/protocol.md sets every aspect beside ganbench's own protocol.
 
 This module is data and small pure functions: the constants, the paper's losses, the packed data set, the update
-rule of Blocks' Adam and of the batch-norm population statistics. The training step is
-``benchmark.module.pacgan.PacGANModule``; the nets are ``benchmark.nets.mlp`` with ``layers.STYLES["pacgan2018"]``.
+rule of Blocks' Adam and of the batch-norm population statistics; and the paper's training step (``PacGANStep``), which
+drives the players of ``benchmark.module.pacgan.PacGANModule``. The nets are ``benchmark.nets.mlp`` with
+``layers.STYLES["pacgan2018"]``.
 """
 from __future__ import annotations
 
@@ -80,7 +81,55 @@ def blocks_adam_(param: torch.Tensor, grad: torch.Tensor, state: dict, lr: float
 
 from ..nets.layers import STYLES  # noqa: E402
 from ..schema import FALLBACKS, ConfigError  # noqa: E402
-from .base import Protocol  # noqa: E402
+from ..variants import VariantKind  # noqa: E402
+from .base import Protocol, Step  # noqa: E402
+
+
+class PacGANStep(Step):
+    """ALI's ``ali_algorithm`` (ali/algorithms.py): the discriminator's and the generator's gradients from **one**
+    forward pass on one batch, applied at once by Blocks' Adam; the generator's batch-norm population statistics move
+    at rate 0.05 towards the mean of the m calls' statistics (pacgan_task.py:127-149). After each epoch the training
+    monitor runs its 50 batches, which move the population statistics again (pacgan_task.py:178-180,
+    DataStreamMonitoring with ``updates=bn_updates``), then the metrics are logged into the run's curves."""
+
+    name = "simultaneous"
+    summary = "both players' gradients from one forward pass, applied at once"
+    trains = frozenset({VariantKind.GAN})
+    players = "pacgan"
+
+    def run(self, m):
+        opt_g, opt_d = m.optimizers()
+        real = m.real.next(m.device)  # (batch, m, D): batch packed examples
+        batch = real.shape[0]
+        fake = m.fake_packs(batch)
+        preds = m.discriminator(torch.cat([real.reshape(batch * m.pack, -1), fake]))  # one pass, as get_predictions
+        d_loss, g_loss = m.loss(preds[:batch], preds[batch:])  # the protocol's: bricks.py:69-72
+        m.simultaneous_update(opt_d, opt_g, d_loss, g_loss)
+        for bn in m.batch_norms:
+            bn.update_population(BN_RATE)
+        return {"d_loss": d_loss, "g_loss": g_loss}
+
+    def start(self, m) -> None:
+        if m.steps_done == 0:  # DataStreamMonitoring runs before the first epoch too (Blocks' default)
+            self.monitor_batch_norm(m)
+
+    def after(self, m) -> None:
+        if m.steps_done % epoch_steps(m.config.batch_size) == 0:
+            self.monitor_batch_norm(m)
+            if m.mixture is not None:
+                row = {"epoch": m.steps_done // epoch_steps(m.config.batch_size), **m.scores()}
+                for logger in m.loggers:
+                    logger.log_metrics(row, step=m.steps_done)
+
+    @torch.no_grad()
+    def monitor_batch_norm(self, m) -> None:
+        """The training monitor's pass: MONITOR_EXAMPLES / batch batches of m generator calls, each moving the
+        population statistics as a training step does, with no parameter changed."""
+        batch = m.config.batch_size
+        for _ in range(MONITOR_EXAMPLES // batch):
+            m.fake_packs(batch)
+            for bn in m.batch_norms:
+                bn.update_population(BN_RATE)
 
 
 class PacGANProtocol(Protocol):
@@ -118,7 +167,7 @@ PROTOCOL = PacGANProtocol(
             "per pack copy, Blocks' batch norm and Adam, packed data drawn once, metrics after every epoch",
     cite=f"Lin et al. 2018, 'PacGAN: The power of two samples in generative adversarial networks' (NeurIPS); code {PAPER_CODE}",
     steps_count="simultaneous updates of both players (1,000 an epoch at batch 100)",
-    step="simultaneous",
+    step=PacGANStep(),
     style=STYLES["pacgan2018"],
     differences=(
         "Blocks' Adam beta1 = 0.8 taken in its post-2017-01-25 meaning (PyTorch's 0.8); the code cannot settle which "

@@ -20,13 +20,11 @@ def step_times(steps: int = size(20, 2)) -> dict:
         cfg = resolve_config(variant="ns_gan", dataset="mnist5k", arch=arch, steps=steps)
         module = build_module(cfg, (1, 28, 28))
         module.real = RealBatches(load_split("mnist5k", "train"), 64, 0)
-        opt_g, opt_d = module.configure_optimizers()
-        module.optimizers = lambda: (opt_g, opt_d)  # noqa: E731 - the step outside a Trainer
-        module.manual_backward = lambda loss: loss.backward()  # noqa: E731
-        module.gan_step()  # warm-up
+        module.outside_trainer()
+        module.variant_step()  # warm-up
         started = time.perf_counter()
         for _ in range(steps):
-            module.gan_step()
+            module.variant_step()
         out[arch] = (time.perf_counter() - started) / steps
     return out
 
