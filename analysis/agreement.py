@@ -33,6 +33,7 @@ from ganbench.benchmark.metrics.fidelity import Extractor, ImagesUint8, Generato
 from ganbench.benchmark.metrics.latents import LATENT_SEED
 
 from .load import HYPERPARAMETERS, KEPT_TABLE
+from ganbench.benchmark.identity import TrialStatus
 
 # metric -> (extractor, +1 when lower is better, -1 when higher is)
 METRICS = {"fid_inception": ("inception-v3-compat", 1), "kid_inception": ("inception-v3-compat", 1),
@@ -94,7 +95,7 @@ def retrain(kept: Path, runs: Path) -> pd.DataFrame:
 
     spec = json.loads((kept / "spec.json").read_text())
     df = pd.read_csv(kept / KEPT_TABLE)
-    df = df[(df["status"] == "finished") & (df["dataset"] == "mnist5k")].copy()
+    df = df[(df["status"] == TrialStatus.FINISHED) & (df["dataset"] == "mnist5k")].copy()
     dirs = []
     for r in df.itertuples():
         out = runs / f"{r.variant}-{r.phase}-{r.setting}-{int(r.seed)}"

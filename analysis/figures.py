@@ -19,6 +19,7 @@ from ganbench.benchmark.data import file_name, get_dataset  # noqa: E402
 from .load import read_curves  # noqa: E402
 from .search import curve_band, study_curves  # noqa: E402
 from .tables import PACGAN, PACGAN_CURVES, has_run, variant_order  # noqa: E402
+from ganbench.benchmark.identity import Phase, TrialStatus
 
 
 def colours_for(variants) -> dict:
@@ -63,7 +64,7 @@ CROWDED = 200  # points in one strip or panel beyond which they are drawn small 
 
 def fig_distributions(df, figures, colours):
     names = []
-    for (dataset, metric), g in df[df["status"].isin(["finished", "diverged"])].groupby(["dataset", "metric"]):
+    for (dataset, metric), g in df[df["status"].isin([TrialStatus.FINISHED, TrialStatus.DIVERGED])].groupby(["dataset", "metric"]):
         g = g[np.isfinite(g["score"])]
         if g.empty:
             continue
@@ -97,7 +98,7 @@ def fig_budget(curves, figures, colours):
 
 def fig_sensitivity(df, figures, colours):
     names = []
-    ok = df[df["status"].isin(["finished"]) & np.isfinite(df["score"])]
+    ok = df[df["status"].isin([TrialStatus.FINISHED]) & np.isfinite(df["score"])]
     for dataset, g in ok.groupby("dataset"):
         params = [h for h in ("lr", "beta1", "n_disc", "penalty_weight") if g[h].notna().any() and g[h].nunique() > 1]
         if not params:
@@ -134,7 +135,7 @@ def fig_precision_recall(df, figures, colours):
 
 def fig_best_samples(df, figures):
     names = []
-    ok = df[(df["status"] == "finished") & np.isfinite(df["score"])]
+    ok = df[(df["status"] == TrialStatus.FINISHED) & np.isfinite(df["score"])]
     for dataset, g in ok.groupby("dataset"):
         best = g.loc[g.groupby("variant")["score"].idxmin()]
         best = best.set_index("variant").loc[variant_order(best["variant"])]
@@ -151,7 +152,7 @@ def fig_best_samples(df, figures):
 
 
 def fig_fid_over_training(df, figures, colours):
-    g = df[df["fid_history"].notna() & (df["status"] == "finished")]
+    g = df[df["fid_history"].notna() & (df["status"] == TrialStatus.FINISHED)]
     if g.empty:
         return []
     names = []
@@ -171,7 +172,7 @@ def fig_fid_over_training(df, figures, colours):
 def fig_loss_curves(df, figures):
     """The training curves (logs/metrics.csv) of each variant's best trial: the losses, per step."""
     names = []
-    ok = df[(df["status"] == "finished") & np.isfinite(df["score"])]
+    ok = df[(df["status"] == TrialStatus.FINISHED) & np.isfinite(df["score"])]
     for dataset, g in ok.groupby("dataset"):
         best = g.loc[g.groupby("variant")["score"].idxmin()]
         curves = [(r.variant, read_curves(r.run_dir)) for r in best.itertuples() if has_run(r.run_dir)]
@@ -218,7 +219,7 @@ def fig_search(df, figures):
 
 def fig_mode_coverage(df, figures, colours):
     """Modes covered by each variant's best trial on data sets with known modes (ring8, grid25, stacked_mnist)."""
-    ok = df[(df["status"] == "finished") & df["modes_covered"].notna() & (df["phase"] != "seed")]
+    ok = df[(df["status"] == TrialStatus.FINISHED) & df["modes_covered"].notna() & (df["phase"] != Phase.SEED)]
     names = []
     for dataset, g in ok.groupby("dataset"):
         best = g.loc[g.groupby("variant")["score"].idxmin()].set_index("variant")

@@ -14,7 +14,7 @@ from optuna.trial import TrialState
 
 from ganbench.benchmark.data import file_name
 from ganbench.benchmark.files import restore
-from ganbench.benchmark.identity import TrialIdentity, retried
+from ganbench.benchmark.identity import TrialIdentity, TrialStatus, retried
 from ganbench.benchmark.schema import RUN_FIELDS, ConfigError, Field, check_storage_opens
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -65,7 +65,7 @@ def load_kept(study_dir: Path) -> pd.DataFrame:
         first = twice.iloc[0]
         raise ValueError(f"results: {path} holds trial {first['trial']} of {first.get('study_name', first['study'])} "
                          f"{int(df.duplicated(key).sum()) + 1} times; a trial is one row")
-    for column, allowed in (("status", ("finished", "diverged", "pruned", "failed", "lost", "running", "waiting")),):
+    for column, allowed in (("status", tuple(TrialStatus)),):
         bad = sorted(set(df[column].dropna()) - set(allowed))
         if bad:
             raise ValueError(f"results: {path}: {column}: {bad[0]!r} is not allowed, must be one of {', '.join(allowed)}")
@@ -137,9 +137,9 @@ def load_trials(study_dirs: list, storage_url: str | None = None) -> pd.DataFram
             rerun = retried(trials)
             for t in trials:
                 a = restore(t.user_attrs)  # non-finite scores, stored as null in strict JSON, as the floats they were
-                if a.get("status") == "lost" or t.number in rerun:
+                if a.get("status") == TrialStatus.LOST or t.number in rerun:
                     continue  # a dead worker's or a failed attempt, run again as the same trial
-                state = {TrialState.WAITING: "waiting", TrialState.RUNNING: "running"}.get(t.state, a.get("status", "failed"))
+                state = {TrialState.WAITING: TrialStatus.WAITING, TrialState.RUNNING: TrialStatus.RUNNING}.get(t.state, a.get("status", TrialStatus.FAILED))
                 try:
                     who = TrialIdentity.of(a)
                 except ConfigError as e:
@@ -166,7 +166,7 @@ def load_trials(study_dirs: list, storage_url: str | None = None) -> pd.DataFram
                                  else "sliced_w1" if a.get("sliced_w1") is not None else None)
                 if spec.get("objective", "auto") != "auto":  # the spec's choice ranks the trials (coverage negated)
                     row["metric"] = "-coverage" if spec["objective"] == "coverage" else spec["objective"]
-                if row["status"] == "diverged" and row["metric"] is None:
+                if row["status"] == TrialStatus.DIVERGED and row["metric"] is None:
                     row["metric"] = "fid" if spec.get("eval_every") is not None else "mixture_mismatch"
                 row["device_hours"] = (a.get("wall_time_s") or 0) / 3600
                 rows.append(row)
@@ -174,7 +174,7 @@ def load_trials(study_dirs: list, storage_url: str | None = None) -> pd.DataFram
     if df.empty:
         return df
     # the score a trial is judged by: FID (min over checkpoints) for images, mode KL for mixtures; inf when diverged
-    df["score"] = [math.inf if s == "diverged" else math.nan if v is None else float(v) for s, v in zip(df["status"], df["value"])]
+    df["score"] = [math.inf if s == TrialStatus.DIVERGED else math.nan if v is None else float(v) for s, v in zip(df["status"], df["value"])]
     return df
 
 

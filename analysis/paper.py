@@ -30,6 +30,7 @@ from ganbench.benchmark.data import file_name  # noqa: E402
 
 from .load import load_trials  # noqa: E402
 from .tables import METRIC_NAMES, best_table, budget_curves, seed_table, significance_table, variant_order  # noqa: E402
+from ganbench.benchmark.identity import Phase
 
 WIDTHS = {"1col": 3.25, "2col": 6.75}  # inches: a column and the full text width of a two-column conference paper
 STYLE = {"font.size": 8, "axes.titlesize": 8, "axes.labelsize": 8, "xtick.labelsize": 7, "ytick.labelsize": 7,
@@ -84,7 +85,7 @@ def _tabular(header: list[str], rows: list[list[str]], groups: list[int], captio
 
 def scores_table(df: pd.DataFrame, prov: Provenance, budget: int | None = None) -> str:
     best, sig = best_table(df), significance_table(df, budget)
-    search = df[(df["phase"] != "seed") & df["value"].notna()]
+    search = df[(df["phase"] != Phase.SEED) & df["value"].notna()]
     rows, groups = [], []
     for dataset, g in best.groupby("dataset", sort=True):
         groups.append(len(rows))
@@ -107,7 +108,7 @@ def scores_table(df: pd.DataFrame, prov: Provenance, budget: int | None = None) 
 
 
 def seeds_table(df: pd.DataFrame, prov: Provenance) -> str | None:
-    seeds = df[df["phase"] == "seed"]
+    seeds = df[df["phase"] == Phase.SEED]
     if seeds.empty:
         return None
     stats = seeds.groupby(["dataset", "variant"])["value"].agg(["mean", "sem", "count"]).reset_index()
@@ -135,7 +136,7 @@ def paper_colours(df: pd.DataFrame) -> dict:
 
 
 def scores_figure(df: pd.DataFrame, dataset: str, width: str, colours: dict):
-    g = df[(df["dataset"] == dataset) & (df["phase"] != "seed") & df["value"].notna()]
+    g = df[(df["dataset"] == dataset) & (df["phase"] != Phase.SEED) & df["value"].notna()]
     order = variant_order(g["variant"].unique())
     fig, ax = _figure(width)
     rng = np.random.default_rng(0)  # the jitter only
@@ -173,7 +174,7 @@ FIGURES: dict[str, Callable] = {"scores": scores_figure, "budget": budget_figure
 
 def files(df: pd.DataFrame) -> list[str]:
     """Every file the paper output holds, by its path under --out."""
-    names = ["tables/scores.tex"] + (["tables/seeds.tex"] if (df["phase"] == "seed").any() else [])
+    names = ["tables/scores.tex"] + (["tables/seeds.tex"] if (df["phase"] == Phase.SEED).any() else [])
     for dataset in sorted(df["dataset"].unique()):
         names += [f"figures/{kind}_{file_name(dataset)}_{width}.pdf" for kind in FIGURES for width in WIDTHS]
     return names

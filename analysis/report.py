@@ -17,6 +17,7 @@ from .figures import (
     fig_mode_coverage, fig_pacgan_epochs, fig_seed_modes, fig_precision_recall, fig_search, fig_sensitivity,
 )
 from .load import check_comparable, load_external, load_trials
+from ganbench.benchmark.identity import Phase, TrialStatus
 from .tables import (
     BASELINE, PIX2PIX_FINDINGS, R3GAN_DIFFERENCES, ablation_table, baseline_table, best_table, budget_curves, ema_ablation, mode_trials,
     external_table, pacgan_comparison, pacgan_epoch_curves, plain_summary, published_comparison, quality_table, r3gan_comparison, recipe_deviations,
@@ -60,7 +61,7 @@ def write_report(study_dirs: list, out: Path | str, budget: int | None = None, s
         raise ValueError("study: no trials in " + ", ".join(map(str, study_dirs)))
     check_comparable(df)
     if budget is not None:  # the bootstrap draws budget settings a resample: more than any arm has measures nothing
-        searched = df[df["phase"] == "search"] if "phase" in df else df
+        searched = df[df["phase"] == Phase.SEARCH] if "phase" in df else df
         most = int(searched.groupby(["study", "variant", "dataset"]).size().max()) if len(searched) else 0
         if budget > most:
             raise ValueError(f"budget: {budget} is not allowed, must be at most {most} (the most settings any variant "
@@ -258,7 +259,7 @@ def _write_report(df: pd.DataFrame, tmp: Path, study_dirs: list, budget: int | N
     if not any(s.csv == "significance.csv" for s in parts):
         significance_table(df, budget).to_csv(tmp / "significance.csv", index=False)  # always there, if empty
 
-    partial = bool(df["status"].isin(["running", "waiting"]).any())
+    partial = bool(df["status"].isin([TrialStatus.RUNNING, TrialStatus.WAITING]).any())
     title = "ganbench report" + (" (PARTIAL: trials still running)" if partial else "")
     if "workload" in df and (df["workload"].fillna("train") != "train").all():
         title += " (SYNTHETIC LOAD TEST: no model was trained; its scores are not results)"

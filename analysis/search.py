@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 import pandas as pd
+from ganbench.benchmark.identity import Phase, TrialStatus
 
 
 def method_name(sampler: str, pruner: str) -> str:
@@ -19,11 +20,11 @@ def method_name(sampler: str, pruner: str) -> str:
 
 def best_curve(trials: pd.DataFrame) -> list[tuple[int, float]]:
     """(cumulative steps, best score so far) after each trial of one study, in the order the trials finished."""
-    done = trials[trials["status"].isin(["finished", "pruned", "diverged", "failed"])].sort_values("completed")
+    done = trials[trials["status"].isin([TrialStatus.FINISHED, TrialStatus.PRUNED, TrialStatus.DIVERGED, TrialStatus.FAILED])].sort_values("completed")
     spent, best, curve = 0, math.inf, []
     for _, t in done.iterrows():
         spent += int(t["steps"]) if t["steps"] is not None and not pd.isna(t["steps"]) else 0
-        if t["status"] == "finished" and math.isfinite(t["score"]):
+        if t["status"] == TrialStatus.FINISHED and math.isfinite(t["score"]):
             best = min(best, float(t["score"]))
         curve.append((spent, best))
     return curve
@@ -79,7 +80,7 @@ def curve_band(reps: list[list[tuple[int, float]]], grid) -> pd.DataFrame:
 def study_curves(df: pd.DataFrame) -> dict:
     """{(dataset, variant): {method: [curve of each study]}} from the tidy trial table (analysis.load)."""
     out: dict = {}
-    search = df[df["phase"] != "seed"]
+    search = df[df["phase"] != Phase.SEED]
     for (dataset, variant, study, sampler, pruner), g in search.groupby(["dataset", "variant", "study", "sampler", "pruner"]):
         out.setdefault((dataset, variant), {}).setdefault(method_name(sampler, pruner), []).append(best_curve(g))
     return out

@@ -17,6 +17,7 @@ from ganbench.benchmark.protocols import get_protocol, lucic2018
 
 from .budget import compare_at_budget, min_curve
 from .load import read_curves
+from ganbench.benchmark.identity import Phase, TrialStatus
 
 
 PUBLISHED = files("ganbench.results") / "published"  # results/published, package data: the published numbers
@@ -43,7 +44,7 @@ def has_run(run_dir, file: str = "") -> bool:
 
 def budget_curves(df) -> pd.DataFrame:
     rows = []
-    for (dataset, variant), g in df[df["status"].isin(["finished", "diverged"]) & (df["phase"] != "seed")].groupby(["dataset", "variant"]):
+    for (dataset, variant), g in df[df["status"].isin([TrialStatus.FINISHED, TrialStatus.DIVERGED]) & (df["phase"] != Phase.SEED)].groupby(["dataset", "variant"]):
         scores = g["score"].to_numpy(dtype=float)
         for r in min_curve(scores, range(1, len(scores) + 1)):
             rows.append(dict(dataset=dataset, variant=variant, metric=g["metric"].iloc[0], **r,
@@ -54,14 +55,14 @@ def budget_curves(df) -> pd.DataFrame:
 def best_table(df) -> pd.DataFrame:
     rows = []
     for (dataset, variant), both in df.groupby(["dataset", "variant"]):
-        g = both[both["phase"] != "seed"]  # the search; the seed phase re-trains its best setting
-        done = g[g["status"].isin(["finished", "diverged"])]
+        g = both[both["phase"] != Phase.SEED]  # the search; the seed phase re-trains its best setting
+        done = g[g["status"].isin([TrialStatus.FINISHED, TrialStatus.DIVERGED])]
         finite = done[np.isfinite(done["score"])]
-        seeds = both[(both["phase"] == "seed") & both["status"].isin(["finished"])]
+        seeds = both[(both["phase"] == Phase.SEED) & both["status"].isin([TrialStatus.FINISHED])]
         rows.append(dict(dataset=dataset, variant=variant, metric=g["metric"].dropna().iloc[0] if g["metric"].notna().any() else None,
-                         budget=g["budget"].max(), done=len(done), diverged=int((g["status"] == "diverged").sum()),
-                         failed=int((g["status"] == "failed").sum()), running=int((g["status"] == "running").sum()), pruned=int((g["status"] == "pruned").sum()),
-                         failure_rate=float(g["status"].isin(["diverged", "failed"]).mean()),
+                         budget=g["budget"].max(), done=len(done), diverged=int((g["status"] == TrialStatus.DIVERGED).sum()),
+                         failed=int((g["status"] == TrialStatus.FAILED).sum()), running=int((g["status"] == TrialStatus.RUNNING).sum()), pruned=int((g["status"] == TrialStatus.PRUNED).sum()),
+                         failure_rate=float(g["status"].isin([TrialStatus.DIVERGED, TrialStatus.FAILED]).mean()),
                          best=finite["score"].min() if len(finite) else math.inf if len(done) else math.nan,  # nan: none ended yet
                          seeds=len(seeds), seed_mean=seeds["score"].mean() if len(seeds) else None,
                          seed_std=seeds["score"].std() if len(seeds) > 1 else None,
@@ -82,7 +83,7 @@ def quality_table(df: pd.DataFrame) -> pd.DataFrame:
     if not {"density", "coverage"} & set(have) and not {"kid", "precision"} & set(have):
         return pd.DataFrame()
     rows = []
-    done = df[(df["status"] == "finished") & (df["phase"] != "seed") & np.isfinite(df["score"].astype(float))]
+    done = df[(df["status"] == TrialStatus.FINISHED) & (df["phase"] != Phase.SEED) & np.isfinite(df["score"].astype(float))]
     for (dataset, variant), g in done.groupby(["dataset", "variant"]):
         best = g.loc[g["score"].astype(float).idxmin()]
         if all(pd.isna(best.get(m)) for m in have):
@@ -124,8 +125,8 @@ def significance_table(df, budget: int | None = None) -> pd.DataFrame:
     of them finished. Where both ran a seed phase, a Mann-Whitney U test on the seed scores too."""
 
     rows = []
-    search = df[df["status"].isin(["finished", "diverged"]) & (df["phase"] != "seed")]
-    seeds = df[(df["status"] == "finished") & (df["phase"] == "seed") & np.isfinite(df["score"])]
+    search = df[df["status"].isin([TrialStatus.FINISHED, TrialStatus.DIVERGED]) & (df["phase"] != Phase.SEED)]
+    seeds = df[(df["status"] == TrialStatus.FINISHED) & (df["phase"] == Phase.SEED) & np.isfinite(df["score"])]
     for dataset, g in search.groupby("dataset"):
         scores = {v: h["score"].to_numpy(dtype=float) for v, h in g.groupby("variant")}
         order = variant_order(scores)
@@ -149,7 +150,7 @@ def baseline_table(df, baseline: str = BASELINE, budget: int | None = None) -> p
     """Every variant against ``baseline`` on each data set that ran it: best and median score over the search's
     settings, and the significance table's verdict on the pair (bootstrap of the minimum at the common budget)."""
     sig = significance_table(df, budget)
-    search = df[df["status"].isin(["finished", "diverged"]) & (df["phase"] != "seed")]
+    search = df[df["status"].isin([TrialStatus.FINISHED, TrialStatus.DIVERGED]) & (df["phase"] != Phase.SEED)]
     rows = []
     for dataset, g in search.groupby("dataset"):
         if baseline not in set(g["variant"]):
@@ -288,7 +289,7 @@ def plain_summary(df, budget: int | None = None) -> list[str]:
     """The report's first lines: what was compared, at what budget and length, and what differs significantly."""
     lines = []
     for dataset, g in df.groupby("dataset"):
-        search = g[g["phase"] != "seed"]
+        search = g[g["phase"] != Phase.SEED]
         per = search.groupby("variant").size()
         steps = sorted(set(g["train_steps"].dropna().astype(int)))
         lines.append(f"{dataset}: {len(per)} variant{'s' if len(per) != 1 else ''} ({', '.join(variant_order(per.index))}), "
@@ -334,7 +335,7 @@ def pacgan_comparison(df: pd.DataFrame) -> pd.DataFrame:
     two standard errors (the root of the sum of both squared)."""
     pub = pd.read_csv(PACGAN, comment="#")
     rows = []
-    done = df[df["status"] == "finished"].copy()
+    done = df[df["status"] == TrialStatus.FINISHED].copy()
     if done.empty or "modes_covered" not in done:
         return pd.DataFrame()
     done["high_quality_percent"] = 100 * done["high_quality_fraction"]
@@ -346,8 +347,8 @@ def pacgan_comparison(df: pd.DataFrame) -> pd.DataFrame:
         if ref.empty:
             continue
         # with one setting (PacGAN's fixed protocol) the search trial is one more run of it; otherwise the seed phase
-        one_setting = (g.loc[g["phase"] == "search", "budget"] == 1).all()
-        runs = g if one_setting or not (g["phase"] == "seed").any() else g[g["phase"] == "seed"]
+        one_setting = (g.loc[g["phase"] == Phase.SEARCH, "budget"] == 1).all()
+        runs = g if one_setting or not (g["phase"] == Phase.SEED).any() else g[g["phase"] == Phase.SEED]
         for r in ref.itertuples():
             values = runs[r.metric].dropna().astype(float)
             if values.empty:
@@ -384,7 +385,7 @@ def seed_table(df: pd.DataFrame) -> pd.DataFrame:
     """On data sets with modes: each variant's best setting trained again over seeds (the seed phase), its mode
     metrics as mean and standard error over those runs, and which generator was scored (ema: the weights' moving
     average; trained: the generator itself). Empty for a study without a seed phase."""
-    ok = df[(df["phase"] == "seed") & (df["status"] == "finished")] if "modes_covered" in df else df.iloc[:0]
+    ok = df[(df["phase"] == Phase.SEED) & (df["status"] == TrialStatus.FINISHED)] if "modes_covered" in df else df.iloc[:0]
     ok = ok[ok["modes_covered"].notna()]
     rows = []
     for (dataset, variant), g in ok.groupby(["dataset", "variant"]):
@@ -393,7 +394,7 @@ def seed_table(df: pd.DataFrame) -> pd.DataFrame:
         for metric in SEED_METRICS:
             if metric in g and g[metric].notna().any():
                 row[metric], row[f"{metric}_se"] = _mean_se(g[metric])
-        diverged = df[(df["phase"] == "seed") & (df["dataset"] == dataset) & (df["variant"] == variant) & (df["status"] == "diverged")]
+        diverged = df[(df["phase"] == Phase.SEED) & (df["dataset"] == dataset) & (df["variant"] == variant) & (df["status"] == TrialStatus.DIVERGED)]
         row["diverged"] = len(diverged)
         rows.append(row)
     if not rows:
@@ -409,7 +410,7 @@ def ema_ablation(df: pd.DataFrame) -> pd.DataFrame:
     rows: list[dict] = []
     if "scored_generator" not in df:
         return pd.DataFrame(rows, columns=["dataset", "variant", "metric", "runs", "ema", "ema_se", "raw", "raw_se", "difference", "difference_se"])
-    ok = df[(df["phase"] == "seed") & (df["status"] == "finished") & (df["scored_generator"] == "ema")]
+    ok = df[(df["phase"] == Phase.SEED) & (df["status"] == TrialStatus.FINISHED) & (df["scored_generator"] == "ema")]
     for (dataset, variant), g in ok.groupby(["dataset", "variant"]):
         for metric in SEED_METRICS:
             raw = f"raw_{metric}"
@@ -457,7 +458,7 @@ def pacgan_epoch_curves(df: pd.DataFrame) -> pd.DataFrame:
     """PacGAN's metrics after every epoch (logged into each run's curves on the 2-D mixtures): one row per
     (data set, pack, run, epoch), the runs pacgan_comparison averages."""
     rows = []
-    done = df[(df["status"] == "finished") & df["modes_covered"].notna()] if "modes_covered" in df else df.iloc[0:0]
+    done = df[(df["status"] == TrialStatus.FINISHED) & df["modes_covered"].notna()] if "modes_covered" in df else df.iloc[0:0]
     kept = []
     for study_dir, g in done.groupby("study_dir") if "study_dir" in done else []:
         if (Path(study_dir) / "pacgan_epochs.csv").is_file():  # a study kept under results/: its curves were kept too
@@ -488,7 +489,7 @@ def ablation_table(df: pd.DataFrame) -> pd.DataFrame:
     held-out scores of its best setting (by the sweep's objective, the FID of outputs against targets), with the
     mean classifier score over its settings beside it. Empty when no study translated images."""
 
-    ok = df[(df["status"] == "finished") & df["classifier_score"].notna()] if "classifier_score" in df else df.iloc[:0]
+    ok = df[(df["status"] == TrialStatus.FINISHED) & df["classifier_score"].notna()] if "classifier_score" in df else df.iloc[:0]
     rows = []
     for variant, g in ok.groupby("variant"):
         best = g.loc[g["score"].idxmin()]

@@ -8,9 +8,31 @@ from __future__ import annotations
 from dataclasses import MISSING, asdict, dataclass, fields
 from pathlib import Path
 
-from .schema import ConfigError
+from .schema import ConfigError, Vocabulary
 
-PHASES = ("search", "seed")  # the random or adaptive search, then the best setting re-trained over seeds
+
+class Phase(Vocabulary):
+    SEARCH = "search"  # the random or adaptive search
+    SEED = "seed"  # then the best setting re-trained over seeds
+
+
+class TrialStatus(Vocabulary):
+    """How a trial stands: its run's ending (``metrics.json``'s status), else the sweep's word for it (the
+    ``status`` user attribute, the report's column)."""
+
+    FINISHED = "finished"  # trained to the end and scored
+    DIVERGED = "diverged"  # a loss became non-finite: scored as +inf, a result
+    PRUNED = "pruned"  # stopped at a checkpoint by the search's pruner
+    FAILED = "failed"  # an error ended it: no result; `sweep resume` runs it again
+    LOST = "lost"  # its worker stopped answering: no result; run again
+    RUNNING = "running"
+    WAITING = "waiting"  # queued (a retry, a seed-phase trial), not started
+
+
+RUN_ENDINGS = (TrialStatus.FINISHED, TrialStatus.DIVERGED, TrialStatus.PRUNED)  # how a run itself can end
+SCORED = (TrialStatus.FINISHED, TrialStatus.DIVERGED)  # trials with a score (a diverged one's is +inf)
+ENDED = (*RUN_ENDINGS, TrialStatus.FAILED)  # trials that spent their steps
+IN_FLIGHT = (TrialStatus.RUNNING, TrialStatus.WAITING)
 
 
 @dataclass(frozen=True)
@@ -20,7 +42,7 @@ class TrialIdentity:
     space: str  # the space's name, or "custom" for one written out in the spec
     protocol: str
     pack: int
-    phase: str
+    phase: Phase
     setting: int | None = None  # the search's slot; a seed-phase trial takes the best search trial's when it starts
     seed_index: int | None = None  # seed phase only
     experiment: str | None = None  # protocol lucic2018: the study experiment whose draws are replayed
@@ -28,14 +50,15 @@ class TrialIdentity:
     def __post_init__(self):
         for f in fields(self):  # a record read back from a journal: each attribute of the type declared
             value, kind = getattr(self, f.name), f.type.split(" | ")[0]
-            ok = value is None or (isinstance(value, str) if kind == "str" else isinstance(value, int) and not isinstance(value, bool))
+            ok = value is None or (isinstance(value, int) and not isinstance(value, bool) if kind == "int" else isinstance(value, str))
             if not ok or (kind == "int" and value is not None and value < (1 if f.name == "pack" else 0)):
-                raise ConfigError(f"{f.name}: the trial's record holds {value!r}, not {'a name' if kind == 'str' else 'a count'}")
-        if self.phase not in PHASES:
-            raise ConfigError(f"phase: '{self.phase}' is not one of {', '.join(PHASES)}")
-        if (self.phase == "seed") != (self.seed_index is not None):
+                raise ConfigError(f"{f.name}: the trial's record holds {value!r}, not {'a count' if kind == 'int' else 'a name'}")
+        if self.phase not in tuple(Phase):
+            raise ConfigError(f"phase: '{self.phase}' is not one of {', '.join(Phase)}")
+        object.__setattr__(self, "phase", Phase(self.phase))  # a journal holds the string
+        if (self.phase == Phase.SEED) != (self.seed_index is not None):
             raise ConfigError("seed_index: a seed-phase trial has one, a search trial none")
-        if self.phase == "search" and self.setting is None:
+        if self.phase == Phase.SEARCH and self.setting is None:
             raise ConfigError("setting: a search trial has one")
 
     @classmethod
@@ -55,7 +78,7 @@ class TrialIdentity:
 
     @property
     def run_name(self) -> str:
-        return f"seed-{self.seed_index}" if self.phase == "seed" else str(self.setting)
+        return f"seed-{self.seed_index}" if self.phase == Phase.SEED else str(self.setting)
 
     def run_dir(self, study_dir: Path, file_name) -> Path:
         """``trials/<variant>[.packM]/<data set>/<setting or seed-i>`` (``file_name``: the data registry's safe name)."""

@@ -39,6 +39,7 @@ from .protocols import get_protocol, pacgan2018
 from .samples import save_samples
 from .schema import ConfigError, Field
 from .variants import VariantError
+from .identity import RUN_ENDINGS, TrialStatus
 
 @functools.cache
 def _nvml_loads() -> bool:
@@ -118,7 +119,7 @@ def load_module(run_dir: Path | str, device: str = "cpu", checkpoint: str = "las
 
 # what every metrics.json holds, checked when one is read back; the scores beside them are numbers or null
 METRICS_FIELDS = {f.name: f for f in [
-    Field("status", str, None, "how the run ended", choices=("finished", "diverged", "pruned")),
+    Field("status", str, None, "how the run ended", choices=RUN_ENDINGS),
     Field("steps", int, None, "training steps done", ge=0),
     Field("generator_updates", int, None, "generator updates", ge=0),
     Field("discriminator_updates", int, None, "discriminator updates", ge=0),
@@ -257,14 +258,14 @@ def train(config: RunConfig | TranslationConfig, out: Path | str, progress: bool
     done = resumed["counts"]["steps"] if resumed is not None else 0
     steps = torch.utils.data.DataLoader(range(config.steps), batch_size=None)
     started = time.time()
-    status, error = "finished", None
+    status, error = TrialStatus.FINISHED, None
     try:
         with cuda_check_without_nvml(device):
             trainer.fit(module, steps, ckpt_path=str(resume_from) if resumed is not None else None, weights_only=True)
     except Diverged as e:
-        status, error = "diverged", str(e)
+        status, error = TrialStatus.DIVERGED, str(e)
     if any(getattr(cb, "stopped", False) for cb in cbs):
-        status = "pruned"
+        status = TrialStatus.PRUNED
     wall = time.time() - started
 
     metrics = {"status": status, "protocol": config.protocol, "steps": int(module.steps_done),
@@ -276,16 +277,16 @@ def train(config: RunConfig | TranslationConfig, out: Path | str, progress: bool
     if error:
         metrics["error"] = error
     module.to(device)
-    if status != "diverged" and info.is_paired:  # image-to-image: scored on held-out pairs
+    if status != TrialStatus.DIVERGED and info.is_paired:  # image-to-image: scored on held-out pairs
         metrics.update(translation_metrics(module.generator, config.dataset, config.extractor, config.n_fake, device, config.data_root))
-    elif status != "diverged":
+    elif status != TrialStatus.DIVERGED:
         metrics.update(final_scores(module, module.scored_generator, info, config))
     for cb in cbs:  # callbacks that score the run (FID during training) add their results
         if hasattr(cb, "results"):
             metrics.update(cb.results())
     if module.generator_ema is not None:  # the numbers above are the averaged generator's; the trained one's beside them
         metrics["scored_generator"] = "ema"
-        raw = final_scores(module, module.generator, info, config) if status != "diverged" else {}
+        raw = final_scores(module, module.generator, info, config) if status != TrialStatus.DIVERGED else {}
         metrics["raw_generator"] = {**raw, **next((cb.raw for cb in cbs if getattr(cb, "raw", None)), {})}
     for logger in loggers:
         logger.save()

@@ -21,6 +21,7 @@ from optuna.trial import TrialState
 
 from . import optuna_internals
 from .liveness import heartbeat_stale
+from ganbench.benchmark.identity import TrialStatus
 
 
 DEVICE_SLOT = "GANBENCH_DEVICE_SLOT"  # set by the executors for each worker process they start
@@ -130,5 +131,5 @@ def search_done(study: optuna.Study, steps: int) -> bool:
 
 def best_search_trial(study: optuna.Study):
     done = [t for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-            if t.value is not None and math.isfinite(t.value) and t.user_attrs.get("status") == "finished"]
+            if t.value is not None and math.isfinite(t.value) and t.user_attrs.get("status") == TrialStatus.FINISHED]
     return min(done, key=lambda t: (t.value, t.number)) if done else None

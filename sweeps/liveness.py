@@ -25,6 +25,7 @@ from optuna.trial import TrialState
 
 from . import optuna_internals
 from ganbench.benchmark.schema import env
+from ganbench.benchmark.identity import TrialStatus
 
 
 def heartbeat_s() -> float:  # read when used: a forked worker gets its starter's environment after this module loaded
@@ -58,7 +59,7 @@ class Heartbeat:
     def beat(self) -> bool:
         """Still ours? Then refresh the heartbeat. A trial another worker failed as lost is not ours any more."""
         t = optuna_internals.frozen(self.study, self.trial)
-        if t.state != TrialState.RUNNING or t.user_attrs.get("status") == "lost":
+        if t.state != TrialState.RUNNING or t.user_attrs.get("status") == TrialStatus.LOST:
             self.lost = True
             return False
         optuna_internals.set_user_attr(self.study, self.trial, "heartbeat", time.time())

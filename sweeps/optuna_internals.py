@@ -19,6 +19,7 @@ from __future__ import annotations
 import optuna
 from optuna.exceptions import UpdateFinishedTrialError
 from optuna.trial import TrialState
+from ganbench.benchmark.identity import TrialStatus
 
 FIXED_PARAMS = "fixed_params"  # the system attribute enqueue_trial writes (optuna/study/study.py, enqueue_trial)
 
@@ -48,7 +49,7 @@ def claim(study: optuna.Study, trial, owner: dict) -> optuna.Trial | None:
 def fail_lost(study: optuna.Study, trial) -> bool:
     """Mark a RUNNING trial of a gone worker ``status: lost`` and FAIL it; False if it had finished meanwhile."""
     try:
-        storage(study).set_trial_user_attr(trial_id(trial), "status", "lost")
+        storage(study).set_trial_user_attr(trial_id(trial), "status", TrialStatus.LOST)
         return storage(study).set_trial_state_values(trial_id(trial), TrialState.FAIL)
     except (RuntimeError, UpdateFinishedTrialError):  # it finished (COMPLETE, PRUNED) after we looked
         return False

@@ -11,7 +11,7 @@ from __future__ import annotations
 import optuna
 from optuna.trial import TrialState
 
-from ganbench.benchmark.identity import TrialIdentity, retried
+from ganbench.benchmark.identity import TrialIdentity, TrialStatus, retried
 
 from . import optuna_internals
 from .claims import owner_gone, worker_identity
@@ -48,7 +48,7 @@ def retry_failed(spec: Spec, storage) -> int:
         trials = study.get_trials(deepcopy=False)
         done = retried(trials)
         for t in trials:
-            if t.state == TrialState.FAIL and t.user_attrs.get("status") == "failed" and t.number not in done:
+            if t.state == TrialState.FAIL and t.user_attrs.get("status") == TrialStatus.FAILED and t.number not in done:
                 enqueue_retry(study, t)
                 n += 1
     return n

@@ -20,7 +20,7 @@ from optuna.trial import TrialState
 from ganbench.benchmark.config import resolve_config
 from ganbench.benchmark.data import file_name, get_dataset
 from ganbench.benchmark.files import restore, strict
-from ganbench.benchmark.identity import TrialIdentity, retried
+from ganbench.benchmark.identity import Phase, TrialIdentity, TrialStatus, retried
 from ganbench.benchmark.variants import import_variant
 
 from . import optuna_internals
@@ -58,12 +58,12 @@ def run_trial(study: optuna.Study, trial: optuna.Trial, spec: Spec, study_dir: P
     ``best`` is the search trial whose setting a seed-phase trial re-trains."""
     attrs, fixed = optuna_internals.frozen(study, trial).user_attrs, optuna_internals.fixed_params(study, trial)
     identity = TrialIdentity.of(attrs)
-    if identity.phase == "seed":
-        seed = spec.trial_seed("seed", identity.seed_index)
+    if identity.phase == Phase.SEED:
+        seed = spec.trial_seed(Phase.SEED, identity.seed_index)
         space, fixed = {}, fixed or dict(best.params)
         trial.set_user_attr("setting", attrs.get("setting", best.user_attrs["setting"]))
     else:
-        seed = spec.trial_seed("search", identity.setting)
+        seed = spec.trial_seed(Phase.SEARCH, identity.setting)
         space = spec.space_for(identity.variant, identity.dataset)
         fixed = {**{k: x for k, x in space.items() if not is_distribution(x)}, **fixed}
         # a sampler seeded per slot: workers started together must not draw the same settings from one seed
@@ -101,7 +101,7 @@ def _train_and_tell(study, trial, spec, identity, out, params, seed, prune, hear
         else:
             started = time.perf_counter()
             metrics = train(config, out, progress=False, callbacks=[StopIfAbandoned(heartbeat)],
-                            should_stop=prune if spec.pruner != "none" and identity.phase != "seed" else None)
+                            should_stop=prune if spec.pruner != "none" and identity.phase != Phase.SEED else None)
             trial.set_user_attr("train_s", time.perf_counter() - started)  # the rest of a trial is harness overhead
         heartbeat.check()
     except TrialAbandoned as e:  # another worker re-runs it: tell nothing, touch nothing
@@ -111,7 +111,7 @@ def _train_and_tell(study, trial, spec, identity, out, params, seed, prune, hear
         if heartbeat.lost:  # it failed because its files were taken over (the retry renamed them): not its failure
             print(f"ganbench worker {os.getpid()}: trial {trial.number} was re-run by another worker; dropping this attempt", flush=True)
             return
-        trial.set_user_attr("status", "failed")
+        trial.set_user_attr("status", TrialStatus.FAILED)
         trial.set_user_attr("error", "".join(traceback.format_exception_only(type(e), e)).strip()[-2000:])
         study.tell(trial, state=TrialState.FAIL)
         return
@@ -120,7 +120,7 @@ def _train_and_tell(study, trial, spec, identity, out, params, seed, prune, hear
         trial.set_user_attr(k, val)
     if found:
         trial.set_user_attr("non_finite", found)
-    if metrics.get("status") == "pruned":
+    if metrics.get("status") == TrialStatus.PRUNED:
         study.tell(trial, state=TrialState.PRUNED)  # its value: the last FID it reported
         return
     value = objective(metrics, spec.objective)
@@ -133,14 +133,14 @@ def synthetic_metrics(spec: Spec, dataset: str, seed: int) -> dict:
     info = get_dataset(dataset)
     key = (OBJECTIVES[spec.objective].key if spec.objective != "auto" else "fid_min" if info.is_image
            else "mixture_mismatch" if info.mode_centres is not None else "mode_kl" if info.modes else "sliced_w1")
-    return {"status": "finished", "steps": spec.steps, key: synthetic_score(seed), "workload": "synthetic"}
+    return {"status": TrialStatus.FINISHED, "steps": spec.steps, key: synthetic_score(seed), "workload": "synthetic"}
 
 
 def objective(metrics: dict, name: str = "auto") -> float:
     """The study's verdict, minimised: the spec's objective (spec.OBJECTIVES; coverage negated), or by default the
     min-over-checkpoints FID, on 2-D mixtures the truncated transport distance to the mixture (which a noise cloud
     cannot win, unlike the mode KL: benchmark.metrics.modes); inf when diverged or not scored."""
-    if metrics.get("status") == "diverged":
+    if metrics.get("status") == TrialStatus.DIVERGED:
         return math.inf
     metrics = restore(metrics)  # a metrics.json read back: its nulls for non-finite scores are those floats again
     if name != "auto":
@@ -195,8 +195,8 @@ def summary(spec: Spec, storage) -> list[dict]:
             status = [t.user_attrs.get("status") for t in trials if t.number not in rerun]
             done = search_done(study, spec.steps)
             best = best_search_trial(study)
-            row.update(finished=status.count("finished"), diverged=status.count("diverged"), pruned=status.count("pruned"),
-                       failed=status.count("failed"), lost=status.count("lost"),
+            row.update(finished=status.count(TrialStatus.FINISHED), diverged=status.count(TrialStatus.DIVERGED), pruned=status.count(TrialStatus.PRUNED),
+                       failed=status.count(TrialStatus.FAILED), lost=status.count(TrialStatus.LOST),
                        running=sum(t.state == TrialState.RUNNING for t in trials),
                        waiting=0 if done else sum(t.state == TrialState.WAITING for t in trials),
                        steps_used=sum(int(t.user_attrs.get("steps", 0)) for t in trials if t.state in (TrialState.COMPLETE, TrialState.PRUNED)),

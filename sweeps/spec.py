@@ -10,7 +10,7 @@ import yaml
 
 from ganbench.benchmark.config import resolve_config
 from ganbench.benchmark.data import DATASETS, DataError, canonical_name, get_dataset
-from ganbench.benchmark.identity import TrialIdentity
+from ganbench.benchmark.identity import Phase, TrialIdentity
 from ganbench.benchmark.nets import ARCHITECTURES
 from ganbench.benchmark.protocols import DEFAULT_PROTOCOL, PROTOCOLS, get_protocol, lucic2018
 from ganbench.benchmark.schema import COMMAND_FIELDS, RUN_FIELDS, ConfigError, Field, did_you_mean
@@ -92,7 +92,7 @@ class Spec:
             return [first]
         return [first] + settings_for(space, variant, n, self.seed)[1:]
 
-    def trial(self, variant: str, dataset: str, pack: int, phase: str = "search", setting: int | None = 0,
+    def trial(self, variant: str, dataset: str, pack: int, phase: Phase = Phase.SEARCH, setting: int | None = 0,
               seed_index: int | None = None) -> TrialIdentity:
         """The identity of a trial of the cell (variant, data set, pack): what it records and is retried as."""
         return TrialIdentity(variant=variant, dataset=dataset, space=self.space_label(variant), protocol=self.protocol, pack=pack,
@@ -131,9 +131,9 @@ class Spec:
     def seed_study_name(self, variant: str, dataset: str, pack: int = 1) -> str:
         return self.study_name(variant, dataset, pack) + ".seeds"
 
-    def trial_seed(self, phase: str, index: int) -> int:
+    def trial_seed(self, phase: Phase, index: int) -> int:
         """The training seed of a trial: its setting's (search) or its seed run's (seed phase) index from the spec's seed."""
-        return (SEED_OFFSET if phase == "seed" else 0) + self.seed * 1000 + index
+        return (SEED_OFFSET if phase == Phase.SEED else 0) + self.seed * 1000 + index
 
     @property
     def budget_steps(self) -> int:

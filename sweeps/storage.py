@@ -25,6 +25,7 @@ from ganbench.benchmark.schema import ConfigError, check_storage_opens
 from ganbench.benchmark.variants import CODE_NAME, VARIANTS, get_variant
 
 from .spec import BUDGET_FIELDS, JournalError, Spec, SpecError, spec_from_mapping
+from ganbench.benchmark.identity import Phase
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
@@ -252,7 +253,7 @@ def create_studies(spec: Spec, storage) -> list[tuple[optuna.Study, optuna.Study
             seeds = open_study(spec, storage, spec.seed_study_name(v, d, m), prune=False)
             if "budget" not in seeds.user_attrs:
                 for i in range(spec.seeds):
-                    seeds.enqueue_trial({}, user_attrs=spec.trial(v, d, m, "seed", None, i).attrs(), skip_if_exists=False)
+                    seeds.enqueue_trial({}, user_attrs=spec.trial(v, d, m, Phase.SEED, None, i).attrs(), skip_if_exists=False)
                 seeds.set_user_attr("budget", spec.seeds)
                 seeds.set_user_attr("budget_steps", spec.seeds * spec.steps)
         studies.append((study, seeds))

@@ -24,11 +24,25 @@ def layer(module: str) -> int | None:
     return LAYERS[match] if match else None
 
 
-def imports(module: str, source: str, is_package: bool = False) -> list[tuple[int, str]]:
-    """(line, absolute module name) of every import in a module's source, relative ones resolved."""
+def _type_checking_only(tree: ast.AST) -> set[int]:
+    """ids of the import nodes under ``if TYPE_CHECKING:``, which never run (annotations only)."""
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and ast.unparse(node.test).endswith("TYPE_CHECKING"):
+            out |= {id(n) for child in node.body for n in ast.walk(child)}
+    return out
+
+
+def imports(module: str, source: str, is_package: bool = False, run_time_only: bool = False) -> list[tuple[int, str]]:
+    """(line, absolute module name) of every import in a module's source, relative ones resolved; with
+    ``run_time_only``, not those under ``if TYPE_CHECKING:``."""
     package = module if is_package else module.rpartition(".")[0]
     out = []
-    for node in ast.walk(ast.parse(source)):
+    tree = ast.parse(source)
+    skipped = _type_checking_only(tree) if run_time_only else set()
+    for node in ast.walk(tree):
+        if id(node) in skipped:
+            continue
         if isinstance(node, ast.Import):
             out += [(node.lineno, a.name) for a in node.names]
         elif isinstance(node, ast.ImportFrom):
@@ -54,8 +68,9 @@ MODULES = {module_name(p): p for p in sources()}
 
 
 def import_graph(modules: dict[str, str]) -> dict[str, set[str]]:
-    """module -> the modules it imports (a name imported from a module counts as that module), from {name: source}.
-    A submodule's import of its own package is left out: Python has run the package's __init__ before the submodule."""
+    """module -> the modules it imports when it runs (a name imported from a module counts as that module), from
+    {name: source}. A submodule's import of its own package is left out: Python has run the package's __init__ before
+    the submodule; so are imports for annotations only (under ``if TYPE_CHECKING:``)."""
     def owner(target: str) -> str | None:
         while target and target not in modules:
             target = target.rpartition(".")[0]
@@ -64,7 +79,7 @@ def import_graph(modules: dict[str, str]) -> dict[str, set[str]]:
     graph = {}
     for m, source in modules.items():
         is_package = MODULES[m].name == "__init__.py" if m in MODULES else False
-        targets = {owner(t) for _, t in imports(m, source, is_package)}
+        targets = {owner(t) for _, t in imports(m, source, is_package, run_time_only=True)}
         graph[m] = {t for t in targets if t and t != m and not m.startswith(t + ".")}
     return graph
 
@@ -136,3 +151,5 @@ def test_the_cycle_check_finds_a_cycle_through_a_lazy_import():
     modules = {a: "def choices():\n    from .protocols import base\n", b: "from ..schema import ConfigError\n"}
     assert cycles(import_graph(modules)) == [[b, a]]
     assert cycles(import_graph({a: "", b: "from ..schema import ConfigError\n"})) == []
+    typing_only = "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from .protocols import base\n"
+    assert cycles(import_graph({a: typing_only, b: "from ..schema import ConfigError\n"})) == []

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ganbench.benchmark.files import write_json
 from ganbench.benchmark.machine import machine
+from ganbench.benchmark.identity import TrialStatus
 
 from ganbench.analysis.load import KEPT_TABLE, load_trials
 from ganbench.analysis.figures import colours_for, fig_pacgan_epochs, fig_seed_modes
@@ -54,7 +55,7 @@ def keep(study_dir: Path | str, command: str, dest: Path | str | None = None, wa
         for name_ in fig_seed_modes(seeds, dest / "figures", colours_for(df["variant"].unique())):
             (dest / "figures" / f"{name_}.svg").unlink(missing_ok=True)
             figures.append(name_)
-    done = df[(df["status"] == "finished") & df["score"].notna()]
+    done = df[(df["status"] == TrialStatus.FINISHED) & df["score"].notna()]
     for dataset, g in done.groupby("dataset"):  # the best trial's samples: a picture of what the study reached
         best = g.loc[g["score"].astype(float).idxmin()]
         samples = Path(str(best["run_dir"])) / "samples.png"

@@ -19,6 +19,7 @@ from ganbench.analysis.tables import ablation_table, baseline_table, conclusions
 from ganbench.benchmark.schema import RUN_FIELDS
 from ganbench.benchmark.data import get_dataset
 from ganbench.benchmark.variants import VARIANTS
+from ganbench.benchmark.identity import Phase
 from ganbench.sweeps.demo import machine_lines
 from ganbench.sweeps.spec import BUDGET_FIELDS, SPEC_FIELDS
 from shipped import shipped
@@ -150,7 +151,7 @@ def _pm(mean, se, digits: int = 3, scale: float = 1.0) -> str:
 def ring_caption() -> str:
     """The README's caption under the ring figure, from the kept seed phase of objectives_today_2d."""
     df = load_kept(RESULTS / "objectives_today_2d")
-    g = df[(df["phase"] == "seed") & (df["dataset"] == "ring8")]
+    g = df[(df["phase"] == Phase.SEED) & (df["dataset"] == "ring8")]
     total = int(g["modes_total"].max())
     every = g.groupby("variant")["modes_covered"].apply(lambda m: int((m == total).sum()))
     seeds = int(g.groupby("variant").size().max())
@@ -171,7 +172,7 @@ def objectives_claims() -> str:
     recipe does not say, read off the trial rows."""
     out = []
     for study_dir, df in _kept("objectives_today"):
-        seeds = df[df["phase"] == "seed"]
+        seeds = df[df["phase"] == Phase.SEED]
         for dataset, g in seeds.groupby("dataset", sort=True):
             modes = g.groupby("variant")["modes_covered"].apply(lambda x: [int(v) for v in x])
             total = int(g["modes_total"].max())
