@@ -19,8 +19,11 @@ can check and explain without them."""
 from __future__ import annotations
 
 import dataclasses
-from types import SimpleNamespace
+import typing
+from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, ClassVar, Iterable, TypeVar
 
 import torch
 
@@ -33,49 +36,132 @@ from .schema import ABSENT_MEANS, FALLBACKS, RUN_FIELDS, ConfigError, check_devi
 from .variants import VARIANTS, VariantError, check_loss, get_variant
 
 DEFAULTS = {name: f.default for name, f in RUN_FIELDS.items()}
+_C = TypeVar("_C", bound="_Config")
 
 
 class _Config:
     """What both configurations share: the variant's own parameters (``params``) read as attributes too, the JSON
     form written to config.json, and a checked reading of that form."""
 
-    def __getattr__(self, name: str):
+    params: dict[str, Any]
+
+    def __getattr__(self, name: str) -> Any:
         params = self.__dict__.get("params")  # absent while unpickling: no recursion through __getattr__
         if params is not None and not name.startswith("_") and name in params:
             return params[name]
         raise AttributeError(f"{type(self).__name__} has no setting '{name}'")
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """The JSON form: every resolved setting, the variant's own included (config.json)."""
-        out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "params"}
+        out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "params"}  # type: ignore[arg-type]
         return {**out, **self.params}
 
-    def replace(self, **changes):
+    def replace(self: _C, **changes: Any) -> _C:
         params = {k: changes.pop(k) for k in list(changes) if k in self.params}
-        return dataclasses.replace(self, **changes, params={**self.params, **params})
+        return dataclasses.replace(self, **changes, params={**self.params, **params})  # type: ignore[type-var]
 
 
-def _config_class(name: str, names, doc: str, extra=(), constants: dict | None = None) -> type:
-    """A frozen dataclass with a typed attribute for each run field in ``names`` (types from the declarations)."""
-    specs = [("variant", str), ("dataset", str),
-             *[(n, RUN_FIELDS[n].type | None, dataclasses.field(default=None)) for n in names], *extra,
-             ("params", dict, dataclasses.field(default_factory=dict))]
-    return dataclasses.make_dataclass(name, specs, bases=(_Config,), frozen=True, namespace={"__doc__": doc, **(constants or {})})
+# The two configurations list schema.RUN_FIELDS by name and type, so that a type checker and an editor see them; the
+# declaration (default, bounds, help) stays the schema's, and _check_declared below refuses, at import, a field
+# missing here or typed otherwise. A setting that resolution may leave None is typed so (``_left_unset``).
+
+@dataclass(frozen=True)
+class RunConfig(_Config):
+    """A GAN's (or the VAE's) resolved run: every field of schema.RUN_FIELDS as an attribute, the variant's own
+    parameters in ``params`` (and as attributes)."""
+
+    variant: str
+    dataset: str
+    protocol: str
+    arch: str
+    steps: int
+    batch_size: int
+    z_dim: int
+    lr: float
+    beta1: float
+    beta2: float
+    n_disc: int
+    penalty_weight: float
+    clip: float
+    d_batch_norm: bool
+    began_gamma: float
+    began_lambda: float
+    fgan_generator_loss: str | None
+    pack: int
+    generators: int
+    prior: str
+    r1_gamma: float
+    r2_gamma: float
+    cosine_decay: bool
+    ema_nimg: float
+    ema_rampup: float
+    spectral_norm: bool
+    seed: int
+    device: str
+    data_root: str | None
+    checkpoint_every: int
+    eval_every: int | None
+    extractor: str | None
+    n_fake: int
+    n_real: int
+    nearest_k: int
+    generators_scheme: str | None = None  # uniform_mixture when generators > 1
+    params: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
-RunConfig = _config_class(
-    "RunConfig", RUN_FIELDS, "A GAN's (or the VAE's) resolved run: every field of schema.RUN_FIELDS as an attribute, the "
-    "variant's own parameters in ``params`` (and as attributes).",
-    extra=[("generators_scheme", str | None, dataclasses.field(default=None))])
+@dataclass(frozen=True)
+class TranslationConfig(_Config):
+    """pix2pix's resolved run: TRANSLATION_FIELDS as attributes, the variant's (loss, generator, patch, ngf,
+    l1_weight) in ``params``; unpacked, one generator, scored once at the end."""
+
+    variant: str
+    dataset: str
+    protocol: str
+    steps: int
+    batch_size: int
+    lr: float
+    beta1: float
+    beta2: float
+    n_disc: int
+    seed: int
+    device: str
+    data_root: str | None
+    checkpoint_every: int
+    extractor: str | None
+    n_fake: int
+    params: dict[str, Any] = dataclasses.field(default_factory=dict)
+    # values that change nothing for such a run, read where a GAN's would be
+    pack: ClassVar[int] = 1
+    generators: ClassVar[int] = 1
+    eval_every: ClassVar[int | None] = None
+    r1_gamma: ClassVar[float] = ABSENT_MEANS["r1_gamma"]
+    r2_gamma: ClassVar[float] = ABSENT_MEANS["r2_gamma"]
+    cosine_decay: ClassVar[bool] = ABSENT_MEANS["cosine_decay"]
+    ema_nimg: ClassVar[float] = ABSENT_MEANS["ema_nimg"]
+    ema_rampup: ClassVar[float] = ABSENT_MEANS["ema_rampup"]
+    nearest_k: ClassVar[int] = ABSENT_MEANS["nearest_k"]
+
 
 # what an image-to-image run is configured by; the rest of RUN_FIELDS (latents, penalties, packing, ...) is the GANs'
-TRANSLATION_FIELDS = ("protocol", "steps", "batch_size", "lr", "beta1", "beta2", "n_disc", "seed", "device", "data_root",
-                      "checkpoint_every", "extractor", "n_fake")
+TRANSLATION_FIELDS = tuple(f.name for f in dataclasses.fields(TranslationConfig) if f.name not in ("variant", "dataset", "params"))
 NEUTRAL = dict(pack=1, generators=1, eval_every=0)  # values that change nothing (n_real: the n_fake pairs' targets are the real side)
-TranslationConfig = _config_class(
-    "TranslationConfig", TRANSLATION_FIELDS, "pix2pix's resolved run: TRANSLATION_FIELDS as attributes, the variant's "
-    "(loss, generator, patch, ngf, l1_weight) in ``params``; unpacked, one generator, scored once at the end.",
-    constants=dict(pack=1, generators=1, eval_every=None, **ABSENT_MEANS))
+
+
+def _check_declared(cls: type, names: Iterable[str]) -> None:
+    """Each of ``names`` a field of ``cls`` typed as schema.RUN_FIELDS declares it (or None as well)."""
+    hints = typing.get_type_hints(cls)
+    fields = {f.name for f in dataclasses.fields(cls)}
+    for name in names:
+        declared = RUN_FIELDS[name].type
+        if name not in fields or hints[name] not in (declared, declared | None):
+            raise TypeError(f"{cls.__name__}.{name}: declared {declared.__name__} in schema.RUN_FIELDS, here {hints.get(name)}")
+    extra = fields - set(names) - {"variant", "dataset", "params", "generators_scheme"}
+    if extra:
+        raise TypeError(f"{cls.__name__}: {', '.join(sorted(extra))} not in schema.RUN_FIELDS")
+
+
+_check_declared(RunConfig, RUN_FIELDS)
+_check_declared(TranslationConfig, TRANSLATION_FIELDS)
 
 
 def config_from_dict(saved: dict):
@@ -256,16 +342,16 @@ def resolve_config(**settings) -> RunConfig | TranslationConfig:
     _check_mixing_options(cfg, variant, protocol)
     _fill_variant_params(cfg, variant, on_points=len(info.shape) == 1)
     protocol.accepts(dataset=cfg["dataset"])
-    protocol.check(_built(RunConfig, dict(cfg), variant), info)  # the settings so far, nets not yet chosen
     cfg["arch"] = cfg["arch"] or default_arch(info.shape)
+    if info.is_image:
+        cfg["extractor"] = cfg["extractor"] or default_extractor(cfg["dataset"])
+    protocol.check(_built(RunConfig, dict(cfg), variant), info)  # every setting filled; before the nets meet the data
     try:
         check_fits(cfg["arch"], info.shape)
     except ArchitectureError as e:
         raise ConfigError(f"{e} (dataset '{cfg['dataset']}')") from None
     for name, f in RUN_FIELDS.items():  # every value, given or filled in, once more against its declaration
         cfg[name] = f.check(cfg[name]) if cfg[name] is not None or f.nullable else cfg[name]
-    if info.is_image:
-        cfg["extractor"] = cfg["extractor"] or default_extractor(cfg["dataset"])
     return _built(RunConfig, _check_where(cfg), variant)
 
 

@@ -124,12 +124,13 @@ class GANModule(pl.LightningModule):
                                generators=self.config.generators)
 
     def build_discriminator(self):
-        return build_discriminator(self.config.arch, self.shape, getattr(self.config, "features", 1), self.config.d_batch_norm,
-                                   self.protocol.style, pack=self.pack, spectral_norm=bool(getattr(self.config, "spectral_norm", False)))
+        outputs = self.config.params.get("features", 1)  # McGan's and Cramér GAN's critics output features, others a number
+        return build_discriminator(self.config.arch, self.shape, outputs, self.config.d_batch_norm, self.protocol.style,
+                                   pack=self.pack, spectral_norm=self.config.spectral_norm)
 
     @property
     def prior(self) -> str:
-        return getattr(self.config, "prior", None) or "uniform"  # the study's prior: z ~ U(-1, 1)^z_dim; PacGAN's: N(0, I)
+        return self.config.prior  # the study's: z ~ U(-1, 1)^z_dim (uniform); PacGAN's: N(0, I) (normal)
 
     def sample_z(self, n: int) -> torch.Tensor:
         if self.prior == "normal":

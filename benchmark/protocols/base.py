@@ -102,8 +102,8 @@ class Protocol:
         return list(self.variants) if self.variants is not None else list(registered)
 
     def check(self, cfg, info) -> None:
-        """Rules that span fields, on the resolved settings (a RunConfig whose nets are not yet chosen: ``arch`` may
-        be None) and the data set's ``DatasetInfo``; ConfigError naming the field."""
+        """Rules that span fields, on the resolved settings (a RunConfig whose nets are not yet fitted to the data)
+        and the data set's ``DatasetInfo``; ConfigError naming the field."""
         if self.replays_code:
             for name, method in NOT_IN_REPLAYED_CODE.items():
                 if getattr(cfg, name) not in (None, ABSENT_MEANS[name]):

@@ -272,8 +272,8 @@ class StudyStep(Step):
 class StudyProtocol(Protocol):
     def check(self, cfg, info) -> None:
         super().check(cfg, info)
-        if not info.is_image or (cfg.arch or "infogan") != "infogan":
-            raise ConfigError(f"arch: protocol lucic2018 trains the study's infogan nets on images, not '{cfg.arch or 'mlp'}' on '{cfg.dataset}'")
+        if not info.is_image or cfg.arch != "infogan":
+            raise ConfigError(f"arch: protocol lucic2018 trains the study's infogan nets on images, not '{cfg.arch}' on '{cfg.dataset}'")
         if cfg.n_fake != cfg.n_real:
             raise ConfigError(f"n_fake: the study scores as many generated as real images; under protocol lucic2018 "
                               f"n_fake ({cfg.n_fake}) must equal n_real ({cfg.n_real})")
