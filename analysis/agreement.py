@@ -119,7 +119,8 @@ def features(df: pd.DataFrame, n: int) -> tuple[dict, list[dict]]:
     from ganbench.benchmark.metrics.fidelity import PRIORS
     from ganbench.benchmark.train import load_module
 
-    real, fakes = {}, [{} for _ in range(len(df))]
+    real: dict = {}
+    fakes: list[dict] = [{} for _ in range(len(df))]
     for name in ("inception-v3-compat", "lenet-mnist"):
         fe, layer = Extractor(name, None).build(False), EXTRACTORS[name]
         real[name] = get_featuresdict_from_dataset(ImagesUint8(load_split("mnist5k", "test"), n), fe, batch_size=100,

@@ -110,7 +110,9 @@ def load_trials(study_dirs: list, storage_url: str | None = None) -> pd.DataFram
     """One row per trial of the studies in ``study_dirs`` (their spec.json and files), read from the journal in
     each directory or, for studies run with ``--storage URL``, from that storage; a study kept under results/ from
     its table."""
-    rows, kept, seen = [], [], {}
+    rows: list[dict] = []
+    kept: list = []
+    seen: dict = {}
     for study_dir in map(Path, study_dirs):
         if is_kept(study_dir):
             kept.append(load_kept(study_dir))

@@ -33,7 +33,7 @@ from .tables import METRIC_NAMES, best_table, budget_curves, seed_table, signifi
 from ganbench.benchmark.identity import Phase
 
 WIDTHS = {"1col": 3.25, "2col": 6.75}  # inches: a column and the full text width of a two-column conference paper
-STYLE = {"font.size": 8, "axes.titlesize": 8, "axes.labelsize": 8, "xtick.labelsize": 7, "ytick.labelsize": 7,
+STYLE: dict = {  # a plain dict: matplotlib's stubs type rc keys as literals"font.size": 8, "axes.titlesize": 8, "axes.labelsize": 8, "xtick.labelsize": 7, "ytick.labelsize": 7,
          "legend.fontsize": 7, "lines.linewidth": 1.0, "axes.linewidth": 0.6, "pdf.fonttype": 42, "ps.fonttype": 42,
          "savefig.bbox": "standard", "figure.dpi": 150}
 PALETTE = "colorblind"  # seaborn's: distinguishable in print and to colour-blind readers; one colour a variant in every figure
@@ -86,7 +86,8 @@ def _tabular(header: list[str], rows: list[list[str]], groups: list[int], captio
 def scores_table(df: pd.DataFrame, prov: Provenance, budget: int | None = None) -> str:
     best, sig = best_table(df), significance_table(df, budget)
     search = df[(df["phase"] != Phase.SEED) & df["value"].notna()]
-    rows, groups = [], []
+    rows: list[list[str]] = []
+    groups: list[int] = []
     for dataset, g in best.groupby("dataset", sort=True):
         groups.append(len(rows))
         g = g.set_index("variant").loc[[v for v in variant_order(g["variant"]) if v in set(g["variant"])]]
@@ -112,7 +113,8 @@ def seeds_table(df: pd.DataFrame, prov: Provenance) -> str | None:
     if seeds.empty:
         return None
     stats = seeds.groupby(["dataset", "variant"])["value"].agg(["mean", "sem", "count"]).reset_index()
-    rows, groups = [], []
+    rows: list[list[str]] = []
+    groups: list[int] = []
     for dataset, g in stats.groupby("dataset", sort=True):
         groups.append(len(rows))
         top = g.loc[g["mean"].idxmin(), "variant"]
@@ -180,7 +182,7 @@ def files(df: pd.DataFrame) -> list[str]:
     return names
 
 
-def _write_atomic(path: Path, write: Callable[[Path], None]) -> None:
+def _write_atomic(path: Path, write: Callable[[Path], object]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
@@ -206,12 +208,10 @@ def write_paper(study_dirs: list, out: Path | str, command: str, only: str | Non
     written = []
     for name in [only] if only else names:
         path = out / name
-        if name == "tables/scores.tex":
-            text = scores_table(df, prov, budget)
-            _write_atomic(path, lambda p, text=text: p.write_text(text))
-        elif name == "tables/seeds.tex":
-            text = seeds_table(df, prov)
-            _write_atomic(path, lambda p, text=text: p.write_text(text))
+        if name in ("tables/scores.tex", "tables/seeds.tex"):
+            text = scores_table(df, prov, budget) if name == "tables/scores.tex" else seeds_table(df, prov)
+            assert text is not None  # the seeds' table is listed only where seeds ran
+            _write_atomic(path, lambda p: p.write_text(text))
         else:
             kind, rest = Path(name).stem.split("_", 1)
             dataset_file, width = rest.rsplit("_", 1)
@@ -220,7 +220,7 @@ def write_paper(study_dirs: list, out: Path | str, command: str, only: str | Non
                 fig = FIGURES[kind](df, dataset, width, paper_colours(df))
                 fig.set_layout_engine("constrained")
                 meta = {"Title": f"{kind}: {dataset}", "Subject": " | ".join(prov.lines()), "Creator": prov.version}
-                _write_atomic(path, lambda p, fig=fig, meta=meta: fig.savefig(p, format="pdf", metadata=meta))
+                _write_atomic(path, lambda p: fig.savefig(p, format="pdf", metadata=meta))
                 plt.close(fig)
         written.append(path)
     return written

@@ -41,7 +41,7 @@ def check_report_out(out: Path) -> None:
 
 
 def write_report(study_dirs: list, out: Path | str, budget: int | None = None, storage_url: str | None = None,
-                 externals: list = ()) -> Path:
+                 externals: list | tuple = ()) -> Path:
     """The report of ``study_dirs`` into ``out``: written in a marked working folder, renamed when complete, and
     removed if anything fails (nothing half-written is left)."""
     out = Path(out)
@@ -131,6 +131,7 @@ class Section:
     def shown(self) -> pd.DataFrame:
         """The table as a reader sees it: an empty cell blank, a non-finite number said in words (a mode KL of a run
         that covers no mode, the score of a diverged trial), floats to ``digits`` significant digits."""
+        assert self.table is not None
         t = self.table.astype(object)
         for column in t:
             word = ("no mode covered" if "kl" in str(column) else "diverged" if str(column) in SCORE_COLUMNS else "not finite")
@@ -198,9 +199,10 @@ BASELINE_TEXT = (f"Each variant against {BASELINE} (the original GAN with the -l
                  "(the test of the next table).")
 
 
-def sections(df: pd.DataFrame, budget: int | None, externals: list[dict] = ()) -> list[Section]:
+def sections(df: pd.DataFrame, budget: int | None, externals: list[dict] | tuple = ()) -> list[Section]:
     """Every section of the report, in order; the one place a section is added."""
     table = best_table(df)
+    pacgan_table, pacgan_text = pacgan_rows(df)
     return [
         Section("In short", bullets=plain_summary(df, budget)),
         Section("Samples from elsewhere", EXTERNAL_TEXT, external_table(df, list(externals)) if externals else None,
@@ -210,7 +212,7 @@ def sections(df: pd.DataFrame, budget: int | None, externals: list[dict] = ()) -
         Section("The EMA's share", EMA_TEXT, ema_ablation(df), digits=3, csv="ema_ablation.csv"),
         Section("Sample quality of each variant's best trial", QUALITY_TEXT, quality_table(df), digits=3, csv="quality.csv"),
         Section("Beside Lucic et al. 2018", LUCIC_TEXT, published_comparison(table)),
-        Section("Beside PacGAN (Lin et al. 2018)", *reversed(pacgan_rows(df)), digits=3, csv="pacgan_comparison.csv",
+        Section("Beside PacGAN (Lin et al. 2018)", pacgan_text, pacgan_table, digits=3, csv="pacgan_comparison.csv",
                 bullets=pacgan_left_out(df)),
         Section("Over seeds, the best setting of each variant", SEEDS_TEXT, seed_table(df), digits=3, csv="seeds.csv"),
         Section("Beside R3GAN (Huang et al. 2024)", R3GAN_TEXT, r3gan_comparison(df), digits=3, csv="r3gan_comparison.csv"),
@@ -243,7 +245,7 @@ STYLE = ("body{font-family:-apple-system,BlinkMacSystemFont,'Segoe UI',Roboto,He
          "figcaption{color:#6a737d;font-size:13px}")
 
 
-def _write_report(df: pd.DataFrame, tmp: Path, study_dirs: list, budget: int | None, externals: list = ()) -> None:
+def _write_report(df: pd.DataFrame, tmp: Path, study_dirs: list, budget: int | None, externals: list | tuple = ()) -> None:
     figures_dir = tmp / "figures"
     figures_dir.mkdir(parents=True)
     names, curves, epochs = figures(df, figures_dir)
@@ -254,7 +256,7 @@ def _write_report(df: pd.DataFrame, tmp: Path, study_dirs: list, budget: int | N
     if len(epochs):
         epochs.to_csv(tmp / "pacgan_epochs.csv", index=False)
     for s in parts:
-        if s.csv:
+        if s.csv and s.table is not None:
             s.table.to_csv(tmp / s.csv, index=False)
     if not any(s.csv == "significance.csv" for s in parts):
         significance_table(df, budget).to_csv(tmp / "significance.csv", index=False)  # always there, if empty

@@ -35,7 +35,7 @@ from .protocols import Protocol, get_protocol
 from .schema import ABSENT_MEANS, FALLBACKS, RUN_FIELDS, ConfigError, check_device, did_you_mean
 from .variants import VARIANTS, VariantError, check_loss, get_variant
 
-DEFAULTS = {name: f.default for name, f in RUN_FIELDS.items()}
+DEFAULTS: dict[str, Any] = {name: f.default for name, f in RUN_FIELDS.items()}
 _C = TypeVar("_C", bound="_Config")
 
 
@@ -179,7 +179,7 @@ def config_from_dict(saved: dict):
         raise ConfigError(str(e)) from None
     cls = TranslationConfig if variant.kind == "pix2pix" else RunConfig
     names = [f.name for f in dataclasses.fields(cls) if f.name not in ("variant", "dataset", "params", "generators_scheme")]
-    values = {}
+    values: dict[str, Any] = {}
     for name in names:
         if name not in saved and name in ABSENT_MEANS:
             saved = {**saved, name: ABSENT_MEANS[name]}
@@ -208,8 +208,9 @@ def config_from_dict(saved: dict):
     scheme = saved.get("generators_scheme")
     if cls is RunConfig and scheme not in (None, "uniform_mixture"):
         raise ConfigError(f"generators_scheme: {scheme!r} is not allowed, must be uniform_mixture or null")
-    extra = {"generators_scheme": scheme} if cls is RunConfig else {}
-    return cls(variant=saved["variant"], dataset=saved["dataset"], **values, **extra, params=params)
+    if cls is RunConfig:
+        values["generators_scheme"] = scheme
+    return cls(variant=saved["variant"], dataset=saved["dataset"], **values, params=params)
 
 
 def _left_unset(name: str, variant, info) -> bool:
@@ -369,7 +370,7 @@ def _check_where(cfg: dict) -> dict:
     return cfg
 
 
-def _resolve_translation(settings: dict, variant, info) -> dict:
+def _resolve_translation(settings: dict, variant, info) -> TranslationConfig:
     """pix2pix and its ablations on a paired data set: its own settings, the paper's defaults (Adam 2e-4, beta1
     0.5; batch 1 on the paper's sets, section 6.2), scored once at the end on held-out pairs (n_fake of them)."""
     paired = [n for n, d in _datasets().items() if d.is_paired]

@@ -12,6 +12,7 @@ import math
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 from .schema import ConfigError
 
@@ -75,7 +76,7 @@ def restore(obj: dict) -> dict:
     out = {k: v for k, v in obj.items() if k != "non_finite"}
     for path, kind in obj["non_finite"].items():
         *parents, last = path.split(".")
-        node = out
+        node: Any = out
         for p in parents:
             node = node.get(p) if isinstance(node, dict) else None
         if isinstance(node, dict) and node.get(last) is None and kind in ("inf", "-inf", "nan"):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import MISSING, asdict, dataclass, fields
 from pathlib import Path
+from typing import Any
 
 from .schema import ConfigError, Vocabulary
 
@@ -70,7 +71,8 @@ class TrialIdentity:
         missing = [n for n in required if attrs.get(n) is None]
         if missing:
             raise ConfigError(f"{missing[0]}: the trial's record lacks it (recorded: {', '.join(sorted(k for k in attrs if k in names))})")
-        return cls(**{n: attrs.get(n) for n in names})
+        values: dict[str, Any] = {n: attrs.get(n) for n in names}  # each checked by __post_init__
+        return cls(**values)
 
     def attrs(self) -> dict:
         """The user attributes to record: every attribute that is set."""

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+from typing import Callable
 
 import torch
 import torch.nn.functional as F
@@ -10,7 +11,7 @@ from torch import nn
 Tensor = torch.Tensor
 
 
-def _gradient_norm_penalty(critic: nn.Module, points: Tensor, eps: float = 0.0) -> Tensor:
+def _gradient_norm_penalty(critic: Callable[[Tensor], Tensor], points: Tensor, eps: float = 0.0) -> Tensor:
     """``eps`` inside the square root: the study's code uses sqrt(1e-4 + ||g||^2) (WGAN_GP.py:80, DRAGAN.py:93)."""
     points = points.detach().requires_grad_(True)
     (grad,) = torch.autograd.grad(critic(points).sum(), points, create_graph=True)
@@ -18,7 +19,7 @@ def _gradient_norm_penalty(critic: nn.Module, points: Tensor, eps: float = 0.0) 
     return ((norms - 1) ** 2).mean()
 
 
-def gradient_penalty(critic: nn.Module, real: Tensor, fake: Tensor, eps: float = 0.0) -> Tensor:
+def gradient_penalty(critic: Callable[[Tensor], Tensor], real: Tensor, fake: Tensor, eps: float = 0.0) -> Tensor:
     """WGAN-GP (Gulrajani et al. 2017): (||grad D(x_hat)|| - 1)^2 on random interpolates of real and fake."""
     alpha = torch.rand((real.shape[0],) + (1,) * (real.dim() - 1), device=real.device, dtype=real.dtype)
     return _gradient_norm_penalty(critic, alpha * real + (1 - alpha) * fake.detach(), eps)

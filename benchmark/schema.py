@@ -57,7 +57,7 @@ class Field:
     gt: float | None = None
     le: float | None = None
     lt: float | None = None
-    choices: object = None  # a tuple, or a function returning one (a registry's names, looked up when needed)
+    choices: tuple | Callable[[], tuple] | None = None  # a tuple, or a function returning one (a registry's names, looked up when needed)
     nullable: bool = False  # None is a value of its own (eval_every: never), not "unset"
     wide: object = None  # the search range (a distribution list or a constant) in the wide space; None: not searched
     narrow: object = None
@@ -66,7 +66,7 @@ class Field:
     flag: str | None = None  # the command-line flag, when not --name-with-dashes; "" for none
     # (which runs it acts on, in words; (variant, resolved settings by attribute) -> whether it acts on this one). A value given
     # for a run it does not act on is refused: it would be recorded as if it had shaped the run
-    acts_on: tuple[str, Callable[[Any, dict], bool]] | None = None
+    acts_on: tuple[str, Callable[[Any, Any], bool]] | None = None
 
     @property
     def options(self) -> tuple | None:
@@ -79,7 +79,7 @@ class Field:
     def allowed(self) -> str:
         """What the field takes, in words: 'an integer >= 1', 'a number in [0, 1)', 'one of a, b'."""
         if self.choices is not None:
-            return "one of " + ", ".join(map(str, self.options))
+            return "one of " + ", ".join(map(str, self.options or ()))
         if self.type is bool:
             return "true or false"
         if self.type is str:
@@ -121,7 +121,7 @@ class Field:
         kind = {int: "integer", float: "number", bool: "boolean", str: "string"}[self.type]
         s: dict = {"type": [kind, "null"] if self.nullable else kind, "description": self.help}
         if self.choices is not None:
-            s["enum"] = list(self.options) + ([None] if self.nullable else [])
+            s["enum"] = list(self.options or ()) + ([None] if self.nullable else [])
         for key, bound in (("minimum", self.ge), ("exclusiveMinimum", self.gt), ("maximum", self.le), ("exclusiveMaximum", self.lt)):
             if bound is not None:
                 s[key] = bound
@@ -240,10 +240,10 @@ RUN_FIELDS: dict[str, Field] = {f.name: f for f in [
           ge=1, le=1000, cite="Naeem et al., Reliable Fidelity and Diversity Metrics for Generative Models, ICML 2020 (k = 5)"),
 ]}
 # what a variant without its own default falls back to
-FALLBACKS = dict(lr=2e-4, beta1=0.5, beta2=0.999, n_disc=1, penalty_weight=10.0, clip=0.01, began_gamma=0.5, began_lambda=1e-3,
+FALLBACKS: dict[str, Any] = dict(lr=2e-4, beta1=0.5, beta2=0.999, n_disc=1, penalty_weight=10.0, clip=0.01, began_gamma=0.5, began_lambda=1e-3,
                  d_batch_norm=False, r1_gamma=0.0, r2_gamma=0.0, cosine_decay=False, ema_nimg=0.0, ema_rampup=0.05)
 # the fallbacks that change nothing: a run's config.json written before its field existed ran with them
-ABSENT_MEANS = dict(r1_gamma=0.0, r2_gamma=0.0, cosine_decay=False, ema_nimg=0.0, ema_rampup=0.05, nearest_k=5)
+ABSENT_MEANS: dict[str, Any] = dict(r1_gamma=0.0, r2_gamma=0.0, cosine_decay=False, ema_nimg=0.0, ema_rampup=0.05, nearest_k=5)
 # settings of the run, not of the model: never searched
 NOT_SEARCHED = ("protocol", "steps", "seed", "device", "data_root", "eval_every", "extractor", "n_fake", "n_real", "arch",
                 "checkpoint_every", "nearest_k")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import torch
 
-from .config import RunConfig, resolve_config
+from .config import RunConfig, TranslationConfig, resolve_config
 from .data import Split
 from .module import RealBatches, build_module
 from .protocols import get_protocol
@@ -25,8 +25,10 @@ class Workload:
     shape: tuple  # the data's shape
 
     @property
-    def config(self) -> dict:
-        return resolve_config(**self.settings, device="cpu")
+    def config(self) -> RunConfig:
+        config = resolve_config(**self.settings, device="cpu")
+        assert isinstance(config, RunConfig)  # a GAN's workload
+        return config
 
 
 # the study's nets at its three image shapes (protocol lucic2018, ns_gan, batch 64) and PacGAN's 2-D nets
@@ -55,19 +57,16 @@ def step_rate(workload: str, device: str = "cpu", seconds: float = 5.0, warmup: 
     return {"workload": workload, **time_steps(w.config, w.shape, device, seconds, warmup)}
 
 
-def _stepper(config: RunConfig, shape: tuple, device: str):
+def _stepper(config: RunConfig | TranslationConfig, shape: tuple, device: str):
     """A module of ``config`` on random data of ``shape`` and its protocol's step function, outside Lightning."""
     module = build_module(config, shape).to(device).outside_trainer()
-    pack = config.pack
-    n = 4 * config.batch_size * pack
     protocol = get_protocol(config.protocol)
-    paper = protocol.packs_drawn_once  # packed examples, batch_size of them a step
-    data = torch.rand(n, pack, *shape) if paper else torch.rand(n, *shape)
-    module.real = RealBatches(Split(tensor=data), config.batch_size if paper else config.batch_size * pack, 0).to(device)
+    split, rows_a_step = protocol.training_batches(Split(tensor=torch.rand(4 * config.batch_size * config.pack, *shape)), config)
+    module.real = RealBatches(split, rows_a_step, 0).to(device)
     return lambda: protocol.step.run(module)
 
 
-def time_steps(config: dict, shape: tuple, device: str = "cpu", seconds: float = 5.0, warmup: int = 5, min_steps: int = 5) -> dict:
+def time_steps(config: RunConfig | TranslationConfig, shape: tuple, device: str = "cpu", seconds: float = 5.0, warmup: int = 5, min_steps: int = 5) -> dict:
     step = _stepper(config, shape, device)
     if device.startswith("cuda"):
         torch.cuda.reset_peak_memory_stats(device)
@@ -86,7 +85,7 @@ def time_steps(config: dict, shape: tuple, device: str = "cpu", seconds: float =
     return {"steps_per_s": steps / elapsed, "steps": steps, "seconds": elapsed, "peak_memory_bytes": peak}
 
 
-def step_gflop(config: dict, shape: tuple) -> float | None:
+def step_gflop(config: RunConfig | TranslationConfig, shape: tuple) -> float | None:
     """FLOPs of one step, counted by torch's FlopCounterMode (on the CPU); None where it cannot count (its hooks
     refuse the double backward of a gradient penalty)."""
     from torch.utils.flop_counter import FlopCounterMode

@@ -18,7 +18,9 @@ import os
 import pickle
 import platform
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -40,6 +42,11 @@ from .samples import save_samples
 from .schema import ConfigError, Field
 from .variants import VariantError
 from .identity import RUN_ENDINGS, TrialStatus
+
+if TYPE_CHECKING:
+    from .data import DatasetInfo
+    from .metrics.during_training import FIDSchedule
+    from .module import GANModule
 
 @functools.cache
 def _nvml_loads() -> bool:
@@ -181,6 +188,22 @@ def update_metrics(run_dir: Path | str, new: dict) -> dict:
     return metrics
 
 
+@dataclass
+class Run:
+    """A run being made, as train()'s steps hand it on: what ``build`` checked, read and built."""
+
+    config: RunConfig | TranslationConfig
+    info: DatasetInfo
+    device: str
+    out: Path
+    partial: Path  # the working folder, renamed to ``out`` by ``save``
+    module: GANModule
+    callbacks: list
+    loggers: list
+    resumed_from: int  # the step a killed run's checkpoint had reached (0: a new run)
+    fid_schedule: FIDSchedule | None = None  # FID during training, where the run scores it
+
+
 def train(config: RunConfig | TranslationConfig, out: Path | str, progress: bool = True, callbacks: list | None = None, should_stop=None,
           verbose: bool = False) -> dict:
     """Train and write the run directory ``out``; returns its metrics. Raises ConfigError or DataError on
@@ -188,19 +211,29 @@ def train(config: RunConfig | TranslationConfig, out: Path | str, progress: bool
     ``should_stop(step, fid)`` is asked at every FID checkpoint; True ends the run early, with status "pruned".
     ``verbose`` lets the libraries' tips and warnings through."""
     quiet_libraries(verbose)
+    run = build(config, Path(out), progress, list(callbacks or []), should_stop)
+    trainer, metrics = fit(run, progress)
+    metrics.update(score(run, metrics["status"]))
+    save(run, trainer, metrics)
+    return metrics
+
+
+def build(config: RunConfig | TranslationConfig, out: Path, progress: bool, callbacks: list, should_stop=None) -> Run:
+    """Everything checked before a file is written (the folder, the memory, the scoring's weights, the data's size),
+    the working folder opened (or a killed run's taken up), the module built on its real batches, and the callbacks."""
     # Lightning here, not at the top: importing it raises a warning a user cannot act on, which quiet_libraries
     # silences first (the modules that build on it, checkpoint and the FID schedule, come with it)
     import pytorch_lightning as pl
 
     from .checkpoint import StepCheckpoint
 
-    out = Path(out)
     check_out_dir(out)
     device = pick_device(config.device)
     info = get_dataset(config.dataset)
     if isinstance(config, RunConfig):
         check_run_fits(config, info.shape, device=device)  # weighed before any file is written
     if info.is_image and (info.is_paired or config.eval_every is not None):
+        assert config.extractor is not None  # resolved for every image data set
         extractor_weights(config.extractor)  # the scoring's weights are here, or one line naming what prepares them
         if info.fingerprint and not info.is_paired:  # your own data: its test split may be too small to score
             from .metrics.fidelity import check_sample_sizes
@@ -208,13 +241,9 @@ def train(config: RunConfig | TranslationConfig, out: Path | str, progress: bool
             held_out = len(load_split(config.dataset, "test", config.data_root))
             check_sample_sizes(config.dataset, min(config.n_fake, held_out), min(config.n_real, held_out), config.nearest_k)
     split = load_split(config.dataset, "train", config.data_root)
-    read = data_record(info, split)  # before PacGAN's packing below: what was read, not what was made of it
+    read = data_record(info, split)  # before a protocol packs it: what was read, not what was made of it
     protocol = get_protocol(config.protocol)
-    if protocol.packs_drawn_once:  # PacGAN's data: packed examples drawn once, batch_size of them a step
-        split.tensor = pacgan2018.packed_examples(split.tensor, config.pack, config.seed)
-        real = RealBatches(split, config.batch_size, config.seed)
-    else:  # a packed discriminator judges batch_size packs of `pack` samples: that many real and generated samples a step
-        real = RealBatches(split, config.batch_size * config.pack, config.seed)
+    split, rows_a_step = protocol.training_batches(split, config)
 
     partial = open_partial(out)
     resume_from = partial / "last.ckpt"
@@ -230,65 +259,87 @@ def train(config: RunConfig | TranslationConfig, out: Path | str, progress: bool
 
     pl.seed_everything(config.seed, workers=True, verbose=False)
     module = build_module(config, info.shape)
-    module.real, module.log_every, module.show_losses = real, log_every(config.steps), progress
-    if protocol.packs_drawn_once:
-        module.mixture = info  # its metrics after every epoch
-    cbs = list(callbacks or [])
-    if config.eval_every is not None and info.is_image and not info.is_paired:
+    module.real, module.log_every, module.show_losses = RealBatches(split, rows_a_step, config.seed), log_every(config.steps), progress
+    module.data_info = info
+    run = Run(config, info, device, out, partial, module, callbacks, run_loggers(partial),
+              resumed["counts"]["steps"] if resumed is not None else 0)
+    if isinstance(config, RunConfig) and config.eval_every is not None and info.is_image and not info.is_paired:
         from .metrics.during_training import FIDSchedule
 
-        cbs.append(FIDSchedule(config, should_stop, best_path=partial / "best.ckpt"))
-    if info.mode_centres is not None and not protocol.packs_drawn_once:  # the modes against epochs (PacGAN's 1,000 steps)
+        run.fid_schedule = FIDSchedule(config, should_stop, best_path=partial / "best.ckpt")
+        callbacks.append(run.fid_schedule)
+    if info.mode_centres is not None and not protocol.step.logs_epochs:  # the modes against epochs (PacGAN's 1,000 steps)
         from .metrics.during_training import MixtureEpochs
 
-        cbs.append(MixtureEpochs(info, pacgan2018.epoch_steps(config.batch_size)))
+        callbacks.append(MixtureEpochs(info, pacgan2018.epoch_steps(config.batch_size)))
     if progress:
-        cbs.append(training_progress(config.steps))
+        callbacks.append(training_progress(config.steps))
     if config.checkpoint_every:
-        cbs.append(StepCheckpoint(resume_from, config.checkpoint_every, config.steps))
-    loggers = run_loggers(partial)
+        callbacks.append(StepCheckpoint(resume_from, config.checkpoint_every, config.steps))
+    return run
+
+
+def fit(run: Run, progress: bool):
+    """Lightning's fit of the module for the run's steps (from its checkpoint where a killed run left one); the
+    trainer and the metrics of the training itself: how it ended, the counts, the final losses, the wall time."""
+    import pytorch_lightning as pl
+
+    config, device, module = run.config, run.device, run.module
     trainer = pl.Trainer(
         max_epochs=1, max_steps=-1, accelerator="gpu" if device.startswith("cuda") else "cpu", devices=1,
-        logger=loggers, enable_checkpointing=False, enable_model_summary=False,
-        enable_progress_bar=progress and interactive(), callbacks=cbs, num_sanity_val_steps=0, deterministic=device == "cpu",
+        logger=run.loggers, enable_checkpointing=False, enable_model_summary=False,
+        enable_progress_bar=progress and interactive(), callbacks=run.callbacks, num_sanity_val_steps=0, deterministic=device == "cpu",
     )
     # Lightning's global_step counts optimizer steps (n_disc + 1 per step under ganbench's protocol), so the run's
     # length is the length of this loader of step numbers; the real data comes from module.real. A resumed run gets the same
     # loader: Lightning restores its position in the epoch from the checkpoint and runs the remaining iterations.
-    done = resumed["counts"]["steps"] if resumed is not None else 0
-    steps = torch.utils.data.DataLoader(range(config.steps), batch_size=None)
+    steps: torch.utils.data.DataLoader = torch.utils.data.DataLoader(range(config.steps), batch_size=None)  # type: ignore[arg-type]  # a range is a map-style data set
     started = time.time()
     status, error = TrialStatus.FINISHED, None
     try:
         with cuda_check_without_nvml(device):
-            trainer.fit(module, steps, ckpt_path=str(resume_from) if resumed is not None else None, weights_only=True)
+            trainer.fit(module, steps, ckpt_path=str(run.partial / "last.ckpt") if run.resumed_from else None, weights_only=True)
     except Diverged as e:
         status, error = TrialStatus.DIVERGED, str(e)
-    if any(getattr(cb, "stopped", False) for cb in cbs):
+    if run.fid_schedule is not None and run.fid_schedule.stopped:
         status = TrialStatus.PRUNED
-    wall = time.time() - started
-
     metrics = {"status": status, "protocol": config.protocol, "steps": int(module.steps_done),
                "generator_updates": int(module.g_updates), "discriminator_updates": int(module.d_updates),
-               "wall_time_s": wall, "device": _device_name(device),
+               "wall_time_s": time.time() - started, "device": _device_name(device),
                **{k: float(v) for k, v in module.last_losses.items()}}
-    if done:
-        metrics["resumed_from_step"] = done  # a killed or requeued run went on from its checkpoint
+    if run.resumed_from:
+        metrics["resumed_from_step"] = run.resumed_from  # a killed or requeued run went on from its checkpoint
     if error:
         metrics["error"] = error
-    module.to(device)
+    return trainer, metrics
+
+
+def score(run: Run, status: TrialStatus) -> dict:
+    """The trained generator's scores: held-out pairs for image-to-image, the modes or the distance to the test
+    points on 2-D data, FID's history where it was scored during training; beside an averaged generator's, the
+    trained one's. A diverged run is not scored."""
+    config, info, module = run.config, run.info, run.module
+    module.to(run.device)
+    metrics: dict = {}
     if status != TrialStatus.DIVERGED and info.is_paired:  # image-to-image: scored on held-out pairs
-        metrics.update(translation_metrics(module.generator, config.dataset, config.extractor, config.n_fake, device, config.data_root))
+        assert config.extractor is not None
+        metrics.update(translation_metrics(module.generator, config.dataset, config.extractor, config.n_fake, run.device, config.data_root))
     elif status != TrialStatus.DIVERGED:
         metrics.update(final_scores(module, module.scored_generator, info, config))
-    for cb in cbs:  # callbacks that score the run (FID during training) add their results
-        if hasattr(cb, "results"):
-            metrics.update(cb.results())
+    if run.fid_schedule is not None:
+        metrics.update(run.fid_schedule.results())
     if module.generator_ema is not None:  # the numbers above are the averaged generator's; the trained one's beside them
         metrics["scored_generator"] = "ema"
         raw = final_scores(module, module.generator, info, config) if status != TrialStatus.DIVERGED else {}
-        metrics["raw_generator"] = {**raw, **next((cb.raw for cb in cbs if getattr(cb, "raw", None)), {})}
-    for logger in loggers:
+        metrics["raw_generator"] = {**raw, **(run.fid_schedule.raw if run.fid_schedule is not None else {})}
+    return metrics
+
+
+def save(run: Run, trainer, metrics: dict) -> None:
+    """The curves, the whole training state (last.ckpt), samples of the generator that made the run's score (the
+    best checkpoint's where FID picked one) and metrics.json; then the working folder becomes the run's."""
+    module, partial = run.module, run.partial
+    for logger in run.loggers:
         logger.save()
     trainer.save_checkpoint(partial / "last.ckpt", weights_only=False)  # the whole training state, not weights only
     best = partial / "best.ckpt"
@@ -298,10 +349,9 @@ def train(config: RunConfig | TranslationConfig, out: Path | str, progress: bool
         metrics["samples_from"] = {"checkpoint": "best", "step": kept["step"]}
     else:
         metrics["samples_from"] = {"checkpoint": "last", "step": int(module.steps_done)}
-    save_samples(module, info, partial / "samples.png")
+    save_samples(module, run.info, partial / "samples.png")
     write_json(partial / "metrics.json", metrics)
-    finish_partial(partial, out)  # replaces an empty directory too
-    return metrics
+    finish_partial(partial, run.out)  # replaces an empty directory too
 
 
 def final_scores(module, generator, info, config) -> dict:
@@ -326,7 +376,7 @@ def point_metrics(module, info, config, generator=None) -> dict:
 
     if info.mode_centres is not None:
         return mixture_metrics(samples(MIXTURE_SAMPLES), info)
-    test = load_split(config.dataset, "test", config.data_root).tensor
+    test = load_split(config.dataset, "test", config.data_root).held
     return {"sliced_w1": sliced_w1(samples(POINTS), test.cpu())}
 
 
@@ -336,7 +386,7 @@ DATA_RECORD = "data.json"  # what a run read: its data set, its files' fingerpri
 def data_record(info, split=None) -> dict:
     """Your own data by its files' bytes (both splits); a registered data set by its training split as read."""
     content = (content_hash(info.name) if info.fingerprint else
-               hashlib.sha256(np.ascontiguousarray(split.tensor.cpu().numpy()).tobytes()).hexdigest()[:16])
+               hashlib.sha256(np.ascontiguousarray(split.held.cpu().numpy()).tobytes()).hexdigest()[:16])
     return {"dataset": info.name, "files": info.fingerprint or None, "sha256": content}
 
 

@@ -110,7 +110,7 @@ def cmd_eval(args) -> None:
     _check_extractor_weights(args)
 
     from ganbench.benchmark.conditional.metrics import translation_metrics
-    from ganbench.benchmark.metrics.fidelity import MetricError, evaluate_generator
+    from ganbench.benchmark.metrics.fidelity import MetricError, ScoringRequest, evaluate_generator
     from ganbench.benchmark.train import check_same_data, load_module, point_metrics, read_metrics, update_metrics
 
     device = pick_device(args.device)
@@ -133,9 +133,9 @@ def cmd_eval(args) -> None:
         # the run's own sample sizes by default: the same latents and the same real features as during training
         n_fake, n_real = (args.n, args.n) if args.n else (config.n_fake, config.n_real)
         try:
-            scores = evaluate_generator(module.scored_generator, config.z_dim, config.dataset, args.extractor or config.extractor,
-                                        n_fake, n_real, args.weights, config.data_root, device, verbose=not args.quiet, prior=module.prior,
-                                        nearest_k=config.nearest_k, fid_infinity=args.fid_infinity)
+            request = ScoringRequest.of_run(config, module.prior, device, extractor=args.extractor or config.extractor, n_fake=n_fake,
+                                            n_real=n_real, weights=args.weights, verbose=not args.quiet, fid_infinity=args.fid_infinity)
+            scores = evaluate_generator(module.scored_generator, request)
         except MetricError as e:
             raise UsageError(str(e)) from None
     update_metrics(args.run_dir, {f"eval_{checkpoint}": scores})
@@ -253,7 +253,9 @@ def _check_weights(spec) -> None:
         info = get_dataset(dataset)
         if info.is_image and (info.is_paired or spec.eval_every is not None):  # the extractor as a trial resolves it
             setting = sample(spec.space_for(variant, dataset), np.random.default_rng(0))
-            extractor_weights(resolve_config(**trial_config(spec, spec.trial(variant, dataset, pack), setting, seed=0)).extractor)
+            extractor = resolve_config(**trial_config(spec, spec.trial(variant, dataset, pack), setting, seed=0)).extractor
+            assert extractor is not None  # resolved for every image data set
+            extractor_weights(extractor)
 
 
 def _check_capacity(args, spec) -> None:
@@ -502,7 +504,7 @@ def cmd_score(args) -> None:
 
 def _score_run(args) -> dict:
     """A run's generator as `ganbench eval` scores it (the same fixed latents and cached real features)."""
-    from ganbench.benchmark.metrics.fidelity import evaluate_generator
+    from ganbench.benchmark.metrics.fidelity import ScoringRequest, evaluate_generator
     from ganbench.benchmark.metrics.resize import DEFAULT_RESIZE
     from ganbench.benchmark.metrics.score import check_extractor
     from ganbench.benchmark.train import load_module
@@ -517,8 +519,9 @@ def _score_run(args) -> dict:
     extractor = args.extractor or config.extractor
     check_extractor(extractor, args.resize)
     n_fake, n_real = (args.n, args.n) if args.n else (config.n_fake, config.n_real)
-    scores = evaluate_generator(module.scored_generator, config.z_dim, args.against, extractor, n_fake, n_real, None,
-                                config.data_root, "cpu", prior=module.prior, nearest_k=args.nearest_k)
+    request = ScoringRequest.of_run(config, module.prior, "cpu", dataset=args.against, extractor=extractor, n_fake=n_fake,
+                                    n_real=n_real, nearest_k=args.nearest_k)
+    scores = evaluate_generator(module.scored_generator, request)
     return {"samples": args.samples, "against": args.against, "extractor": extractor, "resize": args.resize,
             "n_samples": n_fake, "n_reference": n_real, **scores}
 

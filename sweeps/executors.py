@@ -32,7 +32,7 @@ WORKER_PRELOAD = [__name__, "ganbench.benchmark.train", "ganbench.sweeps.stop", 
 
 
 def start_workers(study_dir: Path | str, storage_url: str | None, allow_code, slots: list[tuple[str, str | None]],
-                  per_slot: int) -> list[multiprocessing.Process]:
+                  per_slot: int) -> list[multiprocessing.process.BaseProcess]:
     """``per_slot`` worker processes on each (slot name, GPU index or None) slot; each process sees only its slot's
     GPU, and the slots' processes share this process's CPUs (at most OMP_NUM_THREADS threads each where it is set).
 
@@ -45,7 +45,7 @@ def start_workers(study_dir: Path | str, storage_url: str | None, allow_code, sl
         threads = min(threads, env("OMP_NUM_THREADS"))
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(WORKER_PRELOAD)
-    procs = []
+    procs: list[multiprocessing.process.BaseProcess] = []
     for slot, gpu in slots:
         worker_env = {**os.environ, "OMP_NUM_THREADS": str(threads), DEVICE_SLOT: slot}
         if gpu is not None:

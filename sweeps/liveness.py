@@ -49,7 +49,8 @@ class Heartbeat:
     """Refreshes a running trial's heartbeat from a daemon thread until ``stop()``."""
 
     def __init__(self, study: optuna.Study, trial):
-        self.study, self.trial, self.lost, self.error = study, trial, False, None
+        self.study, self.trial, self.lost = study, trial, False
+        self.error: BaseException | None = None
         self.last = 0.0
         self._stop = threading.Event()
         self.beat()

@@ -104,7 +104,7 @@ def plan(spec: Spec, trials_per_device: int | None = None, check: dict | None = 
         else:
             workload = workload_for(info.shape)
             one, shared = (_measured(check, workload, 1), _measured(check, workload, k)) if workload else (None, None)
-            if one is None:
+            if workload is None or one is None or shared is None:
                 r["s_per_step"] = r["s_per_step_shared"] = None
                 r["priced_by"] = f"gpu-check has no workload of shape {tuple(info.shape)}"
                 continue
@@ -187,7 +187,7 @@ def check_fits_device(spec: Spec, k: int, check: dict | None, copies: int | None
     for d in spec.datasets:
         workload = workload_for(get_dataset(d).shape)
         one = _measured(check, workload, 1) if check and workload else None
-        if one:
+        if check and workload and one:
             _check_memory(check, workload, k, one)
 
 

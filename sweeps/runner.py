@@ -59,10 +59,12 @@ def run_trial(study: optuna.Study, trial: optuna.Trial, spec: Spec, study_dir: P
     attrs, fixed = optuna_internals.frozen(study, trial).user_attrs, optuna_internals.fixed_params(study, trial)
     identity = TrialIdentity.of(attrs)
     if identity.phase == Phase.SEED:
+        assert identity.seed_index is not None and best is not None, "a seed-phase trial re-trains the best search trial"
         seed = spec.trial_seed(Phase.SEED, identity.seed_index)
         space, fixed = {}, fixed or dict(best.params)
         trial.set_user_attr("setting", attrs.get("setting", best.user_attrs["setting"]))
     else:
+        assert identity.setting is not None  # a search trial has its slot (TrialIdentity checks it)
         seed = spec.trial_seed(Phase.SEARCH, identity.setting)
         space = spec.space_for(identity.variant, identity.dataset)
         fixed = {**{k: x for k, x in space.items() if not is_distribution(x)}, **fixed}

@@ -50,7 +50,7 @@ class Worker(submitit.helpers.Checkpointable):
         procs = start_workers(study_dir, storage_url, self.allow_code, [(slot, None)], k)
         for p in procs:
             p.join()
-        return max(p.exitcode for p in procs)
+        return max(p.exitcode or 0 for p in procs)
     # submitit.helpers.Checkpointable.checkpoint resubmits the same call: the worker picks up where it was.
 
 

@@ -200,4 +200,6 @@ def settings_for(space: dict, variant: str, n: int, seed: int) -> list[dict]:
 
 def replayed_settings(protocol: str, experiment: str, variant: str, n: int) -> list[dict]:
     """The first n settings a study itself trained for ``variant`` in ``experiment`` (its own draws)."""
-    return [dict(FIXED, **s) for s in get_protocol(protocol).replayed_settings(experiment, variant, n)]
+    settings = get_protocol(protocol).replayed_settings(experiment, variant, n)
+    assert settings is not None, f"protocol {protocol} replays no study's draws"
+    return [dict(FIXED, **s) for s in settings]

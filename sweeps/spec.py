@@ -13,7 +13,7 @@ from ganbench.benchmark.data import DATASETS, DataError, canonical_name, get_dat
 from ganbench.benchmark.identity import Phase, TrialIdentity
 from ganbench.benchmark.nets import ARCHITECTURES
 from ganbench.benchmark.protocols import DEFAULT_PROTOCOL, PROTOCOLS, get_protocol, lucic2018
-from ganbench.benchmark.schema import COMMAND_FIELDS, RUN_FIELDS, ConfigError, Field, did_you_mean
+from ganbench.benchmark.schema import COMMAND_FIELDS, RUN_FIELDS, UINT32_MAX, ConfigError, Field, did_you_mean
 from ganbench.benchmark.variants import RECIPES, VARIANTS, VariantError, get_variant, import_variant
 
 from .spaces import (
@@ -85,6 +85,7 @@ class Spec:
         constants = {k: v for k, v in space.items() if not isinstance(v, list)}
         if self.start == "recipe":  # the recipe itself first, its tuned settings at the recipe's values
             recipe = get_variant(variant).recipe
+            assert recipe is not None, f"{variant} has no recipe: the spec's check refuses start: recipe for it"
             constants.update({k: recipe.settings[k] for k in recipe.tuned if k in space})
         resolved = resolve_config(**trial_config(self, self.trial(variant, dataset, self.packs[0]), constants, seed=0)).to_dict()
         first = {k: resolved[k] for k in {**variant_defaults(variant, on_points=len(info.shape) == 1), **constants}}
@@ -178,7 +179,7 @@ def synthetic_score(seed: int) -> float:
 SEED_OFFSET = 100_000  # seed-phase seeds never coincide with a search trial's seed (spec.seed * 1000 + setting)
 MAX_TRIALS = 100_000  # settings, or seed runs, of one (variant, data set): budget's bound
 # the largest spec seed whose every trial seed is a seed a run takes (schema.UINT32_MAX)
-MAX_SPEC_SEED = (RUN_FIELDS["seed"].le - SEED_OFFSET - MAX_TRIALS) // 1000
+MAX_SPEC_SEED = (UINT32_MAX - SEED_OFFSET - MAX_TRIALS) // 1000
 
 # The spec's own fields; the run settings it shares with `ganbench train` are the run schema's fields themselves.
 SPEC_FIELDS: dict[str, Field] = {f.name: f for f in [

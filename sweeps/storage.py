@@ -11,6 +11,7 @@ import functools
 import json
 import os
 import time
+from typing import Any
 from pathlib import Path
 
 import optuna
@@ -90,7 +91,9 @@ def check_connections(url: str | None, workers: int) -> None:
     engine = create_engine(url, poolclass=NullPool)
     try:
         with engine.connect() as c:
-            q = lambda sql: c.execute(text(sql)).scalar()  # noqa: E731
+            def q(sql: str) -> Any:
+                return c.execute(text(sql)).scalar()
+
             server = int(q("SHOW max_connections"))
             reserved = int(q("SHOW superuser_reserved_connections"))
             reserved += int(q("SELECT coalesce(current_setting('reserved_connections', true), '0')"))  # PostgreSQL 16+
@@ -218,6 +221,7 @@ def sampler_for(spec: Spec, seed: int | None = None):
 
 def pruner_for(spec: Spec):
     if spec.pruner == "hyperband":  # rungs at multiples of the FID schedule, up to the full training length
+        assert spec.eval_every, "a pruned spec scores during training (the spec's check)"
         return optuna.pruners.HyperbandPruner(min_resource=spec.eval_every, max_resource=spec.steps, reduction_factor=3)
     return optuna.pruners.NopPruner()
 
@@ -225,7 +229,10 @@ def pruner_for(spec: Spec):
 def slots(spec: Spec) -> int:
     """Trials enqueued for the search: B, or with a pruner as many as the step budget could hold if every trial
     stopped at the first rung."""
-    return spec.settings if spec.pruner == "none" else spec.budget_steps // spec.eval_every
+    if spec.pruner == "none":
+        return spec.settings
+    assert spec.eval_every, "a pruned spec scores during training (the spec's check)"
+    return spec.budget_steps // spec.eval_every
 
 
 def open_study(spec: Spec, storage, name: str, prune: bool = True) -> optuna.Study:

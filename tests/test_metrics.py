@@ -11,7 +11,7 @@ from torch_fidelity.metric_fid import fid_statistics_to_metric
 
 from ganbench.benchmark.data import load_split
 from ganbench.benchmark.metrics import fidelity
-from ganbench.benchmark.metrics.fidelity import ImagesUint8, evaluate_generator, metrics_from_features, real_features, Extractor
+from ganbench.benchmark.metrics.fidelity import ImagesUint8, ScoringRequest, evaluate_generator, metrics_from_features, real_features, Extractor
 from ganbench.benchmark.metrics.modes import mixture_modes
 from ganbench.benchmark.metrics.weights import LENET
 from ganbench.benchmark.nets import build_generator
@@ -52,7 +52,7 @@ class FixedImages(torch.utils.data.Dataset):
 def test_fid_and_kid_equal_a_direct_torch_fidelity_call():
     torch.manual_seed(0)
     g = build_generator("infogan", (1, 28, 28), 64)
-    ours = evaluate_generator(g, 64, "mnist5k", "lenet-mnist", n_fake=500, n_real=500, prc=False)
+    ours = evaluate_generator(g, ScoringRequest("mnist5k", 64, "lenet-mnist", n_fake=500, n_real=500, prc=False))
     wrapped = torch_fidelity.GenerativeModelModuleWrapper(fidelity.GeneratorUint8(g), 64, "uniform_0_1", 0)
     real = ImagesUint8(load_split("mnist5k", "test"), 500)
     ref = torch_fidelity.calculate_metrics(input1=wrapped, input1_model_num_samples=500, input2=real, fid=True, kid=True,
@@ -136,7 +136,7 @@ def test_inception_path_offline_with_random_weights(tmp_path):
     weights = tmp_path / "inception-random.pt"
     torch.save(Skeleton("inception-v3-compat", ["2048"], feature_extractor_weights_path=str(empty)).state_dict(), weights)
     g = build_generator("infogan", (1, 28, 28), 64)
-    r = evaluate_generator(g, 64, "mnist5k", "inception-v3-compat", n_fake=16, n_real=16, weights=str(weights), kid=False, prc=False)
+    r = evaluate_generator(g, ScoringRequest("mnist5k", 64, "inception-v3-compat", n_fake=16, n_real=16, weights=str(weights), kid=False, prc=False))
     assert r["extractor"] == "inception-v3-compat" and math.isfinite(r["fid"]) and r["fid"] >= 0
     assert r["extractor_weights"] == fidelity.weights_hash(weights)
 

@@ -42,7 +42,9 @@ def held_out_pairs(dataset: str, n: int, data_root=None) -> tuple[torch.Tensor, 
     split = load_split(dataset, "test", data_root)
     n = min(n, len(split))
     if split.tensor is not None:
+        assert split.inputs is not None, "a paired split holds its inputs beside its targets"
         return as_float(split.inputs[:n]), as_float(split.tensor[:n]), None if split.labels is None else split.labels[:n]
+    assert split.dataset is not None
     pairs = [split.dataset[i] for i in range(n)]
     return torch.stack([a for a, _ in pairs]), torch.stack([b for _, b in pairs]), None
 
@@ -66,7 +68,7 @@ def fid_outputs_to_targets(outputs: torch.Tensor, targets: torch.Tensor, extract
     fe = Extractor(extractor, None).build(cuda)
     feats = [get_featuresdict_from_dataset(_Uint8RGB(x), fe, batch_size=BATCH, cuda=cuda, save_cpu_ram=True, verbose=False)
              for x in (outputs, targets)]
-    return metrics_from_features(*feats, EXTRACTORS[extractor], kid=False, prc=False)["fid"]
+    return metrics_from_features(feats[0], feats[1], EXTRACTORS[extractor], kid=False, prc=False)["fid"]
 
 
 @torch.no_grad()
@@ -81,9 +83,11 @@ def classifier_accuracy(images: torch.Tensor, labels: torch.Tensor) -> float:
 def translation_metrics(generator, dataset: str, extractor: str, n: int, device: str = "cpu", data_root=None) -> dict:
     inputs, targets, labels = held_out_pairs(dataset, n, data_root)
     outputs = translate(generator, inputs, device)
+    ssim = structural_similarity_index_measure(outputs, targets, data_range=1.0)
+    assert isinstance(ssim, torch.Tensor)  # one number: no full map asked for
     out = {"l1": float((outputs - targets).abs().mean()),
            "psnr": float(peak_signal_noise_ratio(outputs, targets, data_range=1.0, reduction="elementwise_mean", dim=(1, 2, 3))),
-           "ssim": float(structural_similarity_index_measure(outputs, targets, data_range=1.0)),
+           "ssim": float(ssim),
            "fid": fid_outputs_to_targets(outputs, targets, extractor, device), "extractor": extractor, "n_pairs": len(inputs)}
     if labels is not None and get_dataset(dataset).shape[0] == 1:
         out.update(classifier_score=classifier_accuracy(outputs, labels), classifier_score_targets=classifier_accuracy(targets, labels))

@@ -25,7 +25,7 @@ GENERATORS = ("unet", "encoder_decoder")
 
 
 def _down(cin: int, cout: int, norm: bool, first: bool) -> nn.Sequential:
-    layers = [] if first else [nn.LeakyReLU(0.2)]
+    layers: list[nn.Module] = [] if first else [nn.LeakyReLU(0.2)]
     layers += [nn.Conv2d(cin, cout, 4, 2, 1, bias=not norm)]
     return nn.Sequential(*layers, *([nn.BatchNorm2d(cout)] if norm else []))
 
@@ -82,14 +82,18 @@ def patch_discriminator(in_ch: int, patch: str, size: int, ndf: int = 64) -> nn.
         return nn.Sequential(nn.Conv2d(in_ch, ndf, 1), act(), nn.Conv2d(ndf, 2 * ndf, 1, bias=False), nn.BatchNorm2d(2 * ndf), act(),
                              nn.Conv2d(2 * ndf, 1, 1))
     width = lambda i: ndf * min(2**i, 8)  # noqa: E731
+    layers: list[nn.Module]
     if patch == "image":  # stride-2 layers down to 1x1: one judgement of the whole image
         n = int(math.log2(size))
         layers = [nn.Conv2d(in_ch, ndf, 4, 2, 1), act()]
         for i in range(1, n):
             layers += [nn.Conv2d(width(i - 1), width(i), 4, 2, 1, bias=False), nn.BatchNorm2d(width(i)), act()]
         return nn.Sequential(*layers, nn.Conv2d(width(n - 1), 1, 1))
-    n = patch_layers(patch, size)
-    layers, cin = [], in_ch
+    strided = patch_layers(patch, size)
+    assert strided is not None  # "1" and "image" are built above
+    n = strided
+    layers = []
+    cin = in_ch
     for i in range(n + 1):  # n stride-2 layers, then one of stride 1; no norm on the first
         stride = 2 if i < n else 1
         layers += [nn.Conv2d(cin, width(i), 4, stride, 1, bias=i == 0)] + ([nn.BatchNorm2d(width(i))] if i else []) + [act()]

@@ -29,8 +29,23 @@ class Split:
     labels: torch.Tensor | None = None
     inputs: torch.Tensor | None = None  # paired data sets (image-to-image): the input of each target in ``tensor``
 
+    @property
+    def held(self) -> torch.Tensor:
+        """The samples of a split held in memory."""
+        assert self.tensor is not None, "a streamed split: read it through its data set"
+        return self.tensor
+
+    @property
+    def labelled(self) -> torch.Tensor:
+        """The labels of a split that has them."""
+        assert self.labels is not None, "a split without labels"
+        return self.labels
+
     def __len__(self) -> int:
-        return len(self.tensor) if self.tensor is not None else len(self.dataset)
+        if self.tensor is not None:
+            return len(self.tensor)
+        assert self.dataset is not None, "a split holds a tensor or a data set"
+        return len(self.dataset)  # type: ignore[arg-type]  # torch's Dataset declares no __len__; ours have one
 
 
 @dataclass(frozen=True)

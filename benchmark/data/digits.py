@@ -36,6 +36,6 @@ def _stacked_mnist(split: str, root: Path) -> Split:
     n = 25_000 if split == "train" else 10_000
     g = torch.Generator().manual_seed(1 if split == "train" else 2)
     idx = torch.randint(len(digits), (n, 3), generator=g)
-    images = digits.tensor[idx].squeeze(2)  # (n, 3, 28, 28)
-    lab = digits.labels[idx]
+    images = digits.held[idx].squeeze(2)  # (n, 3, 28, 28)
+    lab = digits.labelled[idx]
     return Split(tensor=images, labels=lab[:, 0] * 100 + lab[:, 1] * 10 + lab[:, 2])

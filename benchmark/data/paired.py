@@ -35,7 +35,7 @@ HOLE = 12
 
 def _padded_digits(split: str, root: Path) -> tuple[torch.Tensor, torch.Tensor]:
     digits = _mnist5k(split, root)
-    return F.pad(digits.tensor, (PAD,) * 4), digits.labels
+    return F.pad(digits.held, (PAD,) * 4), digits.labelled
 
 
 def sobel_edges(images: torch.Tensor) -> torch.Tensor:

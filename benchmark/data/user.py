@@ -60,6 +60,7 @@ def content_hash(name: str) -> str:
     """A hash of the bytes of every file your own data set reads (both splits), by relative name: what a run
     records, so that a later command can tell the same data (a copy, new times) from changed data."""
     source = data_path(name)
+    assert source is not None, f"{name} is a registered data set, not your own"
     files = sorted(p for p in source.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()) if source.is_dir() else [source]
     h = hashlib.sha256()
     for f in files:
@@ -132,7 +133,7 @@ def _open_image(path: Path):
     try:
         return Image.open(path)
     except Image.DecompressionBombError:
-        raise DataError(f"dataset: {path} claims more pixels than PIL decodes safely ({Image.MAX_IMAGE_PIXELS * 2:,}); "
+        raise DataError(f"dataset: {path} claims more pixels than PIL decodes safely ({(Image.MAX_IMAGE_PIXELS or 0) * 2:,}); "
                         "a decompression bomb or a damaged header: remove it") from None
     except (UnidentifiedImageError, OSError, ValueError) as e:
         raise DataError(f"dataset: {path} is not a readable image ({type(e).__name__}); remove it or fix it") from None
@@ -245,10 +246,10 @@ def sample_images(path_text: str) -> torch.Tensor:
             a, key = loaded, path.name
         else:
             with loaded as f:
-                key = "samples" if "samples" in f.files else f.files[0] if len(f.files) == 1 else None
-                if key is None:
+                found = "samples" if "samples" in f.files else f.files[0] if len(f.files) == 1 else None
+                if found is None:
                     raise DataError(f"samples: {path} holds {', '.join(f.files)}; name the array 'samples' or keep one array")
-                a = f[key]
+                a, key = f[found], found
     except DataError:
         raise
     except UNREADABLE as e:

@@ -8,7 +8,7 @@ import torch.nn.functional as F
 Tensor = torch.Tensor
 
 
-def began(recon_real: Tensor, recon_fake: Tensor, k: float) -> tuple[Tensor, Tensor]:
+def began(recon_real: Tensor, recon_fake: Tensor, k: Tensor | float) -> tuple[Tensor, Tensor]:
     """Berthelot et al. 2017: D is an autoencoder, its outputs are per-sample reconstruction errors."""
     return recon_real.mean() - k * recon_fake.mean(), recon_fake.mean()
 

@@ -13,7 +13,7 @@ MMD_GAN_BANDWIDTHS = (1.0, 2.0, 4.0, 8.0, 16.0)  # times mmd_bandwidth; Li et al
 def mixture_rbf_kernel(x: Tensor, y: Tensor, sigmas) -> Tensor:
     """sum over sigma of exp(-|x - y|^2 / (2 sigma^2)), for every pair of rows of x and y."""
     d2 = torch.cdist(x.flatten(1), y.flatten(1)).pow(2)
-    return sum(torch.exp(-d2 / (2 * s**2)) for s in sigmas)
+    return torch.stack([torch.exp(-d2 / (2 * s**2)) for s in sigmas]).sum(0)
 
 
 def mmd2(x: Tensor, y: Tensor, sigmas, biased: bool = True) -> Tensor:

@@ -10,9 +10,14 @@ import torch
 
 import pytorch_lightning as pl
 
+from typing import TYPE_CHECKING, Any
+
 from ..protocols import get_protocol
 from ..protocols.lucic2018 import NAN_DETECTED
 from .modes import epoch_scores
+
+if TYPE_CHECKING:
+    from ..config import RunConfig
 
 
 class FIDSchedule(pl.Callback):
@@ -26,9 +31,11 @@ class FIDSchedule(pl.Callback):
     Each new minimum writes the module's weights to ``best_path`` (``{"state_dict", "step", "fid"}``, loadable
     with ``weights_only=True``); each score goes to the trainer's loggers as ``fid`` at its step."""
 
-    def __init__(self, config: dict, should_stop=None, best_path: Path | None = None):
-        self.config, self.every, self.history = config, config.eval_every, []
-        self.scored, self.should_stop, self.stopped = {}, should_stop, False
+    def __init__(self, config: RunConfig, should_stop=None, best_path: Path | None = None):
+        self.config, self.every = config, config.eval_every
+        self.history: list[dict] = []
+        self.scored: dict[str, Any] = {}
+        self.should_stop, self.stopped = should_stop, False
         self.raw: dict = {}  # the trained generator's final scores where an averaged one is scored
         self.protocol = get_protocol(config.protocol)
         self.best_path = Path(best_path) if best_path else None
@@ -44,20 +51,17 @@ class FIDSchedule(pl.Callback):
         os.replace(tmp, self.best_path)
 
     def _score(self, trainer, module, final: bool = False) -> None:
-        from .fidelity import NaNSamples, evaluate_generator
+        from .fidelity import NaNSamples, ScoringRequest, evaluate_generator
 
-        c = self.config  # KID and precision/recall of the final generator only: FID alone picks the best checkpoint
+        # KID and precision/recall of the final generator only: FID alone picks the best checkpoint
+        request = ScoringRequest.of_run(self.config, module.prior, str(module.device), kid=final, prc=final, dataset_specific=final)
         try:
             # scoring draws nothing from the training's random streams: a cold feature cache (its data loader takes a
             # seed from torch's global generator) must not change what the next steps train on
             with torch.random.fork_rng(devices=[module.device] if module.device.type == "cuda" else []):
-                r = evaluate_generator(module.scored_generator, c.z_dim, c.dataset, c.extractor, c.n_fake, c.n_real,
-                                       data_root=c.data_root, device=str(module.device), kid=final, prc=final,
-                                       prior=module.prior, dataset_specific=final, nearest_k=c.nearest_k)
+                r = evaluate_generator(module.scored_generator, request)
                 if final and module.generator_ema is not None:  # the trained generator's final scores, beside the EMA's
-                    raw = evaluate_generator(module.generator, c.z_dim, c.dataset, c.extractor, c.n_fake, c.n_real,
-                                             data_root=c.data_root, device=str(module.device), kid=True, prc=True,
-                                             prior=module.prior, dataset_specific=True, nearest_k=c.nearest_k)
+                    raw = evaluate_generator(module.generator, request)
                     self.raw = {k: v for k, v in raw.items() if k not in ("extractor", "extractor_weights", "n_fake", "n_real")}
         except NaNSamples:
             self.history.append({"step": int(module.steps_done), "fid": None, "sentinel": NAN_DETECTED})

@@ -17,6 +17,7 @@ import json
 import os
 import pickle
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from pathlib import Path
 
 import torch
@@ -36,6 +37,9 @@ from .latents import LATENT_SEED
 from .lenet import LeNetMNISTExtractor, weights_hash
 from .weights import extractor_weights
 from ..schema import env
+
+if TYPE_CHECKING:
+    from ..config import RunConfig
 
 torch_fidelity.register_feature_extractor("lenet-mnist", LeNetMNISTExtractor)
 stats = {"real_feature_extractions": 0}  # counted so that tests can prove the cache is used
@@ -226,27 +230,57 @@ def check_sample_sizes(dataset: str, n_fake: int, n_real: int, nearest_k: int) -
                           f"at least {need}; give a data set with more test samples{', or a lower --nearest-k' if nearest_k > PRC_K else ''}")
 
 
-def evaluate_generator(generator, z_dim: int, dataset: str, extractor: str | None = None, n_fake: int = 10_000,
-                       n_real: int = 10_000, weights: str | None = None, data_root=None, device: str = "cpu",
-                       kid: bool = True, prc: bool = True, verbose: bool = False, prior: str = "uniform",
-                       dataset_specific: bool = True, nearest_k: int = 5, fid_infinity: bool = False) -> dict:
-    """Score a generator against the test split; every value carries its extractor and sample sizes.
-    ``dataset_specific`` adds what only some data sets define (stacked-MNIST modes, polygon precision/recall)."""
-    ext = Extractor(extractor or default_extractor(dataset), weights)
-    cuda = str(device).startswith("cuda")
+@dataclass(frozen=True)
+class ScoringRequest:
+    """What a generator is scored on, declared once: the data set whose test split is the reference, the extractor
+    (None: the data set's default), the sample sizes, which metrics beside FID, how the latents are drawn and where.
+    ``ScoringRequest.of_run`` is a run's own, as its configuration says; eval, score and the FID schedule change
+    only what they say they change (``dataclasses.replace``)."""
+
+    dataset: str
+    z_dim: int
+    extractor: str | None = None
+    n_fake: int = 10_000
+    n_real: int = 10_000
+    prior: str = "uniform"  # the latents' distribution (the generator's scored prior)
+    nearest_k: int = 5  # density and coverage's k
+    kid: bool = True
+    prc: bool = True  # precision, recall, density and coverage
+    dataset_specific: bool = True  # what only some data sets define (stacked-MNIST modes, polygon precision/recall)
+    fid_infinity: bool = False
+    weights: str | None = None  # Inception weights in torch-fidelity's layout (None: the prepared ones)
+    data_root: str | None = None
+    device: str = "cpu"
+    verbose: bool = False
+
+    @classmethod
+    def of_run(cls, config: RunConfig, prior: str, device: str, **changes) -> "ScoringRequest":
+        """A run's scoring as its configuration declares it (``prior``: its module's scored prior)."""
+        own = dict(dataset=config.dataset, z_dim=config.z_dim, extractor=config.extractor, n_fake=config.n_fake,
+                   n_real=config.n_real, prior=prior, nearest_k=config.nearest_k, data_root=config.data_root, device=str(device))
+        return cls(**{**own, **changes})
+
+
+def evaluate_generator(generator, request: ScoringRequest) -> dict:
+    """Score a generator against the test split as ``request`` says; every value carries its extractor and sample
+    sizes (lowered together where the test split is smaller, and then said)."""
+    r = request
+    ext = Extractor(r.extractor or default_extractor(r.dataset), r.weights)
+    cuda = str(r.device).startswith("cuda")
     from ganbench.benchmark.data import load_split
 
-    available, lowered = len(load_split(dataset, "test", data_root)), {}
+    n_fake, n_real, lowered = r.n_fake, r.n_real, {}
+    available = len(load_split(r.dataset, "test", r.data_root))
     if n_real > available:  # a small test split: both sizes come down together, and the result says so
         lowered = {"n_lowered_from": {"n_fake": n_fake, "n_real": n_real}}
         n_real, n_fake = available, min(n_fake, available)
-    check_sample_sizes(dataset, n_fake, n_real, nearest_k if prc else 0)
-    real = real_features(dataset, "test", n_real, ext, data_root, cuda, verbose)
+    check_sample_sizes(r.dataset, n_fake, n_real, r.nearest_k if r.prc else 0)
+    real = real_features(r.dataset, "test", n_real, ext, r.data_root, cuda, r.verbose)
     fe = ext.build(cuda)
-    fake = generated_features(generator, z_dim, n_fake, fe, cuda, verbose, prior)
-    out = metrics_from_features(fake, real, EXTRACTORS[ext.name], kid, prc, nearest_k, fid_infinity)
-    if dataset_specific:
+    fake = generated_features(generator, r.z_dim, n_fake, fe, cuda, r.verbose, r.prior)
+    out = metrics_from_features(fake, real, EXTRACTORS[ext.name], r.kid, r.prc, r.nearest_k, r.fid_infinity)
+    if r.dataset_specific:
         from .dataset_metrics import dataset_metrics
 
-        out.update(dataset_metrics(generator, z_dim, dataset, prior, device, n_fake))
+        out.update(dataset_metrics(generator, r.z_dim, r.dataset, r.prior, r.device, n_fake))
     return {**out, "extractor": ext.name, "extractor_weights": ext.weights_id, "n_fake": n_fake, "n_real": n_real, **lowered}

@@ -85,7 +85,7 @@ def train_lenet(epochs: int = 20, seed: int = 0) -> float:
 
     torch.manual_seed(seed)
     train, test = load_split("mnist5k", "train"), load_split("mnist5k", "test")
-    x, y = as_float(train.tensor), train.labels
+    x, y = as_float(train.held), train.labelled
     net = LeNet()
     opt = torch.optim.Adam(net.parameters(), lr=1e-3)
     for epoch in range(epochs):
@@ -98,7 +98,7 @@ def train_lenet(epochs: int = 20, seed: int = 0) -> float:
             opt.step()
     net.eval()
     with torch.no_grad():
-        acc = float((net(as_float(test.tensor))[1].argmax(1) == test.labels).float().mean())
+        acc = float((net(as_float(test.held))[1].argmax(1) == test.labelled).float().mean())
     WEIGHTS.parent.mkdir(exist_ok=True)
     torch.save({k: v.half() for k, v in net.state_dict().items()}, WEIGHTS)
     return acc

@@ -55,12 +55,12 @@ def _cross(o, a, b) -> float:
 
 def _reduce(hull: np.ndarray, k: int) -> np.ndarray:
     """Drop the vertex whose triangle with its neighbours has the smallest area until k remain."""
-    hull = list(map(tuple, hull))
-    while len(hull) > k:
-        n = len(hull)
-        areas = [abs(_cross(hull[i - 1], hull[i], hull[(i + 1) % n])) for i in range(n)]
-        hull.pop(int(np.argmin(areas)))
-    return np.array(hull)
+    points = list(map(tuple, hull))
+    while len(points) > k:
+        n = len(points)
+        areas = [abs(_cross(points[i - 1], points[i], points[(i + 1) % n])) for i in range(n)]
+        points.pop(int(np.argmin(areas)))
+    return np.array(points)
 
 
 def _offset(poly: np.ndarray, by: float) -> np.ndarray:
@@ -100,7 +100,7 @@ def fit_polygons(images: np.ndarray, k: int, steps: int = 150) -> list[np.ndarra
     out: list[np.ndarray | None] = [None] * len(images)
     if not ok:
         return out
-    v = torch.tensor(np.stack([init[i] for i in ok]), dtype=torch.float32, requires_grad=True)
+    v = torch.tensor(np.stack([p for p in init if p is not None]), dtype=torch.float32, requires_grad=True)
     target = torch.as_tensor(images[ok], dtype=torch.float32)
     opt = torch.optim.Adam([v], lr=0.05)
     for step in range(steps):
@@ -121,7 +121,7 @@ def distance_to_polygons(images: torch.Tensor, k: int = 3) -> np.ndarray:
     out = np.ones(len(x))
     ok = [i for i, p in enumerate(fits) if p is not None]
     if ok:
-        rendered = coverage(torch.tensor(np.stack([fits[i] for i in ok]), dtype=torch.float32))
+        rendered = coverage(torch.tensor(np.stack([p for p in fits if p is not None]), dtype=torch.float32))
         out[ok] = ((rendered - x[ok]) ** 2).mean(dim=(1, 2)).sqrt().double().numpy()
     return out
 
@@ -166,7 +166,7 @@ def polygon_precision_recall(generator, fake: torch.Tensor, z_dim: int, k: int =
     and threshold they used."""
 
     precision = float((distance_to_polygons(fake, k) <= THRESHOLD).mean())
-    test = as_float(load_split("triangles", "test").tensor[:n_recall]).to(device)
+    test = as_float(load_split("triangles", "test").held[:n_recall]).to(device)
     _, rmse = invert(generator, test, z_dim, prior)
     recall = float((rmse <= THRESHOLD).float().mean())
     f1 = 0.0 if precision + recall == 0 else 2 * precision * recall / (precision + recall)

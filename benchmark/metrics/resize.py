@@ -39,7 +39,7 @@ def _clean(x: torch.Tensor) -> torch.Tensor:
     from PIL import Image
 
     def channel(c: np.ndarray) -> np.ndarray:
-        return np.asarray(Image.fromarray(c.astype(np.float32), mode="F").resize((SIZE, SIZE), resample=Image.BICUBIC)).clip(0, 255)
+        return np.asarray(Image.fromarray(c.astype(np.float32), mode="F").resize((SIZE, SIZE), resample=Image.Resampling.BICUBIC)).clip(0, 255)
 
     out = np.stack([np.stack([channel(c) for c in image]) for image in x.numpy()])
     return (torch.from_numpy(out).float() - 128) / 128
@@ -69,7 +69,7 @@ def as_rgb_uint8(images: torch.Tensor) -> torch.Tensor:
 def inception_features(extractor: torch.nn.Module, images: torch.Tensor, mode: str, batch_size: int = 50) -> np.ndarray:
     """Inception's 2048 pool features of uint8 images (N, C, H, W) under resize ``mode``, as float64 (N, 2048).
     ``extractor``: torch-fidelity's FeatureExtractorInceptionV3 (fidelity.Extractor("inception-v3-compat").build)."""
-    prepare, first = RESIZE_MODES[mode].prepare, extractor.Conv2d_1a_3x3
+    prepare, first = RESIZE_MODES[mode].prepare, extractor.get_submodule("Conv2d_1a_3x3")
     out = []
     for batch in as_rgb_uint8(images).split(batch_size):
         x = prepare(batch)

@@ -77,7 +77,7 @@ def score_images(samples: torch.Tensor, against: str, extractor: str | None = No
             raise MetricError(f"samples: {samples.shape[1]} channels against {against}'s {info.shape[0]}")
         n_ref = min(len(load_split(against, "test")), n or 10_000)
         real = (real_features(against, "test", n_ref, ext) if resize == DEFAULT_RESIZE
-                else features(load_split(against, "test").tensor[:n_ref], ext, resize))
+                else features(load_split(against, "test").held[:n_ref], ext, resize))
     else:
         n_ref = len(ref)
         real = features(ref, ext, resize)

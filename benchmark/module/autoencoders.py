@@ -13,6 +13,8 @@ from .base import GANModule
 
 
 class BEGANModule(GANModule):
+    k: torch.Tensor  # the balance term, a buffer (checkpoints keep it)
+
     def __init__(self, config: RunConfig, shape: tuple):
         super().__init__(config, shape)
         self.register_buffer("k", torch.zeros(()))
@@ -60,7 +62,7 @@ class EBGANModule(GANModule):
         self.update_discriminator(opt_d, d_loss)
         return d_loss, e_real.detach(), e_fake.detach()
 
-    def generator_update(self, opt_g, z: torch.Tensor) -> torch.Tensor:
+    def generator_energy_update(self, opt_g, z: torch.Tensor) -> torch.Tensor:
         code, e_fake = self.discriminator.code_and_energy(self.generator(z))
         g_loss = e_fake.mean()
         if self.pulling_away_weight:
@@ -74,7 +76,7 @@ class EBGANModule(GANModule):
             real = self.real.next(self.device)
             d_loss, e_real, e_fake = self.discriminator_update(opt_d, real, self.sample_z(real.shape[0]))
             self.after_discriminator_update(e_real, e_fake)
-        g_loss = self.generator_update(opt_g, self.sample_z(self.config.batch_size))
+        g_loss = self.generator_energy_update(opt_g, self.sample_z(self.config.batch_size))
         return {"d_loss": d_loss, "g_loss": g_loss, "energy_real": e_real.mean(), "energy_fake": e_fake.mean()}
 
     def after_discriminator_update(self, e_real: torch.Tensor, e_fake: torch.Tensor) -> None:
@@ -85,6 +87,9 @@ class MAGANModule(EBGANModule):
     """MAGAN (Wang et al. 2017), Algorithm 1: the autoencoder is first trained on real data alone
     (``pretrain_steps`` steps of the run, no generator update), the margin set to the mean real energy, then
     EBGAN's game with the margin updated at the end of every epoch of real data (``losses.magan_margin_update``)."""
+
+    margin: torch.Tensor  # buffers (checkpoints keep them)
+    epoch_sums: torch.Tensor
 
     PRETRAIN_ESTIMATE_BATCHES = 8  # real batches that estimate the first margin, E[D(x)]
 
@@ -101,8 +106,7 @@ class MAGANModule(EBGANModule):
         return self.margin
 
     def _epoch_samples(self) -> int:
-        split = self.real.split
-        n = len(split.tensor) if split.tensor is not None else len(split.dataset)
+        n = len(self.real.split)
         return max(1, n // self.real.batch_size) * self.real.batch_size
 
     def variant_step(self) -> dict:

@@ -9,13 +9,14 @@ from __future__ import annotations
 import copy
 import functools
 import math
+from typing import Any, Iterator
 
 import pytorch_lightning as pl
 import torch
 
 from .. import losses
 from ..config import RunConfig
-from ..data import Split, as_float
+from ..data import DatasetInfo, Split, as_float
 from ..nets import build_discriminator, build_generator
 from ..penalties import PENALTIES, STUDY_PENALTIES, clip_weights, zero_centred_penalty
 from ..protocols import get_protocol
@@ -32,9 +33,15 @@ def loss_for(config: RunConfig):
     protocol = get_protocol(config.protocol)
     if variant.name in protocol.loss_overrides:
         return protocol.loss_overrides[variant.name]
+    if variant.loss is None:
+        return functools.partial(_own_loss, variant.name)
     if variant.loss_params:
-        return functools.partial(variant.loss, **{k: getattr(config, k) for k in variant.loss_params})
+        return functools.partial(variant.loss, **{k: config.params[k] for k in variant.loss_params})
     return variant.loss
+
+
+def _own_loss(variant: str, *args):
+    raise TypeError(f"{variant}'s module computes its own losses; nothing asks for its (d_real, d_fake) loss")
 
 
 class Diverged(RuntimeError):
@@ -50,38 +57,56 @@ class RealBatches:
     def __init__(self, split: Split, batch_size: int, seed: int, num_workers: int = 0):
         self.split, self.batch_size = split, batch_size
         self.generator = torch.Generator().manual_seed(seed)
-        self.order, self.pos = None, 0
-        self.num_workers, self._stream = num_workers, None
+        self.order: torch.Tensor | None = None
+        self.pos = 0
+        self.num_workers = num_workers
+        self._stream: Iterator[Any] | None = None
 
-    def to(self, device: torch.device) -> "RealBatches":
+    def to(self, device: torch.device | str) -> "RealBatches":
         if self.split.tensor is not None:
             self.split.tensor = self.split.tensor.to(device)
         if self.split.inputs is not None:
             self.split.inputs = self.split.inputs.to(device)
         return self
 
-    def _new_epoch_if_due(self, n: int, device) -> None:
+    def _new_epoch_if_due(self, n: int, device: torch.device | str) -> torch.Tensor:
         if self.order is None or self.pos + self.batch_size > n:  # drop_last: a short final batch is skipped
             self.order, self.pos, self._stream = torch.randperm(n, generator=self.generator).to(device), 0, None
+        return self.order
 
-    def next(self, device: torch.device) -> torch.Tensor:
-        if self.split.tensor is None:
-            n = len(self.split.dataset)
-            self._new_epoch_if_due(n, "cpu")
+    def next(self, device: torch.device | str) -> torch.Tensor:
+        """The next batch of samples."""
+        batch = self._take(device)
+        assert isinstance(batch, torch.Tensor), "a paired data set's batches are pairs: next_pair()"
+        return batch
+
+    def next_pair(self, device: torch.device | str) -> tuple[torch.Tensor, torch.Tensor]:
+        """The next batch of a paired data set: (inputs, targets)."""
+        batch = self._take(device)
+        assert isinstance(batch, tuple), "not a paired data set: next()"
+        return batch
+
+    def _take(self, device: torch.device | str) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+        split = self.split
+        if split.tensor is None:
+            assert split.dataset is not None
+            n = len(split)
+            order = self._new_epoch_if_due(n, "cpu")
             if self._stream is None:  # this epoch's remaining batches, from the position reached
-                batches = [self.order[i : i + self.batch_size].tolist() for i in range(self.pos, n - self.batch_size + 1, self.batch_size)]
-                self._stream = iter(torch.utils.data.DataLoader(self.split.dataset, batch_sampler=batches, num_workers=self.num_workers))
+                batches = [order[i : i + self.batch_size].tolist() for i in range(self.pos, n - self.batch_size + 1, self.batch_size)]
+                self._stream = iter(torch.utils.data.DataLoader(split.dataset, batch_sampler=batches, num_workers=self.num_workers))
             self.pos += self.batch_size
             batch = next(self._stream)
             if isinstance(batch, (list, tuple)):  # a paired data set: (inputs, targets)
-                return tuple(t.to(device, non_blocking=True) for t in batch)
+                inputs, targets = batch
+                return inputs.to(device, non_blocking=True), targets.to(device, non_blocking=True)
             return batch.to(device, non_blocking=True)
-        self._new_epoch_if_due(len(self.split.tensor), self.split.tensor.device)
-        idx = self.order[self.pos : self.pos + self.batch_size]
+        order = self._new_epoch_if_due(len(split.tensor), split.tensor.device)
+        idx = order[self.pos : self.pos + self.batch_size]
         self.pos += self.batch_size
-        if self.split.inputs is not None:  # a paired data set: (inputs, targets)
-            return as_float(self.split.inputs[idx]), as_float(self.split.tensor[idx])
-        return as_float(self.split.tensor[idx])
+        if split.inputs is not None:  # a paired data set: (inputs, targets)
+            return as_float(split.inputs[idx]), as_float(split.tensor[idx])
+        return as_float(split.tensor[idx])
 
     def state_dict(self) -> dict:
         return {"generator": self.generator.get_state(), "order": None if self.order is None else self.order.cpu(), "pos": self.pos}
@@ -93,6 +118,10 @@ class RealBatches:
 
 
 class GANModule(pl.LightningModule):
+    real: RealBatches  # the real batches, set by whoever trains or steps the module (train(), speed.py)
+    data_info: DatasetInfo | None = None  # the data set trained on, where a step scores it itself (PacGAN's epochs); set by train()
+    OPTIMISER: type[torch.optim.Optimizer] = torch.optim.Adam  # every player's, on the run's lr and betas (PacGAN's protocol: Blocks' Adam)
+
     def __init__(self, config: RunConfig, shape: tuple):
         super().__init__()
         self.save_hyperparameters({"config": config.to_dict(), "shape": list(shape)})  # plain values: a checkpoint stays loadable without ganbench's classes
@@ -109,7 +138,6 @@ class GANModule(pl.LightningModule):
         # (StyleGAN2-ADA's training_loop.py), or the trained one itself
         self.generator_ema = copy.deepcopy(self.generator).requires_grad_(False) if config.ema_nimg else None
         self.gamma_scale = 1.0  # R3GAN's cosine schedule of the R1/R2 weights (1 without one)
-        self.real: RealBatches | None = None  # set by the trainer's caller
         # training steps done as the protocol counts them (Lightning's global_step counts optimizer steps), and
         # the updates of each player
         self.steps_done, self.d_updates, self.g_updates = 0, 0, 0
@@ -170,6 +198,7 @@ class GANModule(pl.LightningModule):
     def update_ema(self) -> None:
         """StyleGAN2-ADA's update (training_loop.py): half-life ema_nimg images, at most ema_rampup times the images
         seen before this update; beta = 0.5 ** (batch / half-life); buffers copied."""
+        assert self.generator_ema is not None
         batch = self.config.batch_size * self.pack
         half_life = self.config.ema_nimg
         if self.config.ema_rampup:
@@ -179,8 +208,6 @@ class GANModule(pl.LightningModule):
             p_ema.copy_(p.lerp(p_ema, beta))
         for b_ema, b in zip(self.generator_ema.buffers(), self.generator.buffers()):
             b_ema.copy_(b)
-
-    OPTIMISER = torch.optim.Adam  # every player's, on the run's lr and betas (PacGAN's protocol: Blocks' Adam)
 
     def optimiser(self, params):
         return self.OPTIMISER(params, lr=self.config.lr, betas=(self.config.beta1, self.config.beta2))

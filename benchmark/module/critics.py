@@ -14,6 +14,8 @@ class FisherGANModule(GANModule):
     the multiplier lambda (a buffer, so checkpoints keep it) descends: lambda <- lambda - rho (1 - Omega). The
     generator minimises E = E_P f - E_Q f, i.e. -E_Q f."""
 
+    lam: torch.Tensor  # a buffer
+
     def __init__(self, config: RunConfig, shape: tuple):
         super().__init__(config, shape)
         self.register_buffer("lam", torch.zeros(()))

@@ -10,7 +10,6 @@ import torch
 from ..metrics.modes import epoch_scores
 from ..nets.layers import BlocksBatchNorm
 from ..protocols import pacgan2018
-from ..config import RunConfig
 from .base import GANModule
 
 
@@ -29,10 +28,6 @@ class BlocksAdam(torch.optim.Optimizer):
 
 
 class PacGANModule(GANModule):
-    def __init__(self, config: RunConfig, shape: tuple):
-        super().__init__(config, shape)
-        self.mixture = None  # the data set's DatasetInfo, for the per-epoch metrics; set by train()
-
     @property
     def batch_norms(self) -> list[BlocksBatchNorm]:
         return [m for m in self.generator.modules() if isinstance(m, BlocksBatchNorm)]
@@ -47,4 +42,5 @@ class PacGANModule(GANModule):
 
     def scores(self) -> dict:
         """PacGAN's metrics on the fixed latents, the generator with its population statistics."""
-        return epoch_scores(self.generator, self.config.z_dim, self.prior, self.device, self.mixture)
+        assert self.data_info is not None, "set by train()"
+        return epoch_scores(self.generator, self.config.z_dim, self.prior, self.device, self.data_info)

@@ -15,7 +15,9 @@ from .base import GANModule
 class Pix2PixModule(GANModule):
     def __init__(self, config: TranslationConfig, shape: tuple):
         self.input_shape = get_dataset(config.dataset).input_shape
-        super().__init__(config, shape)
+        # GANModule reads a GAN's settings; a TranslationConfig holds the ones it reads (its ClassVar constants: no
+        # packing, one generator, no EMA), and the rest are read only by methods this class replaces
+        super().__init__(config, shape)  # type: ignore[arg-type]
         self.l1_weight = l1_weight_of(config.loss, config.l1_weight)
 
     def build_generator(self):
@@ -40,7 +42,7 @@ class Pix2PixModule(GANModule):
         opt_g, opt_d = (opts[0], opts[1]) if isinstance(opts, list) else (opts, None)
         logs = {}
         for _ in range(self.config.n_disc if opt_d is not None else 1):
-            x, y = (t * 2 - 1 for t in self.real.next(self.device))
+            x, y = (t * 2 - 1 for t in self.real.next_pair(self.device))
             if opt_d is None:
                 break
             with torch.no_grad():

@@ -7,7 +7,7 @@ constants: see ``layers.STYLES``).
 """
 from __future__ import annotations
 
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 
 import torch
 from torch import nn
@@ -17,7 +17,7 @@ from .layers import STYLES, Style
 from ..schema import REGISTRIES
 
 # each: check(shape), generator(shape, z_dim, style), discriminator(shape, out_dim, batch_norm, style)
-ARCHITECTURES: dict[str, ModuleType] = {"infogan": infogan, "conv_small": conv_small, "dcgan": dcgan, "mlp": mlp, "mlp_small": mlp_small,
+ARCHITECTURES: dict[str, ModuleType | SimpleNamespace] = {"infogan": infogan, "conv_small": conv_small, "dcgan": dcgan, "mlp": mlp, "mlp_small": mlp_small,
                                         "unrolled_d_quarter": unrolled.D_QUARTER, "unrolled_d_half": unrolled.D_HALF}
 REGISTRIES["arch"] = ARCHITECTURES.keys
 

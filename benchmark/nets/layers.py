@@ -9,6 +9,8 @@ from torch import nn
 
 
 class TFBatchNorm(nn.Module):
+    running_mean: torch.Tensor  # buffers
+    running_var: torch.Tensor
     """tf.contrib.layers.batch_norm as the study called it (compare_gan ops.py:59-68: decay 0.999, epsilon 1e-3,
     scale=True, fused=False): moving averages of the *biased* batch variance with weight 0.001 per call.
     PyTorch's BatchNorm keeps the unbiased variance with momentum 0.1 and eps 1e-5, which gives other
@@ -36,6 +38,8 @@ class TFBatchNorm(nn.Module):
 
 
 class BlocksBatchNorm(nn.Module):
+    population_mean: torch.Tensor  # buffers
+    population_stdev: torch.Tensor
     """blocks.bricks.bn.BatchNormalization as PacGAN's generator uses it (pacgan_task.py:45-57, 124-149). Training:
     the batch's mean and stdev = sqrt(biased variance + 1e-4); each call's statistics are kept in ``calls`` for the
     training step, which moves the *population* mean and stdev towards their mean over the step's calls (PacGAN's
@@ -94,10 +98,12 @@ def init_tf_study(module: nn.Module) -> None:
     for m in module.modules():
         if isinstance(m, nn.Conv2d):
             nn.init.trunc_normal_(m.weight, 0.0, 0.02, -0.04, 0.04)
-            nn.init.zeros_(m.bias)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
         elif isinstance(m, (nn.ConvTranspose2d, nn.Linear)):
             nn.init.normal_(m.weight, 0.0, 0.02)
-            nn.init.zeros_(m.bias)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
         elif isinstance(m, (TFBatchNorm, nn.BatchNorm1d, nn.BatchNorm2d)):
             nn.init.ones_(m.weight)
             nn.init.zeros_(m.bias)

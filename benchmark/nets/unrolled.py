@@ -7,6 +7,7 @@ tanh (mapped to [0, 1], as their evaluation does); D: three 3x3 stride-2 convolu
 Padding is symmetric (TF's 'SAME' pads 0 above and 1 below at stride 2); images (C, 28, 28) only."""
 from __future__ import annotations
 
+import functools
 from types import SimpleNamespace
 
 import torch
@@ -41,9 +42,10 @@ def generator(shape, z_dim: int, style: Style) -> nn.Module:
 
 
 def _discriminator(shape, out_dim: int, batch_norm: bool, style: Style, channels: tuple) -> nn.Module:
-    layers, cin = [], shape[0]
+    layers: list[nn.Module] = []
+    cin = shape[0]
     for cout in channels:  # 28 -> 14 -> 7 -> 4
-        layers += [nn.Conv2d(cin, cout, 3, 2, 1), maybe(batch_norm, lambda cout=cout: style.batch_norm(cout, 2)), nn.LeakyReLU(LRELU)]
+        layers += [nn.Conv2d(cin, cout, 3, 2, 1), maybe(batch_norm, functools.partial(style.batch_norm, cout, 2)), nn.LeakyReLU(LRELU)]
         cin = cout
     return nn.Sequential(*layers, nn.Flatten(), nn.Linear(cin * 4 * 4, out_dim))
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, ClassVar
 
+from ..data import Split
 from ..nets.layers import STYLES, Style
 from ..schema import ABSENT_MEANS, ConfigError
 from ..variants import Variant, VariantKind
@@ -36,6 +37,7 @@ class Step:
     summary: ClassVar[str]  # one line: what a step is
     trains: ClassVar[frozenset[VariantKind] | None] = None  # the variant kinds it can train; None: every kind
     players: ClassVar[str | None] = None  # the players module it needs (benchmark.module.PLAYERS); None: the variant kind's
+    logs_epochs: ClassVar[bool] = False  # it logs metrics of its own after every epoch (PacGAN's), in place of ganbench's
 
     def run(self, m: GANModule) -> dict[str, torch.Tensor | None]:
         raise NotImplementedError
@@ -70,7 +72,6 @@ class Protocol:
     datasets: tuple[str, ...] | None = None  # the data sets it trains on; None: every registered one
     translation: bool = False  # whether it trains image-to-image models (pix2pix) too
     vae_prior: str = "normal"  # the prior the VAE is sampled from when scored
-    packs_drawn_once: bool = False  # real data as packed examples drawn once, batch_size of them a step (PacGAN's)
     loss_overrides: dict[str, Callable] = field(default_factory=dict)  # variant -> (d_real, d_fake) -> (d_loss, g_loss)
     study_penalties: bool = False  # the study's gradient penalties (its epsilon and interpolation) instead of ganbench's
     relu_vae_decoder: bool = False  # the study's VAE decoder has ReLU where the GANs' generator has leaky ReLU
@@ -90,6 +91,10 @@ class Protocol:
             raise ConfigError(f"variant: '{variant}' is not trained under protocol {self.name}; choose one of {', '.join(self.variants)}")
         if dataset is not None and self.datasets is not None and dataset not in self.datasets:
             raise ConfigError(f"dataset: protocol {self.name} trains on {', '.join(self.datasets)}, not '{dataset}'")
+
+    def training_batches(self, split: Split, config) -> tuple[Split, int]:
+        """The split a run trains on and the rows of it one batch takes: ``batch_size`` packs of ``pack`` samples."""
+        return split, config.batch_size * config.pack
 
     def check_variant(self, variant: Variant) -> None:
         """ConfigError naming the variant when the protocol's step cannot train its kind (checked at resolution)."""

@@ -297,7 +297,9 @@ class StudyProtocol(Protocol):
             for d in raw["datasets"]:
                 if experiment_for(d, raw["space"]) is None:
                     raise ConfigError(f"experiment: the study ran no {raw['space']} search on {d}; name the experiment whose draws to replay")
-            n = EXPERIMENTS[experiment_for(raw["datasets"][0], raw["space"])][1]
+            first = experiment_for(raw["datasets"][0], raw["space"])
+            assert first is not None  # checked for every data set just above
+            n = EXPERIMENTS[first][1]
         if raw.get("sampler", "random") == "random" and isinstance(raw.get("settings"), int) and raw["settings"] > n:
             raise ConfigError(f"budget.settings: the study drew {n} settings per model; a replay has no more than that")
 

@@ -79,6 +79,7 @@ def blocks_adam_(param: torch.Tensor, grad: torch.Tensor, state: dict, lr: float
 
 # --- the protocol object ----------------------------------------------------------------------------------
 
+from ..data import Split  # noqa: E402
 from ..nets.layers import STYLES  # noqa: E402
 from ..schema import FALLBACKS, ConfigError  # noqa: E402
 from ..variants import VariantKind  # noqa: E402
@@ -96,6 +97,7 @@ class PacGANStep(Step):
     summary = "both players' gradients from one forward pass, applied at once"
     trains = frozenset({VariantKind.GAN})
     players = "pacgan"
+    logs_epochs = True
 
     def run(self, m):
         opt_g, opt_d = m.optimizers()
@@ -116,7 +118,7 @@ class PacGANStep(Step):
     def after(self, m) -> None:
         if m.steps_done % epoch_steps(m.config.batch_size) == 0:
             self.monitor_batch_norm(m)
-            if m.mixture is not None:
+            if m.data_info is not None:
                 row = {"epoch": m.steps_done // epoch_steps(m.config.batch_size), **m.scores()}
                 for logger in m.loggers:
                     logger.log_metrics(row, step=m.steps_done)
@@ -157,6 +159,10 @@ class PacGANProtocol(Protocol):
         rules["properties"].update({k: {"enum": [self.fixed[k], None]} for k in ("arch", "generators")})  # the spec's own fields
         return rules
 
+    def training_batches(self, split: Split, config) -> tuple[Split, int]:
+        """datasets.py:58-70: packed examples drawn once from the data set's points, ``batch_size`` of them a step."""
+        return Split(tensor=packed_examples(split.held, config.pack, config.seed)), config.batch_size
+
     def variant_defaults(self, variant) -> dict:  # Blocks' Adam's beta2; the rest is the data set's (PACGAN_2D)
         return {**FALLBACKS, **variant.defaults, "beta2": 0.999, "n_disc": 1, "d_batch_norm": False}
 
@@ -176,7 +182,6 @@ PROTOCOL = PacGANProtocol(
     ),
     variants=(VARIANT,),
     datasets=DATASETS,
-    packs_drawn_once=True,
     replays_code=True,
     loss_overrides={VARIANT: losses},
     fixed=dict(arch="mlp", n_disc=1, generators=1, spectral_norm=False, d_batch_norm=False, prior="normal"),  # what its code fixes

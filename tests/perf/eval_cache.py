@@ -11,7 +11,7 @@ import torch
 from tier import size
 
 os.environ["GANBENCH_CACHE"] = tempfile.mkdtemp(prefix="ganbench-perf-")
-from ganbench.benchmark.metrics.fidelity import Extractor, evaluate_generator, generated_features, metrics_from_features, real_features  # noqa: E402
+from ganbench.benchmark.metrics.fidelity import Extractor, ScoringRequest, evaluate_generator, generated_features, metrics_from_features, real_features  # noqa: E402
 from ganbench.benchmark.nets import build_generator  # noqa: E402
 
 
@@ -32,15 +32,15 @@ def interleaved_best(a, b, reps=size(7, 1)) -> tuple[float, float]:
 
 def main(n: int) -> None:
     g = build_generator("infogan", (1, 28, 28), 64)
-    kw = dict(n_fake=n, n_real=n, kid=False, prc=False)
+    request = ScoringRequest("mnist5k", 64, "lenet-mnist", n_fake=n, n_real=n, kid=False, prc=False)
     uncached = []
     for _ in range(size(3, 1)):
         shutil.rmtree(os.environ["GANBENCH_CACHE"], ignore_errors=True)
         t = time.perf_counter()
-        evaluate_generator(g, 64, "mnist5k", "lenet-mnist", **kw)
+        evaluate_generator(g, request)
         uncached.append(time.perf_counter() - t)
     fe = Extractor("lenet-mnist", None).build(False)
-    cached, floor = interleaved_best(lambda: evaluate_generator(g, 64, "mnist5k", "lenet-mnist", **kw),
+    cached, floor = interleaved_best(lambda: evaluate_generator(g, request),
                                      lambda: generated_features(g, 64, n, fe, False))
     # What the cached evaluation adds to the extraction, timed on its own: reading the cache and the metric maths.
     ext, fake = Extractor("lenet-mnist", None), generated_features(g, 64, n, fe, False)
