@@ -23,7 +23,7 @@ import typing
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, ClassVar, Iterable, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Iterable, TypeVar
 
 import torch
 
@@ -34,6 +34,10 @@ from .nets import ArchitectureError, check_fits
 from .protocols import Protocol, get_protocol
 from .schema import ABSENT_MEANS, FALLBACKS, RUN_FIELDS, ConfigError, check_device, did_you_mean
 from .variants import VARIANTS, VariantError, check_loss, get_variant
+
+if TYPE_CHECKING:  # annotations only
+    from .data import DatasetInfo
+    from .variants import Variant
 
 DEFAULTS: dict[str, Any] = {name: f.default for name, f in RUN_FIELDS.items()}
 _C = TypeVar("_C", bound="_Config")
@@ -160,11 +164,12 @@ def _check_declared(cls: type, names: Iterable[str]) -> None:
         raise TypeError(f"{cls.__name__}: {', '.join(sorted(extra))} not in schema.RUN_FIELDS")
 
 
+_Resolved = TypeVar("_Resolved", RunConfig, TranslationConfig)
 _check_declared(RunConfig, RUN_FIELDS)
 _check_declared(TranslationConfig, TRANSLATION_FIELDS)
 
 
-def config_from_dict(saved: dict):
+def config_from_dict(saved: dict[str, Any]) -> Any:
     """A configuration read back (a run's config.json): each value checked against its declaration, a missing or
     unknown setting named; no default is filled (the file holds every resolved setting). ConfigError on bad input."""
     if not isinstance(saved, dict):
@@ -213,7 +218,7 @@ def config_from_dict(saved: dict):
     return cls(variant=saved["variant"], dataset=saved["dataset"], **values, params=params)
 
 
-def _left_unset(name: str, variant, info) -> bool:
+def _left_unset(name: str, variant: Variant, info: DatasetInfo) -> bool:
     """Whether resolution leaves this setting None for such a run, so that a saved null is what ran, not damage:
     a setting whose None means something (eval_every: never), registered data (data_root), f-GAN's generator
     loss for a loss that is no f-divergence, and the feature extractor on 2-D points."""
@@ -221,7 +226,7 @@ def _left_unset(name: str, variant, info) -> bool:
             or (name == "extractor" and not info.is_image))
 
 
-def variant_defaults(variant: str, protocol: str | Protocol = "ganbench") -> dict:
+def variant_defaults(variant: str, protocol: str | Protocol = "ganbench") -> dict[str, Any]:
     """A variant's default hyperparameters under a protocol: the protocol's own (the study's params.py, say), else
     ganbench's registry over the fallbacks."""
     v = get_variant(variant)
@@ -236,7 +241,7 @@ DERIVED = tuple(DERIVED_HOW)
 LAYERS = ("given", "data set", "protocol", "variant", "variant on points", "fallback", "field", "derived")
 
 
-def default_layers(variant: str, dataset: str, **given) -> dict[str, str]:
+def default_layers(variant: str, dataset: str, **given: Any) -> dict[str, str]:
     """Which layer (``LAYERS``) set each value of the run ``resolve_config(variant=..., dataset=..., **given)``
     resolves, in the order the module's docstring gives: what the user gave, else the data set's, the variant's under
     the protocol (the protocol's own table where it has one), on 2-D points the point defaults, the fallbacks, the
@@ -272,20 +277,20 @@ def default_layers(variant: str, dataset: str, **given) -> dict[str, str]:
     return layers
 
 
-def default_arch(shape) -> str:  # data sets with their own protocol name theirs (DatasetInfo.defaults)
+def default_arch(shape: tuple[int, ...]) -> str:  # data sets with their own protocol name theirs (DatasetInfo.defaults)
     return "mlp" if len(shape) == 1 else "infogan"
 
 
-def own_fields() -> dict[str, list]:
+def own_fields() -> dict[str, list[Any]]:
     """Every variant's own hyperparameters by name: [(variant, Field), ...] (several variants may share one)."""
-    out: dict[str, list] = {}
+    out: dict[str, list[Any]] = {}
     for v in VARIANTS.values():
         for f in v.own:
             out.setdefault(f.name, []).append((v.name, f))
     return out
 
 
-def check_settings(settings: dict) -> None:
+def check_settings(settings: dict[str, Any]) -> None:
     """Names and types of what was given, before any default is filled: an unknown name (with "did you mean"), a
     list where one value goes, a value out of its bounds; each one line naming the field."""
     own = own_fields()
@@ -303,7 +308,7 @@ def check_settings(settings: dict) -> None:
             own[name][0][1].check(value)  # type and bounds are one for all variants that share it
 
 
-def resolve_config(**settings) -> RunConfig | TranslationConfig:
+def resolve_config(**settings: Any) -> RunConfig | TranslationConfig:
     check_settings(settings)
     for field in ("variant", "dataset"):
         if settings.get(field) is None:
@@ -356,13 +361,13 @@ def resolve_config(**settings) -> RunConfig | TranslationConfig:
     return _built(RunConfig, _check_where(cfg), variant)
 
 
-def _built(cls, cfg: dict, variant):
+def _built(cls: type[_Resolved], cfg: dict[str, Any], variant: Variant) -> _Resolved:
     """The resolved settings as their typed, frozen configuration."""
     own = {k: cfg.pop(k) for k in list(cfg) if k in variant.fields or (cls is TranslationConfig and k in variant.params)}
     return cls(**cfg, params=own)
 
 
-def _check_where(cfg: dict) -> dict:
+def _check_where(cfg: dict[str, Any]) -> dict[str, Any]:
     """What every run shares: the device exists here, an absolute data root."""
     check_device(cfg["device"])
     if cfg["data_root"] is not None:
@@ -370,7 +375,7 @@ def _check_where(cfg: dict) -> dict:
     return cfg
 
 
-def _resolve_translation(settings: dict, variant, info) -> TranslationConfig:
+def _resolve_translation(settings: dict[str, Any], variant: Variant, info: DatasetInfo) -> TranslationConfig:
     """pix2pix and its ablations on a paired data set: its own settings, the paper's defaults (Adam 2e-4, beta1
     0.5; batch 1 on the paper's sets, section 6.2), scored once at the end on held-out pairs (n_fake of them)."""
     paired = [n for n, d in _datasets().items() if d.is_paired]
@@ -398,14 +403,14 @@ def _resolve_translation(settings: dict, variant, info) -> TranslationConfig:
         if cfg[name] is not None:
             cfg[name] = RUN_FIELDS[name].check(cfg[name])
     try:
-        Translator(info.input_shape[0], info.shape[0], info.shape[-1], 1)
+        Translator(info.paired_input_shape[0], info.shape[0], info.shape[-1], 1)
     except ValueError as e:
         raise ConfigError(f"dataset: {info.name}'s images cannot be halved down to 1x1 ({e})") from None
     cfg["extractor"] = cfg["extractor"] or ("lenet-mnist" if info.shape[0] == 1 else "inception-v3-compat")
     return _built(TranslationConfig, _check_where(cfg), variant)
 
 
-def _datasets() -> dict:
+def _datasets() -> dict[str, Any]:
     return DATASETS
 
 
@@ -415,7 +420,7 @@ def _protocols() -> list[Protocol]:
     return list(PROTOCOLS.values())
 
 
-def _check_options_act(given: dict, cfg: dict, variant) -> None:
+def _check_options_act(given: dict[str, Any], cfg: dict[str, Any], variant: Variant) -> None:
     """A setting given for a run it does not act on (a BEGAN option to ns_gan, EMA options without an EMA) is refused
     from its field's declaration (schema.Field.acts_on): recorded, it would read as if it had shaped the run."""
     settings = SimpleNamespace(**cfg)  # read by attribute, as a run's configuration is
@@ -425,7 +430,7 @@ def _check_options_act(given: dict, cfg: dict, variant) -> None:
             raise ConfigError(f"{name}: acts on {f.acts_on[0]} only, not on this run of '{variant.name}'; leave it out")
 
 
-def _check_mixing_options(cfg: dict, variant, protocol: Protocol) -> None:
+def _check_mixing_options(cfg: dict[str, Any], variant: Variant, protocol: Protocol) -> None:
     """Packing, mixtures of generators and the prior: what each variant can take."""
     if cfg["pack"] > 1 and not variant.judges_samples:
         raise ConfigError(f"pack: '{cfg['variant']}' has no discriminator that judges samples (an autoencoder or an encoder); "
@@ -447,7 +452,7 @@ def _check_mixing_options(cfg: dict, variant, protocol: Protocol) -> None:
     cfg["generators_scheme"] = "uniform_mixture" if cfg["generators"] > 1 else None
 
 
-def _fill_variant_params(cfg: dict, variant, on_points: bool = False) -> None:
+def _fill_variant_params(cfg: dict[str, Any], variant: Variant, on_points: bool = False) -> None:
     """The variant's own hyperparameters (margin, rho, ...): its defaults where unset; refused for other variants."""
     for name, takers in own_fields().items():
         if name not in variant.fields:

@@ -53,7 +53,7 @@ def finish_partial(partial: Path, out: Path) -> None:
     os.replace(partial, out)
 
 
-def strict(obj, path: str = "", found: dict | None = None):
+def strict(obj: Any, path: str = "", found: dict[str, Any] | None = None) -> Any:
     """``obj`` with every non-finite float replaced by None; ``found`` collects {dotted path: 'inf'|'-inf'|'nan'}."""
     if isinstance(obj, float) and not math.isfinite(obj):
         if found is not None:
@@ -68,7 +68,7 @@ def strict(obj, path: str = "", found: dict | None = None):
     return obj
 
 
-def restore(obj: dict) -> dict:
+def restore(obj: dict[str, Any]) -> dict[str, Any]:
     """The inverse of ``dumps`` for a mapping read back: each value named under ``non_finite`` is that float again
     (dotted paths into nested mappings), so a report computes with inf, not with a missing value."""
     if not isinstance(obj, dict) or not isinstance(obj.get("non_finite"), dict):
@@ -84,16 +84,16 @@ def restore(obj: dict) -> dict:
     return out
 
 
-def dumps(obj, indent: int | None = 2) -> str:
+def dumps(obj: Any, indent: int | None = 2) -> str:
     """Strict JSON of ``obj``; a mapping gets ``non_finite`` naming what was not a finite number."""
-    found: dict = {}
+    found: dict[str, Any] = {}
     clean = strict(obj, "", found)
     if found and isinstance(clean, dict):
         clean["non_finite"] = {**clean.get("non_finite", {}), **found}
     return json.dumps(clean, indent=indent, allow_nan=False)
 
 
-def write_json(path: Path, obj) -> None:
+def write_json(path: Path, obj: Any) -> None:
     """Atomically: a reader sees the old file or the new one, never half of one."""
     path = Path(path)
     tmp = path.with_name("." + path.name + ".tmp")
@@ -101,9 +101,9 @@ def write_json(path: Path, obj) -> None:
     os.replace(tmp, path)
 
 
-def loads(text: str):
+def loads(text: str) -> Any:
     """Strict JSON: NaN and Infinity are refused as they would be by any other reader."""
-    def refuse(name):
+    def refuse(name: str) -> None:
         raise ValueError(f"not JSON: {name}")
 
     return json.loads(text, parse_constant=refuse)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import MISSING, asdict, dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Iterable
 
 from .schema import ConfigError, Vocabulary
 
@@ -48,7 +48,7 @@ class TrialIdentity:
     seed_index: int | None = None  # seed phase only
     experiment: str | None = None  # protocol lucic2018: the study experiment whose draws are replayed
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         for f in fields(self):  # a record read back from a journal: each attribute of the type declared
             value, kind = getattr(self, f.name), f.type.split(" | ")[0]
             ok = value is None or (isinstance(value, int) and not isinstance(value, bool) if kind == "int" else isinstance(value, str))
@@ -63,7 +63,7 @@ class TrialIdentity:
             raise ConfigError("setting: a search trial has one")
 
     @classmethod
-    def of(cls, attrs: dict) -> "TrialIdentity":
+    def of(cls, attrs: dict[str, Any]) -> "TrialIdentity":
         """A trial's identity from its recorded attributes; a missing one is named (a journal from another tool,
         or damaged), never filled with a default that would make it another trial."""
         names = [f.name for f in fields(cls)]
@@ -74,7 +74,7 @@ class TrialIdentity:
         values: dict[str, Any] = {n: attrs.get(n) for n in names}  # each checked by __post_init__
         return cls(**values)
 
-    def attrs(self) -> dict:
+    def attrs(self) -> dict[str, Any]:
         """The user attributes to record: every attribute that is set."""
         return {k: v for k, v in asdict(self).items() if v is not None}
 
@@ -82,7 +82,7 @@ class TrialIdentity:
     def run_name(self) -> str:
         return f"seed-{self.seed_index}" if self.phase == Phase.SEED else str(self.setting)
 
-    def run_dir(self, study_dir: Path, file_name) -> Path:
+    def run_dir(self, study_dir: Path, file_name: Callable[[str], str]) -> Path:
         """``trials/<variant>[.packM]/<data set>/<setting or seed-i>`` (``file_name``: the data registry's safe name)."""
         variant = file_name(self.variant) if self.pack == 1 else f"{file_name(self.variant)}.pack{self.pack}"
         return Path(study_dir) / "trials" / variant / file_name(self.dataset) / self.run_name
@@ -93,7 +93,7 @@ class TrialIdentity:
         return self.variant if self.pack == 1 else f"{self.variant}+pack{self.pack}"
 
 
-def retried(trials) -> set[int]:
+def retried(trials: Iterable[Any]) -> set[int]:
     """Numbers of the attempts that a later trial of the same study re-runs (its ``retry_of``). Said by the retry,
     not written onto the attempt: Optuna's journal drops a change to a finished trial when another process replays
     it. ``trials``: anything with ``user_attrs`` (Optuna's frozen trials)."""

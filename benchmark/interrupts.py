@@ -6,13 +6,15 @@ in a sweep's trial does not record it as the trial's failure (the trial stays ru
 and the command line says in one line what was kept, with exit status 128 + the signal (130, 143)."""
 from __future__ import annotations
 
+from typing import Any, Iterator
+
 import contextlib
 import signal
 import threading
 
 
 class Interrupted(BaseException):
-    def __init__(self, signum: int):
+    def __init__(self, signum: int) -> None:
         super().__init__(signal.Signals(signum).name)
         self.signum = signum
 
@@ -22,13 +24,13 @@ class Interrupted(BaseException):
 
 
 @contextlib.contextmanager
-def interruptible():
+def interruptible() -> Iterator[None]:
     """Inside, SIGINT and SIGTERM raise Interrupted in the main thread (elsewhere: a no-op)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
 
-    def raise_interrupted(signum, frame):
+    def raise_interrupted(signum: int, frame: Any) -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean-up short
         raise Interrupted(signum)
 

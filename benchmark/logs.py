@@ -8,12 +8,17 @@ ones as ``metrics-0.csv``, ``metrics-1.csv``, ...; readers take them in order, t
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, cast
+
 import logging
 import os
 import sys
 import time
 import warnings
 from pathlib import Path
+
+if TYPE_CHECKING:  # annotations only
+    from .module import GANModule
 
 LOG_DIR = "logs"
 
@@ -40,7 +45,7 @@ def quiet_libraries(verbose: bool = False) -> None:
         warnings.filterwarnings("ignore", message=r".*Experiment logs directory.*exists and is not empty.*")
 
 
-def run_loggers(run_dir: Path) -> list:
+def run_loggers(run_dir: Path) -> list[Any]:
     """CSV always; TensorBoard too where it is installed (it is an optional extra)."""
     from pytorch_lightning.loggers import CSVLogger
 
@@ -76,12 +81,12 @@ class PlainProgress:
     the total, whichever comes first, and once at the end. The part of tqdm's interface ganbench uses: ``n``,
     ``set_postfix``, ``refresh``, ``update``, and use as a context manager."""
 
-    def __init__(self, total: int, desc: str, stream=None):
+    def __init__(self, total: int, desc: str, stream: Any=None) -> None:
         self.total, self.desc, self.n, self.stream = total, desc, 0, stream or sys.stderr
         self.postfix, self.started = "", time.monotonic()
         self._last_time, self._last_n = self.started, 0
 
-    def set_postfix(self, **values) -> None:
+    def set_postfix(self, **values: Any) -> None:
         self.postfix = ", ".join(f"{k}={v}" for k, v in values.items())
 
     def update(self, n: int = 1) -> None:
@@ -104,10 +109,10 @@ class PlainProgress:
         if self.n != self._last_n:
             self._print(time.monotonic())
 
-    def __enter__(self):
+    def __enter__(self) -> Any:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: Any) -> None:
         self.close()
 
 
@@ -116,7 +121,7 @@ def _clock(seconds: float) -> str:
     return f"{m // 60}:{m % 60:02d}:{s:02d}" if m >= 60 else f"{m}:{s:02d}"
 
 
-def progress_bar(total: int, desc: str, enabled: bool = True):
+def progress_bar(total: int, desc: str, enabled: bool = True) -> Any:
     """tqdm on a terminal, PlainProgress in a file, nothing when not ``enabled``."""
     from tqdm import tqdm
 
@@ -125,7 +130,7 @@ def progress_bar(total: int, desc: str, enabled: bool = True):
     return tqdm(total=total, desc=desc) if interactive() else PlainProgress(total, desc)
 
 
-def training_progress(steps: int):
+def training_progress(steps: int) -> Any:
     """The Lightning callback that shows a run's progress: its TQDM bar on a terminal, plain lines in a file."""
     import pytorch_lightning as pl
     from pytorch_lightning.callbacks import TQDMProgressBar
@@ -134,16 +139,16 @@ def training_progress(steps: int):
         return TQDMProgressBar(refresh_rate=max(1, steps // 200))
 
     class PlainTrainingProgress(pl.Callback):
-        def __init__(self):
+        def __init__(self) -> None:
             self.bar = PlainProgress(steps, "training steps")
 
-        def on_train_batch_end(self, trainer, module, *args) -> None:
+        def on_train_batch_end(self, trainer: pl.Trainer, module: pl.LightningModule, *args: Any) -> None:
             losses = {k: f"{float(v):.3g}" for k, v in trainer.progress_bar_metrics.items()}
             self.bar.set_postfix(**losses)
-            self.bar.n = int(module.steps_done)
+            self.bar.n = cast("GANModule", module).steps_done  # steps as the protocol counts them
             self.bar.refresh()
 
-        def on_train_end(self, trainer, module) -> None:
+        def on_train_end(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
             self.bar.close()
 
     return PlainTrainingProgress()

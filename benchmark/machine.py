@@ -5,6 +5,8 @@ instruction set through the libraries' own environment variables, read when they
 new process, never to this one)."""
 from __future__ import annotations
 
+from typing import Any
+
 import os
 import platform
 from pathlib import Path
@@ -25,7 +27,7 @@ KERNEL_SETTINGS: dict[str, dict[str, str]] = {
 }
 
 
-def kernel_env(setting: str, base: dict | None = None) -> dict[str, str]:
+def kernel_env(setting: str, base: dict[str, Any] | None = None) -> dict[str, str]:
     """An environment for a new process under ``setting``: ``base`` (default: this one's) without any kernel variable
     of its own, plus the setting's."""
     env = {k: v for k, v in (os.environ if base is None else base).items() if k not in KERNEL_VARIABLES}
@@ -41,7 +43,7 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
-def machine() -> dict:
+def machine() -> dict[str, Any]:
     """What this process computes on: CPU model and architecture, cores it may use, the instruction set ATen's
     kernels run at, the kernel variables set, and torch's, numpy's and Python's versions (CUDA's device if any)."""
     import numpy

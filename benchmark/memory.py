@@ -10,6 +10,8 @@ measured peaks: its purpose is to refuse sizes off by orders of magnitude, not t
 runs (TranslationConfig) are not weighed."""
 from __future__ import annotations
 
+from typing import Any
+
 import math
 import os
 from pathlib import Path
@@ -45,7 +47,7 @@ def _per_sample_outputs(net: torch.nn.Module, example: torch.Tensor) -> int:
     """Numbers every module of ``net`` outputs for one sample, from a forward pass on the meta device."""
     total = 0
 
-    def count(_module, _inputs, output):
+    def count(_module: torch.nn.Module, _inputs: Any, output: Any) -> None:
         nonlocal total
         for t in output if isinstance(output, (tuple, list)) else [output]:
             if isinstance(t, torch.Tensor):
@@ -60,7 +62,7 @@ def _per_sample_outputs(net: torch.nn.Module, example: torch.Tensor) -> int:
     return total
 
 
-def run_bytes(config, shape: tuple) -> int:
+def run_bytes(config: RunConfig, shape: tuple[int, ...]) -> int:
     """Estimated peak memory of training ``config`` (a RunConfig) on samples of ``shape``."""
     from .module import build_module  # Lightning: only where a run is weighed
 
@@ -76,7 +78,7 @@ def run_bytes(config, shape: tuple) -> int:
     return int(BYTES * (4 * params + 3 * samples * (g_out + d_out) + 2 * samples * math.prod(shape)))
 
 
-def check_run_fits(config: RunConfig, shape: tuple, copies: int = 1, device: str = "cpu") -> None:
+def check_run_fits(config: RunConfig, shape: tuple[int, ...], copies: int = 1, device: str = "cpu") -> None:
     """Refuse, in one line naming the setting to change, a run (``copies`` of it sharing the device) that cannot fit."""
     need, have = copies * run_bytes(config, shape), available_bytes(device)
     if need > have:
@@ -87,7 +89,7 @@ def check_run_fits(config: RunConfig, shape: tuple, copies: int = 1, device: str
                           f"{size(have)} available (GANBENCH_MEMORY_GB sets the limit); lower {biggest}")
 
 
-def check_samples_fit(n: int, shape: tuple, device: str = "cpu") -> None:
+def check_samples_fit(n: int, shape: tuple[int, ...], device: str = "cpu") -> None:
     """An export of ``n`` samples of ``shape`` is held in memory once as float32 before it is written."""
     need, have = 2 * BYTES * n * math.prod(shape), available_bytes(device)
     if need > have:

@@ -1,6 +1,8 @@
 """samples.png: an image grid, or a scatter plot over the mixture for 2-D data."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from pathlib import Path
 
 import matplotlib
@@ -14,8 +16,13 @@ from .files import finish_partial, open_partial, remove_partial
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (after choosing the file-only backend)
 
+if TYPE_CHECKING:  # annotations only
+    from .module.pix2pix import Pix2PixModule
+    from .data import DatasetInfo
+    from .module import GANModule
 
-def save_samples(module, info, path: Path, n: int = 64, seed: int = 1234) -> None:
+
+def save_samples(module: GANModule, info: DatasetInfo, path: Path, n: int = 64, seed: int = 1234) -> None:
     if info.is_paired:
         return save_translations(module, info, path)
     state = torch.random.get_rng_state()
@@ -40,13 +47,13 @@ def save_samples(module, info, path: Path, n: int = 64, seed: int = 1234) -> Non
     plt.close(fig)
 
 
-def _generate(module, n: int, seed: int, batch: int = 1000) -> torch.Tensor:
+def _generate(module: GANModule, n: int, seed: int, batch: int = 1000) -> torch.Tensor:
     with torch.random.fork_rng(devices=[]):  # seeded latents that leave the caller's random state alone
         torch.manual_seed(seed)
         return torch.cat([module.sample(min(batch, n - i)).float().cpu() for i in range(0, n, batch)])
 
 
-def export_samples(module, info, n: int, out: Path, fmt: str = "png", seed: int = 0) -> list[Path]:
+def export_samples(module: GANModule, info: DatasetInfo, n: int, out: Path, fmt: str = "png", seed: int = 0) -> list[Path]:
     """``n`` samples from ``module`` into the new directory ``out``, for use in other tools: ``png`` writes
     ``grid.png`` and one ``000000.png`` per image (2-D data: a scatter plot ``grid.png``); ``npz`` writes
     ``samples.npz`` with ``samples`` (float32; images (N, C, H, W) in [0, 1]). Written beside ``out`` and renamed,
@@ -64,7 +71,7 @@ def export_samples(module, info, n: int, out: Path, fmt: str = "png", seed: int 
     return sorted(out.iterdir())
 
 
-def _export(module, info, n: int, tmp: Path, fmt: str, seed: int) -> None:
+def _export(module: GANModule, info: DatasetInfo, n: int, tmp: Path, fmt: str, seed: int) -> None:
     x = _generate(module, n, seed, batch=n if info.is_paired else 1000)  # a translator's samples: the first n held-out inputs
     if info.is_image:
         x = x.clamp(0, 1)
@@ -78,10 +85,10 @@ def _export(module, info, n: int, tmp: Path, fmt: str, seed: int) -> None:
         save_samples(module, info, tmp / "grid.png", seed=seed)
 
 
-def save_translations(module, info, path: Path, n: int = 8, columns: int = 2) -> None:
+def save_translations(module: GANModule, info: DatasetInfo, path: Path, n: int = 8, columns: int = 2) -> None:
     """Input | output | target triplets of the first ``n`` held-out pairs, ``columns`` triplets a row."""
     inputs, targets, _ = held_out_pairs(info.name, n, module.config.data_root)
-    outputs = module.translate(inputs).cpu()
+    outputs = cast("Pix2PixModule", module).translate(inputs).cpu()
     if inputs.shape[1] != targets.shape[1]:
         inputs = inputs.mean(1, keepdim=True).expand_as(targets)
     rows = torch.stack([inputs, outputs, targets], 1).flatten(0, 1)  # in, out, target, in, out, target, ...

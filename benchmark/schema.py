@@ -57,7 +57,7 @@ class Field:
     gt: float | None = None
     le: float | None = None
     lt: float | None = None
-    choices: tuple | Callable[[], tuple] | None = None  # a tuple, or a function returning one (a registry's names, looked up when needed)
+    choices: tuple[Any, ...] | Callable[[], tuple[Any, ...]] | None = None  # a tuple[int, ...], or a function returning one (a registry's names, looked up when needed)
     nullable: bool = False  # None is a value of its own (eval_every: never), not "unset"
     wide: object = None  # the search range (a distribution list or a constant) in the wide space; None: not searched
     narrow: object = None
@@ -69,7 +69,7 @@ class Field:
     acts_on: tuple[str, Callable[[Any, Any], bool]] | None = None
 
     @property
-    def options(self) -> tuple | None:
+    def options(self) -> tuple[Any, ...] | None:
         return tuple(self.choices()) if callable(self.choices) else self.choices
 
     @property
@@ -95,7 +95,7 @@ class Field:
             return f"{noun} {'<=' if self.le is not None else '<'} {_num(self.le if self.le is not None else self.lt)}"
         return noun
 
-    def check(self, value, where: str | None = None):
+    def check(self, value: Any, where: str | None = None) -> Any:
         """The value if it is allowed (a YAML 70 for a choice of strings becomes '70'); else ConfigError naming
         ``where`` (the field's dotted path; its name by default)."""
         where = where or self.name
@@ -117,9 +117,9 @@ class Field:
                 raise ConfigError(f"{where}: {_show(value)} is not allowed, must be {self.allowed()}")
         return float(value) if self.type is float else value
 
-    def json_schema(self) -> dict:
+    def json_schema(self) -> dict[str, Any]:
         kind = {int: "integer", float: "number", bool: "boolean", str: "string"}[self.type]
-        s: dict = {"type": [kind, "null"] if self.nullable else kind, "description": self.help}
+        s: dict[str, Any] = {"type": [kind, "null"] if self.nullable else kind, "description": self.help}
         if self.choices is not None:
             s["enum"] = list(self.options or ()) + ([None] if self.nullable else [])
         for key, bound in (("minimum", self.ge), ("exclusiveMinimum", self.gt), ("maximum", self.le), ("exclusiveMaximum", self.lt)):
@@ -129,11 +129,11 @@ class Field:
             s["default"] = self.default
         return s
 
-    def with_default(self, default, **changes) -> "Field":
+    def with_default(self, default: Any, **changes: Any) -> "Field":
         return replace(self, default=default, **changes)
 
 
-def _is_type(value, kind) -> bool:
+def _is_type(value: Any, kind: type) -> bool:
     if kind is bool:
         return isinstance(value, bool)
     if kind is int:
@@ -143,21 +143,21 @@ def _is_type(value, kind) -> bool:
     return isinstance(value, str)
 
 
-def _num(x) -> str:
+def _num(x: float | None) -> str:
     return f"{x:g}" if isinstance(x, float) else str(x)
 
 
-def _show(value) -> str:
+def _show(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def did_you_mean(value, known) -> str:
+def did_you_mean(value: Any, known: Iterable[Any]) -> str:
     close = difflib.get_close_matches(str(value), [str(k) for k in known], n=1, cutoff=0.6) if isinstance(value, str) else []
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
-def unknown(where: str, name: str, known) -> ConfigError:
+def unknown(where: str, name: str, known: Iterable[Any]) -> ConfigError:
     return ConfigError(f"{where}: unknown '{name}'{did_you_mean(name, known)}; known are {', '.join(known)}")
 
 
@@ -166,9 +166,9 @@ def unknown(where: str, name: str, known) -> ConfigError:
 REGISTRIES: dict[str, Callable[[], Iterable[str]]] = {}
 
 
-def registered(kind: str) -> Callable[[], tuple]:
+def registered(kind: str) -> Callable[[], tuple[Any, ...]]:
     """A field's choices: the names the ``kind`` registry holds when asked (a plugin's registrations included)."""
-    def names() -> tuple:
+    def names() -> tuple[Any, ...]:
         if kind not in REGISTRIES:  # a programming error: the entry points import every registry first
             raise RuntimeError(f"the {kind} registry is not imported yet (ganbench.benchmark.config imports them all)")
         return tuple(REGISTRIES[kind]())
@@ -375,7 +375,7 @@ ENV_FIELDS: dict[str, Field] = {f.name: f for f in [
 ]}
 
 
-def env(name: str):
+def env(name: str) -> Any:
     """The environment variable ``name`` (declared in ENV_FIELDS) as its typed value, its default when unset or
     empty; ConfigError naming the variable when it holds something not allowed."""
     f, raw = ENV_FIELDS[name], os.environ.get(name, "").strip()

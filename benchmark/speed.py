@@ -7,6 +7,8 @@ for a number of seconds after a warm-up and reports steps a second and the peak 
 """
 from __future__ import annotations
 
+from typing import Any
+
 import time
 from dataclasses import dataclass
 
@@ -21,8 +23,8 @@ from .protocols import get_protocol
 @dataclass(frozen=True)
 class Workload:
     name: str
-    settings: dict  # resolve_config's settings
-    shape: tuple  # the data's shape
+    settings: dict[str, Any]  # resolve_config's settings
+    shape: tuple[int, ...]  # the data's shape
 
     @property
     def config(self) -> RunConfig:
@@ -40,7 +42,7 @@ WORKLOADS = {w.name: w for w in [
 ]}
 
 
-def workload_for(dataset_shape: tuple) -> str | None:
+def workload_for(dataset_shape: tuple[int, ...]) -> str | None:
     """The measured workload whose data has this shape (a study on Fashion-MNIST is priced as MNIST)."""
     by_shape = {tuple(w.shape): w.name for w in WORKLOADS.values()}
     return by_shape.get(tuple(dataset_shape))
@@ -51,13 +53,13 @@ def _sync(device: str) -> None:
         torch.cuda.synchronize()
 
 
-def step_rate(workload: str, device: str = "cpu", seconds: float = 5.0, warmup: int = 5) -> dict:
+def step_rate(workload: str, device: str = "cpu", seconds: float = 5.0, warmup: int = 5) -> dict[str, Any]:
     """Steps a second of ``workload`` on ``device`` over about ``seconds``, and its peak memory there (CUDA)."""
     w = WORKLOADS[workload]
     return {"workload": workload, **time_steps(w.config, w.shape, device, seconds, warmup)}
 
 
-def _stepper(config: RunConfig | TranslationConfig, shape: tuple, device: str):
+def _stepper(config: RunConfig | TranslationConfig, shape: tuple[int, ...], device: str) -> Any:
     """A module of ``config`` on random data of ``shape`` and its protocol's step function, outside Lightning."""
     module = build_module(config, shape).to(device).outside_trainer()
     protocol = get_protocol(config.protocol)
@@ -66,7 +68,7 @@ def _stepper(config: RunConfig | TranslationConfig, shape: tuple, device: str):
     return lambda: protocol.step.run(module)
 
 
-def time_steps(config: RunConfig | TranslationConfig, shape: tuple, device: str = "cpu", seconds: float = 5.0, warmup: int = 5, min_steps: int = 5) -> dict:
+def time_steps(config: RunConfig | TranslationConfig, shape: tuple[int, ...], device: str = "cpu", seconds: float = 5.0, warmup: int = 5, min_steps: int = 5) -> dict[str, Any]:
     step = _stepper(config, shape, device)
     if device.startswith("cuda"):
         torch.cuda.reset_peak_memory_stats(device)
@@ -85,7 +87,7 @@ def time_steps(config: RunConfig | TranslationConfig, shape: tuple, device: str 
     return {"steps_per_s": steps / elapsed, "steps": steps, "seconds": elapsed, "peak_memory_bytes": peak}
 
 
-def step_gflop(config: RunConfig | TranslationConfig, shape: tuple) -> float | None:
+def step_gflop(config: RunConfig | TranslationConfig, shape: tuple[int, ...]) -> float | None:
     """FLOPs of one step, counted by torch's FlopCounterMode (on the CPU); None where it cannot count (its hooks
     refuse the double backward of a gradient penalty)."""
     from torch.utils.flop_counter import FlopCounterMode
@@ -99,7 +101,7 @@ def step_gflop(config: RunConfig | TranslationConfig, shape: tuple) -> float | N
     return counter.get_total_flops() / 1e9
 
 
-def extraction_rate(extractor: str, device: str = "cpu", seconds: float = 3.0, batch: int = 256) -> dict:
+def extraction_rate(extractor: str, device: str = "cpu", seconds: float = 3.0, batch: int = 256) -> dict[str, Any]:
     """Images a second through a feature extractor (uint8 images at its input size)."""
     from .metrics.fidelity import Extractor
 

@@ -20,7 +20,7 @@ import platform
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 import numpy as np
 import torch
@@ -43,6 +43,10 @@ from .schema import ConfigError, Field
 from .variants import VariantError
 from .identity import RUN_ENDINGS, TrialStatus
 
+if TYPE_CHECKING:  # annotations only
+    import pytorch_lightning as pl
+    from .data import Split
+
 if TYPE_CHECKING:
     from .data import DatasetInfo
     from .metrics.during_training import FIDSchedule
@@ -58,7 +62,7 @@ def _nvml_loads() -> bool:
 
 
 @contextlib.contextmanager
-def cuda_check_without_nvml(device: str):
+def cuda_check_without_nvml(device: str) -> Iterator[None]:
     """Lightning sets PYTORCH_NVML_BASED_CUDA_CHECK=1 when imported (asking whether CUDA is there then initialises
     nothing, so the process may still fork), and torch's optimisers ask at every step
     (Optimizer._accelerator_graph_capture_health_check). Under that setting each answer loads the NVML library
@@ -97,7 +101,7 @@ def check_out_dir(out: Path, field: str = "out") -> None:
 CHECKPOINTS = {"best": "best.ckpt", "last": "last.ckpt"}
 
 
-def load_module(run_dir: Path | str, device: str = "cpu", checkpoint: str = "last"):
+def load_module(run_dir: Path | str, device: str = "cpu", checkpoint: str = "last") -> Any:
     """The trained module of a finished run directory, with the weights of ``checkpoint``: ``last`` (the end of
     training) or ``best`` (the minimum FID). Both files are read with ``weights_only=True``: ganbench wrote them,
     and they hold tensors and plain values only."""
@@ -137,7 +141,7 @@ METRICS_FIELDS = {f.name: f for f in [
 LIGHTNING_RESUME_KEYS = ("state_dict", "optimizer_states", "loops", "global_step", "epoch")
 
 
-def _check_resumable(path: Path, module) -> dict:
+def _check_resumable(path: Path, module: GANModule) -> dict[str, Any]:
     """A working folder's checkpoint read as the resume will read it, before training: one that a crash while
     writing or a hand damaged is named in one line (ConfigError), not met as a traceback from inside Lightning."""
     try:
@@ -156,7 +160,7 @@ def _check_resumable(path: Path, module) -> dict:
     return checkpoint
 
 
-def read_metrics(run_dir: Path | str) -> dict:
+def read_metrics(run_dir: Path | str) -> dict[str, Any]:
     """A run's metrics.json, checked: a JSON object ganbench wrote, with its status and counts as declared and every
     score a finite number or null (non-finite ones are null, named under "non_finite"). ConfigError naming the file."""
     path = Path(run_dir) / "metrics.json"
@@ -182,7 +186,7 @@ def read_metrics(run_dir: Path | str) -> dict:
     return metrics
 
 
-def update_metrics(run_dir: Path | str, new: dict) -> dict:
+def update_metrics(run_dir: Path | str, new: dict[str, Any]) -> dict[str, Any]:
     metrics = {**read_metrics(run_dir), **new}
     write_json(Path(run_dir) / "metrics.json", metrics)
     return metrics
@@ -198,14 +202,14 @@ class Run:
     out: Path
     partial: Path  # the working folder, renamed to ``out`` by ``save``
     module: GANModule
-    callbacks: list
-    loggers: list
+    callbacks: list[Any]
+    loggers: list[Any]
     resumed_from: int  # the step a killed run's checkpoint had reached (0: a new run)
     fid_schedule: FIDSchedule | None = None  # FID during training, where the run scores it
 
 
-def train(config: RunConfig | TranslationConfig, out: Path | str, progress: bool = True, callbacks: list | None = None, should_stop=None,
-          verbose: bool = False) -> dict:
+def train(config: RunConfig | TranslationConfig, out: Path | str, progress: bool = True, callbacks: list[Any] | None = None, should_stop: Callable[[int, float], bool] | None=None,
+          verbose: bool = False) -> dict[str, Any]:
     """Train and write the run directory ``out``; returns its metrics. Raises ConfigError or DataError on
     bad input before any work. A ``<out>.partial`` left by a killed run is resumed from its checkpoint.
     ``should_stop(step, fid)`` is asked at every FID checkpoint; True ends the run early, with status "pruned".
@@ -218,7 +222,7 @@ def train(config: RunConfig | TranslationConfig, out: Path | str, progress: bool
     return metrics
 
 
-def build(config: RunConfig | TranslationConfig, out: Path, progress: bool, callbacks: list, should_stop=None) -> Run:
+def build(config: RunConfig | TranslationConfig, out: Path, progress: bool, callbacks: list[Any], should_stop: Callable[[int, float], bool] | None=None) -> Run:
     """Everything checked before a file is written (the folder, the memory, the scoring's weights, the data's size),
     the working folder opened (or a killed run's taken up), the module built on its real batches, and the callbacks."""
     # Lightning here, not at the top: importing it raises a warning a user cannot act on, which quiet_libraries
@@ -279,7 +283,7 @@ def build(config: RunConfig | TranslationConfig, out: Path, progress: bool, call
     return run
 
 
-def fit(run: Run, progress: bool):
+def fit(run: Run, progress: bool) -> Any:
     """Lightning's fit of the module for the run's steps (from its checkpoint where a killed run left one); the
     trainer and the metrics of the training itself: how it ended, the counts, the final losses, the wall time."""
     import pytorch_lightning as pl
@@ -293,7 +297,7 @@ def fit(run: Run, progress: bool):
     # Lightning's global_step counts optimizer steps (n_disc + 1 per step under ganbench's protocol), so the run's
     # length is the length of this loader of step numbers; the real data comes from module.real. A resumed run gets the same
     # loader: Lightning restores its position in the epoch from the checkpoint and runs the remaining iterations.
-    steps: torch.utils.data.DataLoader = torch.utils.data.DataLoader(range(config.steps), batch_size=None)  # type: ignore[arg-type]  # a range is a map-style data set
+    steps: torch.utils.data.DataLoader[Any] = torch.utils.data.DataLoader(range(config.steps), batch_size=None)  # type: ignore[arg-type]  # a range is a map-style data set
     started = time.time()
     status, error = TrialStatus.FINISHED, None
     try:
@@ -314,28 +318,30 @@ def fit(run: Run, progress: bool):
     return trainer, metrics
 
 
-def score(run: Run, status: TrialStatus) -> dict:
+def score(run: Run, status: TrialStatus) -> dict[str, Any]:
     """The trained generator's scores: held-out pairs for image-to-image, the modes or the distance to the test
     points on 2-D data, FID's history where it was scored during training; beside an averaged generator's, the
     trained one's. A diverged run is not scored."""
     config, info, module = run.config, run.info, run.module
     module.to(run.device)
-    metrics: dict = {}
+    metrics: dict[str, Any] = {}
     if status != TrialStatus.DIVERGED and info.is_paired:  # image-to-image: scored on held-out pairs
         assert config.extractor is not None
         metrics.update(translation_metrics(module.generator, config.dataset, config.extractor, config.n_fake, run.device, config.data_root))
     elif status != TrialStatus.DIVERGED:
+        assert isinstance(config, RunConfig)  # a translation's data is paired
         metrics.update(final_scores(module, module.scored_generator, info, config))
     if run.fid_schedule is not None:
         metrics.update(run.fid_schedule.results())
     if module.generator_ema is not None:  # the numbers above are the averaged generator's; the trained one's beside them
         metrics["scored_generator"] = "ema"
+        assert isinstance(config, RunConfig)  # pix2pix keeps no EMA
         raw = final_scores(module, module.generator, info, config) if status != TrialStatus.DIVERGED else {}
         metrics["raw_generator"] = {**raw, **(run.fid_schedule.raw if run.fid_schedule is not None else {})}
     return metrics
 
 
-def save(run: Run, trainer, metrics: dict) -> None:
+def save(run: Run, trainer: pl.Trainer, metrics: dict[str, Any]) -> None:
     """The curves, the whole training state (last.ckpt), samples of the generator that made the run's score (the
     best checkpoint's where FID picked one) and metrics.json; then the working folder becomes the run's."""
     module, partial = run.module, run.partial
@@ -354,7 +360,7 @@ def save(run: Run, trainer, metrics: dict) -> None:
     finish_partial(partial, run.out)  # replaces an empty directory too
 
 
-def final_scores(module, generator, info, config) -> dict:
+def final_scores(module: GANModule, generator: torch.nn.Module, info: DatasetInfo, config: RunConfig) -> dict[str, Any]:
     """The end-of-training scores of ``generator`` besides FID: on points, the modes (or the distance to the test
     split); on a data set with modes of its own (Stacked MNIST), its modes even without FID."""
     if not info.is_image:
@@ -364,14 +370,14 @@ def final_scores(module, generator, info, config) -> dict:
     return {}
 
 
-def point_metrics(module, info, config, generator=None) -> dict:
+def point_metrics(module: GANModule, info: DatasetInfo, config: RunConfig, generator: torch.nn.Module | None = None) -> dict[str, Any]:
     """The scores of a run on 2-D points: PacGAN's mode metrics on a mixture with known modes; on your own points
     (no modes known) the sliced Wasserstein-1 distance to the test split. ``generator``: the module's scored one
     by default."""
     generator = generator or module.scored_generator
 
     # the same fixed latents every time (as for FID), so that `ganbench eval` gives the recorded scores again exactly
-    def samples(n):
+    def samples(n: int) -> Any:
         return fixed_samples(generator, config.z_dim, n, module.prior, module.device)
 
     if info.mode_centres is not None:
@@ -383,14 +389,17 @@ def point_metrics(module, info, config, generator=None) -> dict:
 DATA_RECORD = "data.json"  # what a run read: its data set, its files' fingerprint and a hash of its training split
 
 
-def data_record(info, split=None) -> dict:
+def data_record(info: DatasetInfo, split: Split | None = None) -> dict[str, Any]:
     """Your own data by its files' bytes (both splits); a registered data set by its training split as read."""
-    content = (content_hash(info.name) if info.fingerprint else
-               hashlib.sha256(np.ascontiguousarray(split.held.cpu().numpy()).tobytes()).hexdigest()[:16])
+    if info.fingerprint:
+        content = content_hash(info.name)
+    else:
+        assert split is not None, "a registered data set is recorded by its split as read"
+        content = hashlib.sha256(np.ascontiguousarray(split.held.cpu().numpy()).tobytes()).hexdigest()[:16]
     return {"dataset": info.name, "files": info.fingerprint or None, "sha256": content}
 
 
-def check_same_data(run_dir: Path, current: dict | None = None, field: str = "run-dir") -> None:
+def check_same_data(run_dir: Path, current: dict[str, Any] | None = None, field: str = "run-dir") -> None:
     """The data a run was trained on is the data here now, or ConfigError in one line. Your own data is compared by
     its files (names, sizes, times) and, where those differ (a copy), by their bytes; a registered data set by its
     training split when ``current`` is given (a resumed run has read it anyway). A run written before runs kept
@@ -413,7 +422,7 @@ def check_same_data(run_dir: Path, current: dict | None = None, field: str = "ru
                           f"then, {current['sha256']} now): restore the data, or train again")
 
 
-def _saved_config(partial: Path) -> dict | None:
+def _saved_config(partial: Path) -> dict[str, Any] | None:
     try:
         return json.loads((partial / "config.json").read_text())
     except (OSError, ValueError):

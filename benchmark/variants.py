@@ -20,7 +20,7 @@ import re
 import sys
 from dataclasses import dataclass, field, replace
 from importlib import metadata
-from typing import Callable
+from typing import Any, Callable
 
 import torch
 
@@ -67,9 +67,9 @@ class Recipe:
     its arms from their recipes (``start: recipe`` in a spec) runs these settings first and keeps them in every
     setting it draws, except the ``tuned`` ones, which it searches over a decade centred on the recipe's value (the
     narrow space's width); the report marks every arm that ran off its recipe, by field."""
-    settings: dict
+    settings: dict[str, Any]
     source: str  # paper, table or section; the authors' code, file and line
-    tuned: tuple = ("lr",)  # what the authors tuned per data set (R3GAN's gamma), searched around the recipe
+    tuned: tuple[Any, ...] = ("lr",)  # what the authors tuned per data set (R3GAN's gamma), searched around the recipe
 
 
 # DCGAN's optimiser (Radford, Metz & Chintala, ICLR 2016, section 4: Adam, lr 2e-4, beta1 0.5)
@@ -129,17 +129,17 @@ class VariantKind(Vocabulary):
 class Variant:
     name: str
     description: str
-    loss: Callable | None  # (d_real, d_fake) -> (d_loss, g_loss); None where the module's step computes it
+    loss: Callable[..., Any] | None  # (d_real, d_fake) -> (d_loss, g_loss); None where the module's step computes it
     penalty: str = "none"  # a key of penalties.PENALTIES
     clip: bool = False  # weight clipping of the critic (its encoder for MMD GAN) after every critic step
     kind: VariantKind = VariantKind.GAN
     single_step: bool = False  # f-GAN's Algorithm 1: D and G updated from one shared forward pass
     divergence: str | None = None  # f-GAN: the loss is losses.f_gan(divergence, config.fgan_generator_loss)
-    defaults: dict = field(default_factory=dict)
-    point_defaults: dict = field(default_factory=dict)  # common settings on 2-D points, where an image default does not carry over
-    own: tuple = ()  # the hyperparameters of this variant only (margin, rho, ...), each a schema.Field
-    search: dict = field(default_factory=dict)  # {space: {common setting: range}}: this variant's ranges of common settings
-    loss_params: tuple = ()  # the params the loss takes as keyword arguments (McGan's moments)
+    defaults: dict[str, Any] = field(default_factory=dict[str, Any])
+    point_defaults: dict[str, Any] = field(default_factory=dict[str, Any])  # common settings on 2-D points, where an image default does not carry over
+    own: tuple[Any, ...] = ()  # the hyperparameters of this variant only (margin, rho, ...), each a schema.Field
+    search: dict[str, Any] = field(default_factory=dict[str, Any])  # {space: {common setting: range}}: this variant's ranges of common settings
+    loss_params: tuple[Any, ...] = ()  # the params the loss takes as keyword arguments (McGan's moments)
     citation: str = ""
 
     @property
@@ -148,16 +148,16 @@ class Variant:
         return RECIPES.get(self.name)
 
     @property
-    def params(self) -> dict:
+    def params(self) -> dict[str, Any]:
         """Its own hyperparameters' defaults, by name."""
         return {f.name: f.default for f in self.own}
 
-    def own_defaults(self, on_points: bool = False) -> dict:
+    def own_defaults(self, on_points: bool = False) -> dict[str, Any]:
         """Its own hyperparameters' defaults, on 2-D points where they differ there."""
         return {f.name: f.point_default if on_points and f.point_default is not NO_DEFAULT else f.default for f in self.own}
 
     @property
-    def fields(self) -> dict:
+    def fields(self) -> dict[str, Any]:
         return {f.name: f for f in self.own}
 
     @property
@@ -181,7 +181,7 @@ class Variant:
 _PIX2PIX_CITATION = "Isola, Zhu, Zhou & Efros, Image-to-Image Translation with Conditional Adversarial Networks, CVPR 2017"
 
 
-def _pix2pix(suffix: str, what: str, **options) -> Variant:
+def _pix2pix(suffix: str, what: str, **options: Any) -> Variant:
     """pix2pix, or one of its paper's ablations (tables 1-3) as a preset of its options, so a study can run them side by side."""
     return Variant(f"pix2pix{suffix}", f"pix2pix{what} (Isola et al. 2017); paired data only", None, kind=VariantKind.PIX2PIX,
                    defaults=dict(_GAN, batch_size=16),  # the paper's batch is 1 (section 6.2); 16 on small images
@@ -310,7 +310,7 @@ class VariantError(ValueError):
     """An unknown variant or a user loss that cannot be used; the message starts with the field's name."""
 
 
-def _as_variant(name: str, obj, origin: str) -> Variant:
+def _as_variant(name: str, obj: Any, origin: str) -> Variant:
     if isinstance(obj, Variant):
         return replace(obj, name=name)
     if callable(obj):

@@ -153,3 +153,13 @@ def test_the_cycle_check_finds_a_cycle_through_a_lazy_import():
     assert cycles(import_graph({a: "", b: "from ..schema import ConfigError\n"})) == []
     typing_only = "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from .protocols import base\n"
     assert cycles(import_graph({a: typing_only, b: "from ..schema import ConfigError\n"})) == []
+
+
+def test_the_type_checker_finds_no_error():
+    """mypy over the package as it installs, with pyproject.toml's settings (tools/typecheck.py); the exceptions it
+    allows are listed there."""
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, str(ROOT / "tools" / "typecheck.py")], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]

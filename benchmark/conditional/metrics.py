@@ -8,6 +8,8 @@ under a fixed seed so that a checkpoint always scores the same.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 from torch_fidelity.utils import get_featuresdict_from_dataset
 from torchmetrics.functional.image import peak_signal_noise_ratio, structural_similarity_index_measure
@@ -23,7 +25,7 @@ DIGIT_PAD = 2  # the digit tasks pad 28x28 digits to 32x32 (data/paired.py); the
 
 
 @torch.no_grad()
-def translate(generator, inputs: torch.Tensor, device: str = "cpu") -> torch.Tensor:
+def translate(generator: torch.nn.Module, inputs: torch.Tensor, device: str = "cpu") -> torch.Tensor:
     """[0, 1] inputs -> [0, 1] outputs, in batches, in training mode (dropout, batch statistics) under a fixed seed."""
     was_training = generator.training
     generator.train()
@@ -37,7 +39,7 @@ def translate(generator, inputs: torch.Tensor, device: str = "cpu") -> torch.Ten
     return torch.cat(outs)
 
 
-def held_out_pairs(dataset: str, n: int, data_root=None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+def held_out_pairs(dataset: str, n: int, data_root: str | None=None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
     """The first ``n`` held-out (input, target) pairs as floats in [0, 1], and the targets' labels where known."""
     split = load_split(dataset, "test", data_root)
     n = min(n, len(split))
@@ -49,10 +51,10 @@ def held_out_pairs(dataset: str, n: int, data_root=None) -> tuple[torch.Tensor, 
     return torch.stack([a for a, _ in pairs]), torch.stack([b for _, b in pairs]), None
 
 
-class _Uint8RGB(torch.utils.data.Dataset):
+class _Uint8RGB(torch.utils.data.Dataset[Any]):
     """[0, 1] images as torch-fidelity reads them: uint8, 3 channels (grey tiled), quantised like real images."""
 
-    def __init__(self, images: torch.Tensor):
+    def __init__(self, images: torch.Tensor) -> None:
         self.images = images
 
     def __len__(self) -> int:
@@ -80,7 +82,7 @@ def classifier_accuracy(images: torch.Tensor, labels: torch.Tensor) -> float:
     return float((net(x.float())[1].argmax(1) == labels).float().mean())
 
 
-def translation_metrics(generator, dataset: str, extractor: str, n: int, device: str = "cpu", data_root=None) -> dict:
+def translation_metrics(generator: torch.nn.Module, dataset: str, extractor: str, n: int, device: str = "cpu", data_root: str | None=None) -> dict[str, Any]:
     inputs, targets, labels = held_out_pairs(dataset, n, data_root)
     outputs = translate(generator, inputs, device)
     ssim = structural_similarity_index_measure(outputs, targets, data_range=1.0)

@@ -40,7 +40,7 @@ def _up(cin: int, cout: int, dropout: bool, last: bool) -> nn.Sequential:
 class Translator(nn.Module):
     """U-Net (``skips=True``) or encoder-decoder: (N, in_ch, S, S) in [-1, 1] -> (N, out_ch, S, S) in [-1, 1]."""
 
-    def __init__(self, in_ch: int, out_ch: int, size: int, ngf: int = 64, skips: bool = True):
+    def __init__(self, in_ch: int, out_ch: int, size: int, ngf: int = 64, skips: bool = True) -> None:
         super().__init__()
         n = int(math.log2(size))
         if 2**n != size or n < 3:
@@ -77,11 +77,15 @@ def patch_discriminator(in_ch: int, patch: str, size: int, ndf: int = 64) -> nn.
     its outputs are logits, one per patch, which the loss averages."""
     if patch not in PATCHES:
         raise ValueError(f"patch: '{patch}' is not one of {', '.join(PATCHES)}")
-    act = lambda: nn.LeakyReLU(0.2)  # noqa: E731
+    def act() -> nn.Module:
+        return nn.LeakyReLU(0.2)
+
     if patch == "1":  # PixelGAN: the paper's 1x1 recipe, C64-C128 with 1x1 convolutions
         return nn.Sequential(nn.Conv2d(in_ch, ndf, 1), act(), nn.Conv2d(ndf, 2 * ndf, 1, bias=False), nn.BatchNorm2d(2 * ndf), act(),
                              nn.Conv2d(2 * ndf, 1, 1))
-    width = lambda i: ndf * min(2**i, 8)  # noqa: E731
+    def width(i: int) -> int:
+        return ndf * min(2**i, 8)
+
     layers: list[nn.Module]
     if patch == "image":  # stride-2 layers down to 1x1: one judgement of the whole image
         n = int(math.log2(size))
@@ -96,7 +100,7 @@ def patch_discriminator(in_ch: int, patch: str, size: int, ndf: int = 64) -> nn.
     cin = in_ch
     for i in range(n + 1):  # n stride-2 layers, then one of stride 1; no norm on the first
         stride = 2 if i < n else 1
-        layers += [nn.Conv2d(cin, width(i), 4, stride, 1, bias=i == 0)] + ([nn.BatchNorm2d(width(i))] if i else []) + [act()]
+        layers += [nn.Conv2d(cin, width(i), 4, stride, 1, bias=i == 0), *([nn.BatchNorm2d(width(i))] if i else []), act()]
         cin = width(i)
     return nn.Sequential(*layers, nn.Conv2d(cin, 1, 4, 1, 1))
 

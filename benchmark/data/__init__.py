@@ -17,7 +17,8 @@ from .torchvision_sets import CelebA64, _celeba, _cifar10, _torchvision_mnist
 from .user import absolute_name, content_hash, data_path, is_user_dataset, sample_images, user_dataset
 
 __all__ = ["DATASETS", "DataError", "DatasetInfo", "Split", "as_float", "canonical_name", "default_data_root", "file_name", "get_dataset", "load_split",
-           "MNIST5K_TEST", "CelebA64", "GRID25_CENTRES", "GRID25_STD", "RING8_CENTRES", "RING8_STD"]
+           "MNIST5K_TEST", "CelebA64", "GRID25_CENTRES", "GRID25_STD", "RING8_CENTRES", "RING8_STD",
+           "content_hash", "data_path", "is_user_dataset", "sample_images"]
 
 
 DATASETS: dict[str, DatasetInfo] = {

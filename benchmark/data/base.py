@@ -5,7 +5,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 import torch
@@ -25,7 +25,7 @@ class Split:
     """One split of a data set: ``tensor`` (held in memory) or ``dataset`` (streamed), and labels if known."""
 
     tensor: torch.Tensor | None = None
-    dataset: torch.utils.data.Dataset | None = None
+    dataset: torch.utils.data.Dataset[Any] | None = None
     labels: torch.Tensor | None = None
     inputs: torch.Tensor | None = None  # paired data sets (image-to-image): the input of each target in ``tensor``
 
@@ -52,18 +52,24 @@ class Split:
 class DatasetInfo:
     name: str
     description: str
-    shape: tuple
+    shape: tuple[int, ...]
     load: Callable[[str, Path], Split]  # (split, root) -> Split
     modes: int = 0  # number of modes for mixtures and stacked MNIST, 0 if not a mode-counting data set
     mode_centres: np.ndarray | None = field(default=None, compare=False)
     mode_std: float = 0.0
-    defaults: dict = field(default_factory=dict, compare=False)  # training settings this data set's protocol fixes
+    defaults: dict[str, Any] = field(default_factory=dict[str, Any], compare=False)  # training settings this data set's protocol fixes
     fingerprint: str = ""  # user data sets: a hash of their files, part of every cache key of their statistics
-    input_shape: tuple | None = None  # paired data sets: the shape of the input an image is translated from
+    input_shape: tuple[int, ...] | None = None  # paired data sets: the shape of the input an image is translated from
 
     @property
     def is_paired(self) -> bool:
         return self.input_shape is not None
+
+    @property
+    def paired_input_shape(self) -> tuple[int, ...]:
+        """The input's shape of a paired data set."""
+        assert self.input_shape is not None, f"{self.name} is not a paired data set"
+        return self.input_shape
 
     @property
     def is_image(self) -> bool:

@@ -13,6 +13,8 @@ edges2shoes A -> B. The test split is ``test`` where the archive has one, else `
 """
 from __future__ import annotations
 
+from typing import Any
+
 import os
 import shutil
 import tarfile
@@ -73,7 +75,7 @@ PAPER_SIZE = 256
 PAPER_SCHEDULE = {"facades": (400, 200, 1), "cityscapes": (2975, 200, 1), "maps": (1096, 200, 1), "edges2shoes": (49825, 15, 4)}
 
 
-def paper_defaults(name: str) -> dict:
+def paper_defaults(name: str) -> dict[str, Any]:
     pairs, epochs, batch = PAPER_SCHEDULE[name]
     return dict(batch_size=batch, steps=pairs * epochs // batch)
 
@@ -107,11 +109,11 @@ def _download(name: str, root: Path) -> Path:
     return folder
 
 
-class SideBySidePairs(torch.utils.data.Dataset):
+class SideBySidePairs(torch.utils.data.Dataset[Any]):
     """The authors' layout: one image per pair, A on the left half and B on the right; yields (input, target) as
     floats in [0, 1], each resized to ``size``."""
 
-    def __init__(self, files: list[Path], direction: str, size: int = PAPER_SIZE):
+    def __init__(self, files: list[Path], direction: str, size: int = PAPER_SIZE) -> None:
         self.files, self.direction, self.size = files, direction, size
 
     def __len__(self) -> int:
@@ -126,7 +128,7 @@ class SideBySidePairs(torch.utils.data.Dataset):
         return (a, b) if self.direction == "AtoB" else (b, a)
 
 
-def _paper_set(name: str):
+def _paper_set(name: str) -> Any:
     def load(split: str, root: Path) -> Split:
         folder = _download(name, root)
         part = split if split == "train" else ("test" if (folder / "test").is_dir() else "val")

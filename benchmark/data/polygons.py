@@ -23,7 +23,7 @@ def random_convex_polygons(n: int, k: int = 3, seed: int = 0, min_gap: float = m
     return np.stack([centre[:, :1] + radius * np.cos(angles), centre[:, 1:] + radius * np.sin(angles)], axis=-1)
 
 
-def render(polygons) -> torch.Tensor:
+def render(polygons: torch.Tensor | np.ndarray) -> torch.Tensor:
     """(n, k, 2) counter-clockwise vertices -> (n, 1, 28, 28) uint8 images, anti-aliased (see ``coverage``)."""
     v = torch.as_tensor(np.asarray(polygons), dtype=torch.float32)
     return (coverage(v, smooth=False) * 255).round().to(torch.uint8).unsqueeze(1)

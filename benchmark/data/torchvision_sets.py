@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pickle
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import torch
 from PIL import Image
@@ -38,7 +38,7 @@ def _torchvision_mnist(cls_name: str, folder: str) -> Callable[[str, Path], Spli
 def _cifar10(split: str, root: Path) -> Split:
     import torchvision
 
-    class CIFAR10(torchvision.datasets.CIFAR10):
+    class CIFAR10(torchvision.datasets.CIFAR10):  # type: ignore[misc]  # torchvision ships no types
         def _check_integrity(self) -> bool:  # presence, not md5: re-packed copies and test fixtures differ
             return all((Path(self.root) / self.base_folder / f).is_file() for f, _ in self.train_list + self.test_list)
 
@@ -54,13 +54,13 @@ def _cifar10(split: str, root: Path) -> Split:
     return Split(tensor=torch.from_numpy(ds.data).permute(0, 3, 1, 2).contiguous(), labels=torch.tensor(ds.targets))
 
 
-class CelebA64(torch.utils.data.Dataset):
+class CelebA64(torch.utils.data.Dataset[Any]):
     """CelebA aligned faces, centre-cropped to 160x160 and resized to 64x64 (as in the Lucic et al. study).
     Reads torchvision's layout: celeba/img_align_celeba/*.jpg and celeba/list_eval_partition.txt."""
 
     SPLITS = {"train": "0", "valid": "1", "test": "2"}
 
-    def __init__(self, root: Path, split: str):
+    def __init__(self, root: Path, split: str) -> None:
         import torchvision.transforms.v2 as T
 
         folder = Path(root) / "celeba"

@@ -17,6 +17,8 @@ real features of an edited data set are not reused.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import hashlib
 import zipfile
 from pathlib import Path
@@ -127,7 +129,7 @@ def _folder(name: str, rest: str) -> DatasetInfo:
 MAX_SIDE = 8192
 
 
-def _open_image(path: Path):
+def _open_image(path: Path) -> Any:
     """PIL's image, or DataError naming the file: unreadable, or a decompression bomb (a header claiming far more
     pixels than PIL's limit; PIL raises DecompressionBombError, which is not an OSError)."""
     try:
@@ -139,7 +141,7 @@ def _open_image(path: Path):
         raise DataError(f"dataset: {path} is not a readable image ({type(e).__name__}); remove it or fix it") from None
 
 
-def _read_image(path: Path, shape: tuple, size: int | None) -> torch.Tensor:
+def _read_image(path: Path, shape: tuple[int, ...], size: int | None) -> torch.Tensor:
     import torchvision.transforms.v2.functional as F  # here, not at the top: see torchvision_sets.py
 
     try:
@@ -194,7 +196,7 @@ def _npz(name: str, path_text: str) -> DatasetInfo:
                        fingerprint=fingerprint)
 
 
-def _sample_shape(shape: tuple, dtype, path: Path, key: str) -> tuple:
+def _sample_shape(shape: tuple[int, ...], dtype: Any, path: Path, key: str) -> tuple[int, ...]:
     if len(shape) < 2 or 0 in shape:
         raise DataError(f"dataset: {path}:{key} has shape {shape}; give (N, D) points or (N, H, W[, C]) images")
     if len(shape) == 2:
@@ -213,7 +215,7 @@ def _sample_shape(shape: tuple, dtype, path: Path, key: str) -> tuple:
     raise DataError(f"dataset: {path}:{key} has shape {shape}; images need 1 or 3 channels, first or last")
 
 
-def _as_tensor(a: np.ndarray, shape: tuple, where: str) -> torch.Tensor:
+def _as_tensor(a: np.ndarray, shape: tuple[int, ...], where: str) -> torch.Tensor:
     if len(shape) == 1:
         return torch.from_numpy(a.astype(np.float32))
     if a.ndim == 3:
@@ -223,7 +225,7 @@ def _as_tensor(a: np.ndarray, shape: tuple, where: str) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(decode_array(a, where)))
 
 
-def _fingerprint(entries: list, size, grey) -> str:
+def _fingerprint(entries: list[Any], size: int | None, grey: bool | None) -> str:
     return hashlib.sha256(repr((entries, size, grey)).encode()).hexdigest()[:16]
 
 

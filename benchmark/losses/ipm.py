@@ -2,6 +2,8 @@
 GAN) or a scalar (Fisher GAN) and the distance is a difference of expectations under a constraint."""
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 
 Tensor = torch.Tensor
@@ -42,7 +44,7 @@ def fisher(d_real: Tensor, d_fake: Tensor, lam: Tensor | float, rho: float) -> t
     return -lagrangian, -d_fake.mean(), omega
 
 
-def fisher_multiplier_update(lam: Tensor | float, omega: Tensor | float, rho: float):
+def fisher_multiplier_update(lam: Tensor | float, omega: Tensor | float, rho: float) -> Any:
     """Algorithm 1: lam <- lam - rho * dL_F/dlam = lam - rho (1 - Omega), a gradient descent step on lam."""
     return lam - rho * (1 - omega)
 

@@ -1,6 +1,8 @@
 """Maximum mean discrepancy with a mixture of Gaussian kernels: GMMN on the data, MMD GAN on learned features."""
 from __future__ import annotations
 
+from typing import Iterable
+
 import torch
 import torch.nn.functional as F
 
@@ -10,13 +12,13 @@ GMMN_BANDWIDTHS = (1.0, 2.5, 5.0, 10.0, 20.0, 40.0)  # times mmd_bandwidth; Li e
 MMD_GAN_BANDWIDTHS = (1.0, 2.0, 4.0, 8.0, 16.0)  # times mmd_bandwidth; Li et al. 2017's code at 1 (mmd_gan.py)
 
 
-def mixture_rbf_kernel(x: Tensor, y: Tensor, sigmas) -> Tensor:
+def mixture_rbf_kernel(x: Tensor, y: Tensor, sigmas: Iterable[float]) -> Tensor:
     """sum over sigma of exp(-|x - y|^2 / (2 sigma^2)), for every pair of rows of x and y."""
     d2 = torch.cdist(x.flatten(1), y.flatten(1)).pow(2)
     return torch.stack([torch.exp(-d2 / (2 * s**2)) for s in sigmas]).sum(0)
 
 
-def mmd2(x: Tensor, y: Tensor, sigmas, biased: bool = True) -> Tensor:
+def mmd2(x: Tensor, y: Tensor, sigmas: Iterable[float], biased: bool = True) -> Tensor:
     """The squared MMD between the samples x and y under the kernel mixture. Biased (the V-statistic, diagonal
     included, as both papers train with) or unbiased (the U-statistic: without the diagonal)."""
     kxx, kyy, kxy = mixture_rbf_kernel(x, x, sigmas), mixture_rbf_kernel(y, y, sigmas), mixture_rbf_kernel(x, y, sigmas)

@@ -4,6 +4,8 @@ ICML 2020, eqs. 5 and 6) and FID's dependence on the sample count made explicit 
 """
 from __future__ import annotations
 
+from typing import Any, Callable
+
 import math
 
 import numpy as np
@@ -12,7 +14,7 @@ import torch
 CHUNK = 1024  # fake rows at a time: a 10,000 x 10,000 distance matrix in float64 would take 800 MB
 
 
-def density_coverage(real: torch.Tensor, fake: torch.Tensor, k: int = 5) -> dict:
+def density_coverage(real: torch.Tensor, fake: torch.Tensor, k: int = 5) -> dict[str, Any]:
     """Each real sample's ball reaches its k-th nearest real neighbour. density = (1 / kM) sum_j sum_i 1[Y_j in B(X_i)]
     (how many real balls a fake sample lies in, over k: about 1 when the two match, above 1 where fakes crowd the
     real modes); coverage = (1 / N) sum_i 1[some Y_j in B(X_i)] (the share of real balls reached)."""
@@ -28,7 +30,7 @@ def density_coverage(real: torch.Tensor, fake: torch.Tensor, k: int = 5) -> dict
     return {"density": inside / (k * len(fake)), "coverage": float((nearest < radii).double().mean())}
 
 
-def fid_infinity(fake: torch.Tensor, real_stats: tuple, fid_of, sizes: int = 15, seed: int = 0) -> dict:
+def fid_infinity(fake: torch.Tensor, real_stats: tuple[Any, ...], fid_of: Callable[[torch.Tensor, Any], float], sizes: int = 15, seed: int = 0) -> dict[str, Any]:
     """Chong & Forsyth's extrapolation: FID of ``sizes`` fake subsets from a fifth of the fakes to all of them
     against the same real statistics, a straight line fitted to FID against 1 / N, its value at 1 / N = 0.
     ``fid_of(fake_subset, real_stats)`` computes one FID. Returns the estimate, the fit's range and its slope."""

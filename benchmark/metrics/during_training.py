@@ -10,11 +10,15 @@ import torch
 
 import pytorch_lightning as pl
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable, cast
 
 from ..protocols import get_protocol
 from ..protocols.lucic2018 import NAN_DETECTED
 from .modes import epoch_scores
+
+if TYPE_CHECKING:  # annotations only
+    from ..data import DatasetInfo
+    from ..module import GANModule
 
 if TYPE_CHECKING:
     from ..config import RunConfig
@@ -31,26 +35,26 @@ class FIDSchedule(pl.Callback):
     Each new minimum writes the module's weights to ``best_path`` (``{"state_dict", "step", "fid"}``, loadable
     with ``weights_only=True``); each score goes to the trainer's loggers as ``fid`` at its step."""
 
-    def __init__(self, config: RunConfig, should_stop=None, best_path: Path | None = None):
+    def __init__(self, config: RunConfig, should_stop: Callable[[int, float], bool] | None=None, best_path: Path | None = None) -> None:
         self.config, self.every = config, config.eval_every
-        self.history: list[dict] = []
+        self.history: list[dict[str, Any]] = []
         self.scored: dict[str, Any] = {}
         self.should_stop, self.stopped = should_stop, False
-        self.raw: dict = {}  # the trained generator's final scores where an averaged one is scored
+        self.raw: dict[str, Any] = {}  # the trained generator's final scores where an averaged one is scored
         self.protocol = get_protocol(config.protocol)
         self.best_path = Path(best_path) if best_path else None
 
     def _best_so_far(self) -> float:
         return min((h["fid"] for h in self.history if h["fid"] is not None and math.isfinite(h["fid"])), default=math.inf)
 
-    def _keep_if_best(self, module, step: int, fid: float) -> None:
+    def _keep_if_best(self, module: GANModule, step: int, fid: float) -> None:
         if self.best_path is None or not math.isfinite(fid) or fid >= self._best_so_far():
             return
         tmp = self.best_path.with_name(f".{self.best_path.name}.tmp")
         torch.save({"state_dict": {k: v.detach().cpu() for k, v in module.state_dict().items()}, "step": step, "fid": fid}, tmp)
         os.replace(tmp, self.best_path)
 
-    def _score(self, trainer, module, final: bool = False) -> None:
+    def _score(self, trainer: pl.Trainer, module: GANModule, final: bool = False) -> None:
         from .fidelity import NaNSamples, ScoringRequest, evaluate_generator
 
         # KID and precision/recall of the final generator only: FID alone picks the best checkpoint
@@ -78,23 +82,24 @@ class FIDSchedule(pl.Callback):
             return False
         return self.protocol.fid_due(done, self.every)
 
-    def on_train_batch_end(self, trainer, module, *args) -> None:
+    def on_train_batch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule, *args: Any) -> None:
+        module = cast("GANModule", pl_module)
         if self._due(module.steps_done):
             self._score(trainer, module)
             last = self.history[-1]
             if self.should_stop is not None and self.should_stop(last["step"], last["fid"] if last["fid"] is not None else math.inf):
                 self.stopped = trainer.should_stop = True
 
-    def on_train_end(self, trainer, module) -> None:
-        self._score(trainer, module, final=True)
+    def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self._score(trainer, cast("GANModule", pl_module), final=True)
 
-    def state_dict(self) -> dict:
+    def state_dict(self) -> dict[str, Any]:
         return {"history": self.history}
 
-    def load_state_dict(self, state: dict) -> None:
+    def load_state_dict(self, state: dict[str, Any]) -> None:
         self.history = state["history"]
 
-    def results(self) -> dict:
+    def results(self) -> dict[str, Any]:
         if not self.history:
             return {}
         finite = [h for h in self.history if h["fid"] is not None and math.isfinite(h["fid"])]
@@ -113,10 +118,11 @@ class MixtureEpochs(pl.Callback):
     """PacGAN's metrics after every epoch (``every`` steps) on a mixture with known modes, into the run's curves,
     under protocols whose step does not log them itself (pacgan2018's does, with its own batch-norm pass)."""
 
-    def __init__(self, info, every: int):
+    def __init__(self, info: DatasetInfo, every: int) -> None:
         self.info, self.every = info, every
 
-    def on_train_batch_end(self, trainer, module, *args) -> None:
+    def on_train_batch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule, *args: Any) -> None:
+        module = cast("GANModule", pl_module)
         if module.steps_done % self.every == 0:
             row = {"epoch": module.steps_done // self.every,
                    **epoch_scores(module.scored_generator, module.config.z_dim, module.prior, module.device, self.info)}

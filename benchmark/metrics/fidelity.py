@@ -17,7 +17,7 @@ import json
 import os
 import pickle
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from pathlib import Path
 
 import torch
@@ -38,6 +38,9 @@ from .lenet import LeNetMNISTExtractor, weights_hash
 from .weights import extractor_weights
 from ..schema import env
 
+if TYPE_CHECKING:  # annotations only
+    from ..data import Split
+
 if TYPE_CHECKING:
     from ..config import RunConfig
 
@@ -57,17 +60,21 @@ def cache_dir() -> Path:
     return Path(env("GANBENCH_CACHE") or Path.home() / ".cache" / "ganbench" / "stats").expanduser()
 
 
-class ImagesUint8(torch.utils.data.Dataset):
+class ImagesUint8(torch.utils.data.Dataset[Any]):
     """A split as torch-fidelity wants it: uint8 (3, H, W), grey tiled to 3 channels."""
 
-    def __init__(self, split, n: int):
+    def __init__(self, split: Split, n: int) -> None:
         self.split, self.n = split, min(n, len(split))
 
-    def __len__(self):
+    def __len__(self) -> int:
         return self.n
 
-    def __getitem__(self, i):
-        x = self.split.tensor[i] if self.split.tensor is not None else (self.split.dataset[i] * 255).round().to(torch.uint8)
+    def __getitem__(self, i: int) -> Any:
+        if self.split.tensor is not None:
+            x = self.split.tensor[i]
+        else:
+            assert self.split.dataset is not None
+            x = (self.split.dataset[i] * 255).round().to(torch.uint8)
         return x.expand(3, -1, -1) if x.shape[0] == 1 else x
 
 
@@ -76,11 +83,11 @@ class GeneratorUint8(torch.nn.Module):
     torch-fidelity's wrapper offers U(0, 1) noise; the study's prior U(-1, 1) is 2u - 1. The VAE's prior is
     N(0, 1), which the wrapper offers as it is."""
 
-    def __init__(self, generator: torch.nn.Module, prior: str = "uniform"):
+    def __init__(self, generator: torch.nn.Module, prior: str = "uniform") -> None:
         super().__init__()
         self.generator, self.prior = generator, prior
 
-    def forward(self, z):
+    def forward(self, z: torch.Tensor) -> Any:
         z = z.to(torch.get_default_dtype())  # torch-fidelity draws float32; the same-seed check trains in float64
         z = 2 * z - 1 if self.prior == "uniform" else z
         x = self.generator(z)
@@ -119,7 +126,7 @@ class Extractor:
         return self.name == "inception-v3-compat" and _finite_classifier(self.path)
 
     @functools.lru_cache(maxsize=4)  # one extractor per (name, weights, device) in a process: every checkpoint reuses it
-    def build(self, cuda: bool):
+    def build(self, cuda: bool) -> Any:
         path = self.path
         kwargs = {"feature_extractor_weights_path": path} if self.weights or (path and self.name != "lenet-mnist") else {}
         try:
@@ -139,14 +146,14 @@ def _finite_classifier(path: str) -> bool:
     return "fc.weight" in state and bool(torch.isfinite(state["fc.weight"]).all())
 
 
-def _atomic_save(obj, path: Path) -> None:
+def _atomic_save(obj: Any, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     torch.save(obj, tmp)
     os.replace(tmp, path)
 
 
-def real_features(dataset: str, split_name: str, n: int, extractor: Extractor, data_root=None, cuda=False, verbose=False) -> dict:
+def real_features(dataset: str, split_name: str, n: int, extractor: Extractor, data_root: str | None=None, cuda: bool=False, verbose: bool=False) -> dict[str, Any]:
     from ganbench.benchmark.data import file_name, get_dataset, load_split
 
     info = get_dataset(dataset)
@@ -176,7 +183,7 @@ def real_features(dataset: str, split_name: str, n: int, extractor: Extractor, d
 PRIORS = {"uniform": "uniform_0_1", "normal": "normal"}  # ganbench's prior -> torch-fidelity's z_type
 
 
-def generated_features(generator, z_dim: int, n: int, fe, cuda: bool, verbose=False, prior: str = "uniform") -> dict:
+def generated_features(generator: torch.nn.Module, z_dim: int, n: int, fe: torch.nn.Module, cuda: bool, verbose: bool=False, prior: str = "uniform") -> dict[str, Any]:
     was_training = generator.training
     model = GenerativeModelModuleWrapper(GeneratorUint8(generator, prior), z_dim, PRIORS[prior], 0, make_eval=True)
     try:
@@ -185,13 +192,13 @@ def generated_features(generator, z_dim: int, n: int, fe, cuda: bool, verbose=Fa
         generator.train(was_training)
 
 
-def _fid(fake_features: torch.Tensor, real_stats: dict, layer: str) -> float:
+def _fid(fake_features: torch.Tensor, real_stats: dict[str, Any], layer: str) -> float:
     fake_stats = fid_featuresdict_to_statistics({layer: fake_features}, layer)
     return float(fid_statistics_to_metric(fake_stats, real_stats, verbose=False)["frechet_inception_distance"])
 
 
-def metrics_from_features(fake: dict, real: dict, layer: str, kid: bool = True, prc: bool = True, nearest_k: int = 5,
-                          fid_infinity: bool = False) -> dict:
+def metrics_from_features(fake: dict[str, Any], real: dict[str, Any], layer: str, kid: bool = True, prc: bool = True, nearest_k: int = 5,
+                          fid_infinity: bool = False) -> dict[str, Any]:
     """FID, and where asked KID, precision/recall/F1 with density and coverage (``prc``), FID-infinity, and the
     Inception Score where the extractor gives logits."""
     real_stats = fid_featuresdict_to_statistics(real, layer)
@@ -254,14 +261,14 @@ class ScoringRequest:
     verbose: bool = False
 
     @classmethod
-    def of_run(cls, config: RunConfig, prior: str, device: str, **changes) -> "ScoringRequest":
+    def of_run(cls, config: RunConfig, prior: str, device: str, **changes: Any) -> "ScoringRequest":
         """A run's scoring as its configuration declares it (``prior``: its module's scored prior)."""
         own = dict(dataset=config.dataset, z_dim=config.z_dim, extractor=config.extractor, n_fake=config.n_fake,
                    n_real=config.n_real, prior=prior, nearest_k=config.nearest_k, data_root=config.data_root, device=str(device))
         return cls(**{**own, **changes})
 
 
-def evaluate_generator(generator, request: ScoringRequest) -> dict:
+def evaluate_generator(generator: torch.nn.Module, request: ScoringRequest) -> dict[str, Any]:
     """Score a generator against the test split as ``request`` says; every value carries its extractor and sample
     sizes (lowered together where the test split is smaller, and then said)."""
     r = request

@@ -12,6 +12,8 @@ tests/test_inception.py shows both give the same 2048 features.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import warnings
 from pathlib import Path
 
@@ -52,7 +54,7 @@ def _flat(key: str) -> str:
     return f"{block}.{rest.replace('.', '_')}.{param}" if rest else key
 
 
-def fidelity_state_dict(scripted) -> dict:
+def fidelity_state_dict(scripted: torch.jit.ScriptModule) -> dict[str, Any]:
     """The TorchScript's parameters under torch-fidelity's names, every one of them used exactly once."""
     source = {_flat(k.removeprefix("net.layers.")): v for k, v in scripted.state_dict().items()}
     out, used = {}, set()

@@ -6,7 +6,7 @@ import torch
 LATENT_SEED = 2018
 
 
-def fixed_samples(generator, z_dim: int, n: int, prior: str = "uniform", device: str = "cpu") -> torch.Tensor:
+def fixed_samples(generator: torch.nn.Module, z_dim: int, n: int, prior: str = "uniform", device: str | torch.device = "cpu") -> torch.Tensor:
     g = torch.Generator(device="cpu").manual_seed(LATENT_SEED)
     z = torch.rand(n, z_dim, generator=g) * 2 - 1 if prior == "uniform" else torch.randn(n, z_dim, generator=g)
     was_training = generator.training

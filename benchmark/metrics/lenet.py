@@ -8,6 +8,8 @@ as they were, and the image is resized to 28x28.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import functools
 import hashlib
 from pathlib import Path
@@ -21,7 +23,7 @@ WEIGHTS = Path(__file__).parent / "weights" / "lenet_mnist.pt"
 
 
 class LeNet(nn.Module):
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__()
         self.conv1, self.conv2 = nn.Conv2d(1, 32, 5, padding=2), nn.Conv2d(32, 64, 5, padding=2)
         self.fc1, self.fc2 = nn.Linear(64 * 7 * 7, 128), nn.Linear(128, 10)
@@ -35,8 +37,8 @@ class LeNet(nn.Module):
         return h, self.fc2(h)
 
 
-class LeNetMNISTExtractor(FeatureExtractorBase):
-    def __init__(self, name, features_list, feature_extractor_weights_path=None, **kwargs):
+class LeNetMNISTExtractor(FeatureExtractorBase):  # type: ignore[misc]  # torch-fidelity ships no types
+    def __init__(self, name: str, features_list: list[str], feature_extractor_weights_path: str | None=None, **kwargs: Any) -> None:
         super().__init__(name, features_list)
         self.net = LeNet()
         state = torch.load(feature_extractor_weights_path or WEIGHTS, map_location="cpu", weights_only=True)
@@ -44,7 +46,7 @@ class LeNetMNISTExtractor(FeatureExtractorBase):
         self.requires_grad_(False)
         self.eval()
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> Any:
         x = x.float().mean(dim=1, keepdim=True) / 255.0
         if x.shape[-2:] != (28, 28):
             x = F.interpolate(x, size=(28, 28), mode="bilinear", antialias=True, align_corners=False)
@@ -53,19 +55,19 @@ class LeNetMNISTExtractor(FeatureExtractorBase):
         return tuple(features[a] for a in self.features_list)
 
     @staticmethod
-    def get_provided_features_list():
+    def get_provided_features_list() -> Any:
         return "fc1", "logits_unbiased", "logits"
 
     @staticmethod
-    def get_default_feature_layer_for_metric(metric):
+    def get_default_feature_layer_for_metric(metric: str) -> Any:
         return {"isc": "logits_unbiased", "fid": "fc1", "kid": "fc1", "prc": "fc1"}[metric]
 
     @staticmethod
-    def can_be_compiled():
+    def can_be_compiled() -> bool:
         return False
 
     @staticmethod
-    def get_dummy_input_for_compile():
+    def get_dummy_input_for_compile() -> Any:
         return (torch.rand([1, 3, 28, 28]) * 255).to(torch.uint8)
 
 

@@ -22,6 +22,8 @@ channel; covered and KL by the same rules, over 26,000 samples as in PacGAN's co
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import math
 
 import numpy as np
@@ -31,6 +33,9 @@ from scipy.spatial.distance import cdist
 
 from .lenet import WEIGHTS, LeNet
 
+if TYPE_CHECKING:  # annotations only
+    from ..data import DatasetInfo
+
 MIXTURE_SAMPLES = 2_500  # PacGAN: num_log_figure_sample
 STACKED_MNIST_SAMPLES = 26_000  # PacGAN: num_test_sample
 HIGH_QUALITY_STDS = 3.0
@@ -38,7 +43,7 @@ REAL_REFERENCE_SEED = 2018
 PLAIN_W1_SAMPLES = 1_000  # mixture_w1 only; the objective (mixture_mismatch) uses all samples
 
 
-def mode_histogram_metrics(counts: np.ndarray) -> dict:
+def mode_histogram_metrics(counts: np.ndarray) -> dict[str, Any]:
     modes = len(counts)
     covered = int((counts > 0).sum())
     hq = counts.sum()
@@ -51,7 +56,7 @@ def mode_histogram_metrics(counts: np.ndarray) -> dict:
     return {"modes_covered": covered, "modes_total": modes, "mode_kl": kl}
 
 
-def mixture_modes(samples: torch.Tensor, centres: np.ndarray, std: float) -> dict:
+def mixture_modes(samples: torch.Tensor, centres: np.ndarray, std: float) -> dict[str, Any]:
     x = samples.detach().double().cpu()
     c = torch.as_tensor(centres, dtype=torch.float64)
     dist, nearest = torch.cdist(x, c).min(dim=1)
@@ -111,8 +116,9 @@ def mixture_reference(centres: np.ndarray, std: float, n: int = MIXTURE_SAMPLES)
     return torch.as_tensor(centres, dtype=torch.float64)[labels] + std * torch.randn(n, centres.shape[1], generator=g, dtype=torch.float64)
 
 
-def mixture_metrics(samples: torch.Tensor, info) -> dict:
+def mixture_metrics(samples: torch.Tensor, info: DatasetInfo) -> dict[str, Any]:
     """Modes, high quality, reverse KL and the W1 objective of generated samples of a 2-D mixture data set."""
+    assert info.mode_centres is not None, f"{info.name} has no modes to count"
     finite = torch.isfinite(samples).all(dim=1)
     if not bool(finite.all()):
         return {"modes_covered": 0, "modes_total": len(info.mode_centres), "mode_kl": math.inf,
@@ -123,7 +129,7 @@ def mixture_metrics(samples: torch.Tensor, info) -> dict:
             "mixture_mismatch": wasserstein1(samples, reference, cap=HIGH_QUALITY_STDS * info.mode_std)}
 
 
-def stacked_mnist_modes(images: torch.Tensor, batch: int = 1000) -> dict:
+def stacked_mnist_modes(images: torch.Tensor, batch: int = 1000) -> dict[str, Any]:
     """Stacked MNIST: each of the 3 channels read by the lenet-mnist classifier; the mode is the digit triple."""
 
     net = LeNet()
@@ -139,10 +145,11 @@ def stacked_mnist_modes(images: torch.Tensor, batch: int = 1000) -> dict:
 EPOCH_METRICS = ("modes_covered", "high_quality_fraction", "mode_kl")  # PacGAN's MetricLogger, logged after each epoch
 
 
-def epoch_scores(generator, z_dim: int, prior: str, device, info) -> dict:
+def epoch_scores(generator: torch.nn.Module, z_dim: int, prior: str, device: str | torch.device, info: DatasetInfo) -> dict[str, Any]:
     """PacGAN's metrics of a generator on the fixed latents (eval mode: population statistics). Not the two W1s:
     their assignments cost more than an epoch of a small net, and only the run's end reports them."""
     from .latents import fixed_samples
 
+    assert info.mode_centres is not None, f"{info.name} has no modes to count"
     m = mixture_modes(fixed_samples(generator, z_dim, MIXTURE_SAMPLES, prior, device), info.mode_centres, info.mode_std)
     return {k: m[k] for k in EPOCH_METRICS}

@@ -20,6 +20,8 @@ covered when the RMSE between G(z*) and x is <= THRESHOLD. F1 is their harmonic 
 """
 from __future__ import annotations
 
+from typing import Any, Iterable
+
 import numpy as np
 import torch
 from tqdm import tqdm
@@ -38,8 +40,8 @@ def _convex_hull(points: np.ndarray) -> np.ndarray:
     if len(pts) < 3:
         return np.array(pts, dtype=float)
 
-    def half(seq):
-        chain = []
+    def half(seq: Iterable[Any]) -> Any:
+        chain: list[Any] = []
         for p in seq:
             while len(chain) >= 2 and _cross(chain[-2], chain[-1], p) <= 0:
                 chain.pop()
@@ -49,7 +51,7 @@ def _convex_hull(points: np.ndarray) -> np.ndarray:
     return np.array(half(pts) + half(reversed(pts)), dtype=float)
 
 
-def _cross(o, a, b) -> float:
+def _cross(o: Any, a: Any, b: Any) -> float:
     return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
 
 
@@ -126,7 +128,7 @@ def distance_to_polygons(images: torch.Tensor, k: int = 3) -> np.ndarray:
     return out
 
 
-def invert(generator, targets: torch.Tensor, z_dim: int, prior: str = "uniform", starts: int = 5, steps: int = 300,
+def invert(generator: torch.nn.Module, targets: torch.Tensor, z_dim: int, prior: str = "uniform", starts: int = 5, steps: int = 300,
            lr: float = 0.05, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
     """z* = argmin ||G(z) - x||^2 per target, best of ``starts`` Adam runs. Returns (z*, per-target RMSE)."""
     device = targets.device
@@ -160,8 +162,8 @@ def invert(generator, targets: torch.Tensor, z_dim: int, prior: str = "uniform",
     return z_best, rmse[best, torch.arange(n, device=device)]
 
 
-def polygon_precision_recall(generator, fake: torch.Tensor, z_dim: int, k: int = 3, prior: str = "uniform",
-                             n_recall: int = 200, device: str = "cpu") -> dict:
+def polygon_precision_recall(generator: torch.nn.Module, fake: torch.Tensor, z_dim: int, k: int = 3, prior: str = "uniform",
+                             n_recall: int = 200, device: str = "cpu") -> dict[str, Any]:
     """Precision of the samples ``fake`` and recall of ``generator`` on held-out k-gons, F1, and the sample sizes
     and threshold they used."""
 

@@ -6,6 +6,8 @@ With the extractor's own resize, both sides go through torch-fidelity exactly as
 real features come from the same keyed cache), so a run scored here and by eval gives the same numbers."""
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 from torch.utils.data import Dataset
 
@@ -16,18 +18,18 @@ from .resize import DEFAULT_RESIZE, RESIZE_MODES, as_rgb_uint8, inception_featur
 INCEPTION = "inception-v3-compat"
 
 
-class _Uint8(Dataset):
-    def __init__(self, images: torch.Tensor):
+class _Uint8(Dataset[torch.Tensor]):
+    def __init__(self, images: torch.Tensor) -> None:
         self.images = as_rgb_uint8(images)
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.images)
 
-    def __getitem__(self, i):
+    def __getitem__(self, i: int) -> Any:
         return self.images[i]
 
 
-def features(images: torch.Tensor, extractor: Extractor, resize: str) -> dict:
+def features(images: torch.Tensor, extractor: Extractor, resize: str) -> dict[str, Any]:
     """{layer: float32 (N, d)} of uint8 images (N, C, H, W) under ``resize`` (Inception's modes; the others resize
     themselves, so only the extractor's own applies)."""
     from torch_fidelity.utils import get_featuresdict_from_dataset
@@ -60,7 +62,7 @@ def check_extractor(extractor: str, resize: str) -> None:
 
 
 def score_images(samples: torch.Tensor, against: str, extractor: str | None = None, resize: str = DEFAULT_RESIZE,
-                 n: int | None = None, nearest_k: int = 5) -> dict:
+                 n: int | None = None, nearest_k: int = 5) -> dict[str, Any]:
     """Every metric of ``samples`` (uint8 (N, C, H, W)) against ``against``, with what it was computed on."""
     from ganbench.benchmark.data import get_dataset, load_split
 

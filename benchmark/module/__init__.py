@@ -8,14 +8,18 @@ drives (benchmark/protocols, ``Step``):
 - ``pix2pix``: image-to-image translation (a conditional task on paired data);
 - ``pacgan``: PacGAN's players (protocol ``pacgan2018``, whose step names them in ``Step.players``).
 """
+from __future__ import annotations
+
 from .autoencoders import BEGANModule, EBGANModule, MAGANModule, MMDGANModule
 from .base import Diverged, GANModule, RealBatches, loss_for
 from .critics import CramerGANModule, FisherGANModule
 from .non_adversarial import GMMNModule, VAEModule
 from .pacgan import PacGANModule
 from .pix2pix import Pix2PixModule
+from ..config import RunConfig, TranslationConfig
 from ..protocols import get_protocol
 from ..variants import VariantKind, get_variant
+
 
 MODULES: dict[VariantKind, type[GANModule]] = {
     VariantKind.GAN: GANModule, VariantKind.BEGAN: BEGANModule, VariantKind.EBGAN: EBGANModule, VariantKind.MAGAN: MAGANModule,
@@ -24,7 +28,9 @@ MODULES: dict[VariantKind, type[GANModule]] = {
 PLAYERS: dict[str, type[GANModule]] = {"pacgan": PacGANModule}  # players a protocol's step names (Step.players)
 
 
-def build_module(config, shape: tuple) -> GANModule:
+def build_module(config: RunConfig | TranslationConfig, shape: tuple[int, ...]) -> GANModule:
+    if isinstance(config, TranslationConfig):
+        return Pix2PixModule(config, shape)
     players = get_protocol(config.protocol).step.players
     return (PLAYERS[players] if players else MODULES[get_variant(config.variant).kind])(config, shape)
 

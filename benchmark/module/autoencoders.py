@@ -3,10 +3,12 @@ MMD GAN. Its energy (reconstruction error) is low on real data; BEGAN balances i
 MAGAN with a margin that falls epoch by epoch, and MMD GAN uses the encoder's codes as the kernel's features."""
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 
 from .. import losses
-from ..nets import build_autoencoder
+from ..nets import AutoencoderDiscriminator, build_autoencoder
 from ..penalties import clip_weights
 from ..config import RunConfig
 from .base import GANModule
@@ -15,15 +17,15 @@ from .base import GANModule
 class BEGANModule(GANModule):
     k: torch.Tensor  # the balance term, a buffer (checkpoints keep it)
 
-    def __init__(self, config: RunConfig, shape: tuple):
+    def __init__(self, config: RunConfig, shape: tuple[int, ...]) -> None:
         super().__init__(config, shape)
         self.register_buffer("k", torch.zeros(()))
 
-    def build_discriminator(self):
+    def build_discriminator(self) -> Any:
         return build_autoencoder(self.config.arch, self.shape, self.config.d_batch_norm, self.protocol.style,
                                  study=self.protocol.own_began_autoencoder)
 
-    def variant_step(self) -> dict:
+    def variant_step(self) -> dict[str, Any]:
         opt_g, opt_d = self.optimizers()
         c = self.config
         for _ in range(c.n_disc):
@@ -41,20 +43,21 @@ class BEGANModule(GANModule):
 
 
 class EBGANModule(GANModule):
+    discriminator: AutoencoderDiscriminator
     """EBGAN (Zhao et al. 2017): n_disc updates of the autoencoder on L_D = D(x) + [m - D(G(z))]^+, then one of the
     generator on D(G(z)) + pt_weight * PT(codes of G(z)); energies are per-dimension mean squared errors."""
 
-    def build_discriminator(self):
+    def build_discriminator(self) -> Any:
         return build_autoencoder(self.config.arch, self.shape, self.config.d_batch_norm, self.protocol.style, energy="l2")
 
     @property
     def pulling_away_weight(self) -> float:
         return self.config.pt_weight
 
-    def current_margin(self):
+    def current_margin(self) -> Any:
         return self.config.margin
 
-    def discriminator_update(self, opt_d, real: torch.Tensor, z: torch.Tensor):
+    def discriminator_update(self, opt_d: torch.optim.Optimizer, real: torch.Tensor, z: torch.Tensor) -> Any:
         with torch.no_grad():
             fake = self.generator(z)
         e_real, e_fake = self.discriminator(real), self.discriminator(fake)
@@ -62,7 +65,7 @@ class EBGANModule(GANModule):
         self.update_discriminator(opt_d, d_loss)
         return d_loss, e_real.detach(), e_fake.detach()
 
-    def generator_energy_update(self, opt_g, z: torch.Tensor) -> torch.Tensor:
+    def generator_energy_update(self, opt_g: torch.optim.Optimizer, z: torch.Tensor) -> torch.Tensor:
         code, e_fake = self.discriminator.code_and_energy(self.generator(z))
         g_loss = e_fake.mean()
         if self.pulling_away_weight:
@@ -70,7 +73,7 @@ class EBGANModule(GANModule):
         self.update_generator(opt_g, g_loss)
         return g_loss
 
-    def variant_step(self) -> dict:
+    def variant_step(self) -> dict[str, Any]:
         opt_g, opt_d = self.optimizers()
         for _ in range(self.config.n_disc):
             real = self.real.next(self.device)
@@ -93,7 +96,7 @@ class MAGANModule(EBGANModule):
 
     PRETRAIN_ESTIMATE_BATCHES = 8  # real batches that estimate the first margin, E[D(x)]
 
-    def __init__(self, config: RunConfig, shape: tuple):
+    def __init__(self, config: RunConfig, shape: tuple[int, ...]) -> None:
         super().__init__(config, shape)
         self.register_buffer("margin", torch.tensor(float("nan")))
         self.register_buffer("epoch_sums", torch.zeros(3, dtype=torch.float64))  # real energy, fake energy, samples
@@ -102,20 +105,20 @@ class MAGANModule(EBGANModule):
     def pulling_away_weight(self) -> float:
         return 0.0  # MAGAN's generator has no pulling-away term
 
-    def current_margin(self):
+    def current_margin(self) -> Any:
         return self.margin
 
     def _epoch_samples(self) -> int:
         n = len(self.real.split)
         return max(1, n // self.real.batch_size) * self.real.batch_size
 
-    def variant_step(self) -> dict:
+    def variant_step(self) -> dict[str, Any]:
         if self.steps_done < self.config.pretrain_steps or torch.isnan(self.margin):
             return self.pretrain_step()
         logs = super().variant_step()
         return {**logs, "margin": self.margin.clone()}
 
-    def pretrain_step(self) -> dict:
+    def pretrain_step(self) -> dict[str, Any]:
         _, opt_d = self.optimizers()
         loss = self.discriminator(self.real.next(self.device)).mean()
         self.update_discriminator(opt_d, loss)
@@ -134,6 +137,7 @@ class MAGANModule(EBGANModule):
 
 
 class MMDGANModule(GANModule):
+    discriminator: AutoencoderDiscriminator
     """MMD GAN (Li et al. 2017), Algorithm 1 with its code's terms (mmd_gan.py): the critic is an autoencoder whose
     encoder f gives the kernel's features; it maximises sqrt(MMD^2(f(x), f(G(z)))) + 16 * one-sided term and
     minimises ae_weight * (reconstruction error of x and of G(z)); after each of its n_disc updates the encoder's
@@ -141,11 +145,11 @@ class MMDGANModule(GANModule):
     critic. Not followed: the paper's 100 critic updates at the first 25 and every 500th generator update, and
     RMSProp (ganbench trains every variant with Adam)."""
 
-    def build_discriminator(self):
+    def build_discriminator(self) -> Any:
         return build_autoencoder(self.config.arch, self.shape, self.config.d_batch_norm, self.protocol.style, energy="l2",
                                  code_dim=self.config.features)
 
-    def variant_step(self) -> dict:
+    def variant_step(self) -> dict[str, Any]:
         opt_g, opt_d = self.optimizers()
         c, critic = self.config, self.discriminator
         for _ in range(c.n_disc):

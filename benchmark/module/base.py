@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import functools
 import math
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import pytorch_lightning as pl
 import torch
@@ -25,7 +25,7 @@ from ..variants import get_variant
 SHOW_EVERY = 10  # the progress display's losses: Lightning's log() costs about as much as a small net's step
 
 
-def loss_for(config: RunConfig):
+def loss_for(config: RunConfig) -> Any:
     """The variant's (d_real, d_fake) -> (d_loss, g_loss) under the run's protocol and options."""
     variant = get_variant(config.variant)
     if variant.divergence:
@@ -40,7 +40,7 @@ def loss_for(config: RunConfig):
     return variant.loss
 
 
-def _own_loss(variant: str, *args):
+def _own_loss(variant: str, *args: Any) -> None:
     raise TypeError(f"{variant}'s module computes its own losses; nothing asks for its (d_real, d_fake) loss")
 
 
@@ -54,7 +54,7 @@ class RealBatches:
     same seeded order. Either way the state is (generator, this epoch's order, position), so a resumed run reads the
     batches an uninterrupted one would."""
 
-    def __init__(self, split: Split, batch_size: int, seed: int, num_workers: int = 0):
+    def __init__(self, split: Split, batch_size: int, seed: int, num_workers: int = 0) -> None:
         self.split, self.batch_size = split, batch_size
         self.generator = torch.Generator().manual_seed(seed)
         self.order: torch.Tensor | None = None
@@ -108,21 +108,25 @@ class RealBatches:
             return as_float(split.inputs[idx]), as_float(split.tensor[idx])
         return as_float(split.tensor[idx])
 
-    def state_dict(self) -> dict:
+    def state_dict(self) -> dict[str, Any]:
         return {"generator": self.generator.get_state(), "order": None if self.order is None else self.order.cpu(), "pos": self.pos}
 
-    def load_state_dict(self, state: dict) -> None:
+    def load_state_dict(self, state: dict[str, Any]) -> None:
         self.generator.set_state(state["generator"])
         self.pos, self._stream = state["pos"], None
         self.order = None if state["order"] is None else state["order"].to(self.split.tensor.device if self.split.tensor is not None else "cpu")
 
 
 class GANModule(pl.LightningModule):
+    generator: torch.nn.Module
+    discriminator: torch.nn.Module  # None for a variant without one (GMMN, pix2pix by L1 alone), whose steps never ask
+    generator_ema: torch.nn.Module | None
+    _last_g_loss: torch.Tensor | None
     real: RealBatches  # the real batches, set by whoever trains or steps the module (train(), speed.py)
     data_info: DatasetInfo | None = None  # the data set trained on, where a step scores it itself (PacGAN's epochs); set by train()
-    OPTIMISER: type[torch.optim.Optimizer] = torch.optim.Adam  # every player's, on the run's lr and betas (PacGAN's protocol: Blocks' Adam)
+    OPTIMISER: Callable[..., torch.optim.Optimizer] = torch.optim.Adam  # every player's, on the run's lr and betas (PacGAN's protocol: Blocks' Adam)
 
-    def __init__(self, config: RunConfig, shape: tuple):
+    def __init__(self, config: RunConfig, shape: tuple[int, ...]) -> None:
         super().__init__()
         self.save_hyperparameters({"config": config.to_dict(), "shape": list(shape)})  # plain values: a checkpoint stays loadable without ganbench's classes
         self.automatic_optimization = False
@@ -142,16 +146,16 @@ class GANModule(pl.LightningModule):
         # the updates of each player
         self.steps_done, self.d_updates, self.g_updates = 0, 0, 0
         self._last_g_loss = None
-        self.last_losses: dict = {}  # the latest step's losses: the run's final ones, read by train()
+        self.last_losses: dict[str, Any] = {}  # the latest step's losses: the run's final ones, read by train()
         self.log_every = 0  # curves: losses to the trainer's loggers every this many steps (0: none), set by train()
         self.show_losses = True  # the progress display's losses; train() turns them off when nothing is displayed
         # (Lightning's log_dict is ~5-15% of a small net's CPU run: tests/perf/cpu_step_overheads.py)
 
-    def build_generator(self):
+    def build_generator(self) -> torch.nn.Module:
         return build_generator(self.config.arch, self.shape, self.config.z_dim, self.protocol.style,
                                generators=self.config.generators)
 
-    def build_discriminator(self):
+    def build_discriminator(self) -> torch.nn.Module:
         outputs = self.config.params.get("features", 1)  # McGan's and Cramér GAN's critics output features, others a number
         return build_discriminator(self.config.arch, self.shape, outputs, self.config.d_batch_norm, self.protocol.style,
                                    pack=self.pack, spectral_norm=self.config.spectral_norm)
@@ -166,7 +170,7 @@ class GANModule(pl.LightningModule):
         return torch.rand(n, self.config.z_dim, device=self.device) * 2 - 1
 
     @property
-    def scored_generator(self):
+    def scored_generator(self) -> Any:
         """The generator that metrics, samples and exports use: the EMA one where the run keeps one."""
         return self.generator_ema if self.generator_ema is not None else self.generator
 
@@ -209,10 +213,10 @@ class GANModule(pl.LightningModule):
         for b_ema, b in zip(self.generator_ema.buffers(), self.generator.buffers()):
             b_ema.copy_(b)
 
-    def optimiser(self, params):
+    def optimiser(self, params: Any) -> Any:
         return self.OPTIMISER(params, lr=self.config.lr, betas=(self.config.beta1, self.config.beta2))
 
-    def configure_optimizers(self):
+    def configure_optimizers(self) -> Any:
         return self.optimiser(self.generator.parameters()), self.optimiser(self.discriminator.parameters())
 
     def outside_trainer(self) -> "GANModule":
@@ -224,10 +228,10 @@ class GANModule(pl.LightningModule):
 
     _own_optimisers = None
 
-    def optimizers(self, use_pl_optimizer: bool = True):
+    def optimizers(self, use_pl_optimizer: bool = True) -> Any:
         return self._own_optimisers if self._own_optimisers is not None else super().optimizers(use_pl_optimizer)
 
-    def manual_backward(self, loss: torch.Tensor, *args, **kwargs) -> None:
+    def manual_backward(self, loss: torch.Tensor, *args: Any, **kwargs: Any) -> None:
         if self._own_optimisers is not None:
             loss.backward(*args, **kwargs)
         else:
@@ -236,7 +240,7 @@ class GANModule(pl.LightningModule):
     def on_fit_start(self) -> None:
         self.real.to(self.device)
 
-    def on_save_checkpoint(self, checkpoint: dict) -> None:
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         checkpoint["real_batches"] = self.real.state_dict()
         checkpoint["torch_rng"] = torch.get_rng_state()
         if torch.cuda.is_available():  # latents and penalty interpolation come from the CUDA generator on a GPU
@@ -244,11 +248,11 @@ class GANModule(pl.LightningModule):
         checkpoint["counts"] = {"steps": self.steps_done, "d_updates": self.d_updates, "g_updates": self.g_updates}
         checkpoint["last_g_loss"] = self._last_g_loss
 
-    def on_load_checkpoint(self, checkpoint: dict) -> None:
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         self._resume_state = checkpoint
 
     @staticmethod
-    def check_resume_state(checkpoint: dict) -> None:
+    def check_resume_state(checkpoint: dict[str, Any]) -> None:
         """What on_train_start reads back of what on_save_checkpoint wrote, checked before training resumes from it:
         ValueError naming the first entry missing or of another kind."""
         batches, counts = checkpoint.get("real_batches"), checkpoint.get("counts")
@@ -272,14 +276,14 @@ class GANModule(pl.LightningModule):
             self._last_g_loss = state.get("last_g_loss")
         self.protocol.step.start(self)  # after the state is read back: the step sees where training resumes
 
-    def training_step(self, batch, batch_idx):
+    def training_step(self, batch: Any, batch_idx: int) -> None:
         self.apply_schedule()
         logs = self.protocol.step.run(self)  # what a step is, the protocol says (protocols/base.py, Step)
         self.steps_done += 1
         self._finish_step(logs)
         self.protocol.step.after(self)
 
-    def _finish_step(self, logs: dict) -> None:
+    def _finish_step(self, logs: dict[str, Any]) -> None:
         """Refuse a non-finite loss; move the averaged generator; show the losses every SHOW_EVERY steps, and log
         them every log_every steps."""
         values = torch.stack([v for v in logs.values() if v is not None]).detach()
@@ -297,21 +301,21 @@ class GANModule(pl.LightningModule):
 
     # --- the players' updates ---------------------------------------------------------------------------------
 
-    def _optimiser_step(self, opt, loss: torch.Tensor) -> None:
+    def _optimiser_step(self, opt: torch.optim.Optimizer, loss: torch.Tensor) -> None:
         opt.zero_grad(set_to_none=True)
         self.manual_backward(loss)
         opt.step()
 
-    def update_discriminator(self, opt, loss: torch.Tensor) -> None:
+    def update_discriminator(self, opt: torch.optim.Optimizer, loss: torch.Tensor) -> None:
         """One optimiser step of the discriminator on its loss (every module's, so the update counts agree)."""
         self._optimiser_step(opt, loss)
         self.d_updates += 1
 
-    def update_generator(self, opt, loss: torch.Tensor) -> None:
+    def update_generator(self, opt: torch.optim.Optimizer, loss: torch.Tensor) -> None:
         self._optimiser_step(opt, loss)
         self.g_updates += 1
 
-    def discriminator_update(self, opt_d, real: torch.Tensor, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def discriminator_update(self, opt_d: torch.optim.Optimizer, real: torch.Tensor, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         with torch.no_grad():
             fake = self.generator(z)
         r1, r2 = self.config.r1_gamma * self.gamma_scale, self.config.r2_gamma * self.gamma_scale
@@ -332,14 +336,14 @@ class GANModule(pl.LightningModule):
             clip_weights(self.discriminator, self.config.clip)
         return d_loss, d_real.detach()
 
-    def generator_update(self, opt_g, d_real: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+    def generator_update(self, opt_g: torch.optim.Optimizer, d_real: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         _, g_loss = self.loss(d_real, self.discriminator(self.generator(z)))
         self.update_generator(opt_g, g_loss)
         return g_loss
 
     # --- the variant's own step (ganbench's protocol): n_disc discriminator updates, then one generator update --
 
-    def variant_step(self) -> dict:
+    def variant_step(self) -> dict[str, Any]:
         opt_g, opt_d = self.optimizers()
         n_d = self.config.n_disc - (1 if self.variant.single_step else 0)
         d_loss = None
@@ -354,7 +358,7 @@ class GANModule(pl.LightningModule):
         g_loss = self.generator_update(opt_g, d_real, self.sample_z(self.config.batch_size * self.pack))
         return {"d_loss": d_loss, "g_loss": g_loss}
 
-    def single_step(self, opt_g, opt_d) -> dict:
+    def single_step(self, opt_g: torch.optim.Optimizer, opt_d: torch.optim.Optimizer) -> dict[str, Any]:
         """f-GAN's Algorithm 1: both players' gradients at the same point, from one forward pass."""
         real = self.real.next(self.device)
         fake = self.generator(self.sample_z(real.shape[0]))
@@ -362,7 +366,7 @@ class GANModule(pl.LightningModule):
         self.simultaneous_update(opt_d, opt_g, d_loss, g_loss)
         return {"d_loss": d_loss, "g_loss": g_loss}
 
-    def simultaneous_update(self, opt_d, opt_g, d_loss: torch.Tensor, g_loss: torch.Tensor) -> None:
+    def simultaneous_update(self, opt_d: torch.optim.Optimizer, opt_g: torch.optim.Optimizer, d_loss: torch.Tensor, g_loss: torch.Tensor) -> None:
         """Both players' gradients at the same parameters, from one forward pass, then both applied (f-GAN's
         Algorithm 1, ALI's ali_algorithm)."""
         d_params, g_params = list(self.discriminator.parameters()), list(self.generator.parameters())

@@ -1,6 +1,8 @@
 """Critics with a step of their own: Fisher GAN's Lagrange multiplier and Cramér GAN's two generated batches."""
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 
 from .. import losses
@@ -16,12 +18,12 @@ class FisherGANModule(GANModule):
 
     lam: torch.Tensor  # a buffer
 
-    def __init__(self, config: RunConfig, shape: tuple):
+    def __init__(self, config: RunConfig, shape: tuple[int, ...]) -> None:
         super().__init__(config, shape)
         self.register_buffer("lam", torch.zeros(()))
         self.loss = losses.wasserstein  # the generator's part, -E_Q f, is Fisher GAN's too; the critic's is below
 
-    def discriminator_update(self, opt_d, real: torch.Tensor, z: torch.Tensor):
+    def discriminator_update(self, opt_d: torch.optim.Optimizer, real: torch.Tensor, z: torch.Tensor) -> Any:
         with torch.no_grad():
             fake = self.generator(z)
         d_real, d_fake = self.discriminator(real), self.discriminator(fake)
@@ -32,7 +34,7 @@ class FisherGANModule(GANModule):
         self.omega = omega.detach()
         return d_loss, d_real.detach()
 
-    def variant_step(self) -> dict:
+    def variant_step(self) -> dict[str, Any]:
         return {**super().variant_step(), "lambda": self.lam.clone(), "omega": self.omega}
 
 
@@ -42,7 +44,7 @@ class CramerGANModule(GANModule):
     f(x) = |h(x) - h(x'_g)| - |h(x)|, x_hat between x_r and x_g; the generator minimises the energy-distance
     surrogate L_g (``losses.cramer_generator_loss``)."""
 
-    def discriminator_update(self, opt_d, real: torch.Tensor, z: torch.Tensor):
+    def discriminator_update(self, opt_d: torch.optim.Optimizer, real: torch.Tensor, z: torch.Tensor) -> Any:
         with torch.no_grad():
             fake, fake2 = self.generator(z), self.generator(self.sample_z(z.shape[0]))
         h_real, h_fake, h_fake2 = self.discriminator(real), self.discriminator(fake), self.discriminator(fake2)
@@ -53,7 +55,7 @@ class CramerGANModule(GANModule):
         self._real = real
         return d_loss, h_real.detach()
 
-    def generator_update(self, opt_g, d_real: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+    def generator_update(self, opt_g: torch.optim.Optimizer, d_real: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         fake, fake2 = self.generator(z), self.generator(self.sample_z(z.shape[0]))
         g_loss = losses.cramer_generator_loss(self.discriminator(self._real), self.discriminator(fake), self.discriminator(fake2))
         self.update_generator(opt_g, g_loss)

@@ -2,6 +2,8 @@
 the study's baseline, maximises a likelihood bound."""
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 
 from .. import losses
@@ -13,13 +15,13 @@ class GMMNModule(GANModule):
     """GMMN (Li, Swersky & Zemel 2015), data space: one generator update per step on the square root of the MMD^2
     between a real and a generated batch (``losses.gmmn``). There is no discriminator."""
 
-    def build_discriminator(self):
+    def build_discriminator(self) -> None:  # type: ignore[override]  # none: only the generator's own step runs
         return None
 
-    def configure_optimizers(self):
+    def configure_optimizers(self) -> Any:
         return self.optimiser(self.generator.parameters())
 
-    def variant_step(self) -> dict:
+    def variant_step(self) -> dict[str, Any]:
         opt = self.optimizers()
         real = self.real.next(self.device)
         loss = losses.gmmn(real.flatten(1), self.generator(self.sample_z(real.shape[0])).flatten(1), self.config.mmd_bandwidth)
@@ -31,12 +33,12 @@ class VAEModule(GANModule):
     """The study's non-adversarial baseline: encoder = discriminator trunk with 2*z_dim outputs, decoder = generator.
     Images: Bernoulli likelihood on [0, 1] pixels; points: unit-variance Gaussian likelihood."""
 
-    def build_generator(self):
+    def build_generator(self) -> Any:
         # the study's decoder has ReLU where the GANs' generator has leaky ReLU (VAE.py:66-75)
         return build_generator(self.config.arch, self.shape, self.config.z_dim, self.protocol.style,
                                relu=self.protocol.relu_vae_decoder)
 
-    def build_discriminator(self):
+    def build_discriminator(self) -> Any:
         return build_discriminator(self.config.arch, self.shape, 2 * self.config.z_dim, self.config.d_batch_norm, self.protocol.style)
 
     @property
@@ -50,10 +52,10 @@ class VAEModule(GANModule):
             return torch.rand(n, self.config.z_dim, device=self.device) * 2 - 1
         return torch.randn(n, self.config.z_dim, device=self.device)
 
-    def configure_optimizers(self):
+    def configure_optimizers(self) -> Any:
         return self.optimiser(self.parameters())
 
-    def variant_step(self) -> dict:
+    def variant_step(self) -> dict[str, Any]:
         opt = self.optimizers()
         x = self.real.next(self.device)
         mu, logvar = self.discriminator(x).chunk(2, dim=1)
@@ -66,7 +68,7 @@ class VAEModule(GANModule):
         kl = -0.5 * (1 + logvar - mu**2 - logvar.exp()).sum() / len(x)
         return self.vae_update(opt, recon, kl)
 
-    def vae_update(self, opt, recon, kl) -> dict:
+    def vae_update(self, opt: torch.optim.Optimizer, recon: torch.Tensor, kl: torch.Tensor) -> dict[str, Any]:
         loss = recon + kl
         self.update_discriminator(opt, loss)  # encoder and decoder move together on one optimiser: one update of each
         self.g_updates += 1

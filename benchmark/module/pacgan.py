@@ -5,6 +5,8 @@ with population statistics (GraphLogger and MetricLogger, extensions.py).
 """
 from __future__ import annotations
 
+from typing import Any, Callable
+
 import torch
 
 from ..metrics.modes import epoch_scores
@@ -16,15 +18,16 @@ from .base import GANModule
 class BlocksAdam(torch.optim.Optimizer):
     """Blocks' Adam (``pacgan2018.blocks_adam_``) as a torch optimiser, so Lightning saves and restores its state."""
 
-    def __init__(self, params, lr: float, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8):
+    def __init__(self, params: Any, lr: float, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8) -> None:
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps))
 
     @torch.no_grad()
-    def step(self, closure=None):
+    def step(self, closure: Callable[[], float] | None = None) -> None:  # type: ignore[override]  # no closure: Blocks' Adam takes none
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is not None:
-                    pacgan2018.blocks_adam_(p, p.grad, self.state[p], group["lr"], *group["betas"], group["eps"])
+                    beta1, beta2 = group["betas"]
+                    pacgan2018.blocks_adam_(p, p.grad, self.state[p], group["lr"], beta1, beta2, group["eps"])
 
 
 class PacGANModule(GANModule):
@@ -40,7 +43,7 @@ class PacGANModule(GANModule):
         calls = [self.generator(self.sample_z(batch)) for _ in range(self.pack)]
         return torch.stack(calls, dim=1).reshape(batch * self.pack, -1)
 
-    def scores(self) -> dict:
+    def scores(self) -> dict[str, Any]:
         """PacGAN's metrics on the fixed latents, the generator with its population statistics."""
         assert self.data_info is not None, "set by train()"
         return epoch_scores(self.generator, self.config.z_dim, self.prior, self.device, self.data_info)

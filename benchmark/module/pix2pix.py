@@ -3,6 +3,8 @@ the same pair batch, Adam for both; the L1-only ablation has no discriminator. I
 nets (their tanh output) and back to [0, 1] for everything else."""
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 
 from ..conditional.nets import Translator, patch_discriminator
@@ -13,23 +15,23 @@ from .base import GANModule
 
 
 class Pix2PixModule(GANModule):
-    def __init__(self, config: TranslationConfig, shape: tuple):
-        self.input_shape = get_dataset(config.dataset).input_shape
+    def __init__(self, config: TranslationConfig, shape: tuple[int, ...]) -> None:
+        self.input_shape = get_dataset(config.dataset).paired_input_shape
         # GANModule reads a GAN's settings; a TranslationConfig holds the ones it reads (its ClassVar constants: no
         # packing, one generator, no EMA), and the rest are read only by methods this class replaces
         super().__init__(config, shape)  # type: ignore[arg-type]
         self.l1_weight = l1_weight_of(config.loss, config.l1_weight)
 
-    def build_generator(self):
+    def build_generator(self) -> torch.nn.Module:
         return Translator(self.input_shape[0], self.shape[0], self.shape[-1], self.config.ngf, skips=self.config.generator == "unet")
 
-    def build_discriminator(self):
+    def build_discriminator(self) -> torch.nn.Module | None:  # type: ignore[override]  # None: L1 alone, no adversary
         if not adversarial(self.config.loss):
             return None
         channels = self.shape[0] + (self.input_shape[0] if conditional(self.config.loss) else 0)
         return patch_discriminator(channels, self.config.patch, self.shape[-1], self.config.ngf)
 
-    def configure_optimizers(self):
+    def configure_optimizers(self) -> Any:
         players = [self.generator] + ([self.discriminator] if self.discriminator is not None else [])
         return [self.optimiser(p.parameters()) for p in players]
 
@@ -37,7 +39,7 @@ class Pix2PixModule(GANModule):
         """D's patch logits for image y translated from x: the cGAN sees both stacked (eq. 1), the GAN y alone (eq. 2)."""
         return self.discriminator(torch.cat([x, y], 1) if conditional(self.config.loss) else y)
 
-    def variant_step(self) -> dict:
+    def variant_step(self) -> dict[str, Any]:
         opts = self.optimizers()
         opt_g, opt_d = (opts[0], opts[1]) if isinstance(opts, list) else (opts, None)
         logs = {}

@@ -26,7 +26,7 @@ class ArchitectureError(ValueError):
     pass
 
 
-def check_fits(arch: str, shape) -> None:
+def check_fits(arch: str, shape: tuple[int, ...]) -> None:
     if arch not in ARCHITECTURES:
         raise ArchitectureError(f"arch: unknown '{arch}', choose one of {', '.join(ARCHITECTURES)}")
     problem = ARCHITECTURES[arch].check(tuple(shape))
@@ -40,7 +40,7 @@ def _initialised(net: nn.Module, arch: str, style: Style) -> nn.Module:
     return net
 
 
-def build_generator(arch: str, shape, z_dim: int, style: Style = STYLES["ganbench"], relu: bool = False, generators: int = 1) -> nn.Module:
+def build_generator(arch: str, shape: tuple[int, ...], z_dim: int, style: Style = STYLES["ganbench"], relu: bool = False, generators: int = 1) -> nn.Module:
     """``generators`` K > 1: a ``GeneratorMixture`` of K independently initialised generators."""
     check_fits(arch, shape)
     kwargs = {"relu": True} if relu else {}
@@ -49,7 +49,7 @@ def build_generator(arch: str, shape, z_dim: int, style: Style = STYLES["ganbenc
     return GeneratorMixture(nets) if generators > 1 else nets[0]
 
 
-def build_discriminator(arch: str, shape, out_dim: int = 1, batch_norm: bool = False, style: Style = STYLES["ganbench"],
+def build_discriminator(arch: str, shape: tuple[int, ...], out_dim: int = 1, batch_norm: bool = False, style: Style = STYLES["ganbench"],
                         pack: int = 1, spectral_norm: bool = False) -> nn.Module:
     """``pack`` m > 1: PacGAN's packed discriminator, which judges m samples at once (see ``Packed``).
     ``spectral_norm``: every linear and convolutional layer's weight divided by its largest singular value."""
@@ -75,7 +75,7 @@ class Packed(nn.Module):
     features for vectors) and gives one output for the pack. A batch of B*m samples becomes B packs of m
     consecutive samples, so losses and penalties stay functions of per-sample inputs and per-pack outputs."""
 
-    def __init__(self, net: nn.Module, pack: int):
+    def __init__(self, net: nn.Module, pack: int) -> None:
         super().__init__()
         self.net, self.pack = net, pack
 
@@ -93,7 +93,7 @@ class GeneratorMixture(nn.Module):
     so none sees a batch of one, which batch norm cannot train on); in eval mode sample i comes from generator
     i mod K, so fixed latents give fixed samples and exact proportions."""
 
-    def __init__(self, generators: list[nn.Module]):
+    def __init__(self, generators: list[nn.Module]) -> None:
         super().__init__()
         self.members = nn.ModuleList(generators)
 
@@ -124,7 +124,7 @@ class AutoencoderDiscriminator(nn.Module):
     (``energy``: l1 or l2), so one margin or one gamma fits data of any size. ``code_and_energy`` also gives the
     codes (EBGAN's pulling-away term, MMD GAN's kernel)."""
 
-    def __init__(self, arch: str, shape, code_dim: int = 64, batch_norm: bool = False, energy: str = "l1"):
+    def __init__(self, arch: str, shape: tuple[int, ...], code_dim: int = 64, batch_norm: bool = False, energy: str = "l1") -> None:
         super().__init__()
         self.encoder = build_discriminator(arch, shape, code_dim, batch_norm)
         self.decoder = build_generator(arch, shape, code_dim)
@@ -138,7 +138,7 @@ class AutoencoderDiscriminator(nn.Module):
         return self.code_and_energy(x)[1]
 
 
-def build_autoencoder(arch: str, shape, batch_norm: bool, style: Style = STYLES["ganbench"], energy: str = "l1",
+def build_autoencoder(arch: str, shape: tuple[int, ...], batch_norm: bool, style: Style = STYLES["ganbench"], energy: str = "l1",
                       code_dim: int = 64, study: bool = False) -> nn.Module:
     """An autoencoder discriminator: the study's own BEGAN autoencoder (``study``, under lucic2018), else generator
     and trunk reused."""

@@ -8,7 +8,7 @@ import functools
 from . import infogan
 
 
-def check(shape) -> str | None:
+def check(shape: tuple[int, ...]) -> str | None:
     problem = infogan.check(shape)
     return problem.replace("'infogan'", "'conv_small'") if problem else None
 

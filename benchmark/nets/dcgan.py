@@ -10,13 +10,13 @@ from .layers import Style, maybe
 LRELU = 0.2
 
 
-def check(shape) -> str | None:
+def check(shape: tuple[int, ...]) -> str | None:
     if len(shape) != 3 or shape[1] != shape[2] or shape[1] not in (32, 64):
         return f"arch 'dcgan' needs square 32x32 or 64x64 images, got shape {tuple(shape)}"
     return None
 
 
-def generator(shape, z_dim: int, style: Style, width: int = 64) -> nn.Module:
+def generator(shape: tuple[int, ...], z_dim: int, style: Style, width: int = 64) -> nn.Module:
     c, h, _ = shape
     n_up = int(math.log2(h // 4))
     ch = width * 2 ** (n_up - 1)
@@ -28,7 +28,7 @@ def generator(shape, z_dim: int, style: Style, width: int = 64) -> nn.Module:
     return nn.Sequential(*layers)
 
 
-def discriminator(shape, out_dim: int, batch_norm: bool, style: Style, width: int = 64) -> nn.Module:
+def discriminator(shape: tuple[int, ...], out_dim: int, batch_norm: bool, style: Style, width: int = 64) -> nn.Module:
     c, h, _ = shape
     n_down = int(math.log2(h // 4))
     layers, ch = [nn.Conv2d(c, width, 4, 2, 1), nn.LeakyReLU(LRELU)], width

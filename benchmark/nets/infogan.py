@@ -2,6 +2,8 @@
 (BEGAN.py:50-99) and the VAE's decoder (VAE.py:60-76). Images (C, H, W) with H and W divisible by 4."""
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 from torch import nn
 
@@ -10,13 +12,13 @@ from .layers import Style, maybe
 LRELU = 0.2
 
 
-def check(shape) -> str | None:
+def check(shape: tuple[int, ...]) -> str | None:
     if len(shape) != 3 or shape[1] % 4 or shape[2] % 4:
         return f"arch 'infogan' needs images (C, H, W) with H and W divisible by 4, got shape {tuple(shape)}"
     return None
 
 
-def generator(shape, z_dim: int, style: Style, relu: bool = False, fc: int = 1024, channels: tuple = (128, 64)) -> nn.Module:
+def generator(shape: tuple[int, ...], z_dim: int, style: Style, relu: bool = False, fc: int = 1024, channels: tuple[Any, ...] = (128, 64)) -> nn.Module:
     """FC1024-BN-lReLU, FC 128·h/4·w/4-BN-lReLU, deconv 64-BN-lReLU, deconv c, sigmoid. ``relu``: the VAE's
     decoder, the same layers with ReLU (VAE.py:66-75). ``fc`` and ``channels``: the widths (conv_small's are smaller)."""
     c, h, w = shape
@@ -32,7 +34,7 @@ def generator(shape, z_dim: int, style: Style, relu: bool = False, fc: int = 102
     )
 
 
-def discriminator(shape, out_dim: int, batch_norm: bool, style: Style, channels: tuple = (64, 128), fc: int = 1024) -> nn.Module:
+def discriminator(shape: tuple[int, ...], out_dim: int, batch_norm: bool, style: Style, channels: tuple[Any, ...] = (64, 128), fc: int = 1024) -> nn.Module:
     """conv64-lReLU, conv128-[BN]-lReLU, FC1024-[BN]-lReLU, FC out_dim (4x4 kernels, stride 2, TF 'SAME' padding
     which is 1 on each side for even sizes)."""
     c, h, w = shape
@@ -52,11 +54,13 @@ class StudyBEGANAutoencoder(nn.Module):
     The study's encoder has no activation after conv128. Output: each sample's mean absolute reconstruction
     error (the study's error is the batch mean of these)."""
 
-    def __init__(self, shape, batch_norm: bool, style: Style, code_dim: int = 64):
+    def __init__(self, shape: tuple[int, ...], batch_norm: bool, style: Style, code_dim: int = 64) -> None:
         super().__init__()
         c, h, w = shape
         flat = 128 * (h // 4) * (w // 4)
-        bn = lambda n, dims: maybe(batch_norm, lambda: style.batch_norm(n, dims))  # noqa: E731
+        def bn(n: int, dims: int) -> nn.Module:
+            return maybe(batch_norm, lambda: style.batch_norm(n, dims))
+
         self.encoder = nn.Sequential(
             nn.Conv2d(c, 64, 4, 2, 1), nn.LeakyReLU(LRELU), nn.Conv2d(64, 128, 4, 2, 1), nn.Flatten(),
             nn.Linear(flat, code_dim), bn(code_dim, 1), nn.LeakyReLU(LRELU))

@@ -16,7 +16,7 @@ class TFBatchNorm(nn.Module):
     PyTorch's BatchNorm keeps the unbiased variance with momentum 0.1 and eps 1e-5, which gives other
     eval-mode statistics, and so other samples at evaluation."""
 
-    def __init__(self, n: int, decay: float = 0.999, eps: float = 1e-3):
+    def __init__(self, n: int, decay: float = 0.999, eps: float = 1e-3) -> None:
         super().__init__()
         self.decay, self.eps = decay, eps
         self.weight, self.bias = nn.Parameter(torch.ones(n)), nn.Parameter(torch.zeros(n))
@@ -45,7 +45,7 @@ class BlocksBatchNorm(nn.Module):
     training step, which moves the *population* mean and stdev towards their mean over the step's calls (PacGAN's
     ``bn_updates``, ``update_population``). Evaluation: the population statistics. Scale 1 and shift 0 at start."""
 
-    def __init__(self, n: int, eps: float = 1e-4):
+    def __init__(self, n: int, eps: float = 1e-4) -> None:
         super().__init__()
         self.eps = eps
         self.weight, self.bias = nn.Parameter(torch.ones(n)), nn.Parameter(torch.zeros(n))

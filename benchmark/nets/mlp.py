@@ -11,14 +11,14 @@ from .layers import BlocksBatchNorm, Style, blocks_batch_norm, maybe
 GEN_WIDTH, DISC_WIDTH, MAXOUT_PIECES, GEN_LAYERS, DISC_LAYERS = 400, 200, 5, 4, 3
 
 
-def check(shape) -> str | None:
+def check(shape: tuple[int, ...]) -> str | None:
     return None if len(shape) == 1 else f"arch 'mlp' needs vector data (D,), got shape {tuple(shape)}"
 
 
 class Maxout(nn.Module):
     """A linear layer to ``out * pieces`` units, then the maximum over each group of ``pieces``."""
 
-    def __init__(self, n_in: int, n_out: int, pieces: int):
+    def __init__(self, n_in: int, n_out: int, pieces: int) -> None:
         super().__init__()
         self.linear, self.n_out, self.pieces = nn.Linear(n_in, n_out * pieces), n_out, pieces
 
@@ -26,7 +26,7 @@ class Maxout(nn.Module):
         return self.linear(x).view(-1, self.n_out, self.pieces).amax(-1)
 
 
-def generator(shape, z_dim: int, style: Style) -> nn.Module:
+def generator(shape: tuple[int, ...], z_dim: int, style: Style) -> nn.Module:
     layers, n = [], z_dim
     for _ in range(GEN_LAYERS):
         # PacGAN's own batch norm under its protocol; else PyTorch's, its population statistics at PacGAN's rate
@@ -36,7 +36,7 @@ def generator(shape, z_dim: int, style: Style) -> nn.Module:
     return nn.Sequential(*layers, nn.Linear(n, shape[0]))
 
 
-def discriminator(shape, out_dim: int, batch_norm: bool, style: Style) -> nn.Module:
+def discriminator(shape: tuple[int, ...], out_dim: int, batch_norm: bool, style: Style) -> nn.Module:
     layers, n = [], shape[0]
     for _ in range(DISC_LAYERS):
         layers += [Maxout(n, DISC_WIDTH, MAXOUT_PIECES), maybe(batch_norm, lambda: style.batch_norm(DISC_WIDTH, 1))]

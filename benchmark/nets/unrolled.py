@@ -7,6 +7,8 @@ tanh (mapped to [0, 1], as their evaluation does); D: three 3x3 stride-2 convolu
 Padding is symmetric (TF's 'SAME' pads 0 above and 1 below at stride 2); images (C, 28, 28) only."""
 from __future__ import annotations
 
+from typing import Any
+
 import functools
 from types import SimpleNamespace
 
@@ -18,7 +20,7 @@ from .layers import Style, maybe
 LRELU = 0.3
 
 
-def check(shape) -> str | None:
+def check(shape: tuple[int, ...]) -> str | None:
     if len(shape) != 3 or tuple(shape[1:]) != (28, 28):
         return f"arch 'unrolled_d_*' needs 28x28 images (C, 28, 28), got shape {tuple(shape)}"
     return None
@@ -29,7 +31,7 @@ class ToUnitRange(nn.Module):
         return (x + 1) / 2
 
 
-def generator(shape, z_dim: int, style: Style) -> nn.Module:
+def generator(shape: tuple[int, ...], z_dim: int, style: Style) -> nn.Module:
     c = shape[0]
     bn = style.batch_norm
     return nn.Sequential(
@@ -41,7 +43,7 @@ def generator(shape, z_dim: int, style: Style) -> nn.Module:
     )
 
 
-def _discriminator(shape, out_dim: int, batch_norm: bool, style: Style, channels: tuple) -> nn.Module:
+def _discriminator(shape: tuple[int, ...], out_dim: int, batch_norm: bool, style: Style, channels: tuple[Any, ...]) -> nn.Module:
     layers: list[nn.Module] = []
     cin = shape[0]
     for cout in channels:  # 28 -> 14 -> 7 -> 4
@@ -50,7 +52,7 @@ def _discriminator(shape, out_dim: int, batch_norm: bool, style: Style, channels
     return nn.Sequential(*layers, nn.Flatten(), nn.Linear(cin * 4 * 4, out_dim))
 
 
-def _size(channels: tuple) -> SimpleNamespace:
+def _size(channels: tuple[Any, ...]) -> SimpleNamespace:
     return SimpleNamespace(check=check, generator=generator,
                            discriminator=lambda shape, out_dim, batch_norm, style: _discriminator(shape, out_dim, batch_norm, style, channels))
 

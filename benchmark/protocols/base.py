@@ -9,12 +9,16 @@ or a call of ``register``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, ClassVar
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable
 
 from ..data import Split
 from ..nets.layers import STYLES, Style
 from ..schema import ABSENT_MEANS, ConfigError
 from ..variants import Variant, VariantKind
+
+if TYPE_CHECKING:  # annotations only
+    from ..config import RunConfig, TranslationConfig
+    from ..data import DatasetInfo
 
 if TYPE_CHECKING:  # the module imports the protocols; a step only drives the module it is given
     import torch
@@ -72,14 +76,14 @@ class Protocol:
     datasets: tuple[str, ...] | None = None  # the data sets it trains on; None: every registered one
     translation: bool = False  # whether it trains image-to-image models (pix2pix) too
     vae_prior: str = "normal"  # the prior the VAE is sampled from when scored
-    loss_overrides: dict[str, Callable] = field(default_factory=dict)  # variant -> (d_real, d_fake) -> (d_loss, g_loss)
+    loss_overrides: dict[str, Callable[..., Any]] = field(default_factory=dict)  # variant -> (d_real, d_fake) -> (d_loss, g_loss)
     study_penalties: bool = False  # the study's gradient penalties (its epsilon and interpolation) instead of ganbench's
     relu_vae_decoder: bool = False  # the study's VAE decoder has ReLU where the GANs' generator has leaky ReLU
     own_began_autoencoder: bool = False  # the study's BEGAN autoencoder instead of generator and trunk reused
     replays_code: bool = False  # it transcribes a paper's code, so the training options that code lacks stay off
-    fixed: dict = field(default_factory=dict)  # settings its code fixes: a named search space holds them at these values
+    fixed: dict[str, Any] = field(default_factory=dict[str, Any])  # settings its code fixes: a named search space holds them at these values
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if not isinstance(self.step, Step):
             raise TypeError(f"step: a Step, not {type(self.step).__name__}")
 
@@ -92,7 +96,7 @@ class Protocol:
         if dataset is not None and self.datasets is not None and dataset not in self.datasets:
             raise ConfigError(f"dataset: protocol {self.name} trains on {', '.join(self.datasets)}, not '{dataset}'")
 
-    def training_batches(self, split: Split, config) -> tuple[Split, int]:
+    def training_batches(self, split: Split, config: RunConfig | TranslationConfig) -> tuple[Split, int]:
         """The split a run trains on and the rows of it one batch takes: ``batch_size`` packs of ``pack`` samples."""
         return split, config.batch_size * config.pack
 
@@ -103,10 +107,10 @@ class Protocol:
             raise ConfigError(f"variant: protocol {self.name}'s step ({self.step.name}) trains {', '.join(sorted(trains))} "
                               f"variants; '{variant.name}' is a {variant.kind} variant")
 
-    def searched_variants(self, registered) -> list[str]:
+    def searched_variants(self, registered: Iterable[str]) -> list[str]:
         return list(self.variants) if self.variants is not None else list(registered)
 
-    def check(self, cfg, info) -> None:
+    def check(self, cfg: RunConfig, info: DatasetInfo) -> None:
         """Rules that span fields, on the resolved settings (a RunConfig whose nets are not yet fitted to the data)
         and the data set's ``DatasetInfo``; ConfigError naming the field."""
         if self.replays_code:
@@ -118,7 +122,7 @@ class Protocol:
             if getattr(cfg, name) not in (None, value):
                 raise ConfigError(f"{name}: protocol {self.name} fixes it at {value}, as its code does; not {getattr(cfg, name)!r}")
 
-    def check_spec(self, raw: dict) -> None:
+    def check_spec(self, raw: dict[str, Any]) -> None:
         """Rules on a study spec's fields beyond what each run checks; ConfigError naming the field."""
         if raw.get("experiment") is not None:
             raise ConfigError(f"experiment: only a protocol that replays a study's draws takes one, not {self.name}")
@@ -128,10 +132,10 @@ class Protocol:
                 if k in self.fixed and value != self.fixed[k]:
                     raise ConfigError(f"space.{v}.{k}: protocol {self.name} fixes it at {self.fixed[k]}, not {value!r}")
 
-    def spec_schema_rules(self) -> dict:
+    def spec_schema_rules(self) -> dict[str, Any]:
         """check_spec's rules as JSON Schema, applied to specs under this protocol (what JSON Schema cannot say,
         the spec schema's description lists)."""
-        rules: dict = {"not": {"required": ["experiment"]}, "properties": {}}
+        rules: dict[str, Any] = {"not": {"required": ["experiment"]}, "properties": {}}
         if self.variants is not None:
             rules["properties"]["variants"] = {"items": {"enum": list(self.variants)}}
         if self.datasets is not None:
@@ -144,16 +148,16 @@ class Protocol:
 
     # --- defaults and spaces ---------------------------------------------------------------------------------
 
-    def variant_defaults(self, variant) -> dict | None:
+    def variant_defaults(self, variant: Variant) -> dict[str, Any] | None:
         """A variant's default hyperparameters (``variant``: the registry's Variant); None: ganbench's (the
         variant's own, then the fallbacks)."""
         return None
 
-    def space(self, name: str, variant: str) -> dict | None:
+    def space(self, name: str, variant: str) -> dict[str, Any] | None:
         """The named search space of a variant; None: ganbench's, from the fields' ranges."""
         return None
 
-    def search_defaults(self, variant: str, space: str) -> dict | None:
+    def search_defaults(self, variant: str, space: str) -> dict[str, Any] | None:
         """The first setting of every search; None: ganbench's (the variant's defaults)."""
         return None
 
@@ -161,7 +165,7 @@ class Protocol:
         """The study experiment whose draws a random search replays on ``dataset``; None: none."""
         return None
 
-    def replayed_settings(self, experiment: str, variant: str, n: int) -> list[dict] | None:
+    def replayed_settings(self, experiment: str, variant: str, n: int) -> list[dict[str, Any]] | None:
         return None
 
     # --- evaluation ------------------------------------------------------------------------------------------

@@ -9,6 +9,8 @@ The nets are in benchmark.nets.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, cast
+
 import math
 import random
 from collections import namedtuple
@@ -35,9 +37,11 @@ def study_params(gan_type: str, range_type: str) -> dict[str, ParamInfo]:
     else:
         raise ValueError(f"space: '{range_type}' is not one of wide, narrow")
     narrow = range_type == "narrow"
-    bn_both = lambda default: ParamInfo(default, [True, False], False, True)  # noqa: E731
+    def bn_both(default: bool) -> ParamInfo:
+        return ParamInfo(default, [True, False], False, True)
 
-    def update(**defaults):  # params.py:51, UpdateDefaults keeps each range and changes the default only
+
+    def update(**defaults: Any) -> None:  # params.py:51, UpdateDefaults keeps each range and changes the default only
         for k, v in defaults.items():
             p[k] = p[k]._replace(default=v)
 
@@ -85,17 +89,17 @@ def ganbench_name(gan_type: str, param: str) -> str:
             "weight_clipping": "clip", "gamma": "began_gamma"}[param]
 
 
-def to_ganbench(gan_type: str, setting: dict) -> dict:
+def to_ganbench(gan_type: str, setting: dict[str, Any]) -> dict[str, Any]:
     return {ganbench_name(gan_type, k): v for k, v in setting.items()}
 
 
-def defaults(variant: str, space: str = "wide") -> dict:
+def defaults(variant: str, space: str = "wide") -> dict[str, Any]:
     """The study's default setting of a variant in ganbench's names (GetDefaultParams, generate_tasks_lib.py:90)."""
     gan_type = GAN_TYPE[variant]
     return to_ganbench(gan_type, {k: info.default for k, info in study_params(gan_type, space).items()})
 
 
-def space(variant: str, space_name: str) -> dict:
+def space(variant: str, space_name: str) -> dict[str, Any]:
     """The study's ranges as a ganbench search space ([uniform|log, lo, hi] or [choice, ...]). Log ranges are
     exponents in the study (10 ** uniform(lo, hi)); here they are the values. The values are what the study
     searched; how it drew them is `replay`."""
@@ -126,13 +130,13 @@ EXPERIMENTS = {  # generate_tasks_lib.py:221-260, GetTasks: data set, settings p
 }
 
 
-def _py2_choice(rng: random.Random, seq: list):
+def _py2_choice(rng: random.Random, seq: list[Any]) -> Any:
     """Python 2.7's random.choice, which the study ran: seq[int(random() * len(seq))]. (Python 3's choice draws
     by getrandbits and gives other values from the same state.)"""
     return seq[int(rng.random() * len(seq))]
 
 
-def _sample(rng: random.Random, params: dict[str, ParamInfo]) -> dict:
+def _sample(rng: random.Random, params: dict[str, ParamInfo]) -> dict[str, Any]:
     """GetSample, generate_tasks_lib.py:98-112: parameters in sorted order."""
     out = {}
     for name, info in sorted(params.items()):
@@ -144,7 +148,7 @@ def _sample(rng: random.Random, params: dict[str, ParamInfo]) -> dict:
     return out
 
 
-def replay(experiment: str) -> dict[str, list[dict]]:
+def replay(experiment: str) -> dict[str, list[dict[str, Any]]]:
     """Every setting the study trained in ``experiment``, per ganbench variant, in ganbench's names: TuneParams
     (generate_tasks_lib.py:115-150) after GetTasks' random.seed(123), model after model in ALL_GANS order, each
     model's defaults first. Python's Mersenne Twister gives the same random() stream from the same integer seed
@@ -171,7 +175,7 @@ def experiment_for(dataset: str, space_name: str) -> str | None:
 
 # --- length, checkpoints and the update schedule ----------------------------------------------------------
 
-def schedule(dataset: str) -> dict:
+def schedule(dataset: str) -> dict[str, Any]:
     """TuneParams, generate_tasks_lib.py:133-145: an epoch of MNIST and Fashion-MNIST counts 50,000 images."""
     epoch, epochs = {"cifar10": (50_000, 100), "celeba": (162_000, 40)}.get(dataset, (50_000, 20))
     return {"steps": epochs * epoch // BATCH_SIZE, "eval_every": 5 * epoch // BATCH_SIZE, "epochs": epochs, "epoch_images": epoch}
@@ -210,6 +214,14 @@ from ..schema import ConfigError  # noqa: E402
 from ..variants import VariantKind  # noqa: E402
 from .base import Protocol, Step  # noqa: E402
 
+if TYPE_CHECKING:  # annotations only
+    from ..module.autoencoders import BEGANModule
+    from ..module.non_adversarial import VAEModule
+    from ..config import RunConfig
+    from ..data import DatasetInfo
+    from ..module import GANModule
+    from ..variants import Variant
+
 RESAMPLE_BEFORE_GENERATOR = {"wgan_gp"}  # the study draws new latents for G's update only here (WGAN_GP.py:111)
 
 
@@ -221,10 +233,10 @@ class StudyStep(Step):
     summary = "one discriminator update; the generator follows on step 0 and every n_disc-th step after, on the same latents"
     trains = frozenset({VariantKind.GAN, VariantKind.BEGAN, VariantKind.VAE})
 
-    def run(self, m):
+    def run(self, m: GANModule) -> dict[str, torch.Tensor | None]:
         return {VariantKind.GAN: self.gan, VariantKind.BEGAN: self.began, VariantKind.VAE: self.vae}[m.variant.kind](m)
 
-    def gan(self, m) -> dict:
+    def gan(self, m: GANModule) -> dict[str, Any]:
         opt_g, opt_d = m.optimizers()
         real = m.real.next(m.device)
         z = m.sample_z(real.shape[0])
@@ -235,9 +247,10 @@ class StudyStep(Step):
             m._last_g_loss = m.generator_update(opt_g, d_real, z).detach()
         return {"d_loss": d_loss, "g_loss": m._last_g_loss}
 
-    def began(self, m) -> dict:
+    def began(self, module: GANModule) -> dict[str, Any]:
         """BEGAN.py:98-171: D on this batch; G when due, on the same latents; then k from the errors recomputed
         on the same batch and latents by the updated nets (after_training_step_hook), not clamped to [0, 1]."""
+        m = cast("BEGANModule", module)  # a BEGAN variant's players (this step's kinds)
         opt_g, opt_d = m.optimizers()
         c = m.config
         real = m.real.next(m.device)
@@ -256,9 +269,10 @@ class StudyStep(Step):
             convergence = err_real + (c.began_gamma * err_real - err_fake).abs()
         return {"d_loss": d_loss, "g_loss": m._last_g_loss, "k": m.k.clone(), "convergence": convergence}
 
-    def vae(self, m) -> dict:
+    def vae(self, module: GANModule) -> dict[str, Any]:
         """VAE.py:78-113 and 133-144: sigma = 1e-6 + softplus, outputs clipped to [1e-8, 1 - 1e-8], the
         log-likelihood summed over height and width and averaged over batch and channels, KL with log(1e-8 + sigma^2)."""
+        m = cast("VAEModule", module)
         opt = m.optimizers()
         x = m.real.next(m.device)
         mu, raw = m.discriminator(x).chunk(2, dim=1)
@@ -270,7 +284,7 @@ class StudyStep(Step):
 
 
 class StudyProtocol(Protocol):
-    def check(self, cfg, info) -> None:
+    def check(self, cfg: RunConfig, info: DatasetInfo) -> None:
         super().check(cfg, info)
         if not info.is_image or cfg.arch != "infogan":
             raise ConfigError(f"arch: protocol lucic2018 trains the study's infogan nets on images, not '{cfg.arch}' on '{cfg.dataset}'")
@@ -282,7 +296,7 @@ class StudyProtocol(Protocol):
         if cfg.spectral_norm:
             raise ConfigError("spectral_norm: protocol lucic2018 trains the study's nets, which have none")
 
-    def check_spec(self, raw: dict) -> None:
+    def check_spec(self, raw: dict[str, Any]) -> None:
         outside = [v for v in raw["variants"] if v not in GAN_TYPE]
         if outside:
             raise ConfigError(f"variants: {outside[0]} is not in the Lucic et al. study; under protocol lucic2018 choose from {', '.join(GAN_TYPE)}")
@@ -303,7 +317,7 @@ class StudyProtocol(Protocol):
         if raw.get("sampler", "random") == "random" and isinstance(raw.get("settings"), int) and raw["settings"] > n:
             raise ConfigError(f"budget.settings: the study drew {n} settings per model; a replay has no more than that")
 
-    def spec_schema_rules(self) -> dict:
+    def spec_schema_rules(self) -> dict[str, Any]:
         from ..data import DATASETS
 
         study_sets = sorted({DATASET_OF[d] for d, _, _ in EXPERIMENTS.values()})
@@ -313,7 +327,7 @@ class StudyProtocol(Protocol):
         replayed_on = {"anyOf": [{"enum": image_sets}, {"type": "string", "pattern": "^(folder|npz):.+"}]}
         named = {"required": ["experiment"]}
 
-        def at_most(n: int) -> dict:  # a random search replays no more settings than the study drew
+        def at_most(n: int) -> dict[str, Any]:  # a random search replays no more settings than the study drew
             return {"if": {"properties": {"sampler": {"const": "random"}}},
                     "then": {"properties": {"budget": {"properties": {"settings": {"maximum": n}}}}}}
 
@@ -328,19 +342,19 @@ class StudyProtocol(Protocol):
                           *[{"if": {"not": named, "properties": {"space": {"const": space}}}, "then": at_most(n)}
                             for space, n in drew.items()]]}
 
-    def variant_defaults(self, variant) -> dict:
+    def variant_defaults(self, variant: Variant) -> dict[str, Any]:
         return {"beta2": 0.999, **defaults(variant.name, "wide")}  # TF's Adam has beta2 0.999
 
-    def space(self, name: str, variant: str) -> dict:
+    def space(self, name: str, variant: str) -> dict[str, Any]:
         return space(variant, name)
 
-    def search_defaults(self, variant: str, space_name: str) -> dict:
+    def search_defaults(self, variant: str, space_name: str) -> dict[str, Any]:
         return defaults(variant, space_name)
 
     def experiment_for(self, dataset: str, space_name: str, given: str | None = None) -> str | None:
         return given or experiment_for(dataset, space_name)
 
-    def replayed_settings(self, experiment: str, variant: str, n: int) -> list[dict]:
+    def replayed_settings(self, experiment: str, variant: str, n: int) -> list[dict[str, Any]]:
         return replay(experiment)[variant][:n]
 
     def fid_due(self, done: int, every: int) -> bool:

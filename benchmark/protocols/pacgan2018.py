@@ -10,6 +10,8 @@ drives the players of ``benchmark.module.pacgan.PacGANModule``. The nets are ``b
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, cast
+
 import torch
 import torch.nn.functional as F
 
@@ -62,7 +64,7 @@ def packed_examples(points: torch.Tensor, pack: int, seed: int, n: int = EXAMPLE
     return torch.stack([points[i] for i in idx], dim=1)
 
 
-def blocks_adam_(param: torch.Tensor, grad: torch.Tensor, state: dict, lr: float, beta1: float, beta2: float = 0.999,
+def blocks_adam_(param: torch.Tensor, grad: torch.Tensor, state: dict[str, Any], lr: float, beta1: float, beta2: float = 0.999,
                  eps: float = 1e-8) -> None:
     """One step of Blocks' Adam (blocks/algorithms/__init__.py, class Adam, after 2017-01-24, decay_factor 1), in
     place: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2; p -= lr sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps).
@@ -85,6 +87,12 @@ from ..schema import FALLBACKS, ConfigError  # noqa: E402
 from ..variants import VariantKind  # noqa: E402
 from .base import Protocol, Step  # noqa: E402
 
+if TYPE_CHECKING:  # annotations only
+    from ..module.pacgan import PacGANModule
+    from ..config import RunConfig, TranslationConfig
+    from ..module import GANModule
+    from ..variants import Variant
+
 
 class PacGANStep(Step):
     """ALI's ``ali_algorithm`` (ali/algorithms.py): the discriminator's and the generator's gradients from **one**
@@ -99,7 +107,8 @@ class PacGANStep(Step):
     players = "pacgan"
     logs_epochs = True
 
-    def run(self, m):
+    def run(self, module: GANModule) -> dict[str, torch.Tensor | None]:
+        m = cast("PacGANModule", module)  # this step's players (Step.players)
         opt_g, opt_d = m.optimizers()
         real = m.real.next(m.device)  # (batch, m, D): batch packed examples
         batch = real.shape[0]
@@ -111,11 +120,13 @@ class PacGANStep(Step):
             bn.update_population(BN_RATE)
         return {"d_loss": d_loss, "g_loss": g_loss}
 
-    def start(self, m) -> None:
+    def start(self, module: GANModule) -> None:
+        m = cast("PacGANModule", module)  # this step's players (Step.players)
         if m.steps_done == 0:  # DataStreamMonitoring runs before the first epoch too (Blocks' default)
             self.monitor_batch_norm(m)
 
-    def after(self, m) -> None:
+    def after(self, module: GANModule) -> None:
+        m = cast("PacGANModule", module)  # this step's players (Step.players)
         if m.steps_done % epoch_steps(m.config.batch_size) == 0:
             self.monitor_batch_norm(m)
             if m.data_info is not None:
@@ -124,7 +135,7 @@ class PacGANStep(Step):
                     logger.log_metrics(row, step=m.steps_done)
 
     @torch.no_grad()
-    def monitor_batch_norm(self, m) -> None:
+    def monitor_batch_norm(self, m: PacGANModule) -> None:
         """The training monitor's pass: MONITOR_EXAMPLES / batch batches of m generator calls, each moving the
         population statistics as a training step does, with no parameter changed."""
         batch = m.config.batch_size
@@ -138,7 +149,7 @@ class PacGANProtocol(Protocol):
     """What PacGAN's 2-D code fixes (``fixed``): its nets, prior and single simultaneous update; the optimiser's
     constants, batch, latent size, packing and length stay settings."""
 
-    def check_spec(self, raw: dict) -> None:
+    def check_spec(self, raw: dict[str, Any]) -> None:
         super().check_spec(raw)
         if raw["variants"] != [VARIANT]:
             raise ConfigError(f"variants: protocol pacgan2018 trains PacGAN's GAN only; write variants: [{VARIANT}]")
@@ -153,17 +164,17 @@ class PacGANProtocol(Protocol):
             raise ConfigError(f"dataset: protocol pacgan2018 is PacGAN's code for its 2-D experiments, {' and '.join(DATASETS)}; "
                               f"not '{dataset}' (its Stacked MNIST and CelebA code is other code, not transcribed)")
 
-    def spec_schema_rules(self) -> dict:
+    def spec_schema_rules(self) -> dict[str, Any]:
         rules = super().spec_schema_rules()
         rules["properties"]["variants"] = {"const": [VARIANT]}
         rules["properties"].update({k: {"enum": [self.fixed[k], None]} for k in ("arch", "generators")})  # the spec's own fields
         return rules
 
-    def training_batches(self, split: Split, config) -> tuple[Split, int]:
+    def training_batches(self, split: Split, config: RunConfig | TranslationConfig) -> tuple[Split, int]:
         """datasets.py:58-70: packed examples drawn once from the data set's points, ``batch_size`` of them a step."""
         return Split(tensor=packed_examples(split.held, config.pack, config.seed)), config.batch_size
 
-    def variant_defaults(self, variant) -> dict:  # Blocks' Adam's beta2; the rest is the data set's (PACGAN_2D)
+    def variant_defaults(self, variant: Variant) -> dict[str, Any]:  # Blocks' Adam's beta2; the rest is the data set's (PACGAN_2D)
         return {**FALLBACKS, **variant.defaults, "beta2": 0.999, "n_disc": 1, "d_batch_norm": False}
 
 
