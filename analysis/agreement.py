@@ -28,7 +28,7 @@ from ganbench.benchmark.data import load_split
 from ganbench.benchmark.files import write_json
 from ganbench.benchmark.machine import machine
 from ganbench.benchmark.metrics.density import density_coverage
-from ganbench.benchmark.metrics.extractors import EXTRACTORS
+from ganbench.benchmark.metrics.extractors import EXTRACTORS, ExtractorName
 from ganbench.benchmark.metrics.fidelity import Extractor, ImagesUint8, GeneratorUint8
 from ganbench.benchmark.metrics.latents import LATENT_SEED
 
@@ -36,10 +36,10 @@ from .load import HYPERPARAMETERS, KEPT_TABLE
 from ganbench.benchmark.identity import TrialStatus
 
 # metric -> (extractor, +1 when lower is better, -1 when higher is)
-METRICS = {"fid_inception": ("inception-v3-compat", 1), "kid_inception": ("inception-v3-compat", 1),
-           "precision_inception": ("inception-v3-compat", -1), "recall_inception": ("inception-v3-compat", -1),
-           "density_inception": ("inception-v3-compat", -1), "coverage_inception": ("inception-v3-compat", -1),
-           "fid_lenet": ("lenet-mnist", 1), "density_lenet": ("lenet-mnist", -1), "coverage_lenet": ("lenet-mnist", -1)}
+METRICS = {"fid_inception": (ExtractorName.INCEPTION, 1), "kid_inception": (ExtractorName.INCEPTION, 1),
+           "precision_inception": (ExtractorName.INCEPTION, -1), "recall_inception": (ExtractorName.INCEPTION, -1),
+           "density_inception": (ExtractorName.INCEPTION, -1), "coverage_inception": (ExtractorName.INCEPTION, -1),
+           "fid_lenet": (ExtractorName.LENET, 1), "density_lenet": (ExtractorName.LENET, -1), "coverage_lenet": (ExtractorName.LENET, -1)}
 STANDARD = "fid_inception"
 RESAMPLING = "half-size subsets without replacement"  # how the intervals are drawn, kept in meta.json (half_subset)
 
@@ -78,7 +78,7 @@ def precision_recall(real: np.ndarray, fake: np.ndarray, k: int = 3) -> tuple[fl
 def scores(real: dict, fake: dict) -> dict:
     """Every metric of METRICS from the features of each extractor (name -> array)."""
     out = {}
-    for short, name in (("inception", "inception-v3-compat"), ("lenet", "lenet-mnist")):
+    for short, name in (("inception", ExtractorName.INCEPTION), ("lenet", ExtractorName.LENET)):
         r, f = real[name], fake[name]
         out[f"fid_{short}"] = frechet_distance(f, r)
         dc = density_coverage(torch.from_numpy(r), torch.from_numpy(f), 5)
@@ -121,8 +121,8 @@ def features(df: pd.DataFrame, n: int) -> tuple[dict, list[dict]]:
 
     real: dict = {}
     fakes: list[dict] = [{} for _ in range(len(df))]
-    for name in ("inception-v3-compat", "lenet-mnist"):
-        fe, layer = Extractor(name, None).build(False), EXTRACTORS[name]
+    for name in (ExtractorName.INCEPTION, ExtractorName.LENET):
+        fe, layer = Extractor(name, None).build(False), EXTRACTORS[name].layer
         real[name] = get_featuresdict_from_dataset(ImagesUint8(load_split("mnist5k", "test"), n), fe, batch_size=100,
                                                    cuda=False, save_cpu_ram=True, verbose=False)[layer].numpy()
         for i, run_dir in enumerate(df["run_dir"]):

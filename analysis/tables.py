@@ -13,6 +13,7 @@ import pandas as pd
 from scipy.stats import mannwhitneyu
 
 from ganbench.benchmark.config import config_from_dict, resolve_config
+from ganbench.benchmark.metrics.extractors import ExtractorName
 from ganbench.benchmark.protocols import get_protocol, lucic2018
 
 from .budget import compare_at_budget, min_curve
@@ -27,7 +28,7 @@ R3GAN = PUBLISHED / "r3gan2024.csv"
 MODE_METRICS = ["modes_covered", "high_quality_percent", "mode_kl"]
 TABLE3_ARCHS = {"unrolled_d_quarter": "D 1/4 G", "unrolled_d_half": "D 1/2 G"}  # PacGAN Table 3's settings, by net
 STUDY = lucic2018.PROTOCOL  # the protocol the published table's numbers were measured under
-LUCIC_PROTOCOL = dict(extractor="inception-v3-compat", n_fake=10_000, n_real=10_000, datasets={"mnist", "fashion_mnist", "cifar10", "celeba"})
+LUCIC_PROTOCOL = dict(extractor=ExtractorName.INCEPTION, n_fake=10_000, n_real=10_000, datasets={"mnist", "fashion_mnist", "cifar10", "celeba"})
 
 
 def variant_order(variants) -> list:

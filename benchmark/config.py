@@ -33,11 +33,10 @@ from .metrics.extractors import default_extractor
 from .nets import ArchitectureError, check_fits
 from .protocols import Protocol, get_protocol
 from .schema import ABSENT_MEANS, FALLBACKS, RUN_FIELDS, ConfigError, check_device, did_you_mean
-from .variants import VARIANTS, VariantError, check_loss, get_variant
+from .variants import VARIANTS, Variant, VariantError, VariantKind, check_loss, get_variant
 
 if TYPE_CHECKING:  # annotations only
     from .data import DatasetInfo
-    from .variants import Variant
 
 DEFAULTS: dict[str, Any] = {name: f.default for name, f in RUN_FIELDS.items()}
 _C = TypeVar("_C", bound="_Config")
@@ -182,7 +181,7 @@ def config_from_dict(saved: dict[str, Any]) -> Any:
         info = get_dataset(saved["dataset"])
     except DataError as e:
         raise ConfigError(str(e)) from None
-    cls = TranslationConfig if variant.kind == "pix2pix" else RunConfig
+    cls = TranslationConfig if variant.kind == VariantKind.PIX2PIX else RunConfig
     names = [f.name for f in dataclasses.fields(cls) if f.name not in ("variant", "dataset", "params", "generators_scheme")]
     values: dict[str, Any] = {}
     for name in names:
@@ -328,7 +327,7 @@ def resolve_config(**settings: Any) -> RunConfig | TranslationConfig:
         info = get_dataset(settings["dataset"])
     except DataError as e:
         raise ConfigError(str(e)) from None
-    if variant.kind == "pix2pix" or info.is_paired:
+    if variant.kind == VariantKind.PIX2PIX or info.is_paired:
         return _resolve_translation(settings, variant, info)
     given = {k: v for k, v in settings.items() if v is not None}
     # a data set's own protocol (PacGAN's for the 2-D mixtures) comes before the generic and the variant's defaults
@@ -350,7 +349,7 @@ def resolve_config(**settings: Any) -> RunConfig | TranslationConfig:
     protocol.accepts(dataset=cfg["dataset"])
     cfg["arch"] = cfg["arch"] or default_arch(info.shape)
     if info.is_image:
-        cfg["extractor"] = cfg["extractor"] or default_extractor(cfg["dataset"])
+        cfg["extractor"] = cfg["extractor"] or str(default_extractor(info))
     protocol.check(_built(RunConfig, dict(cfg), variant), info)  # every setting filled; before the nets meet the data
     try:
         check_fits(cfg["arch"], info.shape)
@@ -379,7 +378,7 @@ def _resolve_translation(settings: dict[str, Any], variant: Variant, info: Datas
     """pix2pix and its ablations on a paired data set: its own settings, the paper's defaults (Adam 2e-4, beta1
     0.5; batch 1 on the paper's sets, section 6.2), scored once at the end on held-out pairs (n_fake of them)."""
     paired = [n for n, d in _datasets().items() if d.is_paired]
-    if variant.kind != "pix2pix":
+    if variant.kind != VariantKind.PIX2PIX:
         raise ConfigError(f"dataset: '{info.name}' is a paired (image-to-image) data set; train pix2pix or one of its ablations on it")
     if not info.is_paired:
         raise ConfigError(f"dataset: {variant.name} translates paired data; choose one of {', '.join(paired)}")
@@ -406,7 +405,7 @@ def _resolve_translation(settings: dict[str, Any], variant: Variant, info: Datas
         Translator(info.paired_input_shape[0], info.shape[0], info.shape[-1], 1)
     except ValueError as e:
         raise ConfigError(f"dataset: {info.name}'s images cannot be halved down to 1x1 ({e})") from None
-    cfg["extractor"] = cfg["extractor"] or ("lenet-mnist" if info.shape[0] == 1 else "inception-v3-compat")
+    cfg["extractor"] = cfg["extractor"] or str(default_extractor(info))
     return _built(TranslationConfig, _check_where(cfg), variant)
 
 
@@ -435,17 +434,17 @@ def _check_mixing_options(cfg: dict[str, Any], variant: Variant, protocol: Proto
     if cfg["pack"] > 1 and not variant.judges_samples:
         raise ConfigError(f"pack: '{cfg['variant']}' has no discriminator that judges samples (an autoencoder or an encoder); "
                           "packing needs a classifier or critic")
-    if cfg["generators"] > 1 and variant.kind == "vae":
+    if cfg["generators"] > 1 and variant.kind == VariantKind.VAE:
         raise ConfigError("generators: the VAE has one decoder; a mixture of generators needs an adversarial variant")
     if cfg["generators"] > 1 and cfg["batch_size"] is not None and 2 * cfg["generators"] > cfg["batch_size"] * cfg["pack"]:
         raise ConfigError(f"generators: {cfg['generators']} generators share a batch of {cfg['batch_size'] * cfg['pack']} samples; "
                           "each needs at least 2 (batch norm trains on no fewer): lower generators or raise batch_size")
-    if variant.kind == "vae":  # the VAE's prior is its own: N(0, 1), evaluated on U(-1, 1) in the study
+    if variant.kind == VariantKind.VAE:  # the VAE's prior is its own: N(0, 1), evaluated on U(-1, 1) in the study
         if cfg["prior"] not in (None, "normal"):
             raise ConfigError(f"prior: the VAE's prior is N(0, 1), not '{cfg['prior']}'")
         cfg["prior"] = protocol.vae_prior
     cfg["prior"] = cfg["prior"] or "uniform"
-    if (cfg["r1_gamma"] or cfg["r2_gamma"]) and variant.kind != "gan":
+    if (cfg["r1_gamma"] or cfg["r2_gamma"]) and variant.kind != VariantKind.GAN:
         which = "r1_gamma" if cfg["r1_gamma"] else "r2_gamma"
         raise ConfigError(f"{which}: '{cfg['variant']}' updates its discriminator with a step of its own; R1 and R2 apply to "
                           "the classifier and critic variants of the common step (GAN, f-GAN, WGAN, LSGAN, hinge, the relativistic ones, ...)")
@@ -465,7 +464,7 @@ def _fill_variant_params(cfg: dict[str, Any], variant: Variant, on_points: bool 
         cfg[name] = f.check(defaults[name] if cfg.get(name) is None else cfg[name])
     if cfg["spectral_norm"] and not variant.judges_samples:
         raise ConfigError(f"spectral_norm: '{cfg['variant']}' has no classifier or critic to normalise (its discriminator is "
-                          f"{'absent' if variant.kind == 'gmmn' else 'an autoencoder or an encoder'})")
+                          f"{'absent' if variant.kind == VariantKind.GMMN else 'an autoencoder or an encoder'})")
 
 
 def pick_device(device: str) -> str:

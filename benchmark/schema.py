@@ -115,6 +115,8 @@ class Field:
                   and (self.le is None or value <= self.le) and (self.lt is None or value < self.lt))
             if not ok:
                 raise ConfigError(f"{where}: {_show(value)} is not allowed, must be {self.allowed()}")
+        if self.type is str:
+            return str(value)  # a plain string: a Vocabulary member checked here is stored, pickled and sent as its value
         return float(value) if self.type is float else value
 
     def json_schema(self) -> dict[str, Any]:

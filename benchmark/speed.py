@@ -16,6 +16,7 @@ import torch
 
 from .config import RunConfig, TranslationConfig, resolve_config
 from .data import Split
+from .metrics.extractors import EXTRACTORS
 from .module import RealBatches, build_module
 from .protocols import get_protocol
 
@@ -106,7 +107,7 @@ def extraction_rate(extractor: str, device: str = "cpu", seconds: float = 3.0, b
     from .metrics.fidelity import Extractor
 
     net = Extractor(extractor, None).build(device.startswith("cuda"))
-    size = 28 if extractor == "lenet-mnist" else 299
+    size = EXTRACTORS[extractor].input_size
     x = (torch.rand(batch, 3, size, size) * 255).to(torch.uint8).to(device)
     with torch.no_grad():
         net(x)

@@ -19,6 +19,7 @@ import inspect
 import re
 import sys
 from dataclasses import dataclass, field, replace
+from types import SimpleNamespace
 from importlib import metadata
 from typing import Any, Callable
 
@@ -38,7 +39,8 @@ _PIX2PIX_PARAMS = (
     Field("loss", str, "l1_cgan", "pix2pix's objective", choices=("l1", "gan", "cgan", "l1_gan", "l1_cgan")),
     Field("generator", str, "unet", "pix2pix's generator: unet or encoder_decoder (no skip connections)", choices=("unet", "encoder_decoder")),
     Field("patch", str, "70", "pix2pix's discriminator patch on a 256x256 image, scaled to the image size", choices=("1", "16", "70", "image")),
-    Field("l1_weight", float, 100.0, "pix2pix's weight lambda of the L1 term", ge=0, wide=["log", 1, 1e4], narrow=["log", 10, 1000]),
+    Field("l1_weight", float, 100.0, "pix2pix's weight lambda of the L1 term", ge=0, wide=["log", 1, 1e4], narrow=["log", 10, 1000],
+          acts_on=("pix2pix's objectives with an L1 term", lambda v, c: c.loss.startswith("l1"))),
     Field("ngf", int, 64, "pix2pix's width of the first generator and discriminator layers", ge=1),
 )
 # the search ranges of the common settings that a variant has its own range for (its penalty, its clip, ...)
@@ -155,6 +157,12 @@ class Variant:
     def own_defaults(self, on_points: bool = False) -> dict[str, Any]:
         """Its own hyperparameters' defaults, on 2-D points where they differ there."""
         return {f.name: f.point_default if on_points and f.point_default is not NO_DEFAULT else f.default for f in self.own}
+
+    def own_acts(self, name: str) -> bool:
+        """Whether ``name``, if it is one of its own parameters, acts on it, by the parameter's declaration
+        (``Field.acts_on``) read on its own values (pix2pix's l1_weight on an objective without the L1 term: no)."""
+        f = self.fields.get(name)
+        return f is None or f.acts_on is None or f.acts_on[1](self, SimpleNamespace(**self.params))
 
     @property
     def fields(self) -> dict[str, Any]:

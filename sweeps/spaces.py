@@ -15,7 +15,7 @@ import numpy as np
 
 from ganbench.benchmark.protocols import get_protocol
 from ganbench.benchmark.schema import NOT_SEARCHED, RUN_FIELDS, SPACE_NAMES, ConfigError, did_you_mean
-from ganbench.benchmark.variants import VARIANTS, get_variant
+from ganbench.benchmark.variants import VARIANTS, VariantKind, get_variant
 
 KINDS = ("uniform", "log", "int", "choice")
 FIXED = dict(batch_size=64, z_dim=64, beta2=0.999)
@@ -52,9 +52,8 @@ def named_space(name: str, variant: str, protocol: str = "ganbench") -> dict:
     if own is not None:
         return {**FIXED, **own}
     v = get_variant(variant)
-    if v.kind == "pix2pix":
-        has_l1 = v.params["loss"].startswith("l1")  # lambda means nothing without the L1 term
-        return {k: x for k, x in {**TRANSLATION[name], **variant_space(v, name)}.items() if has_l1 or k != "l1_weight"}
+    if v.kind == VariantKind.PIX2PIX:  # its own settings: a parameter that does not act on this variant is not searched
+        return {k: x for k, x in {**TRANSLATION[name], **variant_space(v, name)}.items() if v.own_acts(k)}
     space = {**FIXED, **base_space(name), **variant_space(v, name)}
     return {**space, **{k: x for k, x in p.fixed.items() if k in space}}  # e.g. PacGAN's code: one D update a step
 
@@ -169,10 +168,11 @@ def variant_defaults(variant: str, protocol: str = "ganbench", space: str = "wid
         return dict(FIXED, **own)
     v = get_variant(variant)
     d = v.defaults
-    if v.kind == "pix2pix":
+    if v.kind == VariantKind.PIX2PIX:
         return dict(**d, **v.params)  # its batch default is beside the variant (variants._pix2pix)
+    searched = {k: RUN_FIELDS[k].default for k in v.search.get(space, {}) if RUN_FIELDS[k].default is not None}
     setting = dict(FIXED, **{k: x for k, x in d.items() if k != "beta2"}, beta2=d.get("beta2", 0.999), d_batch_norm=False,
-                   **v.own_defaults(on_points), **({"spectral_norm": False} if v.judges_samples and v.name == "hinge" else {}))
+                   **v.own_defaults(on_points), **{k: x for k, x in searched.items() if k not in d})  # e.g. hinge's spectral_norm
     return {**setting, **(v.point_defaults if on_points else {})}
 
 

@@ -117,7 +117,7 @@ def extractors() -> str:
              "one extractor's features (`--extractor`). `ganbench weights` says whether each extractor's weights are here "
              "and intact; `ganbench weights fetch NAME` prepares them where the internet is reachable (see "
              "[Metrics](../guide/metrics.md)).", "", "| extractor | feature layer | weights from |", "|---|---|---|"]
-    lines += [f"| `{name}` | `{layer}` | {WEIGHTS[name].source} |" for name, layer in EXTRACTORS.items()]
+    lines += [f"| `{name}` | `{spec.layer}` | {WEIGHTS[name].source} |" for name, spec in EXTRACTORS.items()]
     return "\n".join(lines) + "\n"
 
 

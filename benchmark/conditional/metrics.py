@@ -70,7 +70,7 @@ def fid_outputs_to_targets(outputs: torch.Tensor, targets: torch.Tensor, extract
     fe = Extractor(extractor, None).build(cuda)
     feats = [get_featuresdict_from_dataset(_Uint8RGB(x), fe, batch_size=BATCH, cuda=cuda, save_cpu_ram=True, verbose=False)
              for x in (outputs, targets)]
-    return metrics_from_features(feats[0], feats[1], EXTRACTORS[extractor], kid=False, prc=False)["fid"]
+    return metrics_from_features(feats[0], feats[1], EXTRACTORS[extractor].layer, kid=False, prc=False)["fid"]
 
 
 @torch.no_grad()

@@ -31,7 +31,7 @@ from torch_fidelity.utils import create_feature_extractor, get_featuresdict_from
 
 from . import density
 from .density import density_coverage
-from .extractors import EXTRACTORS, default_extractor
+from .extractors import EXTRACTORS, ExtractorName, default_extractor
 from ..schema import ConfigError
 from .latents import LATENT_SEED
 from .lenet import LeNetMNISTExtractor, weights_hash
@@ -44,7 +44,7 @@ if TYPE_CHECKING:  # annotations only
 if TYPE_CHECKING:
     from ..config import RunConfig
 
-torch_fidelity.register_feature_extractor("lenet-mnist", LeNetMNISTExtractor)
+torch_fidelity.register_feature_extractor(str(ExtractorName.LENET), LeNetMNISTExtractor)
 stats = {"real_feature_extractions": 0}  # counted so that tests can prove the cache is used
 
 
@@ -102,6 +102,9 @@ class Extractor:
     name: str
     weights: str | None  # a local weights file the user gave; None: the prepared one (metrics/weights.py)
 
+    def __post_init__(self) -> None:  # a plain string: torch-fidelity takes no subclass, checkpoints pickle no enum
+        object.__setattr__(self, "name", str(self.name))
+
     @property
     def path(self) -> str | None:
         """The weights file it loads: the user's, else the prepared one (None: torch hub's, for DINOv2 and CLIP).
@@ -121,16 +124,19 @@ class Extractor:
 
     @property
     def has_classifier(self) -> bool:
-        """Inception's logits (the Inception Score's input): a weights file whose classifier is finite. The registry's
-        file (and any copy of it, wherever it lies) has the features only, its classifier written as NaN."""
-        return self.name == "inception-v3-compat" and _finite_classifier(self.path)
+        """Its classifier's logits (the Inception Score's input): LeNet's always; Inception's from a weights file whose
+        classifier is finite. The registry's Inception file (and any copy of it, wherever it lies) has the features
+        only, its classifier written as NaN."""
+        if not EXTRACTORS[self.name].classifier:
+            return False
+        return self.name != ExtractorName.INCEPTION or _finite_classifier(self.path)
 
     @functools.lru_cache(maxsize=4)  # one extractor per (name, weights, device) in a process: every checkpoint reuses it
     def build(self, cuda: bool) -> Any:
         path = self.path
-        kwargs = {"feature_extractor_weights_path": path} if self.weights or (path and self.name != "lenet-mnist") else {}
+        kwargs = {"feature_extractor_weights_path": path} if self.weights or (path and self.name != ExtractorName.LENET) else {}
         try:
-            wanted = [EXTRACTORS[self.name]] + (["logits_unbiased"] if self.has_classifier or self.name == "lenet-mnist" else [])
+            wanted = [EXTRACTORS[self.name].layer] + (["logits_unbiased"] if self.has_classifier else [])
             return create_feature_extractor(self.name, wanted, cuda=cuda, verbose=False, **kwargs)
         except (RuntimeError, pickle.UnpicklingError, EOFError, ValueError, KeyError, AttributeError, TypeError) as e:
             if not self.weights:  # the prepared weights are checked by their hash where they are found (weights.py)
@@ -158,7 +164,7 @@ def real_features(dataset: str, split_name: str, n: int, extractor: Extractor, d
 
     info = get_dataset(dataset)
     key_fields = dict(dataset=dataset, split=split_name, n=n, extractor=extractor.name, weights=extractor.weights_id,
-                      layer=EXTRACTORS.get(extractor.name), shape=list(info.shape), tiled_to_rgb=True)
+                      layer=EXTRACTORS[extractor.name].layer, shape=list(info.shape), tiled_to_rgb=True)
     if info.fingerprint:  # your own data: its files, so an edited folder is not scored against stale features
         key_fields["fingerprint"] = info.fingerprint
     key = hashlib.sha256(json.dumps(key_fields, sort_keys=True).encode()).hexdigest()[:24]
@@ -272,7 +278,9 @@ def evaluate_generator(generator: torch.nn.Module, request: ScoringRequest) -> d
     """Score a generator against the test split as ``request`` says; every value carries its extractor and sample
     sizes (lowered together where the test split is smaller, and then said)."""
     r = request
-    ext = Extractor(r.extractor or default_extractor(r.dataset), r.weights)
+    from ganbench.benchmark.data import get_dataset
+
+    ext = Extractor(r.extractor or default_extractor(get_dataset(r.dataset)), r.weights)
     cuda = str(r.device).startswith("cuda")
     from ganbench.benchmark.data import load_split
 
@@ -285,7 +293,7 @@ def evaluate_generator(generator: torch.nn.Module, request: ScoringRequest) -> d
     real = real_features(r.dataset, "test", n_real, ext, r.data_root, cuda, r.verbose)
     fe = ext.build(cuda)
     fake = generated_features(generator, r.z_dim, n_fake, fe, cuda, r.verbose, r.prior)
-    out = metrics_from_features(fake, real, EXTRACTORS[ext.name], r.kid, r.prc, r.nearest_k, r.fid_infinity)
+    out = metrics_from_features(fake, real, EXTRACTORS[ext.name].layer, r.kid, r.prc, r.nearest_k, r.fid_infinity)
     if r.dataset_specific:
         from .dataset_metrics import dataset_metrics
 

