@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install test check demo perf clean reproduce-pacgan gpu-check docs fuzz
+.PHONY: install test check demo perf clean reproduce-pacgan gpu-check docs fuzz typecheck
 
 # INSTALLER=uv (the default): uv, pip-installed into the venv from the registry, installs the packages in parallel
 # (this 2-core machine, empty caches: make install in 46-62 s against ~130 s with pip). uv reads neither pip.conf
@@ -42,6 +42,10 @@ test: install
 check: install
 	$(BIN)/ganbench weights fetch inception-v3-compat --quiet >/dev/null
 	$(BIN)/python -m pytest -q -n 2 --dist worksteal -m "not slow" --durations=5
+
+# mypy over the package with pyproject.toml's settings (benchmark/ strictly); make check runs it too (tests/test_layers.py)
+typecheck: install
+	$(BIN)/python tools/typecheck.py
 
 # a GPU node checked and measured in one go (srun --gpus 1 make gpu-check): the CUDA tests, steps a second with
 # k = 1, 2, 4, 8 trials sharing the device, peak memory, extraction rates -> ~/.cache/ganbench/gpu_check/<device>.json
