@@ -56,12 +56,12 @@ class _Config:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form: every resolved setting, the variant's own included (config.json)."""
-        out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "params"}  # type: ignore[arg-type]
+        out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "params"}  # type: ignore[arg-type]  # the base of two dataclasses
         return {**out, **self.params}
 
     def replace(self: _C, **changes: Any) -> _C:
         params = {k: changes.pop(k) for k in list(changes) if k in self.params}
-        return dataclasses.replace(self, **changes, params={**self.params, **params})  # type: ignore[type-var]
+        return dataclasses.replace(self, **changes, params={**self.params, **params})  # type: ignore[type-var]  # likewise
 
 
 # The two configurations list schema.RUN_FIELDS by name and type, so that a type checker and an editor see them; the
