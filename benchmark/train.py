@@ -33,6 +33,7 @@ from .memory import check_run_fits
 from .logs import interactive, log_every, quiet_libraries, run_loggers, training_progress
 from .metrics.dataset_metrics import DATASET_METRICS, dataset_metrics
 from .metrics.weights import extractor_weights
+from .metrics.fidelity import ScoringRequest, evaluate_generator
 from .metrics.latents import fixed_samples
 from .metrics.modes import MIXTURE_SAMPLES, mixture_metrics
 from .metrics.points import POINTS, sliced_w1
@@ -325,18 +326,13 @@ def score(run: Run, status: TrialStatus) -> dict[str, Any]:
     config, info, module = run.config, run.info, run.module
     module.to(run.device)
     metrics: dict[str, Any] = {}
-    if status != TrialStatus.DIVERGED and info.is_paired:  # image-to-image: scored on held-out pairs
-        assert config.extractor is not None
-        metrics.update(translation_metrics(module.generator, config.dataset, config.extractor, config.n_fake, run.device, config.data_root))
-    elif status != TrialStatus.DIVERGED:
-        assert isinstance(config, RunConfig)  # a translation's data is paired
-        metrics.update(final_scores(module, module.scored_generator, info, config))
+    if status != TrialStatus.DIVERGED:
+        metrics.update(scores_of(module, info, config, run.device))
     if run.fid_schedule is not None:
         metrics.update(run.fid_schedule.results())
     if module.generator_ema is not None:  # the numbers above are the averaged generator's; the trained one's beside them
         metrics["scored_generator"] = "ema"
-        assert isinstance(config, RunConfig)  # pix2pix keeps no EMA
-        raw = final_scores(module, module.generator, info, config) if status != TrialStatus.DIVERGED else {}
+        raw = scores_of(module, info, config, run.device, generator=module.generator) if status != TrialStatus.DIVERGED else {}
         metrics["raw_generator"] = {**raw, **(run.fid_schedule.raw if run.fid_schedule is not None else {})}
     return metrics
 
@@ -360,11 +356,24 @@ def save(run: Run, trainer: pl.Trainer, metrics: dict[str, Any]) -> None:
     finish_partial(partial, run.out)  # replaces an empty directory too
 
 
-def final_scores(module: GANModule, generator: torch.nn.Module, info: DatasetInfo, config: RunConfig) -> dict[str, Any]:
-    """The end-of-training scores of ``generator`` besides FID: on points, the modes (or the distance to the test
-    split); on a data set with modes of its own (Stacked MNIST), its modes even without FID."""
+def scores_of(module: GANModule, info: DatasetInfo, config: RunConfig | TranslationConfig, device: str,
+              generator: torch.nn.Module | None = None, images: ScoringRequest | None = None,
+              pairs: tuple[str | None, int] | None = None) -> dict[str, Any]:
+    """A trained generator's scores by what its data is, said once for the end of training and `ganbench eval`:
+    image-to-image, the held-out pairs (``pairs``: the extractor and how many; the run's own by default); 2-D points,
+    the modes or the distance to the test points; images, what ``images`` asks (eval's FID and the rest), or without
+    a request what the data set alone defines (Stacked MNIST's modes) where no FID was scored during training (the
+    FID schedule's results are the run's FID). ``generator``: the scored one by default."""
+    if info.is_paired:
+        extractor, n = pairs or (config.extractor, config.n_fake)
+        assert extractor is not None  # resolved for every image data set
+        return translation_metrics(module.generator, config.dataset, extractor, n, device, config.data_root)
+    assert isinstance(config, RunConfig)  # unpaired data: a GAN's run
+    generator = generator or module.scored_generator
     if not info.is_image:
         return point_metrics(module, info, config, generator)
+    if images is not None:
+        return evaluate_generator(generator, images)
     if config.eval_every is None and config.dataset in DATASET_METRICS:
         return dataset_metrics(generator, config.z_dim, config.dataset, module.prior, module.device)
     return {}

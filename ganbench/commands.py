@@ -7,7 +7,7 @@ import json
 import shutil
 from pathlib import Path
 
-from ganbench.benchmark.config import pick_device, resolve_config
+from ganbench.benchmark.config import RunConfig, pick_device, resolve_config
 from ganbench.benchmark.data import DATASETS, DataError, data_path, get_dataset
 from ganbench.benchmark.files import dumps
 from ganbench.benchmark.protocols import PROTOCOLS, get_protocol
@@ -109,9 +109,8 @@ def cmd_eval(args) -> None:
         raise UsageError(f"inception-weights: no file at {args.weights}")
     _check_extractor_weights(args)
 
-    from ganbench.benchmark.conditional.metrics import translation_metrics
-    from ganbench.benchmark.metrics.fidelity import MetricError, ScoringRequest, evaluate_generator
-    from ganbench.benchmark.train import check_same_data, load_module, point_metrics, read_metrics, update_metrics
+    from ganbench.benchmark.metrics.fidelity import MetricError, ScoringRequest
+    from ganbench.benchmark.train import check_same_data, load_module, read_metrics, scores_of, update_metrics
 
     device = pick_device(args.device)
     _allow_code(args)
@@ -120,24 +119,20 @@ def cmd_eval(args) -> None:
     read_metrics(args.run_dir)  # the file the scores go into: a damaged one is refused before the scoring, not after
     check_same_data(args.run_dir)  # scored against the data it was trained on, or refused
     info = get_dataset(config.dataset)
-    if info.is_paired:  # image-to-image: the held-out pairs, as at the end of training
-        scores = translation_metrics(module.generator, config.dataset, args.extractor or config.extractor,
-                                     args.n or config.n_fake, device, config.data_root)
-    elif not info.is_image:  # 2-D points: the scores training wrote (modes, or the distance to the test points); no FID
-        if args.extractor or args.weights or args.n or args.fid_infinity:
-            raise UsageError(f"run-dir: {config.dataset} holds points, which have no image features; eval scores them "
-                             "as training did (modes covered, high quality, mode KL or sliced W1), without --extractor, "
-                             "--inception-weights or --n")
-        scores = point_metrics(module, info, config)
-    else:
+    if not info.is_image and (args.extractor or args.weights or args.n or args.fid_infinity):
+        raise UsageError(f"run-dir: {config.dataset} holds points, which have no image features; eval scores them "
+                         "as training did (modes covered, high quality, mode KL or sliced W1), without --extractor, "
+                         "--inception-weights or --n")
+    request = None
+    if info.is_image and not info.is_paired and isinstance(config, RunConfig):
         # the run's own sample sizes by default: the same latents and the same real features as during training
         n_fake, n_real = (args.n, args.n) if args.n else (config.n_fake, config.n_real)
-        try:
-            request = ScoringRequest.of_run(config, module.prior, device, extractor=args.extractor or config.extractor, n_fake=n_fake,
-                                            n_real=n_real, weights=args.weights, verbose=not args.quiet, fid_infinity=args.fid_infinity)
-            scores = evaluate_generator(module.scored_generator, request)
-        except MetricError as e:
-            raise UsageError(str(e)) from None
+        request = ScoringRequest.of_run(config, module.prior, device, extractor=args.extractor or config.extractor, n_fake=n_fake,
+                                        n_real=n_real, weights=args.weights, verbose=not args.quiet, fid_infinity=args.fid_infinity)
+    try:  # what training scores for this kind of data, as training scores it (benchmark.train.scores_of)
+        scores = scores_of(module, info, config, device, images=request, pairs=(args.extractor or config.extractor, args.n or config.n_fake))
+    except MetricError as e:
+        raise UsageError(str(e)) from None
     update_metrics(args.run_dir, {f"eval_{checkpoint}": scores})
     print(dumps({"checkpoint": checkpoint, **scores}))
 
