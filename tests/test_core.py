@@ -129,6 +129,14 @@ def test_a_step_that_cannot_train_a_variant_kind_is_refused_at_resolution(genera
     assert not (tmp_path / "no").exists()
 
 
+def test_a_step_says_what_a_step_is_or_cannot_be_made():
+    class Silent(Step):
+        name, summary = "silent", "nothing"
+
+    with pytest.raises(TypeError, match="abstract"):
+        Silent()
+
+
 def test_every_protocols_step_can_build_its_players():
     from ganbench.benchmark.module import MODULES, PLAYERS
 

@@ -8,6 +8,7 @@ or a call of ``register``.
 """
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable
 
@@ -31,7 +32,7 @@ NOT_IN_REPLAYED_CODE = {"r1_gamma": "R1 penalty", "r2_gamma": "R2 penalty", "cos
 
 
 
-class Step:
+class Step(ABC):
     """What one training step is under a protocol: the one place that says it. A step drives the players a module
     provides (benchmark/module: the nets, their optimisers, each player's update and loss) and returns the losses to
     show; the module counts the step, refuses a non-finite loss and moves the averaged generator. A protocol with a
@@ -43,8 +44,9 @@ class Step:
     players: ClassVar[str | None] = None  # the players module it needs (benchmark.module.PLAYERS); None: the variant kind's
     logs_epochs: ClassVar[bool] = False  # it logs metrics of its own after every epoch (PacGAN's), in place of ganbench's
 
+    @abstractmethod
     def run(self, m: GANModule) -> dict[str, torch.Tensor | None]:
-        raise NotImplementedError
+        """One training step: the players' updates; the losses to show (None: not computed this step)."""
 
     def start(self, m: GANModule) -> None:
         """Once when training starts or resumes (after the module has read back its state)."""
